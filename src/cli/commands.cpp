@@ -1,0 +1,14 @@
+#include "commands.hpp"
+
+namespace twitchwatch::cli {
+
+// Defined in the cmd_<name>.cpp files.
+Command add_info_command(CLI::App& app);
+
+std::vector<Command> add_all_commands(CLI::App& app) {
+    std::vector<Command> commands;
+    commands.push_back(add_info_command(app));
+    return commands;
+}
+
+}  // namespace twitchwatch::cli
