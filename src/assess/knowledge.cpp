@@ -4,10 +4,10 @@
 #include <cstdlib>
 #include <set>
 #include <stdexcept>
-#include <toml.hpp>
 #include <utility>
 
 #include "knowledge_data.hpp"
+#include "toml_json.hpp"
 #include "twitchwatch/errors.hpp"
 #include "twitchwatch/version.hpp"
 
@@ -29,63 +29,6 @@ struct Where {
     }
     Where at(const std::string& sub_entry) const { return {file, entry + ", " + sub_entry}; }
 };
-
-// toml11's messages span several lines (with a caret under the column); keep one line.
-std::string one_line(const std::string& text) {
-    std::string out;
-    bool in_space = false;
-    for (const char c : text) {
-        if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {
-            in_space = true;
-            continue;
-        }
-        if (in_space && !out.empty()) out += ' ';
-        in_space = false;
-        out += c;
-    }
-    return out;
-}
-
-json to_json(const toml::value& value, const std::string& file) {
-    switch (value.type()) {
-        case toml::value_t::boolean:
-            return value.as_boolean();
-        case toml::value_t::integer:
-            return value.as_integer();
-        case toml::value_t::floating:
-            return value.as_floating();
-        case toml::value_t::string:
-            return value.as_string().str;
-        case toml::value_t::array: {
-            json out = json::array();
-            for (const auto& item : value.as_array()) out.push_back(to_json(item, file));
-            return out;
-        }
-        case toml::value_t::table: {
-            json out = json::object();
-            for (const auto& [key, item] : value.as_table()) out[key] = to_json(item, file);
-            return out;
-        }
-        default:
-            throw InputError(file + ": line " + std::to_string(value.location().line()) +
-                             ": dates and times are not used in the knowledge base");
-    }
-}
-
-json read_toml(const std::filesystem::path& dir, const std::string& name) {
-    const std::filesystem::path path = dir / name;
-    const std::string file = path.string();
-    if (!std::filesystem::is_regular_file(path))
-        throw InputError(file + ": cannot read: no such file");
-    try {
-        return to_json(toml::parse(path.string()), file);
-    } catch (const InputError&) {
-        throw;
-    } catch (const std::exception& e) {
-        // toml11 names the file and line itself.
-        throw InputError(file + ": not valid TOML: " + one_line(e.what()));
-    }
-}
 
 void check_keys(const json& entry, const std::set<std::string>& allowed, const Where& where) {
     if (!entry.is_object()) where.fail("must be a table");
@@ -491,7 +434,7 @@ KnowledgeBase KnowledgeBase::load(const std::filesystem::path& dir) {
         {"topics", load_topics},     {"questions", load_questions}};
     for (const auto& [stem, load_file] : kFiles) {
         const std::string name = std::string(stem) + ".toml";
-        json document = read_toml(dir, name);
+        json document = detail::read_toml_file(dir / name);
         load_file(document, (dir / name).string(), *data);
         data->documents[stem] = std::move(document);
     }
