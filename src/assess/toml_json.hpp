@@ -1,0 +1,12 @@
+#pragma once
+// Reads a TOML file into JSON, the form the knowledge loader (and the test data readers) work on.
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+namespace twitchwatch::assess::detail {
+
+// Throws InputError naming the file (and line) when it is missing or not valid TOML.
+nlohmann::json read_toml_file(const std::filesystem::path& path);
+
+}  // namespace twitchwatch::assess::detail
