@@ -96,7 +96,19 @@ class EdfPlusWriter {  // RAII: closes the file in the destructor (errors there 
     // A last partial record is padded with zeros (physical 0, clipped to the range) by close().
     // All channels must share one sample rate for this interleaved form.
     void write(std::span<const float> frames, std::size_t frame_count);
+    // One whole data record given channel by channel (samples[c] holds sample_rate_hz *
+    // record_duration_s values), for channels of different sample rates. Do not mix with a
+    // partly filled record from write().
+    void write_record(std::span<const std::vector<double>> samples);
+    // Onset and duration are stored to 0.1 ms; EDFlib keeps at most 40 bytes of text.
     void annotate(double onset_s, double duration_s, std::string_view text);
+    // Optional, before the first samples. Each EDF+ data record holds a limited number of
+    // annotations: announce how many will come over how long a recording, so that enough room is
+    // made (without it, room for one per data record).
+    void reserve_annotations(std::size_t count, double recording_duration_s);
+    // Optional, before the first samples: "YYYY-MM-DDThh:mm:ss", years 1985-2084. Without it the
+    // file starts at 1985-01-01T00:00:00 (the anonymisation convention), so output is repeatable.
+    void set_start(std::string_view iso8601);
     void close();  // idempotent; throws on failure
 
   private:
