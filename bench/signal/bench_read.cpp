@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <vector>
 
 #include "twitchwatch/signal/recording.hpp"
@@ -85,6 +86,22 @@ void BM_Twitchwatch_SampleReader(benchmark::State& state) {
     report(state, checksum);
 }
 BENCHMARK(BM_Twitchwatch_SampleReader)->Arg(2048)->Unit(benchmark::kSecond)->Iterations(1);
+
+// The floor: the file's bytes read in the same 4 MiB blocks, nothing decoded.
+void BM_RawBytes(benchmark::State& state) {
+    const auto& file = recording();
+    std::vector<char> block(4 << 20);
+    double checksum = 0;
+    for (auto _ : state) {
+        std::ifstream in(file, std::ios::binary);
+        while (in.read(block.data(), static_cast<std::streamsize>(block.size())) ||
+               in.gcount() > 0) {
+            checksum += block[0];
+        }
+    }
+    report(state, checksum);
+}
+BENCHMARK(BM_RawBytes)->Unit(benchmark::kSecond)->Iterations(1);
 
 // EDFlib as its users call it: each channel read a data record's worth of samples at a time.
 void BM_Edflib_PerSample(benchmark::State& state) {
