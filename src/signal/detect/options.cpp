@@ -116,10 +116,6 @@ const std::vector<OptionField>& fields() {
     return all;
 }
 
-bool contains(const std::string& text, std::string_view word) {
-    return text.find(word) != std::string::npos;
-}
-
 }  // namespace
 
 std::string_view to_string(ChannelKind kind) {
@@ -134,9 +130,18 @@ ChannelKind classify_channel(std::string_view label, std::string_view physical_u
         unit == "ms-2" || unit == "m.s-2") {
         return ChannelKind::accelerometer;
     }
+    // Whole words only: "simulated" must not read as "imu".
     for (const auto& text : {lower(label), lower(transducer)}) {
-        if (contains(text, "acc") || contains(text, "imu") || contains(text, "mmg")) {
-            return ChannelKind::accelerometer;
+        std::string word;
+        for (std::size_t i = 0; i <= text.size(); ++i) {
+            if (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) {
+                word += text[i];
+                continue;
+            }
+            if (word.rfind("acc", 0) == 0 || word == "imu" || word == "mmg") {
+                return ChannelKind::accelerometer;
+            }
+            word.clear();
         }
     }
     return ChannelKind::emg;
