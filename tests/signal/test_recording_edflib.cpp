@@ -169,3 +169,39 @@ TEST(RecordingEdflib, AnnotatedCopyReadsAsEdflibReadsIt) {
     tws::write_annotated_copy(in, out, added);
     expect_equal_to_edflib(out);
 }
+
+TEST(RecordingEdflib, EdfPlusWithSubsecondStartReadsAsEdflibReadsIt) {
+    // Record time stamps +0.5, +1.5, +2.5: the recording starts half a second after the header's
+    // whole second, and annotation onsets count from the first sample.
+    tw_test::RawHeader header;
+    header.reserved = "EDF+C";
+    header.record_count = "3";
+    header.recording = "Startdate 01-FEB-2003 X X X";
+    header.signals.push_back(tw_test::RawSignal{});
+    tw_test::RawSignal annotations;
+    annotations.label = "EDF Annotations";
+    annotations.unit = "";
+    annotations.transducer = "";
+    annotations.samples_per_record = "30";
+    header.signals.push_back(annotations);
+    std::string bytes = tw_test::edf_header(header);
+    const std::vector<std::string> tals = {
+        tw_test::time_keeping_tal("+0.5") + "+1.25\x14twitch\x14" + '\0',
+        tw_test::time_keeping_tal("+1.5"),
+        tw_test::time_keeping_tal("+2.5") +
+            "+3\x15"
+            "0.5\x14massage\x14" +
+            '\0'};
+    for (const auto& tal : tals) {
+        for (int i = 0; i < 4; ++i) tw_test::append_sample(bytes, i * 1000 - 1500, false);
+        bytes += tw_test::tal_bytes(tal, 60);
+    }
+    const auto file = tw_test::write_file("edflib_subsecond.edf", bytes);
+    expect_equal_to_edflib(file);
+    const auto info = tws::read_recording_info(file);
+    EXPECT_EQ(info.start, "2003-02-01T04:05:06.5");
+    ASSERT_EQ(info.annotations.size(), 2u);
+    EXPECT_DOUBLE_EQ(info.annotations[0].onset_s, 0.75);
+    EXPECT_DOUBLE_EQ(info.annotations[1].onset_s, 2.5);
+    EXPECT_DOUBLE_EQ(info.annotations[1].duration_s, 0.5);
+}

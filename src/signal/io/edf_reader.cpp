@@ -2,8 +2,10 @@
 // EDF+D files). tests/signal/test_recording_edflib.cpp holds this decoder equal to EDFlib, and
 // tests/signal/compare_with_mne.py to MNE.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <fstream>
 
 #include "io/edf_header.hpp"
@@ -72,9 +74,10 @@ std::string_view annotation_bytes(const EdfHeader& header, const EdfSignal& sign
             static_cast<std::size_t>(signal.samples_per_record * header.bytes_per_sample())};
 }
 
-// The start of a data record in seconds from the recording start: its time-keeping TAL in
-// EDF+/BDF+ files (required in +D files, whose records may have gaps between them), else its index.
-double record_start_s(const EdfHeader& header, std::int64_t index, const unsigned char* record) {
+// The start of a data record in seconds from the first sample: from its time-keeping TAL in
+// EDF+D/BDF+D files (whose records may have gaps between them), else from its index.
+double record_start_s(const EdfHeader& header, std::int64_t index, const unsigned char* record,
+                      double first_record_s) {
     const auto* annotations = header.first_annotation_signal();
     if (!header.discontinuous || annotations == nullptr) {
         return static_cast<double>(index) * header.record_duration_s;
@@ -85,13 +88,22 @@ double record_start_s(const EdfHeader& header, std::int64_t index, const unsigne
         throw InputError(header.path.string() + ": data record " + std::to_string(index) +
                          " of an EDF+D file has no time-keeping annotation");
     }
-    return entries.front().onset_s;
+    return entries.front().onset_s - first_record_s;
 }
 
-std::vector<Annotation> read_annotations(const EdfHeader& header) {
+// Annotations of every annotation signal, by onset, and the time stamp of the first data
+// record. That stamp is the sub-second part of the start (EDF+ headers give whole seconds), so
+// times are counted from it: time 0 is the first sample, as in EDFlib.
+struct AnnotationScan {
     std::vector<Annotation> annotations;
+    double first_record_s = 0;
+};
+
+AnnotationScan scan_annotations(const EdfHeader& header) {
+    AnnotationScan scan;
     RecordFile file(header);
     std::vector<unsigned char> bytes;
+    bool first_signal = true;
     for (const auto& signal : header.signals) {
         if (!signal.is_annotation) continue;
         bytes.resize(
@@ -101,16 +113,36 @@ std::vector<Annotation> read_annotations(const EdfHeader& header) {
                 header.header_bytes + record * header.record_bytes + signal.byte_offset_in_record,
                 bytes.data(), bytes.size());
             const std::string_view view(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-            for (auto& entry : parse_tal_block(view, header.path, record)) {
+            auto entries = parse_tal_block(view, header.path, record);
+            if (first_signal && record == 0 && !entries.empty() && entries.front().text.empty()) {
+                scan.first_record_s = entries.front().onset_s;
+            }
+            for (auto& entry : entries) {
                 if (entry.text.empty()) continue;  // time keeping, not an event
-                annotations.push_back({entry.onset_s, entry.duration_s, std::move(entry.text)});
+                scan.annotations.push_back(
+                    {entry.onset_s, entry.duration_s, std::move(entry.text)});
             }
         }
+        first_signal = false;
     }
+    for (auto& annotation : scan.annotations) annotation.onset_s -= scan.first_record_s;
     std::stable_sort(
-        annotations.begin(), annotations.end(),
+        scan.annotations.begin(), scan.annotations.end(),
         [](const Annotation& a, const Annotation& b) { return a.onset_s < b.onset_s; });
-    return annotations;
+    return scan;
+}
+
+RecordingInfo info_with_annotations(const EdfHeader& header, AnnotationScan scan) {
+    auto info = info_from_header(header);
+    info.annotations = std::move(scan.annotations);
+    if (!info.start.empty() && scan.first_record_s > 0 && scan.first_record_s < 1) {
+        std::array<char, 16> fraction{};
+        std::snprintf(fraction.data(), fraction.size(), "%.7f", scan.first_record_s);
+        std::string digits(fraction.data() + 1);  // ".5000000"
+        digits.erase(digits.find_last_not_of('0') + 1);
+        info.start += digits;
+    }
+    return info;
 }
 
 // Digital to physical: phys = (dig - dmin) * (pmax - pmin) / (dmax - dmin) + pmin, folded into
@@ -146,8 +178,10 @@ void decode(const unsigned char* samples, std::size_t count, Scaling scaling, fl
 class EdfSampleReader final : public SampleReader {
   public:
     EdfSampleReader(EdfHeader header, std::vector<std::size_t> channel_indices)
-        : header_(std::move(header)), info_(info_from_header(header_)), file_(header_) {
-        info_.annotations = read_annotations(header_);
+        : header_(std::move(header)), file_(header_) {
+        auto scan = scan_annotations(header_);
+        first_record_s_ = scan.first_record_s;
+        info_ = info_with_annotations(header_, std::move(scan));
         const auto chosen = choose_channels(info_, std::move(channel_indices), sample_rate_hz_);
         const auto all = signal_channels(header_);
         for (const auto index : chosen) {
@@ -171,7 +205,7 @@ class EdfSampleReader final : public SampleReader {
         while (done < max_frames && record_ < header_.record_count) {
             const unsigned char* record = current_record();
             if (start_record_ != record_) {
-                record_start_ = record_start_s(header_, record_, record);
+                record_start_ = record_start_s(header_, record_, record, first_record_s_);
                 start_record_ = record_;
             }
             const double this_start = record_start_;
@@ -214,8 +248,9 @@ class EdfSampleReader final : public SampleReader {
     }
 
     EdfHeader header_;
-    RecordingInfo info_;
     RecordFile file_;
+    RecordingInfo info_;
+    double first_record_s_ = 0;  // subtracted from record time stamps (see scan_annotations)
     std::vector<const EdfSignal*> channels_;
     std::vector<Scaling> scalings_;
     double sample_rate_hz_ = 0;
@@ -233,9 +268,7 @@ class EdfSampleReader final : public SampleReader {
 
 RecordingInfo read_edf_info(const std::filesystem::path& file) {
     const auto header = read_edf_header(file);
-    auto info = info_from_header(header);
-    info.annotations = read_annotations(header);
-    return info;
+    return info_with_annotations(header, scan_annotations(header));
 }
 
 std::unique_ptr<SampleReader> open_edf_reader(const std::filesystem::path& file,
