@@ -532,3 +532,22 @@ TEST(Recording, BadCsvIsInputError) {
         EXPECT_NE(message.find(file.string()), std::string::npos) << message;
     }
 }
+
+TEST(Recording, WriterRefusesToDropAnnotationsSilently) {
+    const auto file = tw_test::temp_file("crowded.edf");
+    std::vector<float> frames(20);
+    {
+        tws::EdfPlusWriter writer(file, {{"A", "uV", 10, -1, 1, ""}});
+        writer.write(frames, 20);  // two data records: room for two annotations
+        for (int i = 0; i < 5; ++i) writer.annotate(0.1 * i, 0, "event");
+        EXPECT_THROW(writer.close(), twitchwatch::InputError);
+    }
+    {
+        tws::EdfPlusWriter writer(file, {{"A", "uV", 10, -1, 1, ""}});
+        writer.reserve_annotations(5, 2.0);
+        writer.write(frames, 20);
+        for (int i = 0; i < 5; ++i) writer.annotate(0.1 * i, 0, "event");
+        writer.close();
+    }
+    EXPECT_EQ(tws::read_recording_info(file).annotations.size(), 5u);
+}

@@ -121,7 +121,9 @@ class EdfPlusWriter::Impl {
         const std::size_t per_record = records == 0 ? count : (count + records - 1) / records;
         const int signals =
             static_cast<int>(std::clamp<std::size_t>(per_record + 1, 1, kMaxAnnotationSignals));
-        edf_set_number_of_annotation_signals(handle_, signals);
+        if (edf_set_number_of_annotation_signals(handle_, signals) == 0) {
+            annotation_signals_ = static_cast<std::size_t>(signals);
+        }
     }
 
     void write_frames(std::span<const float> frames, std::size_t frame_count) {
@@ -167,6 +169,7 @@ class EdfPlusWriter::Impl {
         if (edfwrite_annotation_utf8(handle_, onset, duration, description.c_str()) != 0) {
             fail(file_, "EDFlib could not store the annotation '" + description + "'");
         }
+        ++annotation_count_;
     }
 
     void close() {
@@ -181,6 +184,14 @@ class EdfPlusWriter::Impl {
         const int handle = handle_;
         handle_ = -1;
         if (edfclose_file(handle) != 0) fail(file_, "EDFlib could not finish the file");
+        // EDFlib puts annotation k in data record k (per annotation signal) and silently drops
+        // those that find no room: say so rather than lose them.
+        const std::size_t room = records_written_ * annotation_signals_;
+        if (annotation_count_ > room) {
+            fail(file_, std::to_string(annotation_count_) + " annotations but room for " +
+                            std::to_string(room) + " in " + std::to_string(records_written_) +
+                            " data records; call reserve_annotations() before writing samples");
+        }
     }
 
   private:
@@ -188,6 +199,7 @@ class EdfPlusWriter::Impl {
     // which costs up to a whole step and makes copies drift by one step).
     void flush_record() {
         started_ = true;
+        ++records_written_;
         for (std::size_t c = 0; c < channels_.size(); ++c) {
             const auto& channel = channels_[c];
             const double steps_per_unit =
@@ -216,12 +228,22 @@ class EdfPlusWriter::Impl {
     std::vector<int> digital_;  // one channel's record, converted
     int handle_ = -1;
     bool started_ = false;
+    std::size_t records_written_ = 0;
+    std::size_t annotation_signals_ = 1;  // EDFlib's default
+    std::size_t annotation_count_ = 0;
 };
 
 EdfPlusWriter::EdfPlusWriter(const std::filesystem::path& file, std::vector<WriteChannel> channels,
                              double record_duration_s, bool bdf)
     : impl_(std::make_unique<Impl>(file, std::move(channels), record_duration_s, bdf)) {}
-EdfPlusWriter::~EdfPlusWriter() = default;
+EdfPlusWriter::~EdfPlusWriter() {
+    if (!impl_) return;  // moved from
+    try {
+        impl_->close();
+    } catch (const std::exception&) {
+        // A destructor must not throw; callers who care about errors call close() themselves.
+    }
+}
 EdfPlusWriter::EdfPlusWriter(EdfPlusWriter&&) noexcept = default;
 EdfPlusWriter& EdfPlusWriter::operator=(EdfPlusWriter&&) noexcept = default;
 
