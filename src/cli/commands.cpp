@@ -5,11 +5,17 @@ namespace twitchwatch::cli {
 // Defined in the cmd_<name>.cpp files.
 Command add_info_command(CLI::App& app);
 Command add_assess_command(CLI::App& app);
+Command add_simulate_command(CLI::App& app);
+Command add_detect_command(CLI::App& app);
+Command add_course_command(CLI::App& app);
 
 std::vector<Command> add_all_commands(CLI::App& app) {
     std::vector<Command> commands;
     commands.push_back(add_info_command(app));
     commands.push_back(add_assess_command(app));
+    commands.push_back(add_simulate_command(app));
+    commands.push_back(add_detect_command(app));
+    commands.push_back(add_course_command(app));
     return commands;
 }
 

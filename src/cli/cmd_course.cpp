@@ -1,0 +1,168 @@
+// `twitchwatch course`: the twitch rate over the days after a massage, its decay and half-life.
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "twitchwatch/errors.hpp"
+#include "twitchwatch/signal/course.hpp"
+#include "twitchwatch/signal/detect.hpp"
+
+namespace twitchwatch::cli {
+namespace {
+
+struct CourseArgs {
+    std::vector<std::string> inputs;  // FILE or FILE@TIME
+    std::vector<std::string> points;  // HOURS:RATE
+    std::string massage;
+    bool json = false;
+    signal::CourseOptions options;
+};
+
+struct Source {
+    std::string name;
+    signal::CoursePoint point;
+};
+
+// A recording or a `detect --json` result: its rate, analysed minutes and start time.
+Source read_input(const std::string& input, const std::string& massage) {
+    const auto at = input.rfind('@');
+    const std::string file = at == std::string::npos ? input : input.substr(0, at);
+    const std::string when = at == std::string::npos ? "" : input.substr(at + 1);
+    Source source;
+    source.name = file;
+    std::string start;
+    if (file.size() > 5 && file.substr(file.size() - 5) == ".json") {
+        std::ifstream in(file);
+        if (!in) throw InputError(file + ": cannot open");
+        nlohmann::json report;
+        try {
+            report = nlohmann::json::parse(in);
+            source.point.rate_per_min = report.at("rate_per_min").get<double>();
+            source.point.analysed_min = report.at("analysed_s").get<double>() / 60;
+            start = report.value("start", "");
+        } catch (const nlohmann::json::exception& e) {
+            throw InputError(file + ": not a `twitchwatch detect --json` result (" +
+                             std::string(e.what()) + ")");
+        }
+    } else {
+        const auto report = signal::detect_recording(file, {});
+        source.point.rate_per_min = report.rate_per_min;
+        source.point.analysed_min = report.analysed_s / 60;
+        start = report.start;
+    }
+    if (!when.empty() && when.back() == 'h') {
+        try {
+            source.point.hours_since_massage = std::stod(when.substr(0, when.size() - 1));
+        } catch (const std::exception&) {
+            throw InputError(input + ": '" + when + "' is not a number of hours like 26h");
+        }
+        return source;
+    }
+    if (!when.empty()) start = when;
+    if (start.empty()) {
+        throw InputError(input +
+                         ": no start time in the file; give it as FILE@2026-11-21T09:00 "
+                         "or FILE@26h");
+    }
+    if (massage.empty()) throw InputError("--massage TIME is needed to place " + input);
+    source.point.hours_since_massage = signal::hours_between(massage, start);
+    return source;
+}
+
+std::string format_hours(double h) {
+    char buffer[32];
+    if (std::isinf(h)) return "inf";
+    std::snprintf(buffer, sizeof buffer, "%.1f", h);
+    return buffer;
+}
+
+int run_course(const CourseArgs& args) {
+    std::vector<Source> sources;
+    for (const auto& input : args.inputs) sources.push_back(read_input(input, args.massage));
+    for (const auto& text : args.points) {
+        const auto colon = text.find(':');
+        try {
+            if (colon == std::string::npos) throw std::invalid_argument(text);
+            Source s;
+            s.name = "point " + text;
+            s.point.hours_since_massage = std::stod(text.substr(0, colon));
+            s.point.rate_per_min = std::stod(text.substr(colon + 1));
+            sources.push_back(s);
+        } catch (const std::exception&) {
+            throw InputError("--point expects HOURS:RATE like 24:12.5, got '" + text + "'");
+        }
+    }
+    if (sources.empty()) throw InputError("course: give recordings, detect results or --point");
+    std::vector<signal::CoursePoint> points;
+    for (const auto& s : sources) points.push_back(s.point);
+    const auto fit = signal::fit_course(points, args.options);
+
+    if (args.json) {
+        nlohmann::json out;
+        out["points"] = nlohmann::json::array();
+        for (std::size_t i = 0; i < sources.size(); ++i) {
+            nlohmann::json p = {{"source", sources[i].name},
+                                {"hours_since_massage", points[i].hours_since_massage},
+                                {"rate_per_min", points[i].rate_per_min},
+                                {"analysed_min", points[i].analysed_min}};
+            if (fit.fitted) p["fitted_rate_per_min"] = fit.fitted_rate_per_min[i];
+            out["points"].push_back(p);
+        }
+        auto finite = [](double v) -> nlohmann::json {
+            return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+        };
+        out["fitted"] = fit.fitted;
+        out["decline"] = fit.decline;
+        out["baseline_per_min"] = fit.baseline_per_min;
+        out["baseline_estimated"] = fit.baseline_estimated;
+        out["excess_at_massage_per_min"] = fit.excess_at_massage_per_min;
+        out["decay_per_hour"] = fit.decay_per_hour;
+        out["decay_standard_error"] = finite(fit.decay_standard_error);
+        if (fit.decline) {
+            out["half_life_h"] = fit.half_life_h;
+            out["half_life_ci95_h"] = {finite(fit.half_life_low_h), finite(fit.half_life_high_h)};
+            out["back_at_baseline_h"] = fit.back_at_baseline_h;
+            out["back_at_baseline_ci95_h"] = {finite(fit.back_at_baseline_low_h),
+                                              finite(fit.back_at_baseline_high_h)};
+        }
+        out["verdict"] = fit.verdict;
+        std::cout << out.dump(2) << "\n";
+        return kExitOk;
+    }
+    std::printf("%-40s %10s %10s %10s\n", "recording", "hours", "per min", "fitted");
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+        std::printf("%-40s %10.1f %10.1f %10s\n", sources[i].name.c_str(),
+                    points[i].hours_since_massage, points[i].rate_per_min,
+                    fit.fitted ? format_hours(fit.fitted_rate_per_min[i]).c_str() : "-");
+    }
+    std::printf("%s\n", fit.verdict.c_str());
+    return kExitOk;
+}
+
+}  // namespace
+
+Command add_course_command(CLI::App& app) {
+    auto* sub = app.add_subcommand(
+        "course",
+        "Twitch rate over the days after a massage: decay, half-life and when it is "
+        "expected back at baseline");
+    auto args = std::make_shared<CourseArgs>();
+    sub->add_option("INPUTS", args->inputs,
+                    "recordings or `detect --json` results, each optionally FILE@TIME "
+                    "(2026-11-21T09:00) or FILE@HOURSh (hours since the massage); without it the "
+                    "recording's start time is used");
+    sub->add_option("--massage", args->massage, "time of the massage, e.g. 2026-11-20T18:00");
+    sub->add_option("--point", args->points, "a known rate as HOURS:RATE (repeatable)");
+    sub->add_option("--baseline", args->options.baseline_rate_per_min,
+                    "baseline rate per minute (default: estimated from 4 or more points, else 0)");
+    sub->add_option("--margin", args->options.back_at_baseline_margin_per_min,
+                    "back at baseline once within this many per minute of it")
+        ->capture_default_str();
+    sub->add_flag("--json", args->json, "print as JSON");
+    return {sub, [args] { return run_course(*args); }};
+}
+
+}  // namespace twitchwatch::cli

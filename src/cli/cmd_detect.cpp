@@ -1,0 +1,232 @@
+// `twitchwatch detect FILE`: twitches in a recording, as a summary for a person or as JSON.
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "commands.hpp"
+#include "twitchwatch/errors.hpp"
+#include "twitchwatch/signal/detect.hpp"
+#include "twitchwatch/signal/recording.hpp"
+
+namespace twitchwatch::cli {
+namespace {
+
+struct DetectArgs {
+    std::string file;
+    bool json = false;
+    bool no_progress = false;
+    std::vector<std::string> channels;
+    std::string events_csv;
+    std::string annotate;
+    std::vector<std::string> emg_settings, accelerometer_settings;
+};
+
+void apply_settings(signal::DetectOptions& options, const std::vector<std::string>& settings) {
+    for (const auto& setting : settings) {
+        const auto eq = setting.find('=');
+        if (eq == std::string::npos) {
+            throw InputError("--set expects NAME=VALUE, got '" + setting + "'");
+        }
+        options.set(setting.substr(0, eq), setting.substr(eq + 1));
+    }
+}
+
+std::string options_help() {
+    std::ostringstream out;
+    out << "Detection options (--set NAME=VALUE for EMG, --set-acc for accelerometers; "
+           "docs/detection.md):\n";
+    const auto emg = signal::DetectOptions::for_kind(signal::ChannelKind::emg).describe();
+    const auto acc = signal::DetectOptions::for_kind(signal::ChannelKind::accelerometer).describe();
+    out << "  NAME                      EMG default / accelerometer default  meaning\n";
+    for (std::size_t i = 0; i < emg.size(); ++i) {
+        const auto split = [](const std::string& text) {
+            const auto gap = text.find("  ");
+            return std::pair{text.substr(0, gap), text.substr(gap + 2)};
+        };
+        const auto [emg_value, meaning] = split(emg[i].second);
+        const auto acc_value = split(acc[i].second).first;
+        char line[256];
+        std::snprintf(line, sizeof line, "  %-25s %-8s / %-8s  %s\n", emg[i].first.c_str(),
+                      emg_value.c_str(), acc_value.c_str(), meaning.c_str());
+        out << line;
+    }
+    return out.str();
+}
+
+// A progress bar on stderr, drawn only when stderr is a terminal.
+class ProgressBar {
+  public:
+    explicit ProgressBar(bool enabled) : enabled_(enabled && isatty(STDERR_FILENO) == 1) {}
+    ~ProgressBar() {
+        if (enabled_ && drawn_) std::cerr << "\r" << std::string(60, ' ') << "\r" << std::flush;
+    }
+    ProgressBar(const ProgressBar&) = delete;
+    ProgressBar& operator=(const ProgressBar&) = delete;
+    std::function<void(double)> callback() {
+        if (!enabled_) return {};
+        return [this](double fraction) {
+            const int percent = static_cast<int>(fraction * 100);
+            if (percent == last_) return;
+            last_ = percent;
+            drawn_ = true;
+            const int width = 40;
+            const int filled = std::min(width, percent * width / 100);
+            std::cerr << "\r[" << std::string(static_cast<std::size_t>(filled), '#')
+                      << std::string(static_cast<std::size_t>(width - filled), ' ') << "] "
+                      << percent << " %" << std::flush;
+        };
+    }
+
+  private:
+    bool enabled_;
+    bool drawn_ = false;
+    int last_ = -1;
+};
+
+std::string number(double value, int decimals) {
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
+    return buffer;
+}
+
+void print_summary(const signal::DetectionReport& r) {
+    std::map<std::string, double> by_reason;
+    for (const auto& e : r.exclusions) by_reason[e.reason] += e.end_s - e.start_s;
+    std::cout << r.file << "\n";
+    std::cout << "  recorded " << number(r.duration_s / 60, 1) << " min, analysed "
+              << number(r.analysed_s / 60, 1) << " min, excluded " << number(r.excluded_s / 60, 1)
+              << " min";
+    if (!by_reason.empty()) {
+        std::cout << " (";
+        bool first = true;
+        for (const auto& [reason, seconds] : by_reason) {
+            std::cout << (first ? "" : ", ") << reason << " " << number(seconds, 1) << " s";
+            first = false;
+        }
+        std::cout << ")";
+    }
+    std::cout << "\n";
+    std::size_t counted = 0;
+    double low = 0, high = 0;
+    std::string unit;
+    for (const auto& e : r.events) {
+        const auto& ch = r.channels[e.channel];
+        if (ch.kind != signal::ChannelKind::emg && r.channels.size() > 0 &&
+            std::any_of(r.channels.begin(), r.channels.end(), [](auto& c) {
+                return c.kind == signal::ChannelKind::emg && c.skipped.empty();
+            })) {
+            continue;
+        }
+        if (counted == 0 || e.peak < low) low = e.peak;
+        high = std::max(high, e.peak);
+        unit = ch.physical_unit;
+        ++counted;
+    }
+    std::cout << "  twitches: " << counted << ", " << number(r.rate_per_min, 1) << " per minute";
+    if (counted > 0) {
+        std::cout << ", amplitude " << number(low, 1) << " to " << number(high, 1) << " " << unit;
+    }
+    std::cout << "\n";
+    if (!r.mains_notches_hz.empty()) {
+        std::cout << "  mains removed at";
+        for (double f : r.mains_notches_hz) std::cout << " " << number(f, 0);
+        std::cout << " Hz\n";
+    }
+    char line[256];
+    std::snprintf(line, sizeof line, "  %-16s %-13s %7s %8s %12s  %s\n", "channel", "kind",
+                  "events", "per min", "noise RMS", "amplitude");
+    std::cout << line;
+    for (const auto& c : r.channels) {
+        if (!c.skipped.empty()) {
+            std::snprintf(line, sizeof line, "  %-16s %-13s skipped: %s\n", c.label.c_str(),
+                          std::string(signal::to_string(c.kind)).c_str(), c.skipped.c_str());
+        } else {
+            const std::string amplitude =
+                c.events > 0
+                    ? number(c.peak_min, 1) + "-" + number(c.peak_max, 1) + " " + c.physical_unit
+                    : "-";
+            std::snprintf(line, sizeof line, "  %-16s %-13s %7zu %8.1f %9.2f %-3s %s\n",
+                          c.label.c_str(), std::string(signal::to_string(c.kind)).c_str(), c.events,
+                          c.rate_per_min, c.noise_rms, c.physical_unit.c_str(), amplitude.c_str());
+        }
+        std::cout << line;
+    }
+    for (const auto& w : r.warnings) std::cout << "  warning: " << w << "\n";
+}
+
+void write_events_csv(const signal::DetectionReport& r, const std::string& path) {
+    std::ofstream out(path);
+    if (!out) throw InputError(path + ": cannot write the events file");
+    out.precision(10);
+    out << "onset_s,duration_s,channel,peak,unit,snr,channels_seen\n";
+    for (const auto& e : r.events) {
+        const auto& ch = r.channels[e.channel];
+        out << e.onset_s << ',' << e.duration_s << ',' << ch.label << ',' << e.peak << ','
+            << ch.physical_unit << ',' << e.snr << ',' << e.channels_seen << '\n';
+    }
+    if (!out) throw InputError(path + ": writing the events file failed");
+}
+
+int run_detect(const DetectArgs& args) {
+    signal::DetectRequest request;
+    for (const auto& list : args.channels) {
+        std::stringstream in(list);
+        std::string label;
+        while (std::getline(in, label, ',')) {
+            if (!label.empty()) request.channel_labels.push_back(label);
+        }
+    }
+    apply_settings(request.emg, args.emg_settings);
+    apply_settings(request.accelerometer, args.accelerometer_settings);
+    signal::DetectionReport report;
+    {
+        ProgressBar bar(!args.no_progress);
+        request.progress = bar.callback();
+        report = signal::detect_recording(args.file, request);
+    }
+    if (!args.events_csv.empty()) write_events_csv(report, args.events_csv);
+    if (!args.annotate.empty()) {
+        std::vector<signal::Annotation> notes;
+        for (const auto& e : report.events) {
+            notes.push_back(
+                {e.onset_s, e.duration_s, "twitch " + report.channels[e.channel].label});
+        }
+        for (const auto& x : report.exclusions) {
+            notes.push_back({x.start_s, x.end_s - x.start_s, "excluded " + x.reason});
+        }
+        signal::write_annotated_copy(args.file, args.annotate, notes);
+    }
+    if (args.json) {
+        std::cout << signal::to_json(report).dump(2) << "\n";
+    } else {
+        print_summary(report);
+    }
+    return kExitOk;
+}
+
+}  // namespace
+
+Command add_detect_command(CLI::App& app) {
+    auto* sub = app.add_subcommand(
+        "detect", "Find twitches (fasciculation potentials) in an EDF, EDF+, BDF or CSV recording");
+    auto args = std::make_shared<DetectArgs>();
+    sub->add_option("FILE", args->file, "recording")->required();
+    sub->add_flag("--json", args->json, "print the report as JSON (docs/detect-output.md)");
+    sub->add_option("--channels", args->channels, "channel labels to analyse (comma-separated)");
+    sub->add_option("--events-csv", args->events_csv, "write the events to this CSV file");
+    sub->add_option("--annotate", args->annotate,
+                    "write a copy of the recording with the events as EDF+ annotations");
+    sub->add_option("--set", args->emg_settings, "EMG detection option NAME=VALUE (repeatable)");
+    sub->add_option("--set-acc", args->accelerometer_settings,
+                    "accelerometer detection option NAME=VALUE (repeatable)");
+    sub->add_flag("--no-progress", args->no_progress, "no progress bar on a terminal");
+    sub->footer(options_help());
+    return {sub, [args] { return run_detect(*args); }};
+}
+
+}  // namespace twitchwatch::cli

@@ -1,0 +1,217 @@
+// Exponential decay of the twitch rate towards a baseline, fitted on the log of the excess.
+#include "twitchwatch/signal/course.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <numeric>
+
+#include "twitchwatch/errors.hpp"
+
+namespace twitchwatch::signal {
+namespace {
+
+constexpr double kInfinity = std::numeric_limits<double>::infinity();
+// Smallest excess used in the logarithm when no recording length is known (per minute).
+constexpr double kExcessFloorPerMin = 0.1;
+constexpr int kBaselineGridSteps = 60;
+// Largest baseline tried, as a fraction of the lowest observed rate.
+constexpr double kBaselineCeiling = 0.9;
+
+// Two-sided 95 % quantile of Student's t for df degrees of freedom.
+double t_quantile_95(std::size_t df) {
+    static const double table[] = {0,     12.706, 4.303, 3.182, 2.776, 2.571, 2.447,
+                                   2.365, 2.306,  2.262, 2.228, 2.201, 2.179, 2.160,
+                                   2.145, 2.131,  2.120, 2.110, 2.101, 2.093, 2.086};
+    if (df == 0) return kInfinity;
+    if (df <= 20) return table[df];
+    if (df <= 30) return 2.042;
+    return 1.96;
+}
+
+struct LineFit {
+    double intercept = 0, slope = 0, slope_se = 0, sse_rate = 0;
+    std::size_t df = 0;
+};
+
+// Weighted least squares of log(rate - baseline) on time. A Poisson count N has a log with
+// variance about 1/N, so a point weighs its number of excess events when lengths are known.
+LineFit fit_line(std::span<const CoursePoint> p, double baseline) {
+    const bool weighted =
+        std::all_of(p.begin(), p.end(), [](auto& x) { return x.analysed_min > 0; });
+    std::vector<double> t, y, w;
+    for (const auto& x : p) {
+        const double floor = weighted ? 0.5 / x.analysed_min : kExcessFloorPerMin;
+        const double excess = std::max(x.rate_per_min - baseline, floor);
+        t.push_back(x.hours_since_massage);
+        y.push_back(std::log(excess));
+        w.push_back(weighted ? excess * x.analysed_min : 1.0);
+    }
+    const double sw = std::accumulate(w.begin(), w.end(), 0.0);
+    double mt = 0, my = 0;
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        mt += w[i] * t[i] / sw;
+        my += w[i] * y[i] / sw;
+    }
+    double stt = 0, sty = 0;
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        stt += w[i] * (t[i] - mt) * (t[i] - mt);
+        sty += w[i] * (t[i] - mt) * (y[i] - my);
+    }
+    LineFit fit;
+    fit.slope = stt > 0 ? sty / stt : 0;
+    fit.intercept = my - fit.slope * mt;
+    fit.df = t.size() - 2;
+    double residual = 0;
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        const double e = y[i] - fit.intercept - fit.slope * t[i];
+        residual += w[i] * e * e;
+        const double r = baseline + std::exp(fit.intercept + fit.slope * t[i]);
+        fit.sse_rate += (r - p[i].rate_per_min) * (r - p[i].rate_per_min);
+    }
+    // Weights are relative when they come from counts; the residual scatter sets the scale.
+    const double s2 = fit.df > 0 ? residual / static_cast<double>(fit.df) : 0;
+    fit.slope_se = stt > 0 ? std::sqrt(s2 / stt) : kInfinity;
+    return fit;
+}
+
+std::string hours_text(double h) {
+    char buffer[64];
+    if (!std::isfinite(h)) return "unbounded";
+    if (h >= 72) {
+        std::snprintf(buffer, sizeof buffer, "%.1f days", h / 24);
+    } else {
+        std::snprintf(buffer, sizeof buffer, "%.0f h", h);
+    }
+    return buffer;
+}
+
+}  // namespace
+
+CourseFit fit_course(std::span<const CoursePoint> points, const CourseOptions& options) {
+    CourseFit fit;
+    fit.points_used = points.size();
+    for (const auto& p : points) {
+        if (!std::isfinite(p.hours_since_massage) || !std::isfinite(p.rate_per_min) ||
+            p.rate_per_min < 0 || p.analysed_min < 0) {
+            throw InputError("course: each point needs a finite time and a rate >= 0");
+        }
+    }
+    std::vector<double> times;
+    for (const auto& p : points) times.push_back(p.hours_since_massage);
+    std::sort(times.begin(), times.end());
+    const auto distinct =
+        static_cast<std::size_t>(std::unique(times.begin(), times.end()) - times.begin());
+    if (distinct < 3) {
+        fit.verdict =
+            "Not enough recordings to judge the course: at least 3 at different times are "
+            "needed, " +
+            std::to_string(distinct) + " given.";
+        return fit;
+    }
+
+    const double lowest = std::min_element(points.begin(), points.end(), [](auto& a, auto& b) {
+                              return a.rate_per_min < b.rate_per_min;
+                          })->rate_per_min;
+    double baseline = std::max(0.0, options.baseline_rate_per_min);
+    if (options.baseline_rate_per_min < 0 && points.size() >= 4 && lowest > 0) {
+        // Profile: the baseline whose log-linear fit leaves the smallest error in rates.
+        double best_sse = kInfinity;
+        for (int i = 0; i <= kBaselineGridSteps; ++i) {
+            const double candidate = kBaselineCeiling * lowest * i / kBaselineGridSteps;
+            const auto line = fit_line(points, candidate);
+            if (line.slope < 0 && line.sse_rate < best_sse) {
+                best_sse = line.sse_rate;
+                baseline = candidate;
+            }
+        }
+        fit.baseline_estimated = true;
+    }
+    fit.baseline_per_min = baseline;
+    const auto line = fit_line(points, baseline);
+    fit.fitted = true;
+    fit.excess_at_massage_per_min = std::exp(line.intercept);
+    fit.decay_per_hour = -line.slope;
+    fit.decay_standard_error = line.slope_se;
+    for (const auto& p : points) {
+        fit.fitted_rate_per_min.push_back(
+            baseline +
+            fit.excess_at_massage_per_min * std::exp(-fit.decay_per_hour * p.hours_since_massage));
+    }
+    const double t = t_quantile_95(line.df);
+    const double k = fit.decay_per_hour;
+    const double k_low = k - t * line.slope_se;
+    const double k_high = k + t * line.slope_se;
+    fit.decline = k > 0 && k_low > 0;
+
+    char buffer[512];
+    if (!fit.decline) {
+        const double percent_per_day = (std::exp(-k * 24) - 1) * 100;
+        std::snprintf(buffer, sizeof buffer,
+                      "The data do not show a decline: the fitted excess over the baseline "
+                      "(%.1f/min) changes by %+.0f %% per day, and the uncertainty includes no "
+                      "change or a rise.",
+                      baseline, percent_per_day);
+        fit.verdict = buffer;
+        return fit;
+    }
+    fit.half_life_h = std::log(2.0) / k;
+    fit.half_life_low_h = std::log(2.0) / k_high;
+    fit.half_life_high_h = std::log(2.0) / k_low;
+    const double margin = options.back_at_baseline_margin_per_min;
+    const double excess = fit.excess_at_massage_per_min;
+    if (margin > 0 && excess > margin) {
+        fit.back_at_baseline_h = std::log(excess / margin) / k;
+        fit.back_at_baseline_low_h = std::log(excess / margin) / k_high;
+        fit.back_at_baseline_high_h = std::log(excess / margin) / k_low;
+    }
+    std::snprintf(buffer, sizeof buffer,
+                  "The twitch rate is falling: half-life %s (95 %% CI %s to %s). It is expected "
+                  "back within %.1f/min of the baseline (%.1f/min%s) about %s after the massage "
+                  "(95 %% CI %s to %s).",
+                  hours_text(fit.half_life_h).c_str(), hours_text(fit.half_life_low_h).c_str(),
+                  hours_text(fit.half_life_high_h).c_str(), margin, baseline,
+                  fit.baseline_estimated ? ", estimated" : "",
+                  hours_text(fit.back_at_baseline_h).c_str(),
+                  hours_text(fit.back_at_baseline_low_h).c_str(),
+                  hours_text(fit.back_at_baseline_high_h).c_str());
+    fit.verdict = buffer;
+    return fit;
+}
+
+namespace {
+
+// Days since 1970-01-01 of a civil date (proleptic Gregorian).
+long long days_from_civil(long long y, unsigned m, unsigned d) {
+    y -= m <= 2;
+    const long long era = (y >= 0 ? y : y - 399) / 400;
+    const auto yoe = static_cast<unsigned>(y - era * 400);
+    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + static_cast<long long>(doe) - 719468;
+}
+
+double hours_of(const std::string& text) {
+    int y = 0, mo = 0, d = 0, h = 0, mi = 0;
+    double s = 0;
+    char sep = 0;
+    const int n =
+        std::sscanf(text.c_str(), "%4d-%2d-%2d%c%2d:%2d:%lf", &y, &mo, &d, &sep, &h, &mi, &s);
+    if (n < 6 || (sep != 'T' && sep != ' ') || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
+        mi > 59 || s < 0 || s >= 61) {
+        throw InputError("'" + text + "' is not a date-time like 2026-11-20T18:30");
+    }
+    return static_cast<double>(
+               days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d))) *
+               24 +
+           h + mi / 60.0 + s / 3600.0;
+}
+
+}  // namespace
+
+double hours_between(const std::string& from_iso8601, const std::string& to_iso8601) {
+    return hours_of(to_iso8601) - hours_of(from_iso8601);
+}
+
+}  // namespace twitchwatch::signal

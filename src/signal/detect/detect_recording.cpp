@@ -1,0 +1,247 @@
+// A recording analysed end to end: channels grouped by kind and sample rate, unusable channels
+// skipped with a warning, each group streamed through its own Detector.
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "twitchwatch/errors.hpp"
+#include "twitchwatch/signal/detect.hpp"
+#include "twitchwatch/signal/recording.hpp"
+
+namespace twitchwatch::signal {
+namespace {
+
+// Seconds at the start looked at for flat or saturated channels.
+constexpr double kQualityProbeS = 10.0;
+
+struct Group {
+    ChannelKind kind;
+    double sample_rate_hz;
+    std::vector<std::size_t> file_channels;    // indices into RecordingInfo::channels
+    std::vector<std::size_t> report_channels;  // the same channels in DetectionReport::channels
+};
+
+// Union of sorted-or-not intervals, merged.
+std::vector<Exclusion> merge_exclusions(std::vector<Exclusion> all) {
+    std::sort(all.begin(), all.end(),
+              [](const Exclusion& a, const Exclusion& b) { return a.start_s < b.start_s; });
+    std::vector<Exclusion> merged;
+    for (auto& e : all) {
+        if (!merged.empty() && e.start_s <= merged.back().end_s + 1e-9) {
+            auto& last = merged.back();
+            last.end_s = std::max(last.end_s, e.end_s);
+            if (last.reason.find(e.reason) == std::string::npos) last.reason += "+" + e.reason;
+        } else {
+            merged.push_back(std::move(e));
+        }
+    }
+    return merged;
+}
+
+bool inside(const std::vector<Exclusion>& stretches, double t) {
+    const auto it =
+        std::upper_bound(stretches.begin(), stretches.end(), t,
+                         [](double value, const Exclusion& e) { return value < e.start_s; });
+    return it != stretches.begin() && t <= std::prev(it)->end_s;
+}
+
+}  // namespace
+
+DetectionReport detect_recording(const std::filesystem::path& file, const DetectRequest& request) {
+    const RecordingInfo info = read_recording_info(file);
+    DetectionReport report;
+    report.file = file.string();
+    report.start = info.start;
+    report.duration_s = info.duration_s;
+    report.warnings = info.warnings;
+
+    // Which channels, in file order.
+    std::vector<std::size_t> chosen;
+    if (request.channel_labels.empty()) {
+        for (std::size_t i = 0; i < info.channels.size(); ++i) chosen.push_back(i);
+    } else {
+        for (const auto& label : request.channel_labels) {
+            const auto it = std::find_if(info.channels.begin(), info.channels.end(),
+                                         [&](const ChannelInfo& ch) { return ch.label == label; });
+            if (it == info.channels.end()) {
+                throw InputError(file.string() + ": no channel labelled '" + label + "'");
+            }
+            chosen.push_back(static_cast<std::size_t>(it - info.channels.begin()));
+        }
+    }
+    if (chosen.empty()) throw InputError(file.string() + ": no signal channels");
+
+    std::vector<Group> groups;
+    for (auto index : chosen) {
+        const auto& ch = info.channels[index];
+        ChannelReport channel;
+        channel.label = ch.label;
+        channel.kind = classify_channel(ch.label, ch.physical_unit, ch.transducer);
+        channel.physical_unit = ch.physical_unit;
+        channel.sample_rate_hz = ch.sample_rate_hz;
+        report.channels.push_back(channel);
+        auto group = std::find_if(groups.begin(), groups.end(), [&](const Group& g) {
+            return g.kind == channel.kind && g.sample_rate_hz == ch.sample_rate_hz;
+        });
+        if (group == groups.end()) {
+            groups.push_back({channel.kind, ch.sample_rate_hz, {}, {}});
+            group = std::prev(groups.end());
+        }
+        group->file_channels.push_back(index);
+        group->report_channels.push_back(report.channels.size() - 1);
+    }
+
+    double total_frames = 0;
+    for (const auto& g : groups) total_frames += info.duration_s * g.sample_rate_hz;
+    double done_frames = 0;
+
+    std::vector<Exclusion> all_exclusions;
+    std::vector<std::vector<double>> peaks(report.channels.size());
+    for (auto& group : groups) {
+        // Skip flat or saturated channels (judged on the first seconds).
+        {
+            auto reader = SampleReader::open(file, group.file_channels);
+            const std::size_t C = reader->channel_count();
+            const auto probe_frames =
+                static_cast<std::size_t>(std::max(1.0, kQualityProbeS * group.sample_rate_hz));
+            std::vector<float> probe(probe_frames * C);
+            std::size_t have = 0;
+            double start_s = 0;
+            while (have < probe_frames) {
+                const std::size_t n = reader->read(std::span<float>(probe).subspan(have * C),
+                                                   probe_frames - have, start_s);
+                if (n == 0) break;
+                have += n;
+            }
+            std::vector<double> lows, highs;
+            for (auto index : group.file_channels) {
+                lows.push_back(info.channels[index].physical_min);
+                highs.push_back(info.channels[index].physical_max);
+            }
+            const auto verdict = check_channel_quality(probe, have, C, lows, highs);
+            Group kept{group.kind, group.sample_rate_hz, {}, {}};
+            for (std::size_t i = 0; i < C; ++i) {
+                if (verdict[i].empty()) {
+                    kept.file_channels.push_back(group.file_channels[i]);
+                    kept.report_channels.push_back(group.report_channels[i]);
+                } else {
+                    auto& channel = report.channels[group.report_channels[i]];
+                    channel.skipped = verdict[i];
+                    report.warnings.push_back("channel " + channel.label + " is " + verdict[i] +
+                                              ": skipped");
+                }
+            }
+            group = std::move(kept);
+        }
+        if (group.file_channels.empty()) {
+            done_frames += info.duration_s * group.sample_rate_hz;
+            continue;
+        }
+        auto reader = SampleReader::open(file, group.file_channels);
+        const std::size_t C = reader->channel_count();
+        const auto& options = group.kind == ChannelKind::emg ? request.emg : request.accelerometer;
+        Detector detector(C, group.sample_rate_hz, options);
+        const auto block_frames =
+            static_cast<std::size_t>(std::max(1.0, request.block_s * group.sample_rate_hz));
+        std::vector<float> block(block_frames * C);
+        double start_s = 0;
+        auto collect = [&] {
+            for (const auto& e : detector.take_events()) {
+                const auto channel = group.report_channels[e.channel];
+                report.events.push_back(
+                    {e.onset_s, e.duration_s, channel, e.peak, e.snr, e.channels_seen});
+            }
+        };
+        while (const std::size_t n = reader->read(block, block_frames, start_s)) {
+            detector.execute(block, n, start_s);
+            collect();
+            done_frames += static_cast<double>(n);
+            if (request.progress && total_frames > 0) request.progress(done_frames / total_frames);
+        }
+        detector.finish();
+        collect();
+        const auto noise = detector.noise_rms();
+        for (std::size_t i = 0; i < C; ++i) {
+            report.channels[group.report_channels[i]].noise_rms = noise[i];
+        }
+        for (double f : detector.notch_frequencies_hz()) {
+            if (std::find(report.mains_notches_hz.begin(), report.mains_notches_hz.end(), f) ==
+                report.mains_notches_hz.end()) {
+                report.mains_notches_hz.push_back(f);
+            }
+        }
+        all_exclusions.insert(all_exclusions.end(), detector.exclusions().begin(),
+                              detector.exclusions().end());
+    }
+
+    // One time line for all groups: a stretch excluded by any group is excluded for all.
+    report.exclusions = merge_exclusions(std::move(all_exclusions));
+    for (const auto& e : report.exclusions) report.excluded_s += e.end_s - e.start_s;
+    report.excluded_s = std::min(report.excluded_s, report.duration_s);
+    report.analysed_s = report.duration_s - report.excluded_s;
+    std::erase_if(report.events,
+                  [&](const EventReport& e) { return inside(report.exclusions, e.onset_s); });
+    std::sort(report.events.begin(), report.events.end(),
+              [](const EventReport& a, const EventReport& b) { return a.onset_s < b.onset_s; });
+
+    const bool any_emg = std::any_of(report.channels.begin(), report.channels.end(), [](auto& c) {
+        return c.kind == ChannelKind::emg && c.skipped.empty();
+    });
+    const ChannelKind primary = any_emg ? ChannelKind::emg : ChannelKind::accelerometer;
+    const double minutes = report.analysed_s / 60.0;
+    std::size_t primary_events = 0;
+    for (const auto& e : report.events) {
+        auto& channel = report.channels[e.channel];
+        if (channel.events == 0 || e.peak < channel.peak_min) channel.peak_min = e.peak;
+        channel.peak_max = std::max(channel.peak_max, e.peak);
+        ++channel.events;
+        if (channel.kind == primary) ++primary_events;
+    }
+    for (auto& channel : report.channels) {
+        channel.rate_per_min = minutes > 0 ? static_cast<double>(channel.events) / minutes : 0;
+    }
+    report.rate_per_min = minutes > 0 ? static_cast<double>(primary_events) / minutes : 0;
+    return report;
+}
+
+nlohmann::json to_json(const DetectionReport& report) {
+    nlohmann::json channels = nlohmann::json::array();
+    for (const auto& c : report.channels) {
+        nlohmann::json channel = {
+            {"label", c.label},         {"kind", std::string(to_string(c.kind))},
+            {"unit", c.physical_unit},  {"sample_rate_hz", c.sample_rate_hz},
+            {"events", c.events},       {"rate_per_min", c.rate_per_min},
+            {"noise_rms", c.noise_rms}, {"peak_min", c.peak_min},
+            {"peak_max", c.peak_max}};
+        if (!c.skipped.empty()) channel["skipped"] = c.skipped;
+        channels.push_back(std::move(channel));
+    }
+    nlohmann::json events = nlohmann::json::array();
+    for (const auto& e : report.events) {
+        events.push_back({{"onset_s", e.onset_s},
+                          {"duration_s", e.duration_s},
+                          {"channel", report.channels[e.channel].label},
+                          {"channel_index", e.channel},
+                          {"peak", e.peak},
+                          {"snr", e.snr},
+                          {"channels_seen", e.channels_seen}});
+    }
+    nlohmann::json exclusions = nlohmann::json::array();
+    for (const auto& e : report.exclusions) {
+        exclusions.push_back({{"start_s", e.start_s}, {"end_s", e.end_s}, {"reason", e.reason}});
+    }
+    return {{"file", report.file},
+            {"start", report.start},
+            {"duration_s", report.duration_s},
+            {"analysed_s", report.analysed_s},
+            {"excluded_s", report.excluded_s},
+            {"rate_per_min", report.rate_per_min},
+            {"channels", channels},
+            {"events", events},
+            {"exclusions", exclusions},
+            {"mains_notches_hz", report.mains_notches_hz},
+            {"warnings", report.warnings}};
+}
+
+}  // namespace twitchwatch::signal

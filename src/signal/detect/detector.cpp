@@ -1,0 +1,688 @@
+// The streaming twitch detector: band-pass and mains notches, envelope, robust noise floor,
+// voluntary / artefact gate, per-channel events with a refractory period, merging across
+// channels. docs/detection.md explains each step and option.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <deque>
+
+#include "filters.hpp"
+#include "twitchwatch/errors.hpp"
+#include "twitchwatch/signal/detect.hpp"
+
+namespace twitchwatch::signal {
+namespace {
+
+using Frame = std::int64_t;  // frame index since the start of the stream
+
+// 1.4826 x median(|x|) estimates the standard deviation of Gaussian noise robustly.
+constexpr double kMadToSigma = 1.4826;
+// Samples per segment and channel used for the robust noise estimate (enough for a median,
+// few enough to keep its cost small next to the filters).
+constexpr std::size_t kNoiseSamplesPerSegment = 32;
+// Rate of the decimated signal for the slow (artefact) band, in multiples of its upper edge.
+constexpr double kSlowBandOversampling = 8.0;
+// The history median is recomputed every few segments once it is established.
+constexpr std::size_t kFloorUpdateEvery = 4;
+
+float median_of(std::vector<float>& values) {
+    const auto middle = values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2);
+    std::nth_element(values.begin(), middle, values.end());
+    return *middle;
+}
+
+// Per channel ring of the last values and their median.
+class RunningMedian {
+  public:
+    RunningMedian(std::size_t channels, std::size_t length)
+        : channels_(channels), length_(std::max<std::size_t>(1, length)) {
+        values_.resize(channels_ * length_);
+        median_.assign(channels_, 0.0f);
+    }
+    void reset() {
+        count_ = 0;
+        position_ = 0;
+        pushes_ = 0;
+        std::fill(median_.begin(), median_.end(), 0.0f);
+    }
+    void push(std::span<const float> per_channel) {
+        for (std::size_t c = 0; c < channels_; ++c) {
+            values_[c * length_ + position_] = per_channel[c];
+        }
+        position_ = (position_ + 1) % length_;
+        count_ = std::min(count_ + 1, length_);
+        ++pushes_;
+        if (pushes_ <= 2 * kFloorUpdateEvery || pushes_ % kFloorUpdateEvery == 0) update();
+    }
+    float median(std::size_t channel) const { return median_[channel]; }
+
+  private:
+    void update() {
+        for (std::size_t c = 0; c < channels_; ++c) {
+            scratch_.assign(values_.begin() + static_cast<std::ptrdiff_t>(c * length_),
+                            values_.begin() + static_cast<std::ptrdiff_t>(c * length_ + count_));
+            median_[c] = median_of(scratch_);
+        }
+    }
+    std::size_t channels_, length_;
+    std::size_t count_ = 0, position_ = 0, pushes_ = 0;
+    std::vector<float> values_, median_, scratch_;
+};
+
+struct ChannelEvent {
+    Frame onset = 0, end = 0;
+    std::size_t channel = 0;
+    float peak = 0;
+    float floor = 0;
+};
+
+struct OpenEvent {
+    bool active = false;
+    bool pending = false;  // an event that may still be extended (within the refractory period)
+    ChannelEvent event;
+};
+
+struct SegmentRecord {
+    std::int64_t index = 0;
+    Frame first = 0;
+    std::size_t frames = 0;
+    bool voluntary = false, artefact = false;
+    bool settling = false;     // the filters are still settling (start of the stream)
+    std::vector<float> sigma;  // robust noise sigma per channel
+    std::vector<ChannelEvent> events;
+};
+
+}  // namespace
+
+struct detail::DetectorState {
+    std::size_t channels;
+    double fs;
+    DetectOptions o;
+
+    std::size_t segment_frames = 0;
+    std::size_t padding_segments = 0, lag_segments = 0;
+    Frame refractory_frames = 0, min_frames = 0, max_frames = 0, merge_frames = 0;
+    float envelope_alpha = 0;
+
+    // Mains probe: raw frames held until the mains frequency is decided.
+    bool mains_decided = false;
+    std::vector<float> probe;
+    std::size_t probe_target = 0;
+    std::vector<double> notches_hz;
+    double mains_hz = 0;
+
+    detail::BiquadCascade band;
+    // Slow band for artefacts: block means (decimation) then a band-pass at the low rate.
+    std::size_t decimation = 1;
+    detail::BiquadCascade slow;
+    std::vector<float> slow_sum, slow_sample;
+    std::size_t slow_count = 0;
+    std::vector<double> slow_energy;
+    std::size_t slow_samples_in_segment = 0;
+
+    std::vector<float> segment, envelope_state, envelope, scratch;
+    std::size_t segment_fill = 0;
+    std::int64_t segment_index = 0;
+    Frame frames_seen = 0;
+    RunningMedian noise_floor, slow_floor;
+    std::vector<OpenEvent> open;
+    std::deque<SegmentRecord> recent;  // not yet final, plus padding_segments final ones
+    std::int64_t finalized_until = 0;  // segments below this index are final
+    std::vector<ChannelEvent> merge_pool;
+    std::vector<DetectedEvent> out;
+    std::vector<Exclusion> exclusions;
+    Frame excluded_frames = 0;
+    std::vector<double> noise_sum;
+    std::size_t noise_segments = 0;
+    // Recording time of frames: (first frame, time) at every discontinuity.
+    std::deque<std::pair<Frame, double>> anchors;
+    bool finished = false;
+
+    DetectorState(std::size_t c, double rate, DetectOptions options)
+        : channels(c), fs(rate), o(std::move(options)), noise_floor(c, 1), slow_floor(c, 1) {}
+
+    double time_of(Frame frame) const {
+        for (auto it = anchors.rbegin(); it != anchors.rend(); ++it) {
+            if (it->first <= frame) return it->second + static_cast<double>(frame - it->first) / fs;
+        }
+        return anchors.empty() ? static_cast<double>(frame) / fs
+                               : anchors.front().second +
+                                     static_cast<double>(frame - anchors.front().first) / fs;
+    }
+};
+
+namespace {
+
+void configure(detail::DetectorState& s) {
+    const auto& o = s.o;
+    const double fs = s.fs;
+    if (s.channels == 0) throw InputError("detect: no channels to analyse");
+    if (!(fs > 0) || !std::isfinite(fs)) throw InputError("detect: sample rate must be positive");
+    if (!(o.segment_s > 0) || !(o.noise_history_s >= o.segment_s) || !(o.threshold > 0) ||
+        o.refractory_s < 0 || !(o.envelope_time_constant_s > 0) || o.merge_window_s < 0 ||
+        !(o.max_event_duration_s > o.min_event_duration_s) || o.exclusion_padding_s < 0 ||
+        !(o.voluntary_duty_cycle > 0)) {
+        throw InputError("detect: an option is out of range (see twitchwatch detect --help)");
+    }
+    s.segment_frames = std::max<std::size_t>(8, static_cast<std::size_t>(o.segment_s * fs));
+    const double segment_s = static_cast<double>(s.segment_frames) / fs;
+    s.padding_segments = static_cast<std::size_t>(std::ceil(o.exclusion_padding_s / segment_s));
+    // Events are emitted at most max duration + refractory after their onset.
+    s.lag_segments = std::max<std::size_t>(
+        s.padding_segments,
+        static_cast<std::size_t>(std::ceil((o.max_event_duration_s + o.refractory_s) / segment_s)) +
+            1);
+    s.refractory_frames = static_cast<Frame>(std::llround(o.refractory_s * fs));
+    s.min_frames = static_cast<Frame>(std::llround(o.min_event_duration_s * fs));
+    s.max_frames = static_cast<Frame>(std::llround(o.max_event_duration_s * fs));
+    s.merge_frames = static_cast<Frame>(std::llround(o.merge_window_s * fs));
+    s.envelope_alpha = static_cast<float>(1 - std::exp(-1 / (o.envelope_time_constant_s * fs)));
+
+    std::vector<detail::Biquad> sections;
+    const double nyquist_limit = 0.45 * fs;
+    if (o.band_low_hz > 0 && o.band_low_hz < nyquist_limit) {
+        sections = detail::butterworth_highpass(o.band_order, o.band_low_hz, fs);
+    }
+    if (o.band_high_hz > 0) {
+        auto low =
+            detail::butterworth_lowpass(o.band_order, std::min(o.band_high_hz, nyquist_limit), fs);
+        sections.insert(sections.end(), low.begin(), low.end());
+    }
+    s.band = detail::BiquadCascade(sections, s.channels);
+
+    if (o.artefact_ratio > 0) {
+        s.decimation = std::max<std::size_t>(
+            1, static_cast<std::size_t>(fs / (kSlowBandOversampling * o.artefact_band_high_hz)));
+        const double slow_fs = fs / static_cast<double>(s.decimation);
+        auto slow = detail::butterworth_highpass(2, o.artefact_band_low_hz, slow_fs);
+        auto low = detail::butterworth_lowpass(2, std::min(o.artefact_band_high_hz, 0.45 * slow_fs),
+                                               slow_fs);
+        slow.insert(slow.end(), low.begin(), low.end());
+        s.slow = detail::BiquadCascade(slow, s.channels);
+    }
+    const auto history = static_cast<std::size_t>(std::ceil(o.noise_history_s / segment_s));
+    s.noise_floor = RunningMedian(s.channels, history);
+    s.slow_floor = RunningMedian(s.channels, history);
+
+    if (o.mains == "auto") {
+        s.probe_target = std::max<std::size_t>(1, static_cast<std::size_t>(o.mains_probe_s * fs));
+    } else if (o.mains != "off" && o.mains != "50" && o.mains != "60") {
+        throw InputError("detect: mains must be auto, off, 50 or 60, got '" + o.mains + "'");
+    }
+}
+
+// Notches at the harmonics of base_hz below the band's upper edge (all of them, or those with
+// power standing out when `present` is given).
+void add_notches(detail::DetectorState& s, double base_hz, const std::vector<bool>& present) {
+    const double top = std::min(s.o.band_high_hz > 0 ? s.o.band_high_hz : s.fs / 2, 0.45 * s.fs);
+    for (int k = 1; k <= s.o.mains_harmonics; ++k) {
+        const double f = k * base_hz;
+        if (f >= top) break;
+        if (!present.empty() && !present[static_cast<std::size_t>(k - 1)]) continue;
+        s.band.add_section(detail::notch(f, s.o.mains_notch_q, s.fs));
+        s.notches_hz.push_back(f);
+    }
+    if (!s.notches_hz.empty()) s.mains_hz = base_hz;
+}
+
+// Power at each harmonic against the power a few hertz beside it, summed over channels.
+std::vector<double> harmonic_ratios(const detail::DetectorState& s, std::size_t frames,
+                                    double base) {
+    std::vector<double> ratios;
+    const double top = std::min(s.o.band_high_hz > 0 ? s.o.band_high_hz : s.fs / 2, 0.45 * s.fs);
+    for (int k = 1; k <= s.o.mains_harmonics && k * base + 8 < top; ++k) {
+        double on = 0, beside = 0;
+        for (std::size_t c = 0; c < s.channels; ++c) {
+            on += detail::goertzel_power(s.probe, frames, s.channels, c, k * base, s.fs);
+            for (double offset : {-7.0, -4.0, 4.0, 7.0}) {
+                beside += detail::goertzel_power(s.probe, frames, s.channels, c, k * base + offset,
+                                                 s.fs) /
+                          4;
+            }
+        }
+        ratios.push_back(beside > 0 ? on / beside : 0);
+    }
+    return ratios;
+}
+
+void decide_mains(detail::DetectorState& s, std::size_t frames) {
+    s.mains_decided = true;
+    if (s.o.mains == "off") return;
+    if (s.o.mains == "50" || s.o.mains == "60") {
+        add_notches(s, s.o.mains == "50" ? 50.0 : 60.0, {});
+        return;
+    }
+    // Needs at least a quarter second for 1 Hz-ish resolution next to 4 Hz offsets.
+    if (frames < static_cast<std::size_t>(0.25 * s.fs)) return;
+    double best_score = 0, best_base = 0;
+    std::vector<double> best_ratios;
+    for (double base : {50.0, 60.0}) {
+        auto ratios = harmonic_ratios(s, frames, base);
+        // The first three harmonics of 50 and 60 Hz never coincide, so they decide the base.
+        double score = 0;
+        for (std::size_t k = 0; k < std::min<std::size_t>(3, ratios.size()); ++k) {
+            score = std::max(score, ratios[k]);
+        }
+        if (score > best_score) {
+            best_score = score;
+            best_base = base;
+            best_ratios = std::move(ratios);
+        }
+    }
+    if (best_score < s.o.mains_detect_ratio) return;
+    std::vector<bool> present(static_cast<std::size_t>(s.o.mains_harmonics), false);
+    for (std::size_t k = 0; k < best_ratios.size(); ++k) {
+        present[k] = best_ratios[k] >= s.o.mains_detect_ratio;
+    }
+    add_notches(s, best_base, present);
+}
+
+// Slow band: decimate by block means, filter, accumulate energy for this segment.
+void slow_band(detail::DetectorState& s, const float* raw, std::size_t frames) {
+    const std::size_t C = s.channels;
+    for (std::size_t f = 0; f < frames; ++f) {
+        const float* x = raw + f * C;
+        for (std::size_t c = 0; c < C; ++c) s.slow_sum[c] += x[c];
+        if (++s.slow_count == s.decimation) {
+            const float scale = 1.0f / static_cast<float>(s.decimation);
+            for (std::size_t c = 0; c < C; ++c) {
+                s.slow_sample[c] = s.slow_sum[c] * scale;
+                s.slow_sum[c] = 0;
+            }
+            s.slow_count = 0;
+            s.slow.execute(s.slow_sample, 1);
+            for (std::size_t c = 0; c < C; ++c) {
+                s.slow_energy[c] += static_cast<double>(s.slow_sample[c]) * s.slow_sample[c];
+            }
+            ++s.slow_samples_in_segment;
+        }
+    }
+}
+
+void emit_channel_event(detail::DetectorState& s, const ChannelEvent& e) {
+    const Frame duration = e.end - e.onset;
+    if (duration < s.min_frames || duration > s.max_frames) return;
+    const auto index = e.onset / static_cast<Frame>(s.segment_frames);
+    for (auto& record : s.recent) {
+        if (record.index == index) {
+            record.events.push_back(e);
+            return;
+        }
+    }
+    // Its segment is already final (only possible for very long events): not counted.
+}
+
+void add_exclusion(detail::DetectorState& s, double start, double end, const std::string& reason) {
+    if (!s.exclusions.empty() && s.exclusions.back().reason == reason &&
+        std::abs(s.exclusions.back().end_s - start) < 1e-9) {
+        s.exclusions.back().end_s = end;
+    } else {
+        s.exclusions.push_back({start, end, reason});
+    }
+}
+
+// Clusters of onsets within the merge window on different channels become one event, placed on
+// the channel where it stands highest above the noise.
+void merge_events(detail::DetectorState& s, Frame safe_until, bool flush) {
+    auto& pool = s.merge_pool;
+    std::sort(pool.begin(), pool.end(),
+              [](const ChannelEvent& a, const ChannelEvent& b) { return a.onset < b.onset; });
+    std::size_t i = 0;
+    while (i < pool.size()) {
+        if (!flush && pool[i].onset + s.merge_frames >= safe_until) break;
+        std::size_t j = i + 1;
+        std::size_t best = i;
+        while (j < pool.size() && pool[j].onset - pool[i].onset <= s.merge_frames) {
+            if (pool[j].peak / pool[j].floor > pool[best].peak / pool[best].floor) best = j;
+            ++j;
+        }
+        const auto& e = pool[best];
+        s.out.push_back({s.time_of(e.onset), static_cast<double>(e.end - e.onset) / s.fs, e.channel,
+                         e.peak, e.floor > 0 ? e.peak / e.floor : 0, j - i});
+        i = j;
+    }
+    pool.erase(pool.begin(), pool.begin() + static_cast<std::ptrdiff_t>(i));
+}
+
+// Makes segments final once the padding after them is known.
+void finalize_segments(detail::DetectorState& s, bool flush) {
+    const auto P = static_cast<std::int64_t>(s.padding_segments);
+    const std::int64_t last_known = s.recent.empty() ? -1 : s.recent.back().index;
+    while (true) {
+        auto it = std::find_if(s.recent.begin(), s.recent.end(), [&](const SegmentRecord& r) {
+            return r.index == s.finalized_until;
+        });
+        if (it == s.recent.end()) break;
+        if (!flush && s.finalized_until + static_cast<std::int64_t>(s.lag_segments) > last_known) {
+            break;
+        }
+        const std::int64_t index = s.finalized_until;
+        const char* reason = nullptr;
+        auto reason_of = [](const SegmentRecord& r) -> const char* {
+            return r.artefact ? "artefact" : (r.voluntary ? "voluntary" : nullptr);
+        };
+        reason = it->settling ? "settling" : reason_of(*it);
+        for (std::int64_t d = 1; d <= P && reason == nullptr; ++d) {
+            for (const auto& r : s.recent) {
+                if ((r.index == index - d || r.index == index + d) && reason_of(r) != nullptr) {
+                    reason = reason_of(r);
+                    break;
+                }
+            }
+        }
+        const double start = s.time_of(it->first);
+        const double end = start + static_cast<double>(it->frames) / s.fs;
+        if (reason != nullptr) {
+            add_exclusion(s, start, end, reason);
+            s.excluded_frames += static_cast<Frame>(it->frames);
+        } else {
+            s.merge_pool.insert(s.merge_pool.end(), it->events.begin(), it->events.end());
+            for (std::size_t c = 0; c < s.channels; ++c) s.noise_sum[c] += it->sigma[c];
+            ++s.noise_segments;
+        }
+        it->events.clear();
+        ++s.finalized_until;
+        merge_events(s, it->first + static_cast<Frame>(it->frames), false);
+        // Keep P final segments for the padding of later ones.
+        while (!s.recent.empty() && s.recent.front().index < s.finalized_until - P) {
+            s.recent.pop_front();
+        }
+    }
+    while (s.anchors.size() > 1 && !s.recent.empty() &&
+           s.anchors[1].first <= s.recent.front().first - s.max_frames) {
+        s.anchors.pop_front();
+    }
+}
+
+// Filters started from rest ring on the first samples (a DC offset or mains is a step for
+// them). Running them first over the first segment played backwards leaves them in a state that
+// continues smoothly into the real start.
+void warm_up(detail::DetectorState& s, const float* x, std::size_t frames) {
+    const std::size_t C = s.channels;
+    std::vector<float> reversed(frames * C);
+    for (std::size_t f = 0; f < frames; ++f) {
+        std::copy(x + (frames - 1 - f) * C, x + (frames - f) * C,
+                  reversed.begin() + static_cast<std::ptrdiff_t>(f * C));
+    }
+    s.band.execute(reversed, frames);
+}
+
+void process_segment(detail::DetectorState& s, std::size_t frames) {
+    const std::size_t C = s.channels;
+    float* x = s.segment.data();
+    SegmentRecord record;
+    record.index = s.segment_index++;
+    record.first = s.frames_seen;
+    record.frames = frames;
+
+    // 1. Slow band from the raw signal (artefacts), then the band-pass and notches in place.
+    bool artefact = false;
+    if (s.o.artefact_ratio > 0) {
+        std::fill(s.slow_energy.begin(), s.slow_energy.end(), 0.0);
+        s.slow_samples_in_segment = 0;
+        slow_band(s, x, frames);
+        if (s.slow_samples_in_segment > 0) {
+            std::vector<float> slow_rms(C);
+            for (std::size_t c = 0; c < C; ++c) {
+                slow_rms[c] = static_cast<float>(
+                    std::sqrt(s.slow_energy[c] / static_cast<double>(s.slow_samples_in_segment)));
+            }
+            s.slow_floor.push(slow_rms);
+            for (std::size_t c = 0; c < C; ++c) {
+                if (record.index >= 4 &&
+                    slow_rms[c] > s.o.artefact_ratio * s.slow_floor.median(c)) {
+                    artefact = true;
+                }
+            }
+        }
+    }
+    if (record.index == 0) warm_up(s, x, frames);
+    s.band.execute(std::span<float>(x, frames * C), frames);
+
+    // 2. Envelope: one-pole smoothing of the squared signal.
+    {
+        const float a = s.envelope_alpha;
+        float* __restrict e = s.envelope_state.data();
+        float* __restrict env = s.envelope.data();
+        const float* __restrict in = x;
+        for (std::size_t f = 0; f < frames; ++f) {
+            for (std::size_t c = 0; c < C; ++c) {
+                const float v = in[f * C + c];
+                e[c] += a * (v * v - e[c]);
+                env[f * C + c] = e[c];
+            }
+        }
+    }
+
+    // 3. Robust noise sigma of this segment, and the floor over the history.
+    record.sigma.resize(C);
+    const std::size_t step = std::max<std::size_t>(1, frames / kNoiseSamplesPerSegment);
+    for (std::size_t c = 0; c < C; ++c) {
+        s.scratch.clear();
+        for (std::size_t f = 0; f < frames; f += step) s.scratch.push_back(std::abs(x[f * C + c]));
+        record.sigma[c] = static_cast<float>(kMadToSigma * median_of(s.scratch));
+    }
+    s.noise_floor.push(record.sigma);
+
+    // 4. Thresholds, duty cycle of activity (voluntary gate).
+    std::vector<float> threshold(C), active_level(C);
+    std::vector<std::uint32_t> active_count(C, 0), above_count(C, 0);
+    for (std::size_t c = 0; c < C; ++c) {
+        // A channel whose floor is zero (digitally silent) gets an unreachable threshold.
+        const float floor = s.noise_floor.median(c);
+        const float safe = floor > 0 ? floor : 1e30f;
+        threshold[c] = static_cast<float>(s.o.threshold * s.o.threshold) * safe * safe;
+        active_level[c] =
+            static_cast<float>(s.o.voluntary_level * s.o.voluntary_level) * safe * safe;
+    }
+    {
+        const float* __restrict env = s.envelope.data();
+        for (std::size_t f = 0; f < frames; ++f) {
+            for (std::size_t c = 0; c < C; ++c) {
+                const float v = env[f * C + c];
+                active_count[c] += v > active_level[c] ? 1u : 0u;
+                above_count[c] += v > threshold[c] ? 1u : 0u;
+            }
+        }
+    }
+    std::size_t voluntary_channels = 0;
+    for (std::size_t c = 0; c < C; ++c) {
+        if (static_cast<double>(active_count[c]) >
+            s.o.voluntary_duty_cycle * static_cast<double>(frames)) {
+            ++voluntary_channels;
+        }
+    }
+    record.voluntary = voluntary_channels >= std::max<std::size_t>(1, s.o.voluntary_min_channels);
+    record.artefact = artefact;
+    record.settling = static_cast<double>(record.first) < s.o.settling_s * s.fs;
+    s.recent.push_back(std::move(record));
+
+    // 5. Events per channel, only where something crossed or an event is open.
+    const Frame first = s.frames_seen;
+    for (std::size_t c = 0; c < C; ++c) {
+        auto& open = s.open[c];
+        if (above_count[c] == 0 && !open.active) {
+            if (open.pending &&
+                first + static_cast<Frame>(frames) - open.event.onset >= s.refractory_frames) {
+                emit_channel_event(s, open.event);
+                open.pending = false;
+            }
+            continue;
+        }
+        const float floor = s.noise_floor.median(c);
+        for (std::size_t f = 0; f < frames; ++f) {
+            const Frame g = first + static_cast<Frame>(f);
+            const bool above = s.envelope[f * C + c] > threshold[c];
+            if (above && !open.active) {
+                if (open.pending && g - open.event.onset < s.refractory_frames) {
+                    open.active = true;  // too soon for a new twitch: the same event goes on
+                } else {
+                    if (open.pending) emit_channel_event(s, open.event);
+                    open.event = {g, g, c, 0.0f, floor};
+                    open.active = true;
+                    open.pending = true;
+                }
+            }
+            if (open.active) {
+                open.event.peak = std::max(open.event.peak, std::abs(x[f * C + c]));
+                if (!above) {
+                    open.active = false;
+                    open.event.end = g;
+                }
+            } else if (open.pending && g - open.event.onset >= s.refractory_frames) {
+                emit_channel_event(s, open.event);
+                open.pending = false;
+            }
+        }
+        if (open.active) open.event.end = first + static_cast<Frame>(frames);
+    }
+    s.frames_seen += static_cast<Frame>(frames);
+    finalize_segments(s, false);
+}
+
+void push_frames(detail::DetectorState& s, const float* frames, std::size_t count) {
+    const std::size_t C = s.channels;
+    while (count > 0) {
+        const std::size_t take = std::min(count, s.segment_frames - s.segment_fill);
+        std::copy(frames, frames + take * C,
+                  s.segment.begin() + static_cast<std::ptrdiff_t>(s.segment_fill * C));
+        s.segment_fill += take;
+        frames += take * C;
+        count -= take;
+        if (s.segment_fill == s.segment_frames) {
+            process_segment(s, s.segment_fill);
+            s.segment_fill = 0;
+        }
+    }
+}
+
+void release_probe(detail::DetectorState& s) {
+    const std::size_t frames = s.probe.size() / s.channels;
+    decide_mains(s, frames);
+    push_frames(s, s.probe.data(), frames);
+    s.probe.clear();
+    s.probe.shrink_to_fit();
+}
+
+}  // namespace
+
+Detector::Detector(std::size_t channels, double sample_rate_hz, DetectOptions options)
+    : state_(
+          std::make_unique<detail::DetectorState>(channels, sample_rate_hz, std::move(options))) {
+    configure(*state_);
+    reset();
+}
+
+Detector::~Detector() = default;
+Detector::Detector(Detector&&) noexcept = default;
+Detector& Detector::operator=(Detector&&) noexcept = default;
+
+void Detector::reset() {
+    auto& s = *state_;
+    const std::size_t C = s.channels;
+    // Notches found by a previous run are dropped: the band is designed afresh.
+    s.notches_hz.clear();
+    s.mains_hz = 0;
+    configure(s);
+    s.mains_decided = s.o.mains != "auto";
+    if (s.mains_decided) decide_mains(s, 0);
+    s.probe.clear();
+    s.slow_sum.assign(C, 0.0f);
+    s.slow_sample.assign(C, 0.0f);
+    s.slow_count = 0;
+    s.slow_energy.assign(C, 0.0);
+    s.segment.assign(s.segment_frames * C, 0.0f);
+    s.envelope.assign(s.segment_frames * C, 0.0f);
+    s.envelope_state.assign(C, 0.0f);
+    s.segment_fill = 0;
+    s.segment_index = 0;
+    s.frames_seen = 0;
+    s.noise_floor.reset();
+    s.slow_floor.reset();
+    s.open.assign(C, {});
+    s.recent.clear();
+    s.finalized_until = 0;
+    s.merge_pool.clear();
+    s.out.clear();
+    s.exclusions.clear();
+    s.excluded_frames = 0;
+    s.noise_sum.assign(C, 0.0);
+    s.noise_segments = 0;
+    s.anchors.clear();
+    s.finished = false;
+}
+
+void Detector::execute(std::span<const float> frames, std::size_t frame_count, double start_s) {
+    auto& s = *state_;
+    if (s.finished) throw std::logic_error("Detector::execute after finish");
+    if (frames.size() < frame_count * s.channels) {
+        throw std::invalid_argument("Detector::execute: fewer samples than frames x channels");
+    }
+    const Frame next = s.frames_seen + static_cast<Frame>(s.segment_fill) +
+                       static_cast<Frame>(s.probe.size() / s.channels);
+    if (s.anchors.empty() || std::abs(s.time_of(next) - start_s) > 0.5 / s.fs) {
+        s.anchors.emplace_back(next, start_s);
+    }
+    if (!s.mains_decided) {
+        const std::size_t have = s.probe.size() / s.channels;
+        const std::size_t take = std::min(frame_count, s.probe_target - have);
+        s.probe.insert(s.probe.end(), frames.begin(),
+                       frames.begin() + static_cast<std::ptrdiff_t>(take * s.channels));
+        frames = frames.subspan(take * s.channels);
+        frame_count -= take;
+        if (s.probe.size() / s.channels < s.probe_target) return;
+        release_probe(s);
+    }
+    push_frames(s, frames.data(), frame_count);
+}
+
+void Detector::execute(std::span<const float> frames, std::size_t frame_count) {
+    auto& s = *state_;
+    const Frame next = s.frames_seen + static_cast<Frame>(s.segment_fill) +
+                       static_cast<Frame>(s.probe.size() / s.channels);
+    execute(frames, frame_count, s.time_of(next));
+}
+
+void Detector::finish() {
+    auto& s = *state_;
+    if (s.finished) return;
+    if (!s.mains_decided) release_probe(s);
+    if (s.segment_fill > 0) {
+        process_segment(s, s.segment_fill);
+        s.segment_fill = 0;
+    }
+    for (auto& open : s.open) {
+        if (open.pending) emit_channel_event(s, open.event);
+        open = {};
+    }
+    finalize_segments(s, true);
+    merge_events(s, 0, true);
+    s.finished = true;
+}
+
+std::vector<DetectedEvent> Detector::take_events() {
+    std::vector<DetectedEvent> events;
+    events.swap(state_->out);
+    return events;
+}
+
+const std::vector<Exclusion>& Detector::exclusions() const { return state_->exclusions; }
+double Detector::processed_s() const {
+    return static_cast<double>(state_->frames_seen) / state_->fs;
+}
+double Detector::excluded_s() const {
+    return static_cast<double>(state_->excluded_frames) / state_->fs;
+}
+std::vector<double> Detector::noise_rms() const {
+    const auto& s = *state_;
+    std::vector<double> rms(s.channels, 0.0);
+    if (s.noise_segments == 0) return rms;
+    for (std::size_t c = 0; c < s.channels; ++c) {
+        rms[c] = s.noise_sum[c] / static_cast<double>(s.noise_segments);
+    }
+    return rms;
+}
+double Detector::mains_hz() const { return state_->mains_hz; }
+std::vector<double> Detector::notch_frequencies_hz() const { return state_->notches_hz; }
+
+}  // namespace twitchwatch::signal

@@ -1,0 +1,144 @@
+#include "filters.hpp"
+
+#include <cmath>
+#include <complex>
+#include <numbers>
+
+#include "twitchwatch/errors.hpp"
+
+namespace twitchwatch::signal::detail {
+namespace {
+
+constexpr double kPi = std::numbers::pi;
+
+void check_design(int order, double cutoff_hz, double sample_rate_hz) {
+    if (order < 2 || order % 2 != 0 || order > 16) {
+        throw InputError("filter order must be an even number from 2 to 16, got " +
+                         std::to_string(order));
+    }
+    if (!(cutoff_hz > 0) || !(cutoff_hz < sample_rate_hz / 2)) {
+        throw InputError("filter cutoff " + std::to_string(cutoff_hz) +
+                         " Hz must lie between 0 and half the sample rate (" +
+                         std::to_string(sample_rate_hz / 2) + " Hz)");
+    }
+}
+
+// The analog Butterworth prototype of even order is a product of second-order sections whose
+// quality factors follow from the pole angles; the bilinear transform of each (pre-warped at the
+// cutoff) is the RBJ low-/high-pass with that Q.
+std::vector<Biquad> butterworth(int order, double cutoff_hz, double sample_rate_hz, bool highpass) {
+    check_design(order, cutoff_hz, sample_rate_hz);
+    std::vector<Biquad> sections;
+    const double w0 = 2 * kPi * cutoff_hz / sample_rate_hz;
+    const double cos_w0 = std::cos(w0);
+    for (int k = 0; k < order / 2; ++k) {
+        const double q = 1.0 / (2.0 * std::cos(kPi * (2 * k + 1) / (2.0 * order)));
+        const double alpha = std::sin(w0) / (2 * q);
+        const double a0 = 1 + alpha;
+        Biquad s;
+        if (highpass) {
+            s.b0 = (1 + cos_w0) / 2 / a0;
+            s.b1 = -(1 + cos_w0) / a0;
+        } else {
+            s.b0 = (1 - cos_w0) / 2 / a0;
+            s.b1 = (1 - cos_w0) / a0;
+        }
+        s.b2 = s.b0;
+        s.a1 = -2 * cos_w0 / a0;
+        s.a2 = (1 - alpha) / a0;
+        sections.push_back(s);
+    }
+    return sections;
+}
+
+}  // namespace
+
+std::vector<Biquad> butterworth_highpass(int order, double cutoff_hz, double sample_rate_hz) {
+    return butterworth(order, cutoff_hz, sample_rate_hz, true);
+}
+
+std::vector<Biquad> butterworth_lowpass(int order, double cutoff_hz, double sample_rate_hz) {
+    return butterworth(order, cutoff_hz, sample_rate_hz, false);
+}
+
+Biquad notch(double frequency_hz, double q, double sample_rate_hz) {
+    check_design(2, frequency_hz, sample_rate_hz);
+    const double w0 = 2 * kPi * frequency_hz / sample_rate_hz;
+    const double alpha = std::sin(w0) / (2 * q);
+    const double a0 = 1 + alpha;
+    return {1 / a0, -2 * std::cos(w0) / a0, 1 / a0, -2 * std::cos(w0) / a0, (1 - alpha) / a0};
+}
+
+Biquad bandpass(double centre_hz, double q, double sample_rate_hz) {
+    check_design(2, centre_hz, sample_rate_hz);
+    const double w0 = 2 * kPi * centre_hz / sample_rate_hz;
+    const double alpha = std::sin(w0) / (2 * q);
+    const double a0 = 1 + alpha;
+    return {alpha / a0, 0, -alpha / a0, -2 * std::cos(w0) / a0, (1 - alpha) / a0};
+}
+
+double magnitude_response(std::span<const Biquad> sections, double frequency_hz,
+                          double sample_rate_hz) {
+    const std::complex<double> z1 = std::polar(1.0, -2 * kPi * frequency_hz / sample_rate_hz);
+    const std::complex<double> z2 = z1 * z1;
+    double gain = 1;
+    for (const auto& s : sections) {
+        gain *= std::abs((s.b0 + s.b1 * z1 + s.b2 * z2) / (1.0 + s.a1 * z1 + s.a2 * z2));
+    }
+    return gain;
+}
+
+BiquadCascade::BiquadCascade(std::vector<Biquad> sections, std::size_t channels)
+    : channels_(channels) {
+    for (const auto& s : sections) add_section(s);
+}
+
+void BiquadCascade::add_section(const Biquad& s) {
+    sections_.push_back(s);
+    coefficients_.push_back({static_cast<float>(s.b0), static_cast<float>(s.b1),
+                             static_cast<float>(s.b2), static_cast<float>(s.a1),
+                             static_cast<float>(s.a2)});
+    state_.assign(sections_.size() * 2 * channels_, 0.0f);
+}
+
+void BiquadCascade::reset() { std::fill(state_.begin(), state_.end(), 0.0f); }
+
+void BiquadCascade::execute(std::span<float> frames, std::size_t frame_count) {
+    const std::size_t channels = channels_;
+    for (std::size_t s = 0; s < coefficients_.size(); ++s) {
+        const Coefficients k = coefficients_[s];
+        float* __restrict s1 = state_.data() + s * 2 * channels;
+        float* __restrict s2 = s1 + channels;
+        float* __restrict x = frames.data();
+        for (std::size_t f = 0; f < frame_count; ++f, x += channels) {
+            for (std::size_t c = 0; c < channels; ++c) {
+                const float in = x[c];
+                const float out = k.b0 * in + s1[c];
+                s1[c] = k.b1 * in - k.a1 * out + s2[c];
+                s2[c] = k.b2 * in - k.a2 * out;
+                x[c] = out;
+            }
+        }
+    }
+}
+
+double goertzel_power(std::span<const float> frames, std::size_t frame_count, std::size_t channels,
+                      std::size_t channel, double frequency_hz, double sample_rate_hz) {
+    if (frame_count < 2) return 0;
+    double mean = 0;
+    for (std::size_t f = 0; f < frame_count; ++f) mean += frames[f * channels + channel];
+    mean /= static_cast<double>(frame_count);
+    const double coefficient = 2 * std::cos(2 * kPi * frequency_hz / sample_rate_hz);
+    double s_prev = 0, s_prev2 = 0;
+    for (std::size_t f = 0; f < frame_count; ++f) {
+        const double window = 0.5 - 0.5 * std::cos(2 * kPi * static_cast<double>(f) /
+                                                   static_cast<double>(frame_count - 1));
+        const double s =
+            window * (frames[f * channels + channel] - mean) + coefficient * s_prev - s_prev2;
+        s_prev2 = s_prev;
+        s_prev = s;
+    }
+    return s_prev2 * s_prev2 + s_prev * s_prev - coefficient * s_prev * s_prev2;
+}
+
+}  // namespace twitchwatch::signal::detail

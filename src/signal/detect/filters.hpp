@@ -1,0 +1,55 @@
+#pragma once
+// Filter design and the frame-major biquad cascade. Channels are the innermost loop, so the
+// compiler vectorises each section across channels (one SIMD lane per channel) while the
+// recursion runs along time; this layout is what makes the detector fast.
+
+#include <cstddef>
+#include <span>
+#include <vector>
+
+namespace twitchwatch::signal::detail {
+
+// One second-order section, normalised so that a0 = 1 (SciPy's sos row is b0 b1 b2 1 a1 a2).
+struct Biquad {
+    double b0 = 1, b1 = 0, b2 = 0, a1 = 0, a2 = 0;
+};
+
+// Butterworth high-pass / low-pass of even order as order/2 sections (bilinear transform with the
+// cutoff pre-warped, the same design as scipy.signal.butter(..., output="sos")).
+std::vector<Biquad> butterworth_highpass(int order, double cutoff_hz, double sample_rate_hz);
+std::vector<Biquad> butterworth_lowpass(int order, double cutoff_hz, double sample_rate_hz);
+// Second-order notch at frequency_hz with bandwidth frequency_hz / q.
+Biquad notch(double frequency_hz, double q, double sample_rate_hz);
+// Second-order band-pass (constant 0 dB peak gain) centred on centre_hz.
+Biquad bandpass(double centre_hz, double q, double sample_rate_hz);
+
+// Gain |H(f)| of a cascade (for tests and documentation).
+double magnitude_response(std::span<const Biquad> sections, double frequency_hz,
+                          double sample_rate_hz);
+
+// Cascade applied in place to frame-major float data with `channels` interleaved channels
+// (transposed direct form II, float state per channel and section).
+class BiquadCascade {
+  public:
+    BiquadCascade() = default;
+    BiquadCascade(std::vector<Biquad> sections, std::size_t channels);
+    void add_section(const Biquad& section);
+    void reset();
+    void execute(std::span<float> frames, std::size_t frame_count);
+    std::span<const Biquad> sections() const { return sections_; }
+
+  private:
+    struct Coefficients {
+        float b0, b1, b2, a1, a2;
+    };
+    std::vector<Biquad> sections_;
+    std::vector<Coefficients> coefficients_;
+    std::size_t channels_ = 0;
+    std::vector<float> state_;  // per section: s1[channels], s2[channels]
+};
+
+// Power of one frequency in one channel of frame-major data (Goertzel, Hann window).
+double goertzel_power(std::span<const float> frames, std::size_t frame_count, std::size_t channels,
+                      std::size_t channel, double frequency_hz, double sample_rate_hz);
+
+}  // namespace twitchwatch::signal::detail

@@ -1,0 +1,279 @@
+// EDF/BDF samples decoded a data record at a time (EDFlib decodes one byte at a time and refuses
+// EDF+D files). tests/signal/test_recording_edflib.cpp holds this decoder equal to EDFlib, and
+// tests/signal/compare_with_mne.py to MNE.
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <fstream>
+
+#include "io/edf_header.hpp"
+#include "io/readers.hpp"
+#include "twitchwatch/errors.hpp"
+
+namespace twitchwatch::signal::io {
+namespace {
+
+// Bytes read from the file in one go: a few MiB keeps the reads efficient and the memory small.
+constexpr std::int64_t kBlockBytes = 4 * 1024 * 1024;
+
+RecordingInfo info_from_header(const EdfHeader& header) {
+    RecordingInfo info;
+    info.path = header.path;
+    info.format = header.format;
+    info.start = header.start;
+    info.duration_s = static_cast<double>(header.record_count) * header.record_duration_s;
+    info.warnings = header.warnings;
+    for (const auto& signal : header.signals) {
+        if (!signal.is_annotation) info.channels.push_back(signal.info);
+    }
+    return info;
+}
+
+std::vector<const EdfSignal*> signal_channels(const EdfHeader& header) {
+    std::vector<const EdfSignal*> channels;
+    for (const auto& signal : header.signals) {
+        if (!signal.is_annotation) channels.push_back(&signal);
+    }
+    return channels;
+}
+
+// Reads whole data records, a block at a time, from an open EDF/BDF file.
+class RecordFile {
+  public:
+    explicit RecordFile(const EdfHeader& header)
+        : header_(header), in_(header.path, std::ios::binary) {
+        if (!in_) throw InputError(header.path.string() + ": cannot open the file");
+    }
+    // Reads `count` records starting at `first` into `buffer` (resized to fit).
+    void read(std::int64_t first, std::int64_t count, std::vector<unsigned char>& buffer) {
+        buffer.resize(static_cast<std::size_t>(count * header_.record_bytes));
+        read_bytes(header_.header_bytes + first * header_.record_bytes, buffer.data(),
+                   buffer.size());
+    }
+    void read_bytes(std::int64_t offset, unsigned char* out, std::size_t size) {
+        in_.clear();
+        in_.seekg(offset);
+        in_.read(reinterpret_cast<char*>(out), static_cast<std::streamsize>(size));
+        if (!in_) {
+            // The size was checked when the header was read: the file shrank under us.
+            throw InputError(header_.path.string() + ": read failed at byte " +
+                             std::to_string(offset) + " (file truncated while reading?)");
+        }
+    }
+
+  private:
+    const EdfHeader& header_;
+    std::ifstream in_;
+};
+
+std::string_view annotation_bytes(const EdfHeader& header, const EdfSignal& signal,
+                                  const unsigned char* record) {
+    return {reinterpret_cast<const char*>(record + signal.byte_offset_in_record),
+            static_cast<std::size_t>(signal.samples_per_record * header.bytes_per_sample())};
+}
+
+// The start of a data record in seconds from the first sample: from its time-keeping TAL in
+// EDF+D/BDF+D files (whose records may have gaps between them), else from its index.
+double record_start_s(const EdfHeader& header, std::int64_t index, const unsigned char* record,
+                      double first_record_s) {
+    const auto* annotations = header.first_annotation_signal();
+    if (!header.discontinuous || annotations == nullptr) {
+        return static_cast<double>(index) * header.record_duration_s;
+    }
+    const auto entries =
+        parse_tal_block(annotation_bytes(header, *annotations, record), header.path, index);
+    if (entries.empty() || !entries.front().text.empty()) {
+        throw InputError(header.path.string() + ": data record " + std::to_string(index) +
+                         " of an EDF+D file has no time-keeping annotation");
+    }
+    return entries.front().onset_s - first_record_s;
+}
+
+// Annotations of every annotation signal, by onset, and the time stamp of the first data
+// record. That stamp is the sub-second part of the start (EDF+ headers give whole seconds), so
+// times are counted from it: time 0 is the first sample, as in EDFlib.
+struct AnnotationScan {
+    std::vector<Annotation> annotations;
+    double first_record_s = 0;
+};
+
+AnnotationScan scan_annotations(const EdfHeader& header) {
+    AnnotationScan scan;
+    RecordFile file(header);
+    std::vector<unsigned char> bytes;
+    bool first_signal = true;
+    for (const auto& signal : header.signals) {
+        if (!signal.is_annotation) continue;
+        bytes.resize(
+            static_cast<std::size_t>(signal.samples_per_record * header.bytes_per_sample()));
+        for (std::int64_t record = 0; record < header.record_count; ++record) {
+            file.read_bytes(
+                header.header_bytes + record * header.record_bytes + signal.byte_offset_in_record,
+                bytes.data(), bytes.size());
+            const std::string_view view(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+            auto entries = parse_tal_block(view, header.path, record);
+            if (first_signal && record == 0 && !entries.empty() && entries.front().text.empty()) {
+                scan.first_record_s = entries.front().onset_s;
+            }
+            for (auto& entry : entries) {
+                if (entry.text.empty()) continue;  // time keeping, not an event
+                scan.annotations.push_back(
+                    {entry.onset_s, entry.duration_s, std::move(entry.text)});
+            }
+        }
+        first_signal = false;
+    }
+    for (auto& annotation : scan.annotations) annotation.onset_s -= scan.first_record_s;
+    std::stable_sort(
+        scan.annotations.begin(), scan.annotations.end(),
+        [](const Annotation& a, const Annotation& b) { return a.onset_s < b.onset_s; });
+    return scan;
+}
+
+RecordingInfo info_with_annotations(const EdfHeader& header, AnnotationScan scan) {
+    auto info = info_from_header(header);
+    info.annotations = std::move(scan.annotations);
+    if (!info.start.empty() && scan.first_record_s > 0 && scan.first_record_s < 1) {
+        std::array<char, 16> fraction{};
+        std::snprintf(fraction.data(), fraction.size(), "%.7f", scan.first_record_s);
+        std::string digits(fraction.data() + 1);  // ".5000000"
+        digits.erase(digits.find_last_not_of('0') + 1);
+        info.start += digits;
+    }
+    return info;
+}
+
+// Digital to physical: phys = (dig - dmin) * (pmax - pmin) / (dmax - dmin) + pmin, folded into
+// one multiply-add. A physical minimum above the maximum gives a negative gain: inverted polarity.
+struct Scaling {
+    double gain = 1, offset = 0;
+    explicit Scaling(const ChannelInfo& channel) {
+        gain = (channel.physical_max - channel.physical_min) /
+               static_cast<double>(channel.digital_max - channel.digital_min);
+        offset = channel.physical_min - gain * channel.digital_min;
+    }
+};
+
+template <int kBytes>
+void decode(const unsigned char* samples, std::size_t count, Scaling scaling, float* out,
+            std::size_t stride) {
+    for (std::size_t i = 0; i < count; ++i) {
+        const unsigned char* p = samples + i * kBytes;
+        std::int32_t digital;
+        if constexpr (kBytes == 2) {
+            digital = static_cast<std::int16_t>(static_cast<std::uint16_t>(p[0] | (p[1] << 8)));
+        } else {
+            // Sign-extend the 24-bit two's complement value through the top byte.
+            digital = static_cast<std::int32_t>(static_cast<std::uint32_t>(p[0]) << 8 |
+                                                static_cast<std::uint32_t>(p[1]) << 16 |
+                                                static_cast<std::uint32_t>(p[2]) << 24) >>
+                      8;
+        }
+        out[i * stride] = static_cast<float>(digital * scaling.gain + scaling.offset);
+    }
+}
+
+class EdfSampleReader final : public SampleReader {
+  public:
+    EdfSampleReader(EdfHeader header, std::vector<std::size_t> channel_indices)
+        : header_(std::move(header)), file_(header_) {
+        auto scan = scan_annotations(header_);
+        first_record_s_ = scan.first_record_s;
+        info_ = info_with_annotations(header_, std::move(scan));
+        const auto chosen = choose_channels(info_, std::move(channel_indices), sample_rate_hz_);
+        const auto all = signal_channels(header_);
+        for (const auto index : chosen) {
+            channels_.push_back(all[index]);
+            scalings_.emplace_back(all[index]->info);
+        }
+        frames_per_record_ = channels_.front()->samples_per_record;
+        records_per_block_ = std::max<std::int64_t>(1, kBlockBytes / header_.record_bytes);
+    }
+
+    const RecordingInfo& info() const override { return info_; }
+    std::size_t channel_count() const override { return channels_.size(); }
+    double sample_rate_hz() const override { return sample_rate_hz_; }
+
+    std::size_t read(std::span<float> out, std::size_t max_frames, double& start_s) override {
+        const std::size_t n = channels_.size();
+        if (out.size() < max_frames * n) {
+            throw std::invalid_argument("SampleReader::read: output span smaller than max_frames");
+        }
+        std::size_t done = 0;
+        while (done < max_frames && record_ < header_.record_count) {
+            const unsigned char* record = current_record();
+            if (start_record_ != record_) {
+                record_start_ = record_start_s(header_, record_, record, first_record_s_);
+                start_record_ = record_;
+            }
+            const double this_start = record_start_;
+            if (done == 0) {
+                start_s = this_start + static_cast<double>(frame_) / sample_rate_hz_;
+            } else if (std::abs(this_start - expected_start_) > 0.5 / sample_rate_hz_) {
+                break;  // a gap (EDF+D): the frames of one call stay contiguous in time
+            }
+            const auto available = static_cast<std::size_t>(frames_per_record_ - frame_);
+            const std::size_t take = std::min(available, max_frames - done);
+            for (std::size_t c = 0; c < n; ++c) {
+                const unsigned char* samples = record + channels_[c]->byte_offset_in_record +
+                                               frame_ * header_.bytes_per_sample();
+                float* target = out.data() + done * n + c;
+                if (header_.bdf) {
+                    decode<3>(samples, take, scalings_[c], target, n);
+                } else {
+                    decode<2>(samples, take, scalings_[c], target, n);
+                }
+            }
+            done += take;
+            frame_ += static_cast<std::int64_t>(take);
+            if (frame_ == frames_per_record_) {
+                expected_start_ = this_start + header_.record_duration_s;
+                frame_ = 0;
+                ++record_;
+            }
+        }
+        return done;
+    }
+
+  private:
+    const unsigned char* current_record() {
+        if (record_ < block_first_ || record_ >= block_first_ + block_count_) {
+            block_first_ = record_;
+            block_count_ = std::min(records_per_block_, header_.record_count - record_);
+            file_.read(block_first_, block_count_, block_);
+        }
+        return block_.data() + (record_ - block_first_) * header_.record_bytes;
+    }
+
+    EdfHeader header_;
+    RecordFile file_;
+    RecordingInfo info_;
+    double first_record_s_ = 0;  // subtracted from record time stamps (see scan_annotations)
+    std::vector<const EdfSignal*> channels_;
+    std::vector<Scaling> scalings_;
+    double sample_rate_hz_ = 0;
+    std::int64_t frames_per_record_ = 0;
+    std::int64_t records_per_block_ = 1;
+    std::vector<unsigned char> block_;
+    std::int64_t block_first_ = 0, block_count_ = 0;
+    std::int64_t record_ = 0, frame_ = 0;  // next frame to decode
+    double expected_start_ = 0;            // where the next record starts if there is no gap
+    std::int64_t start_record_ = -1;       // the record whose start record_start_ holds
+    double record_start_ = 0;
+};
+
+}  // namespace
+
+RecordingInfo read_edf_info(const std::filesystem::path& file) {
+    const auto header = read_edf_header(file);
+    return info_with_annotations(header, scan_annotations(header));
+}
+
+std::unique_ptr<SampleReader> open_edf_reader(const std::filesystem::path& file,
+                                              std::vector<std::size_t> channel_indices) {
+    return std::make_unique<EdfSampleReader>(read_edf_header(file), std::move(channel_indices));
+}
+
+}  // namespace twitchwatch::signal::io

@@ -1,0 +1,273 @@
+// EDF+/BDF+ writing through EDFlib, which knows the format's corners (header layout, annotation
+// signals, TAL encoding) and is what EDFbrowser itself writes with.
+#include <edflib.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "io/readers.hpp"
+#include "twitchwatch/errors.hpp"
+#include "twitchwatch/signal/recording.hpp"
+
+namespace twitchwatch::signal {
+namespace {
+
+// EDFlib stores annotation onsets and durations in units of 100 microseconds.
+constexpr double kAnnotationUnitsPerSecond = 10000.0;
+// EDFlib sets the data record duration in units of 10 microseconds.
+constexpr double kRecordDurationUnitsPerSecond = 100000.0;
+// Each annotation signal holds one annotation per data record; EDFlib allows up to 64 signals.
+constexpr int kMaxAnnotationSignals = 64;
+
+[[noreturn]] void fail(const std::filesystem::path& file, const std::string& problem) {
+    throw InputError(file.string() + ": " + problem);
+}
+
+}  // namespace
+
+class EdfPlusWriter::Impl {
+  public:
+    Impl(std::filesystem::path file, std::vector<WriteChannel> channels, double record_duration_s,
+         bool bdf)
+        : file_(std::move(file)),
+          channels_(std::move(channels)),
+          record_duration_s_(record_duration_s) {
+        if (channels_.empty()) fail(file_, "cannot write a recording without channels");
+        if (channels_.size() > EDFLIB_MAXSIGNALS) {
+            fail(file_, "EDFlib writes at most " + std::to_string(EDFLIB_MAXSIGNALS) + " channels");
+        }
+        const double duration_units = record_duration_s * kRecordDurationUnitsPerSecond;
+        if (!(record_duration_s >= 0.001 && record_duration_s <= 60) ||
+            std::abs(duration_units - std::round(duration_units)) > 1e-6) {
+            fail(file_, "data record duration " + std::to_string(record_duration_s) +
+                            " s must be a multiple of 10 us between 0.001 and 60 s");
+        }
+        for (const auto& channel : channels_) {
+            const double per_record = channel.sample_rate_hz * record_duration_s;
+            if (!(per_record >= 1) || std::abs(per_record - std::round(per_record)) > 1e-6) {
+                fail(file_, "channel '" + channel.label +
+                                "': " + std::to_string(channel.sample_rate_hz) +
+                                " Hz is not a whole number of samples per data record of " +
+                                std::to_string(record_duration_s) + " s");
+            }
+            if (channel.physical_min == channel.physical_max ||
+                !std::isfinite(channel.physical_min) || !std::isfinite(channel.physical_max)) {
+                fail(file_, "channel '" + channel.label +
+                                "': physical minimum and maximum must "
+                                "be finite and differ");
+            }
+            samples_per_record_.push_back(static_cast<std::size_t>(std::lround(per_record)));
+            pending_.emplace_back();
+            pending_.back().reserve(samples_per_record_.back());
+        }
+        handle_ = edfopen_file_writeonly(file_.c_str(),
+                                         bdf ? EDFLIB_FILETYPE_BDFPLUS : EDFLIB_FILETYPE_EDFPLUS,
+                                         static_cast<int>(channels_.size()));
+        if (handle_ < 0) {
+            fail(file_, "cannot create the file (EDFlib error " + std::to_string(handle_) + ")");
+        }
+        const int digital_max = bdf ? 8388607 : 32767;
+        digital_max_ = digital_max;
+        digital_min_ = -digital_max - 1;
+        bool ok = true;
+        for (std::size_t i = 0; i < channels_.size(); ++i) {
+            const auto& channel = channels_[i];
+            const int signal = static_cast<int>(i);
+            ok = ok &&
+                 edf_set_samplefrequency(handle_, signal,
+                                         static_cast<int>(samples_per_record_[i])) == 0 &&
+                 edf_set_physical_maximum(handle_, signal, channel.physical_max) == 0 &&
+                 edf_set_physical_minimum(handle_, signal, channel.physical_min) == 0 &&
+                 edf_set_digital_maximum(handle_, signal, digital_max) == 0 &&
+                 edf_set_digital_minimum(handle_, signal, -digital_max - 1) == 0 &&
+                 edf_set_label(handle_, signal, channel.label.c_str()) == 0 &&
+                 edf_set_physical_dimension(handle_, signal, channel.physical_unit.c_str()) == 0 &&
+                 edf_set_transducer(handle_, signal, channel.transducer.c_str()) == 0;
+        }
+        if (ok && record_duration_s != 1.0) {
+            ok = edf_set_datarecord_duration(handle_,
+                                             static_cast<int>(std::lround(duration_units))) == 0;
+        }
+        // A fixed start (the anonymisation convention) keeps written files repeatable; a copy
+        // takes its input's start through set_start().
+        ok = ok && edf_set_startdatetime(handle_, 1985, 1, 1, 0, 0, 0) == 0;
+        if (!ok) {
+            edfclose_file(handle_);
+            handle_ = -1;
+            fail(file_, "EDFlib refused the channel description");
+        }
+    }
+
+    ~Impl() {
+        if (handle_ >= 0) edfclose_file(handle_);
+    }
+    Impl(const Impl&) = delete;
+    Impl& operator=(const Impl&) = delete;
+
+    void set_start(int year, int month, int day, int hour, int minute, int second) {
+        if (started_ ||
+            edf_set_startdatetime(handle_, year, month, day, hour, minute, second) != 0) {
+            fail(file_,
+                 "cannot set the start date and time (before the first samples only, "
+                 "years 1985-2084)");
+        }
+    }
+
+    void reserve_annotations(std::size_t count, double recording_duration_s) {
+        if (started_) fail(file_, "annotation room must be reserved before the first samples");
+        const auto records = static_cast<std::size_t>(
+            std::ceil(std::max(0.0, recording_duration_s) / record_duration_s_));
+        const std::size_t per_record = records == 0 ? count : (count + records - 1) / records;
+        const int signals =
+            static_cast<int>(std::clamp<std::size_t>(per_record + 1, 1, kMaxAnnotationSignals));
+        if (edf_set_number_of_annotation_signals(handle_, signals) == 0) {
+            annotation_signals_ = static_cast<std::size_t>(signals);
+        }
+    }
+
+    void write_frames(std::span<const float> frames, std::size_t frame_count) {
+        const std::size_t n = channels_.size();
+        for (std::size_t c = 1; c < n; ++c) {
+            if (samples_per_record_[c] != samples_per_record_[0]) {
+                throw std::invalid_argument(
+                    "EdfPlusWriter::write: interleaved frames need one sample rate for all "
+                    "channels");
+            }
+        }
+        if (frames.size() < frame_count * n) {
+            throw std::invalid_argument("EdfPlusWriter::write: fewer values than frames");
+        }
+        for (std::size_t f = 0; f < frame_count; ++f) {
+            for (std::size_t c = 0; c < n; ++c) pending_[c].push_back(frames[f * n + c]);
+            if (pending_[0].size() == samples_per_record_[0]) flush_record();
+        }
+    }
+
+    void write_record(std::span<const std::vector<double>> samples) {
+        if (samples.size() != channels_.size() || !pending_[0].empty()) {
+            throw std::invalid_argument(
+                "EdfPlusWriter::write_record: one vector per channel, between whole records");
+        }
+        for (std::size_t c = 0; c < channels_.size(); ++c) {
+            if (samples[c].size() != samples_per_record_[c]) {
+                throw std::invalid_argument("EdfPlusWriter::write_record: channel " +
+                                            std::to_string(c) + " needs " +
+                                            std::to_string(samples_per_record_[c]) + " samples");
+            }
+            pending_[c] = samples[c];
+        }
+        flush_record();
+    }
+
+    void annotate(double onset_s, double duration_s, std::string_view text) {
+        if (handle_ < 0) fail(file_, "annotation after close");
+        const std::string description(text);
+        const auto onset = std::llround(onset_s * kAnnotationUnitsPerSecond);
+        const auto duration =
+            duration_s > 0 ? std::llround(duration_s * kAnnotationUnitsPerSecond) : -1LL;
+        if (edfwrite_annotation_utf8(handle_, onset, duration, description.c_str()) != 0) {
+            fail(file_, "EDFlib could not store the annotation '" + description + "'");
+        }
+        ++annotation_count_;
+    }
+
+    void close() {
+        if (handle_ < 0) return;
+        if (!pending_[0].empty()) {
+            // Pad the last record: EDF has no partial records.
+            for (std::size_t c = 0; c < channels_.size(); ++c) {
+                pending_[c].resize(samples_per_record_[c], 0.0);
+            }
+            flush_record();
+        }
+        const int handle = handle_;
+        handle_ = -1;
+        if (edfclose_file(handle) != 0) fail(file_, "EDFlib could not finish the file");
+        // EDFlib puts annotation k in data record k (per annotation signal) and silently drops
+        // those that find no room: say so rather than lose them.
+        const std::size_t room = records_written_ * annotation_signals_;
+        if (annotation_count_ > room) {
+            fail(file_, std::to_string(annotation_count_) + " annotations but room for " +
+                            std::to_string(room) + " in " + std::to_string(records_written_) +
+                            " data records; call reserve_annotations() before writing samples");
+        }
+    }
+
+  private:
+    // Physical to digital with rounding to the nearest step (EDFlib's own conversion truncates,
+    // which costs up to a whole step and makes copies drift by one step).
+    void flush_record() {
+        started_ = true;
+        ++records_written_;
+        for (std::size_t c = 0; c < channels_.size(); ++c) {
+            const auto& channel = channels_[c];
+            const double steps_per_unit =
+                (digital_max_ - digital_min_) / (channel.physical_max - channel.physical_min);
+            digital_.resize(pending_[c].size());
+            for (std::size_t i = 0; i < digital_.size(); ++i) {
+                const double digital =
+                    std::round((pending_[c][i] - channel.physical_min) * steps_per_unit) +
+                    digital_min_;
+                digital_[i] = static_cast<int>(
+                    std::clamp(std::isnan(digital) ? 0.0 : digital, digital_min_, digital_max_));
+            }
+            if (edfwrite_digital_samples(handle_, digital_.data()) != 0) {
+                fail(file_, "EDFlib could not write a data record (disk full?)");
+            }
+            pending_[c].clear();
+        }
+    }
+
+    std::filesystem::path file_;
+    std::vector<WriteChannel> channels_;
+    double record_duration_s_;
+    std::vector<std::size_t> samples_per_record_;
+    std::vector<std::vector<double>> pending_;  // the data record being filled, per channel
+    double digital_min_ = 0, digital_max_ = 0;
+    std::vector<int> digital_;  // one channel's record, converted
+    int handle_ = -1;
+    bool started_ = false;
+    std::size_t records_written_ = 0;
+    std::size_t annotation_signals_ = 1;  // EDFlib's default
+    std::size_t annotation_count_ = 0;
+};
+
+EdfPlusWriter::EdfPlusWriter(const std::filesystem::path& file, std::vector<WriteChannel> channels,
+                             double record_duration_s, bool bdf)
+    : impl_(std::make_unique<Impl>(file, std::move(channels), record_duration_s, bdf)) {}
+EdfPlusWriter::~EdfPlusWriter() {
+    if (!impl_) return;  // moved from
+    try {
+        impl_->close();
+    } catch (const std::exception&) {
+        // A destructor must not throw; callers who care about errors call close() themselves.
+    }
+}
+EdfPlusWriter::EdfPlusWriter(EdfPlusWriter&&) noexcept = default;
+EdfPlusWriter& EdfPlusWriter::operator=(EdfPlusWriter&&) noexcept = default;
+
+void EdfPlusWriter::write(std::span<const float> frames, std::size_t frame_count) {
+    impl_->write_frames(frames, frame_count);
+}
+void EdfPlusWriter::annotate(double onset_s, double duration_s, std::string_view text) {
+    impl_->annotate(onset_s, duration_s, text);
+}
+void EdfPlusWriter::close() { impl_->close(); }
+void EdfPlusWriter::write_record(std::span<const std::vector<double>> samples) {
+    impl_->write_record(samples);
+}
+void EdfPlusWriter::reserve_annotations(std::size_t count, double recording_duration_s) {
+    impl_->reserve_annotations(count, recording_duration_s);
+}
+void EdfPlusWriter::set_start(std::string_view iso8601) {
+    int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+    const std::string text(iso8601);
+    if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &year, &month, &day, &hour, &minute,
+                    &second) != 6) {
+        throw InputError("start '" + text + "' is not YYYY-MM-DDThh:mm:ss");
+    }
+    impl_->set_start(year, month, day, hour, minute, second);
+}
+
+}  // namespace twitchwatch::signal

@@ -1,0 +1,445 @@
+// Simulated resting surface EMG with known twitches. The model and the sources of every number are
+// in docs/simulator.md.
+#include "twitchwatch/signal/simulate.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
+#include "../detect/filters.hpp"
+#include "random.hpp"
+#include "twitchwatch/errors.hpp"
+
+namespace twitchwatch::signal {
+namespace {
+
+constexpr double kPi = std::numbers::pi;
+// Hermite-Rodriguez functions are negligible (< 1e-5 of the peak) beyond 3.5 tau.
+constexpr double kSupportInTau = 3.5;
+// Mechanical twitch seen by an accelerometer: it follows the electrical potential (muscle
+// contraction time 30-90 ms, see docs/simulator.md).
+constexpr double kAccelerometerDelayS = 0.015;
+constexpr double kAccelerometerNoiseG = 0.002;
+constexpr double kAccelerometerTwitchG = 0.02;
+constexpr double kTwitchContractionS = 0.04;
+
+double hermite_rodriguez(double u, double triphasic_weight) {
+    const double gauss = std::exp(-u * u);
+    // Peak magnitudes: |u e^{-u^2}| peaks at 1/sqrt(2e); (1 - 2u^2) e^{-u^2} peaks at 1 (u = 0).
+    const double biphasic = u * gauss * std::sqrt(2 * std::numbers::e);
+    const double triphasic = (1 - 2 * u * u) * gauss;
+    return (1 - triphasic_weight) * biphasic + triphasic_weight * triphasic;
+}
+
+// A motor unit: its shape, sampled once, and where it shows.
+struct Unit {
+    std::size_t home_channel = 0;
+    std::vector<float> waveform;  // peak |value| = 1, centre at index half_length
+    std::size_t half_length = 0;
+    double amplitude_uv = 0;  // peak on the home channel
+    double polarity = 1;
+    double onset_offset_s = 0;  // first 10 % crossing relative to the centre
+    double peak_offset_s = 0;
+    double neighbour_delay_s = 0;
+};
+
+struct Discharge {
+    double centre_s;
+    std::size_t unit;
+    bool second_of_doublet;
+};
+
+struct Stretch {
+    double start_s, duration_s;
+    bool voluntary;
+    std::vector<double> channel_gain;  // per channel amplitude factor
+};
+
+}  // namespace
+
+namespace {
+// The peak of the mixture depends on the weight; found numerically.
+double shape_peak(double triphasic_weight) {
+    double peak = 0;
+    for (int i = -4000; i <= 4000; ++i) {
+        peak = std::max(peak, std::abs(hermite_rodriguez(i / 1000.0, triphasic_weight)));
+    }
+    return peak;
+}
+}  // namespace
+
+double muap_shape(double t_s, double tau_s, double triphasic_weight) {
+    return hermite_rodriguez(t_s / tau_s, triphasic_weight) / shape_peak(triphasic_weight);
+}
+
+struct Simulator::State {
+    SimulationOptions options;
+    std::size_t frames = 0;
+    std::size_t position = 0;  // next frame to generate
+    std::vector<Unit> units;
+    std::vector<Discharge> discharges;  // sorted by centre
+    std::size_t first_live_discharge = 0;
+    std::vector<Stretch> stretches;
+    SimulationTruth truth;
+    detail::Random noise;
+    std::vector<double> mains_phase, mains_gain, drift_frequency, drift_phase;
+    detail::BiquadCascade burst_colour;  // shapes white noise like voluntary sEMG
+    std::vector<float> burst_noise;
+    std::size_t max_half_length = 0;
+
+    explicit State(SimulationOptions o) : options(std::move(o)), noise(options.seed ^ 0x5eed) {}
+};
+
+Simulator::Simulator(SimulationOptions options)
+    : state_(std::make_unique<State>(std::move(options))) {
+    auto& s = *state_;
+    const auto& o = s.options;
+    if (!(o.sample_rate_hz >= 200 && o.sample_rate_hz <= 100000)) {
+        throw InputError("simulate: sample rate must be 200 to 100000 Hz");
+    }
+    if (!(o.duration_s > 0 && o.duration_s <= 7 * 24 * 3600)) {
+        throw InputError("simulate: duration must be above 0 and at most a week");
+    }
+    if (o.emg_channels == 0 || o.emg_channels > 1024 || o.accelerometer_channels > 64) {
+        throw InputError("simulate: 1 to 1024 EMG channels and at most 64 accelerometers");
+    }
+    if (o.rate_per_min < 0 || o.snr <= 0 || o.noise_rms_uv <= 0 || o.amplitude_spread < 1 ||
+        o.doublet_probability < 0 || o.doublet_probability > 1 || o.units_per_channel == 0) {
+        throw InputError(
+            "simulate: rate >= 0, snr > 0, noise > 0, amplitude spread >= 1, doublet "
+            "probability in [0, 1] and at least one unit per channel are required");
+    }
+    if (o.mains_hz != 0 && o.mains_hz != 50 && o.mains_hz != 60) {
+        throw InputError("simulate: mains must be 0, 50 or 60 Hz");
+    }
+    std::vector<std::size_t> twitching = o.twitch_channels;
+    if (twitching.empty()) {
+        for (std::size_t c = 0; c < o.emg_channels; ++c) twitching.push_back(c);
+    }
+    for (auto c : twitching) {
+        if (c >= o.emg_channels) throw InputError("simulate: twitch channel out of range");
+    }
+    s.frames = static_cast<std::size_t>(std::llround(o.duration_s * o.sample_rate_hz));
+    detail::Random random(o.seed);
+
+    // Units: shape width tau 2.5-4 ms gives main phases of about 10-16 ms and tails to ~25 ms.
+    for (auto channel : twitching) {
+        for (std::size_t k = 0; k < o.units_per_channel; ++k) {
+            Unit unit;
+            unit.home_channel = channel;
+            const double tau = random.uniform(0.0025, 0.004);
+            const double weight = random.uniform(0.0, 1.0);
+            unit.polarity = random.uniform() < 0.5 ? -1 : 1;
+            unit.amplitude_uv = o.snr * o.noise_rms_uv * random.uniform(1.0, o.amplitude_spread);
+            unit.neighbour_delay_s = random.uniform(0.0005, 0.002);
+            unit.half_length =
+                static_cast<std::size_t>(std::ceil(kSupportInTau * tau * o.sample_rate_hz));
+            bool onset_found = false;
+            double peak = 0;
+            const double normaliser = shape_peak(weight);
+            for (std::size_t i = 0; i <= 2 * unit.half_length; ++i) {
+                const double t = (static_cast<double>(i) - static_cast<double>(unit.half_length)) /
+                                 o.sample_rate_hz;
+                const double value = hermite_rodriguez(t / tau, weight) / normaliser;
+                unit.waveform.push_back(static_cast<float>(value));
+                if (!onset_found && std::abs(value) >= 0.1) {
+                    unit.onset_offset_s = t;
+                    onset_found = true;
+                }
+                if (std::abs(value) > peak) {
+                    peak = std::abs(value);
+                    unit.peak_offset_s = t;
+                }
+            }
+            s.max_half_length = std::max(s.max_half_length, unit.half_length);
+            s.units.push_back(std::move(unit));
+        }
+    }
+
+    // Discharges: Poisson in time; doublets add a second discharge of the same unit. The primary
+    // rate is lowered so that all discharges together come to rate_per_min.
+    if (o.rate_per_min > 0 && !s.units.empty()) {
+        const double primary_rate_per_s = o.rate_per_min / 60.0 / (1 + o.doublet_probability);
+        double t = random.exponential(1 / primary_rate_per_s);
+        while (t < o.duration_s) {
+            const auto unit = std::min(s.units.size() - 1,
+                                       static_cast<std::size_t>(random.uniform() * s.units.size()));
+            s.discharges.push_back({t, unit, false});
+            if (random.uniform() < o.doublet_probability) {
+                // F-wave-like repeats: most 30-40 ms after the first, all within 10-110 ms.
+                const double gap = random.uniform() < 0.8 ? random.uniform(0.030, 0.040)
+                                                          : random.uniform(0.010, 0.110);
+                if (t + gap < o.duration_s) s.discharges.push_back({t + gap, unit, true});
+            }
+            t += random.exponential(1 / primary_rate_per_s);
+        }
+        std::sort(s.discharges.begin(), s.discharges.end(),
+                  [](const Discharge& a, const Discharge& b) { return a.centre_s < b.centre_s; });
+    }
+
+    // Voluntary bursts and movement artefacts, each on all channels with its own gain.
+    auto schedule = [&](double per_min, bool voluntary) {
+        if (per_min <= 0) return;
+        double t = random.exponential(60.0 / per_min);
+        while (t < o.duration_s) {
+            Stretch stretch;
+            stretch.start_s = t;
+            stretch.duration_s = voluntary ? o.burst_duration_s * random.uniform(0.5, 1.5)
+                                           : random.uniform(0.3, 1.0);
+            stretch.voluntary = voluntary;
+            const double sign = random.uniform() < 0.5 ? -1 : 1;
+            for (std::size_t c = 0; c < o.emg_channels + o.accelerometer_channels; ++c) {
+                stretch.channel_gain.push_back(sign * random.uniform(0.5, 1.0));
+            }
+            t += stretch.duration_s + random.exponential(60.0 / per_min);
+            s.stretches.push_back(std::move(stretch));
+        }
+    };
+    schedule(o.bursts_per_min, true);
+    schedule(o.artefacts_per_min, false);
+    std::sort(s.stretches.begin(), s.stretches.end(),
+              [](const Stretch& a, const Stretch& b) { return a.start_s < b.start_s; });
+
+    for (std::size_t c = 0; c < o.emg_channels; ++c) {
+        s.mains_phase.push_back(random.uniform(0, 2 * kPi));
+        s.mains_gain.push_back(random.uniform(0.8, 1.2));
+        for (int k = 0; k < 2; ++k) {
+            s.drift_frequency.push_back(random.uniform(0.05, 0.5));
+            s.drift_phase.push_back(random.uniform(0, 2 * kPi));
+        }
+    }
+    // Voluntary interference pattern: the sum of many asynchronous units is close to Gaussian
+    // noise with the sEMG spectrum (most power 50-150 Hz).
+    const std::size_t all_channels = o.emg_channels + o.accelerometer_channels;
+    s.burst_colour = detail::BiquadCascade(
+        {detail::bandpass(std::min(90.0, 0.2 * o.sample_rate_hz), 0.7, o.sample_rate_hz)},
+        all_channels);
+
+    // Truth: discharges outside the excluded stretches.
+    for (const auto& d : s.discharges) {
+        const auto& unit = s.units[d.unit];
+        const bool excluded = std::any_of(s.stretches.begin(), s.stretches.end(), [&](auto& st) {
+            return d.centre_s >= st.start_s && d.centre_s <= st.start_s + st.duration_s;
+        });
+        if (excluded) continue;
+        s.truth.events.push_back({d.centre_s + unit.onset_offset_s, d.centre_s + unit.peak_offset_s,
+                                  unit.home_channel, unit.amplitude_uv, d.unit,
+                                  d.second_of_doublet});
+    }
+    std::sort(s.truth.events.begin(), s.truth.events.end(),
+              [](const auto& a, const auto& b) { return a.onset_s < b.onset_s; });
+    for (const auto& st : s.stretches) {
+        s.truth.stretches.push_back({st.start_s, std::min(o.duration_s, st.start_s + st.duration_s),
+                                     st.voluntary ? "voluntary" : "artefact"});
+    }
+}
+
+Simulator::~Simulator() = default;
+Simulator::Simulator(Simulator&&) noexcept = default;
+Simulator& Simulator::operator=(Simulator&&) noexcept = default;
+
+const SimulationOptions& Simulator::options() const { return state_->options; }
+std::size_t Simulator::channel_count() const {
+    return state_->options.emg_channels + state_->options.accelerometer_channels;
+}
+std::size_t Simulator::frame_count() const { return state_->frames; }
+const SimulationTruth& Simulator::truth() const { return state_->truth; }
+
+std::vector<std::string> Simulator::channel_labels() const {
+    std::vector<std::string> labels;
+    for (std::size_t c = 0; c < state_->options.emg_channels; ++c) {
+        labels.push_back("EMG" + std::to_string(c + 1));
+    }
+    for (std::size_t c = 0; c < state_->options.accelerometer_channels; ++c) {
+        labels.push_back("ACC" + std::to_string(c + 1));
+    }
+    return labels;
+}
+
+std::vector<std::string> Simulator::channel_units() const {
+    std::vector<std::string> units(state_->options.emg_channels, "uV");
+    units.resize(channel_count(), "g");
+    return units;
+}
+
+std::size_t Simulator::generate(std::span<float> out, std::size_t max_frames) {
+    auto& s = *state_;
+    const auto& o = s.options;
+    const std::size_t channels = channel_count();
+    const std::size_t emg = o.emg_channels;
+    const std::size_t count = std::min(max_frames, s.frames - s.position);
+    if (count == 0) return 0;
+    if (out.size() < count * channels) throw std::invalid_argument("simulate: buffer too small");
+    const double fs = o.sample_rate_hz;
+    const auto first = static_cast<std::int64_t>(s.position);
+    const auto end = first + static_cast<std::int64_t>(count);
+
+    // Background: amplifier and tissue noise, white and Gaussian.
+    for (std::size_t i = 0; i < count; ++i) {
+        float* frame = out.data() + i * channels;
+        for (std::size_t c = 0; c < emg; ++c) {
+            frame[c] = static_cast<float>(o.noise_rms_uv * s.noise.normal());
+        }
+        for (std::size_t c = emg; c < channels; ++c) {
+            frame[c] = static_cast<float>(kAccelerometerNoiseG * s.noise.normal());
+        }
+    }
+    // Mains (fundamental with odd harmonics) and slow baseline drift.
+    if (o.mains_hz > 0 || o.drift_amplitude_uv > 0) {
+        for (std::size_t i = 0; i < count; ++i) {
+            const double t = static_cast<double>(first + static_cast<std::int64_t>(i)) / fs;
+            float* frame = out.data() + i * channels;
+            for (std::size_t c = 0; c < emg; ++c) {
+                double value = 0;
+                if (o.mains_hz > 0) {
+                    const double phase = 2 * kPi * o.mains_hz * t + s.mains_phase[c];
+                    value += o.mains_amplitude_uv * s.mains_gain[c] *
+                             (std::sin(phase) + std::sin(3 * phase) / 3 + std::sin(5 * phase) / 5);
+                }
+                if (o.drift_amplitude_uv > 0) {
+                    for (int k = 0; k < 2; ++k) {
+                        value += o.drift_amplitude_uv / 2 *
+                                 std::sin(2 * kPi * s.drift_frequency[2 * c + k] * t +
+                                          s.drift_phase[2 * c + k]);
+                    }
+                }
+                frame[c] += static_cast<float>(value);
+            }
+        }
+    }
+    // Bursts and artefacts overlapping this block.
+    s.burst_noise.resize(count * channels);
+    bool coloured = false;
+    for (const auto& st : s.stretches) {
+        const auto st_first = static_cast<std::int64_t>(std::floor(st.start_s * fs));
+        const auto st_end = static_cast<std::int64_t>(std::ceil((st.start_s + st.duration_s) * fs));
+        if (st_end <= first || st_first >= end) continue;
+        if (st.voluntary && !coloured) {
+            for (auto& v : s.burst_noise) v = static_cast<float>(s.noise.normal());
+            s.burst_colour.execute(s.burst_noise, count);
+            coloured = true;
+        }
+        for (auto f = std::max(first, st_first); f < std::min(end, st_end); ++f) {
+            const double u = (static_cast<double>(f) / fs - st.start_s) / st.duration_s;
+            if (u < 0 || u > 1) continue;
+            float* frame = out.data() + static_cast<std::size_t>(f - first) * channels;
+            const float* burst =
+                s.burst_noise.data() + static_cast<std::size_t>(f - first) * channels;
+            if (st.voluntary) {
+                // Raised-cosine ramps of 15 % of the burst at each end.
+                const double ramp = std::min({1.0, u / 0.15, (1 - u) / 0.15});
+                const double envelope = 0.5 - 0.5 * std::cos(kPi * ramp);
+                // The colouring filter keeps about 0.6 of white noise's RMS.
+                const double emg_scale = o.burst_rms_ratio * o.noise_rms_uv * envelope / 0.6;
+                for (std::size_t c = 0; c < channels; ++c) {
+                    const double scale = c < emg ? emg_scale : kAccelerometerTwitchG * envelope;
+                    frame[c] += static_cast<float>(std::abs(st.channel_gain[c]) * scale * burst[c]);
+                }
+            } else {
+                const double bump = std::pow(std::sin(kPi * u), 2);
+                for (std::size_t c = 0; c < channels; ++c) {
+                    const double amplitude = c < emg ? o.artefact_amplitude_uv : 0.5;
+                    frame[c] += static_cast<float>(st.channel_gain[c] * amplitude * bump);
+                }
+            }
+        }
+    }
+    // Twitches: the unit's waveform on its home channel, weaker and slightly later beside it.
+    const double half_s = static_cast<double>(s.max_half_length + 2) / fs;
+    while (s.first_live_discharge < s.discharges.size() &&
+           s.discharges[s.first_live_discharge].centre_s + half_s + 0.2 <
+               static_cast<double>(first) / fs) {
+        ++s.first_live_discharge;
+    }
+    for (std::size_t d = s.first_live_discharge; d < s.discharges.size(); ++d) {
+        const auto& discharge = s.discharges[d];
+        if (discharge.centre_s - half_s - 0.2 > static_cast<double>(end) / fs) break;
+        const auto& unit = s.units[discharge.unit];
+        auto add = [&](std::size_t channel, double delay_s, double amplitude) {
+            const double centre = (discharge.centre_s + delay_s) * fs;
+            const auto start = static_cast<std::int64_t>(std::llround(centre)) -
+                               static_cast<std::int64_t>(unit.half_length);
+            for (std::size_t i = 0; i < unit.waveform.size(); ++i) {
+                const auto f = start + static_cast<std::int64_t>(i);
+                if (f < first || f >= end) continue;
+                out[static_cast<std::size_t>(f - first) * channels + channel] +=
+                    static_cast<float>(amplitude * unit.waveform[i]);
+            }
+        };
+        const double amplitude = unit.polarity * unit.amplitude_uv;
+        add(unit.home_channel, 0, amplitude);
+        if (unit.home_channel > 0) {
+            add(unit.home_channel - 1, unit.neighbour_delay_s, amplitude * o.neighbour_amplitude);
+        }
+        if (unit.home_channel + 1 < emg) {
+            add(unit.home_channel + 1, unit.neighbour_delay_s, amplitude * o.neighbour_amplitude);
+        }
+        // Accelerometers: acceleration of a twitch force f(t) = (t/T) e^{1-t/T} (second
+        // derivative, peak normalised), scaled by the unit's relative size.
+        for (std::size_t a = emg; a < channels; ++a) {
+            const double relative = unit.amplitude_uv / (o.snr * o.noise_rms_uv);
+            const double t0 = discharge.centre_s + kAccelerometerDelayS;
+            const auto f_begin = std::max(first, static_cast<std::int64_t>(std::ceil(t0 * fs)));
+            const auto f_end =
+                std::min(end, static_cast<std::int64_t>((t0 + 6 * kTwitchContractionS) * fs));
+            for (auto f = f_begin; f < f_end; ++f) {
+                const double x = (static_cast<double>(f) / fs - t0) / kTwitchContractionS;
+                // d2/dx2 [x e^{1-x}] = (x - 2) e^{1-x}; its largest |value| is 2e at x = 0.
+                const double acceleration = (x - 2) * std::exp(1 - x) / (2 * std::numbers::e);
+                out[static_cast<std::size_t>(f - first) * channels + a] +=
+                    static_cast<float>(-kAccelerometerTwitchG * relative * acceleration);
+            }
+        }
+    }
+    s.position += count;
+    return count;
+}
+
+double EventScore::sensitivity() const {
+    const auto truth = true_positives + false_negatives;
+    return truth == 0 ? 1.0 : static_cast<double>(true_positives) / static_cast<double>(truth);
+}
+double EventScore::precision() const {
+    const auto found = true_positives + false_positives;
+    return found == 0 ? 1.0 : static_cast<double>(true_positives) / static_cast<double>(found);
+}
+double EventScore::f1() const {
+    const double p = precision(), r = sensitivity();
+    return p + r == 0 ? 0.0 : 2 * p * r / (p + r);
+}
+
+EventScore score_events(std::span<const TruthEvent> truth, std::span<const ScoredEvent> detected,
+                        double tolerance_s) {
+    // Greedy one-to-one matching in time order: each truth event takes the nearest unused
+    // detection on its channel within the tolerance.
+    std::vector<ScoredEvent> sorted(detected.begin(), detected.end());
+    std::sort(sorted.begin(), sorted.end(),
+              [](const auto& a, const auto& b) { return a.onset_s < b.onset_s; });
+    std::vector<bool> used(sorted.size(), false);
+    EventScore score;
+    for (const auto& t : truth) {
+        const auto low =
+            std::lower_bound(sorted.begin(), sorted.end(), t.onset_s - tolerance_s,
+                             [](const ScoredEvent& e, double value) { return e.onset_s < value; });
+        std::size_t best = sorted.size();
+        double best_distance = tolerance_s;
+        for (auto it = low; it != sorted.end() && it->onset_s <= t.onset_s + tolerance_s; ++it) {
+            const auto index = static_cast<std::size_t>(it - sorted.begin());
+            const double distance = std::abs(it->onset_s - t.onset_s);
+            if (!used[index] && it->channel == t.channel && distance <= best_distance) {
+                best = index;
+                best_distance = distance;
+            }
+        }
+        if (best < sorted.size()) {
+            used[best] = true;
+            ++score.true_positives;
+        } else {
+            ++score.false_negatives;
+        }
+    }
+    score.false_positives = static_cast<std::size_t>(std::count(used.begin(), used.end(), false));
+    return score;
+}
+
+}  // namespace twitchwatch::signal
