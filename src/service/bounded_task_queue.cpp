@@ -1,0 +1,1 @@
+// bounded_task_queue: being written (service-api helper).

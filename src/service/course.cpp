@@ -1,0 +1,1 @@
+// course: being written (service-api helper).

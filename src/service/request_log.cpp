@@ -1,0 +1,1 @@
+// request_log: being written (service-api helper).

@@ -1,0 +1,1 @@
+// security: being written (service-api helper).
