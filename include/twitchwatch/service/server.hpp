@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace twitchwatch::service {
@@ -40,7 +41,15 @@ struct ServerOptions {
     std::filesystem::path tls_cert_file;
     std::filesystem::path tls_key_file;
     bool log_requests = true;  // one line per request on stderr
+    // The dashboard lists each client's latest session that started within this time.
+    std::chrono::hours open_aftercare{14 * 24};
     Limits limits;
+};
+
+// The demo therapist's login (ServerOptions::demo), printed by run_server.
+struct DemoCredentials {
+    std::string email;
+    std::string password;
 };
 
 class Server {
@@ -54,12 +63,11 @@ class Server {
 
     // Binds and starts answering on a background thread; returns the bound port.
     int start();
-    // Blocks until stop() is called or the listener fails.
-    void wait();
     // Stops accepting, lets the running requests finish and joins the threads. Idempotent.
     void stop();
     int port() const;
     bool tls() const;
+    const std::optional<DemoCredentials>& demo_credentials() const;
 
     struct Impl;
 
