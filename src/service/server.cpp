@@ -17,6 +17,7 @@
 #include <regex>
 #include <thread>
 
+#include "assets.hpp"
 #include "bounded_task_queue.hpp"
 #include "course.hpp"
 #include "request_log.hpp"
@@ -531,6 +532,19 @@ void Server::Impl::add_routes() {
           [this](const Request& req, Response& res) { client_page(req, res); });
     route("POST", "/api/c/{token}/checkins", R"(/api/c/([A-Za-z0-9_-]{1,128})/checkins)",
           [this](const Request& req, Response& res) { add_checkin(req, res); });
+    // Last: the pages and assets of the front end (web/dist, embedded at build time).
+    http->Get(".*", Handler([](const Request& req, Response& res) {
+                  const bool api = req.path.rfind("/api/", 0) == 0;
+                  const auto asset = api ? std::nullopt : find_asset(req.path);
+                  current_request().route =
+                      api ? "other" : mask_static_path(req.path, asset.has_value());
+                  if (!asset) {
+                      send_error(res, 404, "not found");
+                      return;
+                  }
+                  res.set_content(asset->body.data(), asset->body.size(),
+                                  std::string(asset->content_type));
+              }));
 }
 
 void Server::Impl::login(const Request& req, Response& res) {
