@@ -37,6 +37,8 @@ struct Assessment {
     nlohmann::json benefits;        // [..]
     nlohmann::json reasons;         // [{rule, level, text, source}]
     std::string knowledge_version;  // the knowledge base that made this answer
+    std::string disclaimer;         // every answer: it does not replace a professional
+    double hours_since_massage = 0;
 
     // The output documented in docs/assess-output.md.
     nlohmann::json to_json() const;

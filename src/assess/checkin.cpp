@@ -1,0 +1,40 @@
+// parse_checkin / validate_checkin: the contract's JSON Schema decides what is accepted.
+
+#include <algorithm>
+#include <cctype>
+#include <string>
+
+#include "checkin_schema.hpp"
+#include "twitchwatch/assess/engine.hpp"
+#include "twitchwatch/errors.hpp"
+
+namespace twitchwatch::assess {
+
+CheckIn parse_checkin(std::string_view json_text) {
+    if (json_text.size() > detail::kMaxCheckinBytes) {
+        throw InputError("check-in: larger than 1 MiB (" + std::to_string(json_text.size()) +
+                         " bytes)");
+    }
+    if (std::all_of(json_text.begin(), json_text.end(),
+                    [](unsigned char c) { return std::isspace(c) != 0; })) {
+        throw InputError("check-in: empty input, expected a JSON object");
+    }
+    nlohmann::json document;
+    try {
+        document = nlohmann::json::parse(json_text);
+    } catch (const nlohmann::json::parse_error& e) {
+        // "[json.exception.parse_error.101] parse error at line 1, column 3: ..." -> drop the tag.
+        std::string message = e.what();
+        const auto tag_end = message.find("] ");
+        if (tag_end != std::string::npos) message.erase(0, tag_end + 2);
+        throw InputError("check-in: invalid JSON: " + message);
+    }
+    return validate_checkin(document);
+}
+
+CheckIn validate_checkin(const nlohmann::json& document) {
+    detail::validate_against(detail::checkin_schema(), document);
+    return CheckIn{document};
+}
+
+}  // namespace twitchwatch::assess

@@ -1,0 +1,211 @@
+#include "condition.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace twitchwatch::assess::detail {
+namespace {
+
+using nlohmann::json;
+
+const std::map<std::string, Op, std::less<>> kOps = {
+    {"eq", Op::eq},        {"ne", Op::ne}, {"lt", Op::lt}, {"le", Op::le},
+    {"gt", Op::gt},        {"ge", Op::ge}, {"in", Op::in}, {"nonempty", Op::nonempty},
+    {"absent", Op::absent}};
+
+bool is_numeric_op(Op op) { return op == Op::lt || op == Op::le || op == Op::gt || op == Op::ge; }
+
+bool field_has_type(const SchemaNode& node, const char* type) {
+    return std::find(node.types.begin(), node.types.end(), type) != node.types.end();
+}
+
+// Checks that a literal can ever equal the field's value, so a typo in a rule cannot silently
+// make it unreachable.
+void check_comparable(const SchemaNode& node, const json& literal, const std::string& field) {
+    if (!node.enum_values.empty()) {
+        if (std::find(node.enum_values.begin(), node.enum_values.end(), literal) ==
+            node.enum_values.end()) {
+            throw std::invalid_argument(literal.dump() + " is not a value of " + field);
+        }
+        return;
+    }
+    const bool ok = (field_has_type(node, "number") && literal.is_number()) ||
+                    (field_has_type(node, "boolean") && literal.is_boolean()) ||
+                    (field_has_type(node, "string") && literal.is_string());
+    if (!ok) throw std::invalid_argument(literal.dump() + " cannot be compared with " + field);
+}
+
+std::vector<std::string> split_dots(const std::string& path) {
+    std::vector<std::string> keys;
+    std::size_t start = 0;
+    while (true) {
+        const auto dot = path.find('.', start);
+        keys.push_back(path.substr(start, dot - start));
+        if (dot == std::string::npos) break;
+        start = dot + 1;
+    }
+    return keys;
+}
+
+Condition compile_test(const json& source, const ConditionContext& context) {
+    Condition test;
+    test.kind = Condition::Kind::test;
+    if (!source.contains("field") || !source["field"].is_string()) {
+        throw std::invalid_argument("a test needs `field` (text)");
+    }
+    test.field = source["field"].get<std::string>();
+    const SchemaNode* node = find_field(context.schema, test.field);
+    if (node == nullptr || !node->properties.empty()) {
+        throw std::invalid_argument("unknown check-in field '" + test.field + "'");
+    }
+    test.keys = split_dots(test.field);
+    if (!source.contains("op") || !source["op"].is_string()) {
+        throw std::invalid_argument("a test needs `op` (text)");
+    }
+    const auto op = kOps.find(source["op"].get<std::string>());
+    if (op == kOps.end()) {
+        throw std::invalid_argument("unknown op '" + source["op"].get<std::string>() +
+                                    "' (eq, ne, lt, le, gt, ge, in, nonempty, absent)");
+    }
+    test.op = op->second;
+    for (const auto& [key, value] : source.items()) {
+        if (key != "field" && key != "op" && key != "value" && key != "threshold") {
+            throw std::invalid_argument("unknown key '" + key + "' in a test");
+        }
+    }
+    const bool has_value = source.contains("value");
+    const bool has_threshold = source.contains("threshold");
+    if (test.op == Op::nonempty || test.op == Op::absent) {
+        if (has_value || has_threshold) {
+            throw std::invalid_argument("op '" + source["op"].get<std::string>() +
+                                        "' takes no value");
+        }
+        if (test.op == Op::nonempty && !field_has_type(*node, "array")) {
+            throw std::invalid_argument("nonempty needs a list field, " + test.field +
+                                        " is not one");
+        }
+        return test;
+    }
+    if (has_value == has_threshold) {
+        throw std::invalid_argument("a test needs exactly one of `value` and `threshold`");
+    }
+    if (has_threshold) {
+        if (!source["threshold"].is_string()) {
+            throw std::invalid_argument("`threshold` must be the name of a threshold");
+        }
+        test.threshold = source["threshold"].get<std::string>();
+        const auto threshold = context.thresholds.find(test.threshold);
+        if (threshold == context.thresholds.end()) {
+            throw std::invalid_argument("unknown threshold '" + test.threshold + "'");
+        }
+        test.operand = threshold->second.value;
+    } else {
+        test.operand = source["value"];
+    }
+    if (is_numeric_op(test.op)) {
+        if (!field_has_type(*node, "number") || !test.operand.is_number()) {
+            throw std::invalid_argument("op '" + source["op"].get<std::string>() +
+                                        "' compares numbers; " + test.field +
+                                        " or its value is not a number");
+        }
+    } else if (test.op == Op::in) {
+        if (!test.operand.is_array() || test.operand.empty()) {
+            throw std::invalid_argument("op 'in' needs a non-empty list as value");
+        }
+        for (const auto& item : test.operand) check_comparable(*node, item, test.field);
+    } else {
+        check_comparable(*node, test.operand, test.field);
+    }
+    return test;
+}
+
+bool compare(Op op, const json& reported, const json& operand) {
+    switch (op) {
+        case Op::eq:
+            return reported == operand;
+        case Op::ne:
+            return reported != operand;
+        case Op::lt:
+            return reported.get<double>() < operand.get<double>();
+        case Op::le:
+            return reported.get<double>() <= operand.get<double>();
+        case Op::gt:
+            return reported.get<double>() > operand.get<double>();
+        case Op::ge:
+            return reported.get<double>() >= operand.get<double>();
+        case Op::in:
+            return std::find(operand.begin(), operand.end(), reported) != operand.end();
+        case Op::nonempty:
+            return reported.is_array() && !reported.empty();
+        case Op::absent:
+            return false;
+    }
+    return false;
+}
+
+}  // namespace
+
+const json* lookup(const json& checkin, const std::vector<std::string>& keys) {
+    const json* node = &checkin;
+    for (const auto& key : keys) {
+        if (!node->is_object()) return nullptr;
+        const auto child = node->find(key);
+        if (child == node->end()) return nullptr;
+        node = &*child;
+    }
+    return node;
+}
+
+bool Condition::holds(const json& checkin) const {
+    switch (kind) {
+        case Kind::all:
+            return std::all_of(children.begin(), children.end(),
+                               [&](const Condition& child) { return child.holds(checkin); });
+        case Kind::any:
+            return std::any_of(children.begin(), children.end(),
+                               [&](const Condition& child) { return child.holds(checkin); });
+        case Kind::test:
+            break;
+    }
+    const json* reported = lookup(checkin, keys);
+    // Not reported is not "no": only `absent` holds for a missing field.
+    if (reported == nullptr) return op == Op::absent;
+    // A validated check-in has the schema's types; guard anyway so a number test never throws.
+    if (is_numeric_op(op) && !reported->is_number()) return false;
+    return compare(op, *reported, operand);
+}
+
+Condition compile_condition(const json& source, const ConditionContext& context) {
+    if (!source.is_object()) throw std::invalid_argument("a condition must be a table");
+    const bool is_all = source.contains("all");
+    const bool is_any = source.contains("any");
+    const bool is_ref = source.contains("ref");
+    if (static_cast<int>(is_all) + static_cast<int>(is_any) + static_cast<int>(is_ref) > 1) {
+        throw std::invalid_argument("a condition has only one of all, any, ref");
+    }
+    if (is_ref) {
+        if (source.size() != 1 || !source["ref"].is_string()) {
+            throw std::invalid_argument("`ref` stands alone and names a definition");
+        }
+        const auto definition = context.definitions.find(source["ref"].get<std::string>());
+        if (definition == context.definitions.end()) {
+            throw std::invalid_argument("unknown definition '" + source["ref"].get<std::string>() +
+                                        "'");
+        }
+        return definition->second;
+    }
+    if (is_all || is_any) {
+        const json& list = source[is_all ? "all" : "any"];
+        if (source.size() != 1 || !list.is_array() || list.empty()) {
+            throw std::invalid_argument(std::string("`") + (is_all ? "all" : "any") +
+                                        "` stands alone and holds a non-empty list");
+        }
+        Condition group;
+        group.kind = is_all ? Condition::Kind::all : Condition::Kind::any;
+        for (const auto& child : list) group.children.push_back(compile_condition(child, context));
+        return group;
+    }
+    return compile_test(source, context);
+}
+
+}  // namespace twitchwatch::assess::detail

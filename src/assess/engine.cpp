@@ -1,0 +1,173 @@
+// Engine::assess: evaluates every rule and cause of the knowledge base on one check-in and builds
+// the answer. Nothing here is mutable, so one Engine serves any number of threads.
+
+#include <algorithm>
+
+#include "knowledge_data.hpp"
+
+namespace twitchwatch::assess {
+namespace {
+
+using nlohmann::json;
+using Data = KnowledgeBase::Data;
+
+// The reported value as words for a `why` text: 1.5, firm, "ibuprofen, sertraline".
+std::string value_words(const json& value) {
+    if (value.is_number()) return detail::format_number(value.get<double>());
+    if (value.is_string()) return value.get<std::string>();
+    if (value.is_array()) {
+        std::string out;
+        for (const auto& item : value) {
+            if (!out.empty()) out += ", ";
+            out += value_words(item);
+        }
+        return out;
+    }
+    return value.dump();
+}
+
+std::string with_value(const std::string& text, const json* value) {
+    static const std::string kPlaceholder = "{value}";
+    const auto at = text.find(kPlaceholder);
+    if (at == std::string::npos || value == nullptr) return text;
+    std::string out = text;
+    out.replace(at, kPlaceholder.size(), value_words(*value));
+    return out;
+}
+
+json entry(const std::string& id, const std::string& text, const std::vector<std::string>& sources,
+           const Data& data) {
+    return {
+        {"id", id}, {"text", text}, {"source", data.source_labels(sources)}, {"sources", sources}};
+}
+
+struct ScoredCause {
+    const Data::Cause* cause;
+    int score;
+    std::string why;
+};
+
+std::vector<ScoredCause> likely_causes(const Data& data, const json& checkin) {
+    std::vector<ScoredCause> found;
+    for (const auto& cause : data.causes) {
+        ScoredCause scored{&cause, 0, {}};
+        for (const auto& sign : cause.signs) {
+            if (!sign.when.holds(checkin)) continue;
+            scored.score += sign.weight;
+            if (!scored.why.empty()) scored.why += ' ';
+            scored.why += with_value(sign.why, detail::lookup(checkin, sign.when.keys));
+        }
+        if (scored.score > 0) found.push_back(std::move(scored));
+    }
+    // Most likely first; equal scores keep the order of the knowledge base (deterministic).
+    std::stable_sort(found.begin(), found.end(),
+                     [](const ScoredCause& a, const ScoredCause& b) { return a.score > b.score; });
+    return found;
+}
+
+const Data::CourseWindow& course_window(const Data& data, double hours) {
+    for (const auto& window : data.course) {
+        if (!window.until_hours || hours <= *window.until_hours) return window;
+    }
+    return data.course.back();
+}
+
+}  // namespace
+
+std::string_view to_string(Level level) {
+    switch (level) {
+        case Level::normal:
+            return "normal";
+        case Level::tell_therapist:
+            return "tell_therapist";
+        case Level::see_doctor:
+            return "see_doctor";
+        case Level::urgent:
+            return "urgent";
+    }
+    return "normal";
+}
+
+Engine::Engine(KnowledgeBase knowledge) : knowledge_(std::move(knowledge)) {}
+
+Assessment Engine::assess(const CheckIn& checkin) const {
+    const Data& data = knowledge_.data();
+    const json& document = checkin.document;
+    Assessment answer;
+    answer.knowledge_version = data.version;
+    answer.disclaimer = data.disclaimer;
+    answer.hours_since_massage = document.at("hours_since_massage").get<double>();
+
+    std::vector<const Data::Rule*> fired;
+    for (const auto& rule : data.rules) {
+        if (rule.when.holds(document)) {
+            fired.push_back(&rule);
+            answer.level = std::max(answer.level, rule.level);
+        }
+    }
+    answer.reasons = json::array();
+    for (const Data::Rule* rule : fired) {
+        answer.reasons.push_back({{"rule", rule->id},
+                                  {"level", to_string(rule->level)},
+                                  {"text", rule->text},
+                                  {"source", data.source_labels(rule->sources)},
+                                  {"sources", rule->sources}});
+    }
+
+    const Data::LevelText& level_text = data.levels.at(answer.level);
+    answer.summary = level_text.summary;
+    for (const Data::Rule* rule : fired) {
+        if (rule->level == answer.level && !rule->summary.empty()) {
+            answer.summary = rule->summary;
+            break;
+        }
+    }
+
+    const auto causes = likely_causes(data, document);
+    answer.causes = json::array();
+    for (const auto& found : causes) {
+        answer.causes.push_back({{"id", found.cause->id},
+                                 {"label", found.cause->label},
+                                 {"why", found.why},
+                                 {"source", data.source_labels(found.cause->sources)}});
+    }
+
+    answer.advice = json::array();
+    answer.advice.push_back(entry("level." + std::string(to_string(answer.level)),
+                                  level_text.advice, level_text.sources, data));
+    for (const auto& found : causes) {
+        answer.advice.push_back(
+            entry("cause." + found.cause->id, found.cause->advice, found.cause->sources, data));
+    }
+    for (const auto& advice : data.advice) {
+        if (answer.level <= advice.max_level) {
+            answer.advice.push_back(entry(advice.id, advice.text, advice.sources, data));
+        }
+    }
+
+    const auto& window = course_window(data, answer.hours_since_massage);
+    answer.course = entry(window.id, window.text, window.sources, data);
+    answer.course["hours_since_massage"] = answer.hours_since_massage;
+
+    answer.benefits = json::array();
+    if (answer.level <= data.benefits_max_level && data.benefits_when.holds(document)) {
+        for (const auto& benefit : data.benefits) {
+            answer.benefits.push_back(entry(benefit.id, benefit.text, benefit.sources, data));
+        }
+    }
+    return answer;
+}
+
+json Assessment::to_json() const {
+    return {{"level", to_string(level)},
+            {"summary", summary},
+            {"causes", causes},
+            {"advice", advice},
+            {"course", course},
+            {"benefits", benefits},
+            {"reasons", reasons},
+            {"disclaimer", disclaimer},
+            {"knowledge_version", knowledge_version}};
+}
+
+}  // namespace twitchwatch::assess

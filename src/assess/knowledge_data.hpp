@@ -1,0 +1,104 @@
+#pragma once
+// What KnowledgeBase::load builds from knowledge/*.toml: everything the engine needs, checked and
+// compiled, plus the documents as read (for `twitchwatch knowledge --json`).
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "condition.hpp"
+#include "twitchwatch/assess/engine.hpp"
+
+namespace twitchwatch::assess {
+
+struct KnowledgeBase::Data {
+    struct Source {
+        std::string kind;   // seed | public
+        std::string label;  // the seed's file name, or the public source's title
+    };
+    struct Example {
+        nlohmann::json checkin;
+        bool fires = true;
+    };
+    struct Rule {
+        std::string id;
+        Level level = Level::normal;
+        detail::Condition when;
+        std::string text;
+        std::string summary;  // optional, at most 140 characters
+        std::vector<std::string> sources;
+        std::vector<Example> examples;
+    };
+    struct Sign {
+        detail::Condition when;  // always a single test
+        int weight = 1;
+        std::string why;  // may hold {value}
+    };
+    struct Cause {
+        std::string id;
+        std::string label;
+        std::string description;
+        std::string advice;
+        std::vector<std::string> sources;
+        std::vector<Sign> signs;
+    };
+    struct Advice {
+        std::string id;
+        std::string text;
+        Level max_level = Level::urgent;
+        std::vector<std::string> sources;
+    };
+    struct LevelText {
+        std::string label;
+        std::string summary;
+        std::string advice;
+        std::vector<std::string> sources;
+    };
+    struct CourseWindow {
+        std::string id;
+        std::optional<double> until_hours;  // hours <= until; none for the last window
+        std::string text;
+        std::vector<std::string> sources;
+    };
+    struct Benefit {
+        std::string id;
+        std::string text;
+        std::vector<std::string> sources;
+    };
+    struct Topic {
+        std::string id;
+        std::string title;
+        std::string text;
+        std::vector<std::string> sources;
+    };
+    struct Question {
+        std::string field;
+        std::string text;
+    };
+
+    std::string version;
+    std::map<std::string, Source, std::less<>> sources;
+    detail::Thresholds thresholds;
+    std::map<std::string, detail::Condition, std::less<>> definitions;
+    std::vector<Rule> rules;
+    std::vector<Cause> causes;
+    std::string disclaimer;
+    std::map<Level, LevelText> levels;
+    std::vector<Advice> advice;
+    std::vector<CourseWindow> course;
+    Level benefits_max_level = Level::normal;
+    detail::Condition benefits_when;
+    std::string benefits_intro;
+    std::vector<Benefit> benefits;
+    std::vector<Topic> topics;
+    std::vector<Question> questions;
+
+    nlohmann::json documents;  // every file as read, by file stem
+
+    // "seed 000_...txt; NHS, Twitching eyes and muscles": the labels of the given source ids.
+    std::string source_labels(const std::vector<std::string>& ids) const;
+};
+
+}  // namespace twitchwatch::assess
