@@ -33,7 +33,7 @@ export function shareBars(container, rows, labelOf) {
     legend: { show: false },
     cursor: { show: false },
     scales: {
-      x: { time: false, ori: 1, dir: 1, range: [-0.5, n - 0.5] },
+      x: { time: false, ori: 1, dir: -1, range: [-0.5, n - 0.5] },
       y: { ori: 0, range: [0, 100] },
     },
     axes: [
@@ -93,7 +93,7 @@ export function courseChart(container, course) {
       axes: [
         { font, stroke: ink, grid: { stroke: grid }, ticks: { stroke: grid }, label: 'Days since the massage', labelFont: font, labelSize: 22 },
         { scale: 'episodes', font, stroke: colours.episodes, grid: { stroke: grid }, ticks: { stroke: grid }, size: 40 },
-        { scale: 'pain', side: 1, font, stroke: colours.pain, grid: { show: false }, ticks: { stroke: grid }, size: 32 },
+        { scale: 'pain', side: 1, font, stroke: colours.pain, grid: { show: false }, ticks: { stroke: grid }, size: 36, splits: () => [0, 2, 4, 6, 8, 10] },
       ],
       series: [
         { label: 'Day', value: (_, v) => (v == null ? '–' : `day ${v}`) },

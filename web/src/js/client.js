@@ -214,6 +214,7 @@ function renderResult(answer) {
     h(
       'div',
       { class: `result level-${assessment.level}` },
+      h('p', { class: 'result-kicker' }, 'What your report means'),
       h('p', { class: 'result-level' }, info.title),
       info.first ? h('p', { class: 'result-first' }, info.first) : null,
       assessment.summary ? h('p', { class: 'summary' }, assessment.summary) : null,
@@ -226,6 +227,7 @@ function renderResult(answer) {
       ? h('details', { class: 'reasons', open: true }, h('summary', {}, 'Why we say this'), h('ul', {}, reasons.map(reasonItem)))
       : null,
     h('p', { class: 'quiet' }, `Report received ${sinceMassage(answer.hours_since_massage)}. Your therapist can see it.`),
+    assessment.disclaimer ? h('p', { class: 'quiet' }, itemText(assessment.disclaimer)) : null,
   );
   section.hidden = false;
   section.focus();

@@ -56,9 +56,16 @@ export function showFieldError(form, field, message) {
   return true;
 }
 
+/** "symptoms.pain_0_10: 11 is above the maximum" -> "11 is above the maximum": the place says which. */
+function withoutFieldName(message, field) {
+  const text = String(message);
+  const cut = text.startsWith(`${field}: `) ? text.slice(field.length + 2) : text;
+  return cut.charAt(0).toUpperCase() + cut.slice(1);
+}
+
 /** Shows an API error on the form: next to its field when it names one, else above the button. */
 export function showError(form, error) {
-  if (error?.field && showFieldError(form, error.field, error.message)) {
+  if (error?.field && showFieldError(form, error.field, withoutFieldName(error.message, error.field))) {
     focusFirstError(form);
     return;
   }
