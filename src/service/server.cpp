@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cctype>
+#include <cmath>
 #include <ctime>
 #include <iostream>
 #include <mutex>
@@ -127,8 +128,9 @@ json level_json(const std::optional<assess::Level>& level) {
     return level ? json(std::string(assess::to_string(*level))) : json(nullptr);
 }
 
+// Hours from the session to a moment, to 0.01 h (36 s): finer would only look precise.
 double hours_between(Timestamp from, Timestamp to) {
-    return std::max<double>(0.0, double(to - from) / 3600.0);
+    return std::round(std::max<double>(0.0, double(to - from) / 36.0)) / 100.0;
 }
 
 json client_json(const store::Client& client) {
@@ -163,6 +165,29 @@ json assessment_json(const std::optional<store::AssessmentRecord>& assessment) {
     output["level"] = std::string(assess::to_string(assessment->level));
     output["knowledge_version"] = assessment->knowledge_version;
     return output;
+}
+
+// Knowledge texts quote thresholds as {threshold.NAME}; the engine fills them in its answers, and
+// the rule texts listed on the client page get the same values here.
+std::string quote_thresholds(const std::string& text, const json& thresholds) {
+    static const std::regex placeholder(R"(\{threshold\.([A-Za-z0-9_]+)\})");
+    std::string out;
+    auto cursor = text.cbegin();
+    for (std::sregex_iterator it(text.begin(), text.end(), placeholder), end; it != end; ++it) {
+        out.append(cursor, text.cbegin() + it->position());
+        const auto entry = thresholds.value((*it)[1].str(), json::object());
+        const auto value = entry.is_object() ? entry.value("value", json()) : entry;
+        if (value.is_number()) {
+            const double number = value.get<double>();
+            out += number == std::floor(number) ? std::to_string(static_cast<long long>(number))
+                                                : value.dump();
+        } else {
+            out += it->str();
+        }
+        cursor = text.cbegin() + it->position() + it->length();
+    }
+    out.append(cursor, text.cend());
+    return out;
 }
 
 json link_json(const std::string& token) { return {{"token", token}, {"path", "/c/" + token}}; }
@@ -450,12 +475,15 @@ json Server::Impl::aftercare(const store::Session& session, double hours_since_m
     }
     json when_to_worry = json::array();
     const auto knowledge = engine.knowledge().to_json();
-    if (knowledge.contains("rules") && knowledge["rules"].is_array()) {
-        for (const auto& rule : knowledge["rules"]) {
-            const auto level = rule.value("level", std::string{});
-            if (level != "urgent" && level != "see_doctor") continue;
-            const auto text = rule.value("summary", rule.value("text", std::string{}));
-            if (!text.empty()) when_to_worry.push_back({{"level", level}, {"text", text}});
+    const auto rules = knowledge.value("rules", json::object()).value("rule", json::array());
+    const auto thresholds = knowledge.value("thresholds", json::object());
+    for (const auto& rule : rules) {
+        const auto level = rule.value("level", std::string{});
+        if (level != "urgent" && level != "see_doctor") continue;
+        const auto text = rule.value("summary", rule.value("text", std::string{}));
+        if (!text.empty()) {
+            when_to_worry.push_back(
+                {{"level", level}, {"text", quote_thresholds(text, thresholds)}});
         }
     }
     return {{"normal", baseline.summary},
@@ -691,8 +719,7 @@ void Server::Impl::add_checkin(const Request& req, Response& res) {
     auto document = parse_json_body(req);
     const Timestamp received_at = now_seconds();
     if (!document.contains("hours_since_massage")) {
-        document["hours_since_massage"] =
-            std::round(hours_between(session.started_at, received_at) * 100) / 100;
+        document["hours_since_massage"] = hours_between(session.started_at, received_at);
     }
     // The session knows the massage; the client need not repeat it.
     if (!document.contains("massage")) document["massage"] = massage_json(session);

@@ -487,6 +487,64 @@ TEST_F(Api, TheDashboardListsRedFlagsFirst) {
     EXPECT_TRUE(dashboard["discomfort"]["by_pressure"].is_array());
 }
 
+TEST_F(Api, TheClientPageShowsAftercareFromTheKnowledgeBase) {
+    start();
+    const auto login_a = login(a_);
+    const auto link = create_session(login_a, create_client(login_a, "Client"), 5);
+    const auto result = http().Get(("/api/c/" + link.token).c_str());
+    ASSERT_EQ(result->status, 200);
+    const auto page = body_of(result);
+    EXPECT_EQ(page["session"]["pressure"], "deep");
+    EXPECT_FALSE(page["session"].contains("notes")) << "the therapist's notes stay private";
+    EXPECT_NEAR(page["hours_since_massage"].get<double>(), 5.0, 0.1);
+    const auto& aftercare = page["aftercare"];
+    EXPECT_FALSE(aftercare["normal"].get<std::string>().empty());
+    EXPECT_FALSE(aftercare["how_long"].get<std::string>().empty());
+    EXPECT_FALSE(aftercare["what_to_do"].empty());
+    ASSERT_FALSE(aftercare["when_to_worry"].empty());
+    for (const auto& item : aftercare["when_to_worry"]) {
+        const auto text = item["text"].get<std::string>();
+        EXPECT_EQ(text.find("{threshold."), std::string::npos) << text;
+        EXPECT_TRUE(item["level"] == "urgent" || item["level"] == "see_doctor");
+    }
+}
+
+TEST_F(Api, BadSessionsAre400NamingTheField) {
+    start();
+    const auto login_a = login(a_);
+    const Id client = create_client(login_a, "Client");
+    const json good{{"client_id", client},    {"started_at", iso_hours_ago(2)},
+                    {"technique", "swedish"}, {"pressure", "light"},
+                    {"minutes", 45},          {"regions", {"back"}}};
+    const std::vector<std::pair<json, std::string>> cases{
+        {{{"technique", "shiatsu"}}, "technique"},
+        {{{"pressure", 3}}, "pressure"},
+        {{{"minutes", 601}}, "minutes"},
+        {{{"regions", "back"}}, "regions"},
+        {{{"started_at", "yesterday"}}, "started_at"},
+        {{{"started_at", "2026-02-30T10:00:00Z"}}, "started_at"},
+        {{{"client_id", "7"}}, "client_id"},
+        {{{"mood", "good"}}, "mood"},
+    };
+    const auto sessions_before = store_->list_sessions(a_.clinic_id, client).size();
+    for (const auto& [change, field] : cases) {
+        auto body = good;
+        body.update(change);
+        const auto result = post_json("/api/sessions", body, headers(login_a));
+        EXPECT_EQ(result->status, 400) << body.dump();
+        EXPECT_EQ(body_of(result).value("field", ""), field) << result->body;
+    }
+    EXPECT_EQ(store_->list_sessions(a_.clinic_id, client).size(), sessions_before);
+    EXPECT_EQ(post_json("/api/sessions", good, headers(login_a))->status, 201);
+}
+
+TEST_F(Api, UnknownApiPathsAreJson404) {
+    start();
+    const auto result = http().Get("/api/nothing/here");
+    ASSERT_EQ(result->status, 404);
+    EXPECT_EQ(body_of(result)["error"], "not found");
+}
+
 TEST_F(Api, ResponsesCarryTheSecurityHeaders) {
     start();
     for (const char* path : {"/api/me", "/api/c/unknown", "/no/such/page"}) {
