@@ -8,6 +8,7 @@ Command add_assess_command(CLI::App& app);
 Command add_simulate_command(CLI::App& app);
 Command add_detect_command(CLI::App& app);
 Command add_course_command(CLI::App& app);
+Command add_serve_command(CLI::App& app);
 
 std::vector<Command> add_all_commands(CLI::App& app) {
     std::vector<Command> commands;
@@ -16,6 +17,7 @@ std::vector<Command> add_all_commands(CLI::App& app) {
     commands.push_back(add_simulate_command(app));
     commands.push_back(add_detect_command(app));
     commands.push_back(add_course_command(app));
+    commands.push_back(add_serve_command(app));
     return commands;
 }
 

@@ -1,0 +1,228 @@
+#pragma once
+// Public API of the aftercare service's storage: clinics, therapists, clients, sessions, client
+// links, check-ins with their assessments, web sessions and login failures.
+//
+// One Store per process, shared by every HTTP worker thread: every method is thread-safe. Two
+// backends behind the same interface: SQLite (the default, a file under ./data/) and PostgreSQL
+// (for clinics that run several server instances against one database). The schema is versioned;
+// open_store() applies the missing migrations before it returns (see docs/storage.md).
+//
+// Conventions:
+// - Times are seconds since the Unix epoch, UTC (std::int64_t). The API layer formats ISO 8601.
+// - Ids are positive 64-bit integers given by the database. Input structs ignore their id field.
+// - Everything a therapist sees is scoped by clinic_id: a method that takes a clinic_id never
+//   returns or changes a row of another clinic (it answers "not found" instead).
+// - Every write method is one transaction: when it returns the data is committed and durable
+//   (it survives kill -9 of the process); when it throws nothing of it was written.
+// - Errors: Conflict (a unique value is taken, e.g. an e-mail), StoreError (anything else, e.g. the
+//   database is unreachable). The SQL is always parameterised; no text is spliced into a query.
+
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "twitchwatch/assess/engine.hpp"
+#include "twitchwatch/errors.hpp"
+
+namespace twitchwatch::store {
+
+using Id = std::int64_t;
+using Timestamp = std::int64_t;  // seconds since 1970-01-01T00:00:00Z
+
+// The database failed or is unreachable: a failure of ours (HTTP 500/503), not of the user.
+class StoreError : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+// A value that must be unique is already taken (HTTP 409). The message names the field.
+class Conflict : public InputError {
+  public:
+    using InputError::InputError;
+};
+
+struct Clinic {
+    Id id = 0;
+    std::string name;
+};
+
+struct Therapist {
+    Id id = 0;
+    Id clinic_id = 0;
+    std::string email;          // unique over all clinics (the login name); stored as given
+    std::string password_hash;  // Argon2id string from crypto_pwhash_str
+    std::string name;
+};
+
+struct Client {
+    Id id = 0;
+    Id clinic_id = 0;
+    std::string name;
+    std::string note;
+};
+
+// One massage session of a client with a therapist of the same clinic.
+struct Session {
+    Id id = 0;
+    Id clinic_id = 0;
+    Id client_id = 0;
+    Id therapist_id = 0;
+    Timestamp started_at = 0;
+    std::string technique;  // contract enum: swedish, deep_tissue, sports, ...
+    std::string pressure;   // contract enum: light, medium, firm, deep
+    double minutes = 0;
+    std::vector<std::string> regions;
+    bool knots_worked = false;
+    std::string notes;
+};
+
+// A private client link. Only the hash of the token is stored; the token itself is shown once.
+struct ClientLink {
+    std::string token_hash;
+    Id session_id = 0;
+    Timestamp created_at = 0;
+    std::optional<Timestamp> revoked_at;
+};
+
+// A check-in as received: the validated contract document (JSON text) and what the service
+// derived from it.
+struct CheckinRecord {
+    Id id = 0;
+    Id session_id = 0;
+    Timestamp received_at = 0;
+    double hours_since_massage = 0;
+    bool discomfort = false;  // reports_discomfort(document), kept for the discomfort shares
+    std::string document;     // JSON text of the check-in
+};
+
+// The engine's answer to one check-in, kept with the knowledge base version that made it.
+struct AssessmentRecord {
+    Id checkin_id = 0;
+    assess::Level level = assess::Level::normal;
+    std::string output;             // JSON text of Assessment::to_json()
+    std::string knowledge_version;  // must not be empty
+};
+
+struct CheckinWithAssessment {
+    CheckinRecord checkin;
+    std::optional<AssessmentRecord> assessment;
+};
+
+// One line of the therapist dashboard: a client's latest session that is still in aftercare.
+struct DashboardRow {
+    Id client_id = 0;
+    std::string client_name;
+    Id session_id = 0;
+    Timestamp session_started_at = 0;
+    int reports = 0;
+    std::optional<assess::Level> latest_level;   // of the latest report (none without reports)
+    std::optional<assess::Level> highest_level;  // over all reports of that session
+    std::optional<Timestamp> latest_report_at;
+};
+
+// Share of reports with discomfort for one technique or one pressure (key).
+struct DiscomfortShare {
+    std::string key;
+    int reports = 0;
+    int with_discomfort = 0;
+    double share() const { return reports == 0 ? 0.0 : double(with_discomfort) / reports; }
+};
+
+struct DiscomfortShares {
+    std::vector<DiscomfortShare> by_technique;  // sorted by key
+    std::vector<DiscomfortShare> by_pressure;   // sorted by key
+};
+
+// A therapist's logged-in browser session. Only the hash of the cookie token is stored.
+struct WebSession {
+    std::string token_hash;
+    Id therapist_id = 0;
+    std::string csrf_token;
+    Timestamp expires_at = 0;
+};
+
+// Whether a check-in document reports discomfort: painful twitching, any pain (pain_0_10 > 0) or
+// soreness that is moderate or severe. One definition for the service and the demo data.
+bool reports_discomfort(const nlohmann::json& checkin_document);
+
+class Store {
+  public:
+    virtual ~Store() = default;
+
+    // "sqlite" or "postgresql".
+    virtual std::string backend() const = 0;
+    // Highest migration applied (the schema version).
+    virtual int schema_version() = 0;
+
+    // --- clinics and therapists -----------------------------------------------------------
+    virtual Clinic create_clinic(const Clinic& clinic) = 0;
+    virtual std::optional<Clinic> get_clinic(Id clinic_id) = 0;
+    // Throws Conflict ("email: already registered") when the e-mail is taken.
+    virtual Therapist create_therapist(const Therapist& therapist) = 0;
+    virtual std::optional<Therapist> find_therapist_by_email(const std::string& email) = 0;
+    virtual std::optional<Therapist> get_therapist(Id therapist_id) = 0;
+
+    // --- clients and sessions (all scoped by clinic) --------------------------------------
+    virtual Client create_client(const Client& client) = 0;
+    virtual std::optional<Client> get_client(Id clinic_id, Id client_id) = 0;
+    virtual std::vector<Client> list_clients(Id clinic_id) = 0;  // by name, then id
+    // Throws InputError when the client or the therapist is not of session.clinic_id.
+    virtual Session create_session(const Session& session) = 0;
+    virtual std::optional<Session> get_session(Id clinic_id, Id session_id) = 0;
+    virtual std::vector<Session> list_sessions(Id clinic_id, Id client_id) = 0;  // newest first
+    // A session and its first link in one transaction (POST /api/sessions).
+    virtual Session create_session_with_link(const Session& session, const ClientLink& link) = 0;
+
+    // --- client links -----------------------------------------------------------------------
+    // Throws InputError when the session is not of clinic_id.
+    virtual void create_link(Id clinic_id, const ClientLink& link) = 0;
+    // The session of a link that exists and is not revoked.
+    virtual std::optional<Session> find_session_by_token_hash(const std::string& token_hash) = 0;
+    // Revokes every open link of the session; returns how many were revoked.
+    virtual int revoke_links(Id clinic_id, Id session_id, Timestamp at) = 0;
+
+    // --- check-ins ------------------------------------------------------------------------
+    // Both rows in one transaction, or neither; durable when it returns. Returns the check-in id.
+    virtual Id add_checkin_with_assessment(const CheckinRecord& checkin,
+                                           const AssessmentRecord& assessment) = 0;
+    // Oldest first (by received_at, then id). Empty when the session is not of clinic_id.
+    virtual std::vector<CheckinWithAssessment> list_checkins(Id clinic_id, Id session_id) = 0;
+
+    // --- therapist overview -------------------------------------------------------------------
+    // Each client's latest session if it started at or after sessions_since ("open aftercare"),
+    // most urgent first: highest level (urgent, see_doctor, tell_therapist, normal, no report),
+    // then latest level, then latest report (newest first), then session id.
+    virtual std::vector<DashboardRow> dashboard(Id clinic_id, Timestamp sessions_since) = 0;
+    // Over all check-ins of the clinic, grouped by the session's technique and pressure.
+    virtual DiscomfortShares discomfort_shares(Id clinic_id) = 0;
+
+    // --- web sessions and login rate limiting ------------------------------------------------
+    virtual void create_web_session(const WebSession& session) = 0;
+    // Only a session whose expires_at is after now.
+    virtual std::optional<WebSession> find_web_session(const std::string& token_hash,
+                                                       Timestamp now) = 0;
+    virtual void delete_web_session(const std::string& token_hash) = 0;
+    virtual int delete_expired_web_sessions(Timestamp now) = 0;
+    // Failed logins per key (e.g. the e-mail or the client address): shared by every server
+    // instance on the same database.
+    virtual void record_login_failure(const std::string& key, Timestamp at) = 0;
+    virtual int count_login_failures(const std::string& key, Timestamp since) = 0;
+    virtual void clear_login_failures(const std::string& key) = 0;
+};
+
+// Opens (and migrates) a store:
+// - "postgresql://..." or "postgres://..." (a libpq connection URI): PostgreSQL;
+// - "sqlite:PATH" or a plain PATH: SQLite, the folder is created when missing;
+// - "" : the default, ./data/twitchwatch.sqlite3.
+// SQLite options as a query string, e.g. "sqlite:data/x.sqlite3?synchronous=full" (default
+// normal: survives kill -9 of the process, see docs/storage.md). pool_size caps the connections
+// (0: the backend's default). Throws StoreError when it cannot open or migrate the database.
+std::unique_ptr<Store> open_store(const std::string& url, int pool_size = 0);
+
+inline constexpr const char* kDefaultDatabase = "data/twitchwatch.sqlite3";
+
+}  // namespace twitchwatch::store

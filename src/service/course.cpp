@@ -1,0 +1,175 @@
+#include "course.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <optional>
+#include <set>
+
+namespace twitchwatch::service {
+namespace {
+
+using nlohmann::json;
+
+std::optional<double> number_at(const json& document, const char* object, const char* field) {
+    const auto found = document.find(object);
+    if (found == document.end() || !found->is_object()) return std::nullopt;
+    const auto value = found->find(field);
+    if (value == found->end() || !value->is_number()) return std::nullopt;
+    return value->get<double>();
+}
+
+bool flag_at(const json& document, const char* object, const char* field) {
+    const auto found = document.find(object);
+    if (found == document.end() || !found->is_object()) return false;
+    const auto value = found->find(field);
+    return value != found->end() && value->is_boolean() && value->get<bool>();
+}
+
+std::string string_at(const json& document, const char* object, const char* field) {
+    const auto found = document.find(object);
+    if (found == document.end() || !found->is_object()) return {};
+    const auto value = found->find(field);
+    return value != found->end() && value->is_string() ? value->get<std::string>() : std::string{};
+}
+
+void keep_max(std::optional<double>& best, std::optional<double> candidate) {
+    if (candidate && (!best || *candidate > *best)) best = candidate;
+}
+
+json optional_number(std::optional<double> value) { return value ? json(*value) : json(nullptr); }
+
+// "left_calf" -> "left calf": region names are free text; underscores read as spaces.
+std::string readable(std::string text) {
+    std::replace(text.begin(), text.end(), '_', ' ');
+    return text;
+}
+
+std::string join(const std::vector<std::string>& items) {
+    std::string text;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (i > 0) text += (i + 1 == items.size()) ? " and " : ", ";
+        text += items[i];
+    }
+    return text;
+}
+
+std::string format_number(double value) {
+    const double rounded = std::round(value * 10) / 10;
+    std::string text = std::to_string(rounded);
+    text.erase(text.find_last_not_of('0') + 1);
+    if (!text.empty() && text.back() == '.') text.pop_back();
+    return text;
+}
+
+}  // namespace
+
+json course_by_day(const std::vector<store::CheckinWithAssessment>& checkins) {
+    struct Day {
+        int reports = 0;
+        std::optional<double> episodes;
+        std::optional<double> pain;
+        std::optional<assess::Level> level;
+    };
+    std::map<long long, Day> days;
+    for (const auto& entry : checkins) {
+        const auto day_index = static_cast<long long>(
+            std::floor(std::max(0.0, entry.checkin.hours_since_massage) / 24));
+        const json document = json::parse(entry.checkin.document, nullptr, false);
+        auto& day = days[day_index];
+        ++day.reports;
+        if (document.is_object()) {
+            keep_max(day.episodes, number_at(document, "twitching", "episodes_per_day"));
+            keep_max(day.pain, number_at(document, "symptoms", "pain_0_10"));
+        }
+        if (entry.assessment && (!day.level || entry.assessment->level > *day.level)) {
+            day.level = entry.assessment->level;
+        }
+    }
+    json course = json::array();
+    for (const auto& [index, day] : days) {
+        course.push_back({{"day", index},
+                          {"reports", day.reports},
+                          {"episodes_per_day", optional_number(day.episodes)},
+                          {"pain_0_10", optional_number(day.pain)},
+                          {"level", day.level ? json(std::string(assess::to_string(*day.level)))
+                                              : json(nullptr)}});
+    }
+    return course;
+}
+
+std::string next_session_note(const store::Session& session,
+                              const std::vector<store::CheckinWithAssessment>& checkins) {
+    if (checkins.empty()) return "No reports from the client yet.";
+
+    std::set<std::string> painful_regions;
+    bool painful_twitching = false;
+    bool bruising = false;
+    bool strong_soreness = false;
+    bool discomfort = false;
+    std::optional<double> highest_pain;
+    std::optional<assess::Level> highest_level;
+    for (const auto& entry : checkins) {
+        const json document = json::parse(entry.checkin.document, nullptr, false);
+        if (!document.is_object()) continue;
+        discomfort = discomfort || entry.checkin.discomfort;
+        if (flag_at(document, "twitching", "painful")) {
+            painful_twitching = true;
+            const auto& twitching = document["twitching"];
+            if (twitching.contains("regions") && twitching["regions"].is_array()) {
+                for (const auto& region : twitching["regions"]) {
+                    if (region.is_string())
+                        painful_regions.insert(readable(region.get<std::string>()));
+                }
+            }
+        }
+        keep_max(highest_pain, number_at(document, "symptoms", "pain_0_10"));
+        bruising = bruising || flag_at(document, "symptoms", "bruising");
+        const auto soreness = string_at(document, "symptoms", "soreness");
+        strong_soreness = strong_soreness || soreness == "moderate" || soreness == "severe";
+        if (entry.assessment && (!highest_level || entry.assessment->level > *highest_level)) {
+            highest_level = entry.assessment->level;
+        }
+    }
+
+    const std::string after =
+        "after " + readable(session.pressure) + " pressure (" + readable(session.technique) + ")";
+    std::vector<std::string> findings;
+    if (painful_twitching) {
+        findings.push_back(painful_regions.empty()
+                               ? "painful twitching " + after
+                               : "painful twitching in the " +
+                                     join({painful_regions.begin(), painful_regions.end()}) + " " +
+                                     after);
+    }
+    if (highest_pain && *highest_pain > 0) {
+        findings.push_back("pain up to " + format_number(*highest_pain) + "/10");
+    }
+    if (strong_soreness) findings.push_back("moderate or severe soreness");
+    if (bruising) findings.push_back("bruising");
+
+    std::string note;
+    if (findings.empty()) {
+        note = "No discomfort reported " + after + ".";
+    } else {
+        note = join(findings) + ".";
+        note.front() = static_cast<char>(std::toupper(static_cast<unsigned char>(note.front())));
+        if (!painful_twitching) note.insert(note.size() - 1, " " + after);
+    }
+    if (highest_level && *highest_level >= assess::Level::tell_therapist) {
+        note += " Highest level reported: " + std::string(assess::to_string(*highest_level)) + ".";
+    }
+    if (discomfort || painful_twitching || bruising || strong_soreness) {
+        std::vector<std::string> changes;
+        if (session.pressure == "firm" || session.pressure == "deep") {
+            changes.push_back("lighter pressure");
+        }
+        if (session.knots_worked) changes.push_back("less time on knots");
+        if (!changes.empty()) note += " Consider " + join(changes) + " next time.";
+    } else {
+        note += " The session was well tolerated.";
+    }
+    return note;
+}
+
+}  // namespace twitchwatch::service

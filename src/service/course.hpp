@@ -1,0 +1,26 @@
+#pragma once
+// What the therapist reads from a session's reports: the course over the days after the massage
+// and a note for the next session. Pure functions of the stored check-ins (tested directly).
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "twitchwatch/store/store.hpp"
+
+namespace twitchwatch::service {
+
+// One entry per day since the massage that has reports (day 0 = the first 24 hours):
+// {day, reports, episodes_per_day, pain_0_10, level}. episodes_per_day and pain_0_10 are the
+// highest reported that day (null when no report of the day gave them); level is the highest
+// level of the day's assessments (null when none was assessed). Sorted by day.
+nlohmann::json course_by_day(const std::vector<store::CheckinWithAssessment>& checkins);
+
+// A short note for the next session, drawn from the reports and the session: where twitching
+// was painful, the highest pain, bruising or strong soreness, the highest level reached, and what
+// to change (lighter pressure after firm or deep work, less time on knots) when there was
+// discomfort.
+std::string next_session_note(const store::Session& session,
+                              const std::vector<store::CheckinWithAssessment>& checkins);
+
+}  // namespace twitchwatch::service

@@ -1,0 +1,842 @@
+// The aftercare service: HTTP routes over the store and the assessment engine.
+//
+// Every route is registered through Impl::route(), which records the route pattern for the request
+// log and turns the exceptions of the lower layers into JSON errors: HttpError (status chosen
+// here), InputError (400 naming the field), store::Conflict (409), store::StoreError (503).
+#include "twitchwatch/service/server.hpp"
+
+#include <httplib.h>
+#include <signal.h>
+
+#include <atomic>
+#include <cctype>
+#include <cmath>
+#include <ctime>
+#include <iostream>
+#include <mutex>
+#include <optional>
+#include <regex>
+#include <thread>
+
+#include "assets.hpp"
+#include "bounded_task_queue.hpp"
+#include "course.hpp"
+#include "request_log.hpp"
+#include "security.hpp"
+#include "twitchwatch/assess/engine.hpp"
+#include "twitchwatch/errors.hpp"
+#include "twitchwatch/store/demo.hpp"
+#include "twitchwatch/store/store.hpp"
+
+namespace twitchwatch::service {
+namespace {
+
+using nlohmann::json;
+using store::Id;
+using store::Timestamp;
+using Request = httplib::Request;
+using Response = httplib::Response;
+
+constexpr const char* kSessionCookie = "tw_session";
+constexpr const char* kCsrfHeader = "X-CSRF-Token";
+constexpr std::size_t kMaxNameLength = 200;
+constexpr std::size_t kMaxNoteLength = 4000;
+constexpr std::size_t kMaxEmailLength = 254;
+constexpr std::size_t kMaxPasswordLength = 1024;
+
+// An answer other than success, decided by a handler.
+class HttpError : public std::runtime_error {
+  public:
+    HttpError(int status, const std::string& message, std::string field = {})
+        : std::runtime_error(message), status_(status), field_(std::move(field)) {}
+    int status() const { return status_; }
+    const std::string& field() const { return field_; }
+
+  private:
+    int status_;
+    std::string field_;
+};
+
+HttpError bad_field(const std::string& field, const std::string& problem) {
+    return HttpError(400, field + ": " + problem, field);
+}
+HttpError not_found() { return HttpError(404, "not found"); }
+
+Timestamp now_seconds() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::string iso_utc(Timestamp at) {
+    const std::time_t time = at;
+    std::tm utc{};
+    gmtime_r(&time, &utc);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return text;
+}
+
+// ISO 8601 in UTC: 2026-11-26T09:30:00Z (seconds, fraction and "+00:00" optional).
+std::optional<Timestamp> parse_iso_utc(const std::string& text) {
+    static const std::regex pattern(
+        R"((\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|\+00:00|\+0000))");
+    std::smatch parts;
+    if (!std::regex_match(text, parts, pattern)) return std::nullopt;
+    std::tm utc{};
+    utc.tm_year = std::stoi(parts[1]) - 1900;
+    utc.tm_mon = std::stoi(parts[2]) - 1;
+    utc.tm_mday = std::stoi(parts[3]);
+    utc.tm_hour = std::stoi(parts[4]);
+    utc.tm_min = std::stoi(parts[5]);
+    utc.tm_sec = parts[6].matched ? std::stoi(parts[6]) : 0;
+    if (utc.tm_mon > 11 || utc.tm_mday < 1 || utc.tm_mday > 31 || utc.tm_hour > 23 ||
+        utc.tm_min > 59 || utc.tm_sec > 60) {
+        return std::nullopt;
+    }
+    const std::tm given = utc;
+    const Timestamp at = timegm(&utc);
+    if (utc.tm_mday != given.tm_mday) return std::nullopt;  // e.g. February 30th rolled over
+    return at;
+}
+
+// The validator's messages start with the field ("symptoms.pain_0_10: 11 is above ...").
+std::string field_of(const std::string& message) {
+    const auto colon = message.find(": ");
+    if (colon == std::string::npos || colon == 0) return {};
+    const auto candidate = message.substr(0, colon);
+    const bool looks_like_field = std::all_of(candidate.begin(), candidate.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '.' ||
+               c == '[' || c == ']';
+    });
+    return looks_like_field ? candidate : std::string{};
+}
+
+void send_json(Response& res, int status, const json& body) {
+    res.status = status;
+    res.set_content(body.dump(), "application/json");
+}
+
+void send_error(Response& res, int status, const std::string& message,
+                const std::string& field = {}) {
+    json body{{"error", message}};
+    if (!field.empty()) body["field"] = field;
+    send_json(res, status, body);
+}
+
+json level_json(const std::optional<assess::Level>& level) {
+    return level ? json(std::string(assess::to_string(*level))) : json(nullptr);
+}
+
+// Hours from the session to a moment, to 0.01 h (36 s): finer would only look precise.
+double hours_between(Timestamp from, Timestamp to) {
+    return std::round(std::max<double>(0.0, double(to - from) / 36.0)) / 100.0;
+}
+
+json client_json(const store::Client& client) {
+    return {{"id", client.id}, {"name", client.name}, {"note", client.note}};
+}
+
+json session_json(const store::Session& session) {
+    return {{"id", session.id},
+            {"client_id", session.client_id},
+            {"therapist_id", session.therapist_id},
+            {"started_at", iso_utc(session.started_at)},
+            {"technique", session.technique},
+            {"pressure", session.pressure},
+            {"minutes", session.minutes},
+            {"regions", session.regions},
+            {"knots_worked", session.knots_worked},
+            {"notes", session.notes}};
+}
+
+json massage_json(const store::Session& session) {
+    return {{"technique", session.technique},
+            {"pressure", session.pressure},
+            {"minutes", session.minutes},
+            {"regions", session.regions},
+            {"knots_worked", session.knots_worked}};
+}
+
+json assessment_json(const std::optional<store::AssessmentRecord>& assessment) {
+    if (!assessment) return nullptr;
+    json output = json::parse(assessment->output, nullptr, false);
+    if (output.is_discarded()) output = json::object();
+    output["level"] = std::string(assess::to_string(assessment->level));
+    output["knowledge_version"] = assessment->knowledge_version;
+    return output;
+}
+
+// Knowledge texts quote thresholds as {threshold.NAME}; the engine fills them in its answers, and
+// the rule texts listed on the client page get the same values here.
+std::string quote_thresholds(const std::string& text, const json& thresholds) {
+    static const std::regex placeholder(R"(\{threshold\.([A-Za-z0-9_]+)\})");
+    std::string out;
+    auto cursor = text.cbegin();
+    for (std::sregex_iterator it(text.begin(), text.end(), placeholder), end; it != end; ++it) {
+        out.append(cursor, text.cbegin() + it->position());
+        const auto entry = thresholds.value((*it)[1].str(), json::object());
+        const auto value = entry.is_object() ? entry.value("value", json()) : entry;
+        if (value.is_number()) {
+            const double number = value.get<double>();
+            out += number == std::floor(number) ? std::to_string(static_cast<long long>(number))
+                                                : value.dump();
+        } else {
+            out += it->str();
+        }
+        cursor = text.cbegin() + it->position() + it->length();
+    }
+    out.append(cursor, text.cend());
+    return out;
+}
+
+json link_json(const std::string& token) { return {{"token", token}, {"path", "/c/" + token}}; }
+
+std::optional<std::string> cookie_value(const Request& req, const std::string& name) {
+    const auto header = req.get_header_value("Cookie");
+    std::size_t position = 0;
+    while (position < header.size()) {
+        auto end = header.find(';', position);
+        if (end == std::string::npos) end = header.size();
+        auto pair = header.substr(position, end - position);
+        pair.erase(0, pair.find_first_not_of(' '));
+        const auto equals = pair.find('=');
+        if (equals != std::string::npos && pair.substr(0, equals) == name) {
+            return pair.substr(equals + 1);
+        }
+        position = end + 1;
+    }
+    return std::nullopt;
+}
+
+bool is_known_method(const std::string& method) {
+    for (const char* known : {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}) {
+        if (method == known) return true;
+    }
+    return false;
+}
+
+// JSON bodies only: a form post from another site cannot send application/json without a CORS
+// preflight, which this server never grants.
+json parse_json_body(const Request& req) {
+    const auto type = req.get_header_value("Content-Type");
+    if (type.rfind("application/json", 0) != 0) {
+        throw HttpError(415, "the request body must be JSON (Content-Type: application/json)");
+    }
+    json body = json::parse(req.body, nullptr, false);
+    if (body.is_discarded()) throw HttpError(400, "the request body is not valid JSON");
+    if (!body.is_object()) throw HttpError(400, "the request body must be a JSON object");
+    return body;
+}
+
+void reject_unknown_fields(const json& body, std::initializer_list<const char*> known) {
+    for (const auto& item : body.items()) {
+        const bool listed = std::any_of(known.begin(), known.end(),
+                                        [&](const char* name) { return item.key() == name; });
+        if (!listed) throw bad_field(item.key(), "unknown field");
+    }
+}
+
+std::string required_text(const json& body, const char* field, std::size_t max_length) {
+    const auto found = body.find(field);
+    if (found == body.end()) throw bad_field(field, "is required");
+    if (!found->is_string()) throw bad_field(field, "must be a string");
+    auto text = found->get<std::string>();
+    if (text.empty()) throw bad_field(field, "must not be empty");
+    if (text.size() > max_length) {
+        throw bad_field(field, "is longer than " + std::to_string(max_length) + " characters");
+    }
+    return text;
+}
+
+std::string optional_text(const json& body, const char* field, std::size_t max_length) {
+    if (!body.contains(field) || body[field].is_null()) return {};
+    if (!body[field].is_string()) throw bad_field(field, "must be a string");
+    auto text = body[field].get<std::string>();
+    if (text.size() > max_length) {
+        throw bad_field(field, "is longer than " + std::to_string(max_length) + " characters");
+    }
+    return text;
+}
+
+Id id_from_path(const Request& req) {
+    try {
+        return std::stoll(req.matches[1].str());
+    } catch (const std::out_of_range&) {
+        throw not_found();
+    }
+}
+
+}  // namespace
+
+struct Server::Impl {
+    using Handler = httplib::Server::Handler;
+
+    struct Therapist {
+        store::Therapist account;
+        store::WebSession web_session;
+    };
+
+    explicit Impl(ServerOptions given);
+
+    void configure_http();
+    void add_routes();
+    void route(const std::string& method, const std::string& pattern, const std::string& regex,
+               Handler handler);
+    Therapist require_therapist(const Request& req, bool state_changing);
+    store::Session require_link_session(const Request& req);
+    std::string issue_link(Id clinic_id, Id session_id);
+    std::string session_cookie(const std::string& token, long long max_age_seconds) const;
+    json aftercare(const store::Session& session, double hours_since_massage) const;
+
+    void login(const Request& req, Response& res);
+    void create_session(const Request& req, Response& res);
+    void session_detail(const Request& req, Response& res);
+    void client_page(const Request& req, Response& res);
+    void add_checkin(const Request& req, Response& res);
+    void dashboard(const Request& req, Response& res);
+
+    ServerOptions options;
+    std::unique_ptr<store::Store> store;
+    assess::Engine engine;
+    std::optional<DemoCredentials> demo;
+    std::unique_ptr<httplib::Server> http;
+    RequestLog log{std::cerr};
+    std::thread listener;
+    std::mutex lifecycle_mutex;
+    int port = 0;
+};
+
+namespace {
+
+assess::Engine load_engine(const ServerOptions& options) {
+    const auto dir = options.knowledge_dir.empty() ? assess::KnowledgeBase::default_dir()
+                                                   : options.knowledge_dir;
+    return assess::Engine(assess::KnowledgeBase::load(dir));
+}
+
+std::unique_ptr<httplib::Server> make_http_server(const ServerOptions& options) {
+    const bool wants_tls = !options.tls_cert_file.empty() || !options.tls_key_file.empty();
+    if (!wants_tls) return std::make_unique<httplib::Server>();
+    if (options.tls_cert_file.empty() || options.tls_key_file.empty()) {
+        throw InputError("--tls-cert and --tls-key: give both or neither");
+    }
+    auto server = std::make_unique<httplib::SSLServer>(options.tls_cert_file.c_str(),
+                                                       options.tls_key_file.c_str());
+    if (!server->is_valid()) {
+        throw InputError(options.tls_cert_file.string() + ", " + options.tls_key_file.string() +
+                         ": cannot load the TLS certificate and key");
+    }
+    return server;
+}
+
+}  // namespace
+
+Server::Impl::Impl(ServerOptions given)
+    : options(std::move(given)),
+      store(store::open_store(options.db_url)),
+      engine(load_engine(options)),
+      http(make_http_server(options)) {
+    init_crypto();
+    if (options.demo) {
+        const auto login = store::load_demo(
+            *store, engine, [](const std::string& password) { return hash_password(password); },
+            now_seconds());
+        demo = DemoCredentials{login.email, login.password};
+    }
+    configure_http();
+    add_routes();
+}
+
+void Server::Impl::configure_http() {
+    const auto& limits = options.limits;
+    http->set_payload_max_length(limits.max_body_bytes);
+    http->set_read_timeout(limits.read_timeout);
+    http->set_write_timeout(limits.write_timeout);
+    http->set_keep_alive_timeout(limits.keep_alive_timeout.count());
+    http->set_keep_alive_max_count(limits.keep_alive_max_requests);
+    http->new_task_queue = [threads = limits.worker_threads,
+                            queued = limits.max_queued_connections]() -> httplib::TaskQueue* {
+        // cpp-httplib owns the queue it asks for and deletes it when listening ends.
+        return std::make_unique<BoundedTaskQueue>(threads, queued).release();
+    };
+    http->set_default_headers({
+        {"Content-Security-Policy",
+         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+         "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+         "frame-ancestors 'none'"},
+        {"X-Content-Type-Options", "nosniff"},
+        {"Referrer-Policy", "no-referrer"},
+        {"X-Frame-Options", "DENY"},
+        {"Cache-Control", "no-store"},
+    });
+    http->set_pre_routing_handler([](const Request&, Response&) {
+        current_request() = RequestContext{std::chrono::steady_clock::now(), {}};
+        return httplib::Server::HandlerResponse::Unhandled;
+    });
+    // Errors decided by cpp-httplib itself (no route, body too large, bad request line) get the
+    // same JSON shape as ours.
+    const httplib::Server::HandlerWithResponse json_errors = [](const Request&, Response& res) {
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        const char* message = res.status == 404   ? "not found"
+                              : res.status == 413 ? "request body too large"
+                              : res.status == 405 ? "method not allowed"
+                                                  : "bad request";
+        send_error(res, res.status, message);
+        return httplib::Server::HandlerResponse::Handled;
+    };
+    http->set_error_handler(json_errors);
+    http->set_exception_handler([](const Request&, Response& res, std::exception_ptr) {
+        // The exception's text may hold data from the request or the database: never echoed.
+        send_error(res, 500, "internal error");
+    });
+    if (options.log_requests) {
+        http->set_logger([this](const Request& req, const Response& res) {
+            log.write(is_known_method(req.method) ? req.method : std::string{}, res.status);
+        });
+    }
+}
+
+void Server::Impl::route(const std::string& method, const std::string& pattern,
+                         const std::string& regex, Handler handler) {
+    Handler wrapped = [pattern, handler = std::move(handler)](const Request& req, Response& res) {
+        current_request().route = pattern;
+        try {
+            handler(req, res);
+        } catch (const HttpError& e) {
+            send_error(res, e.status(), e.what(), e.field());
+        } catch (const store::Conflict& e) {
+            send_error(res, 409, e.what(), field_of(e.what()));
+        } catch (const InputError& e) {
+            send_error(res, 400, e.what(), field_of(e.what()));
+        } catch (const store::StoreError&) {
+            send_error(res, 503, "the database is not available; try again");
+        }
+    };
+    if (method == "GET") {
+        http->Get(regex, std::move(wrapped));
+    } else if (method == "POST") {
+        http->Post(regex, std::move(wrapped));
+    } else if (method == "DELETE") {
+        http->Delete(regex, std::move(wrapped));
+    } else {
+        throw std::logic_error("route: unsupported method " + method);
+    }
+}
+
+Server::Impl::Therapist Server::Impl::require_therapist(const Request& req, bool state_changing) {
+    const auto token = cookie_value(req, kSessionCookie);
+    if (!token) throw HttpError(401, "not logged in");
+    auto web_session = store->find_web_session(token_digest(*token), now_seconds());
+    if (!web_session) throw HttpError(401, "not logged in");
+    auto account = store->get_therapist(web_session->therapist_id);
+    if (!account) throw HttpError(401, "not logged in");
+    if (state_changing &&
+        !tokens_equal(req.get_header_value(kCsrfHeader), web_session->csrf_token)) {
+        throw HttpError(403, "missing or wrong CSRF token", kCsrfHeader);
+    }
+    return {std::move(*account), std::move(*web_session)};
+}
+
+store::Session Server::Impl::require_link_session(const Request& req) {
+    auto session = store->find_session_by_token_hash(token_digest(req.matches[1].str()));
+    if (!session) throw not_found();
+    return std::move(*session);
+}
+
+std::string Server::Impl::issue_link(Id clinic_id, Id session_id) {
+    const auto token = random_token();
+    store->create_link(clinic_id, {token_digest(token), session_id, now_seconds(), std::nullopt});
+    return token;
+}
+
+// HttpOnly: page scripts never read it; SameSite=Strict: other sites' requests do not carry it;
+// Secure under TLS, so it never travels in clear.
+std::string Server::Impl::session_cookie(const std::string& token,
+                                         long long max_age_seconds) const {
+    return std::string(kSessionCookie) + "=" + token +
+           "; Path=/; Max-Age=" + std::to_string(max_age_seconds) + "; HttpOnly; SameSite=Strict" +
+           (options.tls_cert_file.empty() ? "" : "; Secure");
+}
+
+// Aftercare for the client page: the engine's answer to a check-in that reports nothing but
+// the session and the time since it (what is normal, how long it lasts, what to do), and the
+// signs of the knowledge base's rules at see_doctor and urgent (when to worry).
+json Server::Impl::aftercare(const store::Session& session, double hours_since_massage) const {
+    const auto baseline = engine.assess(assess::validate_checkin(
+        {{"hours_since_massage", hours_since_massage}, {"massage", massage_json(session)}}));
+    json what_to_do = json::array();
+    for (const auto& advice : baseline.advice) {
+        if (advice.is_string()) {
+            what_to_do.push_back(advice);
+        } else if (advice.is_object() && advice.contains("text")) {
+            what_to_do.push_back(advice["text"]);
+        }
+    }
+    json when_to_worry = json::array();
+    const auto knowledge = engine.knowledge().to_json();
+    const auto rules = knowledge.value("rules", json::object()).value("rule", json::array());
+    const auto thresholds = knowledge.value("thresholds", json::object());
+    for (const auto& rule : rules) {
+        const auto level = rule.value("level", std::string{});
+        if (level != "urgent" && level != "see_doctor") continue;
+        const auto text = rule.value("summary", rule.value("text", std::string{}));
+        if (!text.empty()) {
+            when_to_worry.push_back(
+                {{"level", level}, {"text", quote_thresholds(text, thresholds)}});
+        }
+    }
+    return {{"normal", baseline.summary},
+            {"how_long", baseline.course.is_object() ? baseline.course.value("text", "") : ""},
+            {"what_to_do", what_to_do},
+            {"when_to_worry", when_to_worry},
+            {"knowledge_version", baseline.knowledge_version}};
+}
+
+void Server::Impl::add_routes() {
+    route("POST", "/api/login", "/api/login",
+          [this](const Request& req, Response& res) { login(req, res); });
+    route("POST", "/api/logout", "/api/logout", [this](const Request& req, Response& res) {
+        const auto therapist = require_therapist(req, true);
+        store->delete_web_session(therapist.web_session.token_hash);
+        res.set_header("Set-Cookie", session_cookie("", 0));
+        res.status = 204;
+    });
+    route("GET", "/api/me", "/api/me", [this](const Request& req, Response& res) {
+        const auto therapist = require_therapist(req, false);
+        const auto clinic = store->get_clinic(therapist.account.clinic_id);
+        send_json(res, 200,
+                  {{"therapist",
+                    {{"id", therapist.account.id},
+                     {"name", therapist.account.name},
+                     {"email", therapist.account.email}}},
+                   {"clinic",
+                    {{"id", therapist.account.clinic_id},
+                     {"name", clinic ? clinic->name : std::string{}}}},
+                   {"csrf_token", therapist.web_session.csrf_token}});
+    });
+    route("GET", "/api/dashboard", "/api/dashboard",
+          [this](const Request& req, Response& res) { dashboard(req, res); });
+    route("GET", "/api/clients", "/api/clients", [this](const Request& req, Response& res) {
+        const auto therapist = require_therapist(req, false);
+        json clients = json::array();
+        for (const auto& client : store->list_clients(therapist.account.clinic_id)) {
+            clients.push_back(client_json(client));
+        }
+        send_json(res, 200, {{"clients", clients}});
+    });
+    route("POST", "/api/clients", "/api/clients", [this](const Request& req, Response& res) {
+        const auto therapist = require_therapist(req, true);
+        const auto body = parse_json_body(req);
+        reject_unknown_fields(body, {"name", "note"});
+        store::Client client;
+        client.clinic_id = therapist.account.clinic_id;
+        client.name = required_text(body, "name", kMaxNameLength);
+        client.note = optional_text(body, "note", kMaxNoteLength);
+        send_json(res, 201, {{"client", client_json(store->create_client(client))}});
+    });
+    route("POST", "/api/sessions", "/api/sessions",
+          [this](const Request& req, Response& res) { create_session(req, res); });
+    route("GET", "/api/sessions/{id}", R"(/api/sessions/(\d{1,18}))",
+          [this](const Request& req, Response& res) { session_detail(req, res); });
+    route("POST", "/api/sessions/{id}/link", R"(/api/sessions/(\d{1,18})/link)",
+          [this](const Request& req, Response& res) {
+              const auto therapist = require_therapist(req, true);
+              const auto session =
+                  store->get_session(therapist.account.clinic_id, id_from_path(req));
+              if (!session) throw not_found();
+              send_json(res, 201, link_json(issue_link(session->clinic_id, session->id)));
+          });
+    route("DELETE", "/api/sessions/{id}/link", R"(/api/sessions/(\d{1,18})/link)",
+          [this](const Request& req, Response& res) {
+              const auto therapist = require_therapist(req, true);
+              const auto session =
+                  store->get_session(therapist.account.clinic_id, id_from_path(req));
+              if (!session) throw not_found();
+              store->revoke_links(session->clinic_id, session->id, now_seconds());
+              res.status = 204;
+          });
+    route("GET", "/api/c/{token}", R"(/api/c/([A-Za-z0-9_-]{1,128}))",
+          [this](const Request& req, Response& res) { client_page(req, res); });
+    route("POST", "/api/c/{token}/checkins", R"(/api/c/([A-Za-z0-9_-]{1,128})/checkins)",
+          [this](const Request& req, Response& res) { add_checkin(req, res); });
+    // Last: the pages and assets of the front end (web/dist, embedded at build time).
+    http->Get(".*", Handler([](const Request& req, Response& res) {
+                  const bool api = req.path.rfind("/api/", 0) == 0;
+                  const auto asset = api ? std::nullopt : find_asset(req.path);
+                  current_request().route =
+                      api ? "other" : mask_static_path(req.path, asset.has_value());
+                  if (!asset) {
+                      send_error(res, 404, "not found");
+                      return;
+                  }
+                  res.set_content(asset->body.data(), asset->body.size(),
+                                  std::string(asset->content_type));
+              }));
+}
+
+void Server::Impl::login(const Request& req, Response& res) {
+    const auto body = parse_json_body(req);
+    reject_unknown_fields(body, {"email", "password"});
+    const auto email = required_text(body, "email", kMaxEmailLength);
+    const auto password = required_text(body, "password", kMaxPasswordLength);
+
+    const auto& limits = options.limits;
+    const Timestamp now = now_seconds();
+    const Timestamp window_start = now - limits.login_window.count();
+    std::string lowered = email;
+    std::transform(lowered.begin(), lowered.end(), lowered.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    // The keys hold no e-mail in clear: the database keeps its digest.
+    const std::string email_key = "email:" + token_digest(lowered);
+    const std::string address_key = "address:" + req.remote_addr;
+    if (store->count_login_failures(email_key, window_start) >=
+            static_cast<int>(limits.login_failures_per_email) ||
+        store->count_login_failures(address_key, window_start) >=
+            static_cast<int>(limits.login_failures_per_address)) {
+        res.set_header("Retry-After", std::to_string(limits.login_window.count()));
+        throw HttpError(429, "too many failed logins; try again later");
+    }
+
+    const auto therapist = store->find_therapist_by_email(email);
+    const bool accepted = therapist ? verify_password(therapist->password_hash, password)
+                                    : (verify_password_against_dummy(password), false);
+    if (!accepted) {
+        store->record_login_failure(email_key, now);
+        store->record_login_failure(address_key, now);
+        throw HttpError(401, "wrong e-mail or password");
+    }
+    store->clear_login_failures(email_key);
+
+    const auto token = random_token();
+    store::WebSession web_session{token_digest(token), therapist->id, random_token(),
+                                  now + limits.web_session_lifetime.count()};
+    store->create_web_session(web_session);
+    store->delete_expired_web_sessions(now);
+    res.set_header("Set-Cookie", session_cookie(token, limits.web_session_lifetime.count()));
+    send_json(res, 200,
+              {{"therapist",
+                {{"id", therapist->id}, {"name", therapist->name}, {"email", therapist->email}}},
+               {"csrf_token", web_session.csrf_token}});
+}
+
+void Server::Impl::create_session(const Request& req, Response& res) {
+    const auto therapist = require_therapist(req, true);
+    const auto body = parse_json_body(req);
+    reject_unknown_fields(body, {"client_id", "started_at", "technique", "pressure", "minutes",
+                                 "regions", "knots_worked", "notes"});
+    store::Session session;
+    session.clinic_id = therapist.account.clinic_id;
+    session.therapist_id = therapist.account.id;
+
+    if (!body.contains("client_id")) throw bad_field("client_id", "is required");
+    if (!body["client_id"].is_number_integer()) throw bad_field("client_id", "must be an integer");
+    session.client_id = body["client_id"].get<Id>();
+    // Another clinic's client reads as a missing one: no hint that the id exists.
+    if (!store->get_client(session.clinic_id, session.client_id)) {
+        throw bad_field("client_id", "no such client");
+    }
+    const auto started_text = required_text(body, "started_at", 64);
+    const auto started = parse_iso_utc(started_text);
+    if (!started) {
+        throw bad_field("started_at", "must be an ISO 8601 UTC time like 2026-11-26T09:30:00Z");
+    }
+    session.started_at = *started;
+    for (const char* field : {"technique", "pressure", "minutes"}) {
+        if (!body.contains(field)) throw bad_field(field, "is required");
+    }
+    json massage{{"technique", body["technique"]},
+                 {"pressure", body["pressure"]},
+                 {"minutes", body["minutes"]},
+                 {"regions", body.value("regions", json::array())},
+                 {"knots_worked", body.value("knots_worked", json(false))}};
+    // The session's massage fields are the check-in contract's massage object: one validator.
+    try {
+        assess::validate_checkin({{"hours_since_massage", 0}, {"massage", massage}});
+    } catch (const InputError& e) {
+        std::string message = e.what();
+        const std::string prefix = "massage.";
+        if (message.rfind(prefix, 0) == 0) message.erase(0, prefix.size());
+        throw HttpError(400, message, field_of(message));
+    }
+    session.technique = massage["technique"].get<std::string>();
+    session.pressure = massage["pressure"].get<std::string>();
+    session.minutes = massage["minutes"].get<double>();
+    session.regions = massage["regions"].get<std::vector<std::string>>();
+    session.knots_worked = massage["knots_worked"].get<bool>();
+    session.notes = optional_text(body, "notes", kMaxNoteLength);
+
+    const auto token = random_token();
+    const auto created = store->create_session_with_link(
+        session, {token_digest(token), 0, now_seconds(), std::nullopt});
+    send_json(res, 201, {{"session", session_json(created)}, {"link", link_json(token)}});
+}
+
+void Server::Impl::session_detail(const Request& req, Response& res) {
+    const auto therapist = require_therapist(req, false);
+    const auto session = store->get_session(therapist.account.clinic_id, id_from_path(req));
+    if (!session) throw not_found();
+    const auto client = store->get_client(session->clinic_id, session->client_id);
+    const auto checkins = store->list_checkins(session->clinic_id, session->id);
+    json listed = json::array();
+    for (const auto& entry : checkins) {
+        listed.push_back({{"id", entry.checkin.id},
+                          {"received_at", iso_utc(entry.checkin.received_at)},
+                          {"hours_since_massage", entry.checkin.hours_since_massage},
+                          {"discomfort", entry.checkin.discomfort},
+                          {"document", json::parse(entry.checkin.document, nullptr, false)},
+                          {"assessment", assessment_json(entry.assessment)}});
+    }
+    send_json(res, 200,
+              {{"session", session_json(*session)},
+               {"client", client ? client_json(*client) : json(nullptr)},
+               {"hours_since_massage", hours_between(session->started_at, now_seconds())},
+               {"checkins", listed},
+               {"course", course_by_day(checkins)},
+               {"next_session_note", next_session_note(*session, checkins)}});
+}
+
+void Server::Impl::client_page(const Request& req, Response& res) {
+    const auto session = require_link_session(req);
+    const double hours = hours_between(session.started_at, now_seconds());
+    json checkins = json::array();
+    for (const auto& entry : store->list_checkins(session.clinic_id, session.id)) {
+        checkins.push_back({{"received_at", iso_utc(entry.checkin.received_at)},
+                            {"hours_since_massage", entry.checkin.hours_since_massage},
+                            {"assessment", assessment_json(entry.assessment)}});
+    }
+    json about = massage_json(session);
+    about["started_at"] = iso_utc(session.started_at);
+    send_json(res, 200,
+              {{"session", about},
+               {"hours_since_massage", hours},
+               {"aftercare", aftercare(session, hours)},
+               {"checkins", checkins}});
+}
+
+void Server::Impl::add_checkin(const Request& req, Response& res) {
+    const auto session = require_link_session(req);
+    auto document = parse_json_body(req);
+    const Timestamp received_at = now_seconds();
+    if (!document.contains("hours_since_massage")) {
+        document["hours_since_massage"] = hours_between(session.started_at, received_at);
+    }
+    // The session knows the massage; the client need not repeat it.
+    if (!document.contains("massage")) document["massage"] = massage_json(session);
+    const auto checkin = assess::validate_checkin(document);
+    const auto assessment = engine.assess(checkin);
+
+    store::CheckinRecord record;
+    record.session_id = session.id;
+    record.received_at = received_at;
+    record.hours_since_massage = checkin.document["hours_since_massage"].get<double>();
+    record.discomfort = store::reports_discomfort(checkin.document);
+    record.document = checkin.document.dump();
+    const json output = assessment.to_json();
+    const Id id = store->add_checkin_with_assessment(
+        record, {0, assessment.level, output.dump(), assessment.knowledge_version});
+    send_json(res, 201,
+              {{"checkin_id", id},
+               {"hours_since_massage", record.hours_since_massage},
+               {"assessment", output}});
+}
+
+void Server::Impl::dashboard(const Request& req, Response& res) {
+    const auto therapist = require_therapist(req, false);
+    const Timestamp now = now_seconds();
+    const auto since =
+        now - std::chrono::duration_cast<std::chrono::seconds>(options.open_aftercare).count();
+    json clients = json::array();
+    for (const auto& row : store->dashboard(therapist.account.clinic_id, since)) {
+        clients.push_back(
+            {{"client_id", row.client_id},
+             {"client_name", row.client_name},
+             {"session_id", row.session_id},
+             {"session_started_at", iso_utc(row.session_started_at)},
+             {"hours_since_massage", hours_between(row.session_started_at, now)},
+             {"reports", row.reports},
+             {"latest_level", level_json(row.latest_level)},
+             {"highest_level", level_json(row.highest_level)},
+             {"latest_report_at",
+              row.latest_report_at ? json(iso_utc(*row.latest_report_at)) : json(nullptr)},
+             {"red_flag", row.highest_level && *row.highest_level >= assess::Level::see_doctor}});
+    }
+    const auto shares = store->discomfort_shares(therapist.account.clinic_id);
+    const auto shares_json = [](const std::vector<store::DiscomfortShare>& list) {
+        json out = json::array();
+        for (const auto& share : list) {
+            out.push_back({{"key", share.key},
+                           {"reports", share.reports},
+                           {"with_discomfort", share.with_discomfort},
+                           {"share", share.share()}});
+        }
+        return out;
+    };
+    send_json(res, 200,
+              {{"clients", clients},
+               {"discomfort",
+                {{"by_technique", shares_json(shares.by_technique)},
+                 {"by_pressure", shares_json(shares.by_pressure)}}}});
+}
+
+Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+
+Server::~Server() { stop(); }
+
+int Server::start() {
+    std::lock_guard lock(impl_->lifecycle_mutex);
+    if (impl_->listener.joinable()) return impl_->port;
+    const auto& options = impl_->options;
+    if (options.port == 0) {
+        impl_->port = impl_->http->bind_to_any_port(options.host);
+    } else {
+        impl_->port = impl_->http->bind_to_port(options.host, options.port) ? options.port : -1;
+    }
+    if (impl_->port <= 0) {
+        throw InputError("--listen " + options.host + ":" + std::to_string(options.port) +
+                         ": cannot listen there (address in use or not local?)");
+    }
+    impl_->listener = std::thread([this] { impl_->http->listen_after_bind(); });
+    return impl_->port;
+}
+
+void Server::stop() {
+    std::lock_guard lock(impl_->lifecycle_mutex);
+    if (!impl_->listener.joinable()) return;
+    impl_->http->stop();
+    impl_->listener.join();
+}
+
+int Server::port() const { return impl_->port; }
+
+bool Server::tls() const { return !impl_->options.tls_cert_file.empty(); }
+
+const std::optional<DemoCredentials>& Server::demo_credentials() const { return impl_->demo; }
+
+int run_server(const ServerOptions& options, std::ostream& out) {
+    // Block the signals before any thread starts, so every thread inherits the mask and the
+    // main thread alone receives them in sigwait().
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+    Server server(options);
+    const int port = server.start();
+    const std::string scheme = server.tls() ? "https" : "http";
+    out << "twitchwatch serving on " << scheme << "://" << options.host << ":" << port << "/\n";
+    if (const auto& demo = server.demo_credentials()) {
+        out << "demo login: " << demo->email << " / " << demo->password << "\n";
+    }
+    out << "stop with Ctrl-C\n" << std::flush;
+
+    int received = 0;
+    sigwait(&stop_signals, &received);
+    std::cerr << "twitchwatch: " << (received == SIGINT ? "SIGINT" : "SIGTERM")
+              << " received, shutting down\n";
+    server.stop();
+    return kExitOk;
+}
+
+}  // namespace twitchwatch::service

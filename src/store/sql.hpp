@@ -1,0 +1,113 @@
+#pragma once
+// The small SQL layer both backends implement: parameterised queries with $1, $2, ... placeholders
+// (PostgreSQL's syntax; SQLite binds them by name), rows as text, transactions, and a pool of
+// connections shared by the threads of the process.
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace twitchwatch::store::detail {
+
+// A query parameter. bool is bound as the backend's boolean (SQLite: 0/1).
+using Value = std::variant<std::nullptr_t, std::int64_t, double, std::string, bool>;
+
+// One result row: each column as text (numbers in their shortest exact form), nullopt for NULL.
+class Row {
+  public:
+    explicit Row(std::vector<std::optional<std::string>> cells) : cells_(std::move(cells)) {}
+    bool is_null(std::size_t column) const { return !cells_.at(column).has_value(); }
+    const std::string& text(std::size_t column) const;
+    std::int64_t integer(std::size_t column) const;
+    double real(std::size_t column) const;
+    bool boolean(std::size_t column) const;  // "1"/"0" (SQLite) or "t"/"f" (PostgreSQL)
+    std::optional<std::int64_t> optional_integer(std::size_t column) const;
+
+  private:
+    std::vector<std::optional<std::string>> cells_;
+};
+using Rows = std::vector<Row>;
+
+// One database connection, used by one thread at a time (the pool guarantees it).
+class Connection {
+  public:
+    virtual ~Connection() = default;
+    // Several statements without parameters (migrations).
+    virtual void execute_script(const std::string& sql) = 0;
+    // One statement; throws Conflict on a unique violation, StoreError on any other failure.
+    virtual Rows query(const std::string& sql, const std::vector<Value>& params) = 0;
+    // A transaction that will write: SQLite takes the write lock at once (BEGIN IMMEDIATE), so
+    // two writers never deadlock upgrading a read lock.
+    virtual void begin_write() = 0;
+    virtual void commit() = 0;
+    virtual void rollback() = 0;
+    // Inside a write transaction: wait until no other process is migrating the same database.
+    virtual void lock_for_migrations() = 0;
+    // False when the connection is broken and must not go back to the pool.
+    virtual bool healthy() const = 0;
+};
+
+class Backend {
+  public:
+    virtual ~Backend() = default;
+    virtual std::string name() const = 0;  // "sqlite" or "postgresql"
+    virtual std::unique_ptr<Connection> connect() = 0;
+    virtual int default_pool_size() const = 0;
+    // SQLite allows one writer per database: this process then queues its own writers on a mutex
+    // rather than letting them spin in SQLite's busy handler (sleeps of up to 100 ms each).
+    virtual bool single_writer() const = 0;
+};
+
+// At most `capacity` connections, opened when first needed; a thread waits for a free one.
+class Pool {
+  public:
+    Pool(Backend& backend, int capacity);
+
+    class Lease {
+      public:
+        Lease(Pool& pool, std::unique_ptr<Connection> connection)
+            : pool_(&pool), connection_(std::move(connection)) {}
+        Lease(Lease&&) = default;
+        Lease& operator=(Lease&&) = delete;
+        ~Lease();
+        Connection& operator*() const { return *connection_; }
+        Connection* operator->() const { return connection_.get(); }
+
+      private:
+        Pool* pool_;
+        std::unique_ptr<Connection> connection_;
+    };
+
+    Lease acquire();
+
+  private:
+    void give_back(std::unique_ptr<Connection> connection);
+
+    Backend& backend_;
+    const int capacity_;
+    std::mutex mutex_;
+    std::condition_variable available_;
+    std::vector<std::unique_ptr<Connection>> idle_;
+    int open_ = 0;  // connections that exist (idle or leased)
+};
+
+std::unique_ptr<Backend> make_sqlite_backend(const std::string& path, bool synchronous_full);
+std::unique_ptr<Backend> make_postgres_backend(const std::string& conninfo);
+
+// Shortest text that reads back as the same double.
+std::string format_double(double value);
+
+}  // namespace twitchwatch::store::detail
+
+namespace twitchwatch::store {
+class Store;
+}
+namespace twitchwatch::store::detail {
+// The Store over a backend: migrates the database, then serves every method from the pool.
+std::unique_ptr<Store> make_sql_store(std::unique_ptr<Backend> backend, int pool_size);
+}  // namespace twitchwatch::store::detail

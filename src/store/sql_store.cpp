@@ -1,0 +1,524 @@
+// The Store on top of the SQL layer. Every query is written once, with $N placeholders, and runs
+// on both backends; a method that writes runs in one transaction.
+#include <algorithm>
+#include <ctime>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "migrations.hpp"
+#include "sql.hpp"
+#include "twitchwatch/store/store.hpp"
+
+namespace twitchwatch::store::detail {
+namespace {
+
+using Params = std::vector<Value>;
+
+assess::Level level_from(std::int64_t number) {
+    if (number < 0 || number > 3) throw StoreError("stored level out of range");
+    return static_cast<assess::Level>(number);
+}
+std::int64_t level_number(assess::Level level) { return static_cast<std::int64_t>(level); }
+
+std::optional<assess::Level> optional_level(const Row& row, std::size_t column) {
+    if (row.is_null(column)) return std::nullopt;
+    return level_from(row.integer(column));
+}
+
+std::string regions_text(const std::vector<std::string>& regions) {
+    return nlohmann::json(regions).dump();
+}
+std::vector<std::string> regions_from(const std::string& text) {
+    return nlohmann::json::parse(text).get<std::vector<std::string>>();
+}
+
+constexpr const char* kSessionColumns =
+    "s.id, s.clinic_id, s.client_id, s.therapist_id, s.started_at, s.technique, s.pressure, "
+    "s.minutes, s.regions, s.knots_worked, s.notes";
+
+Session session_from(const Row& row) {
+    Session session;
+    session.id = row.integer(0);
+    session.clinic_id = row.integer(1);
+    session.client_id = row.integer(2);
+    session.therapist_id = row.integer(3);
+    session.started_at = row.integer(4);
+    session.technique = row.text(5);
+    session.pressure = row.text(6);
+    session.minutes = row.real(7);
+    session.regions = regions_from(row.text(8));
+    session.knots_worked = row.boolean(9);
+    session.notes = row.text(10);
+    return session;
+}
+
+Therapist therapist_from(const Row& row) {
+    return Therapist{row.integer(0), row.integer(1), row.text(2), row.text(3), row.text(4)};
+}
+
+Client client_from(const Row& row) {
+    return Client{row.integer(0), row.integer(1), row.text(2), row.text(3)};
+}
+
+std::string with_session_columns(const std::string& before, const std::string& after) {
+    return before + kSessionColumns + after;
+}
+
+class SqlStore final : public Store {
+    // Declared first: the methods below deduce their return types from these.
+    template <typename Body>
+    auto read(Body&& body) {
+        auto connection = pool_.acquire();
+        return body(*connection);
+    }
+
+    // One transaction: committed when body returns, rolled back when it throws.
+    template <typename Body>
+    auto write(Body&& body) {
+        std::unique_lock<std::mutex> writer(write_mutex_, std::defer_lock);
+        if (backend_->single_writer()) writer.lock();
+        auto connection = pool_.acquire();
+        connection->begin_write();
+        try {
+            auto result = body(*connection);
+            connection->commit();
+            return result;
+        } catch (...) {
+            try {
+                connection->rollback();
+            } catch (const StoreError&) {
+                // The connection is then unhealthy and the pool drops it; the first error counts.
+            }
+            throw;
+        }
+    }
+
+  public:
+    SqlStore(std::unique_ptr<Backend> backend, int pool_size)
+        : backend_(std::move(backend)),
+          pool_(*backend_, pool_size > 0 ? pool_size : backend_->default_pool_size()) {
+        migrate();
+    }
+
+    std::string backend() const override { return backend_->name(); }
+
+    int schema_version() override {
+        return read([](Connection& c) {
+            return int(c.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", {})
+                           .at(0)
+                           .integer(0));
+        });
+    }
+
+    Clinic create_clinic(const Clinic& clinic) override {
+        return write([&](Connection& c) {
+            const auto rows =
+                c.query("INSERT INTO clinics (name) VALUES ($1) RETURNING id", {clinic.name});
+            return Clinic{rows.at(0).integer(0), clinic.name};
+        });
+    }
+
+    std::optional<Clinic> get_clinic(Id clinic_id) override {
+        return read([&](Connection& c) -> std::optional<Clinic> {
+            const auto rows = c.query("SELECT id, name FROM clinics WHERE id = $1", {clinic_id});
+            if (rows.empty()) return std::nullopt;
+            return Clinic{rows[0].integer(0), rows[0].text(1)};
+        });
+    }
+
+    Therapist create_therapist(const Therapist& therapist) override {
+        try {
+            return write([&](Connection& c) {
+                const auto rows = c.query(
+                    "INSERT INTO therapists (clinic_id, email, password_hash, name) "
+                    "VALUES ($1, $2, $3, $4) RETURNING id",
+                    {therapist.clinic_id, therapist.email, therapist.password_hash,
+                     therapist.name});
+                Therapist created = therapist;
+                created.id = rows.at(0).integer(0);
+                return created;
+            });
+        } catch (const Conflict&) {
+            throw Conflict("email: already registered");
+        }
+    }
+
+    std::optional<Therapist> find_therapist_by_email(const std::string& email) override {
+        return find_therapist("WHERE email = $1", email);
+    }
+
+    std::optional<Therapist> get_therapist(Id therapist_id) override {
+        return find_therapist("WHERE id = $1", therapist_id);
+    }
+
+    Client create_client(const Client& client) override {
+        return write([&](Connection& c) {
+            const auto rows = c.query(
+                "INSERT INTO clients (clinic_id, name, note) VALUES ($1, $2, $3) "
+                "RETURNING id",
+                {client.clinic_id, client.name, client.note});
+            Client created = client;
+            created.id = rows.at(0).integer(0);
+            return created;
+        });
+    }
+
+    std::optional<Client> get_client(Id clinic_id, Id client_id) override {
+        return read([&](Connection& c) -> std::optional<Client> {
+            const auto rows = c.query(
+                "SELECT id, clinic_id, name, note FROM clients WHERE id = $1 AND clinic_id = $2",
+                {client_id, clinic_id});
+            if (rows.empty()) return std::nullopt;
+            return client_from(rows[0]);
+        });
+    }
+
+    std::vector<Client> list_clients(Id clinic_id) override {
+        return read([&](Connection& c) {
+            std::vector<Client> clients;
+            for (const auto& row : c.query("SELECT id, clinic_id, name, note FROM clients "
+                                           "WHERE clinic_id = $1 ORDER BY name, id",
+                                           {clinic_id})) {
+                clients.push_back(client_from(row));
+            }
+            return clients;
+        });
+    }
+
+    Session create_session(const Session& session) override {
+        return write([&](Connection& c) { return insert_session(c, session); });
+    }
+
+    std::optional<Session> get_session(Id clinic_id, Id session_id) override {
+        return read([&](Connection& c) -> std::optional<Session> {
+            const auto rows = c.query(with_session_columns("SELECT ",
+                                                           " FROM sessions s "
+                                                           "WHERE s.id = $1 AND s.clinic_id = $2"),
+                                      {session_id, clinic_id});
+            if (rows.empty()) return std::nullopt;
+            return session_from(rows[0]);
+        });
+    }
+
+    std::vector<Session> list_sessions(Id clinic_id, Id client_id) override {
+        return read([&](Connection& c) {
+            std::vector<Session> sessions;
+            for (const auto& row :
+                 c.query(with_session_columns("SELECT ",
+                                              " FROM sessions s WHERE s.client_id = $1 AND "
+                                              "s.clinic_id = $2 ORDER BY s.started_at DESC, "
+                                              "s.id DESC"),
+                         {client_id, clinic_id})) {
+                sessions.push_back(session_from(row));
+            }
+            return sessions;
+        });
+    }
+
+    Session create_session_with_link(const Session& session, const ClientLink& link) override {
+        return write([&](Connection& c) {
+            Session created = insert_session(c, session);
+            ClientLink first = link;
+            first.session_id = created.id;
+            insert_link(c, first);
+            return created;
+        });
+    }
+
+    void create_link(Id clinic_id, const ClientLink& link) override {
+        write([&](Connection& c) {
+            if (c.query("SELECT id FROM sessions WHERE id = $1 AND clinic_id = $2",
+                        {link.session_id, clinic_id})
+                    .empty()) {
+                throw InputError("session_id: no such session in this clinic");
+            }
+            insert_link(c, link);
+            return 0;
+        });
+    }
+
+    std::optional<Session> find_session_by_token_hash(const std::string& token_hash) override {
+        return read([&](Connection& c) -> std::optional<Session> {
+            const auto rows = c.query(
+                with_session_columns("SELECT ",
+                                     " FROM client_links l JOIN sessions s ON s.id = l.session_id "
+                                     "WHERE l.token_hash = $1 AND l.revoked_at IS NULL"),
+                {token_hash});
+            if (rows.empty()) return std::nullopt;
+            return session_from(rows[0]);
+        });
+    }
+
+    int revoke_links(Id clinic_id, Id session_id, Timestamp at) override {
+        return write([&](Connection& c) {
+            return int(c.query("UPDATE client_links SET revoked_at = $1 "
+                               "WHERE session_id = $2 AND revoked_at IS NULL AND session_id IN "
+                               "(SELECT id FROM sessions WHERE id = $2 AND clinic_id = $3) "
+                               "RETURNING token_hash",
+                               {at, session_id, clinic_id})
+                           .size());
+        });
+    }
+
+    Id add_checkin_with_assessment(const CheckinRecord& checkin,
+                                   const AssessmentRecord& assessment) override {
+        return write([&](Connection& c) {
+            const Id id = c.query(
+                               "INSERT INTO checkins (session_id, received_at, "
+                               "hours_since_massage, discomfort, document) "
+                               "VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                               {checkin.session_id, checkin.received_at,
+                                checkin.hours_since_massage, checkin.discomfort, checkin.document})
+                              .at(0)
+                              .integer(0);
+            c.query(
+                "INSERT INTO assessments (checkin_id, level, output, knowledge_version) "
+                "VALUES ($1, $2, $3, $4)",
+                {id, level_number(assessment.level), assessment.output,
+                 assessment.knowledge_version});
+            return id;
+        });
+    }
+
+    std::vector<CheckinWithAssessment> list_checkins(Id clinic_id, Id session_id) override {
+        return read([&](Connection& c) {
+            std::vector<CheckinWithAssessment> result;
+            for (const auto& row :
+                 c.query("SELECT k.id, k.session_id, k.received_at, k.hours_since_massage, "
+                         "k.discomfort, k.document, a.level, a.output, a.knowledge_version "
+                         "FROM checkins k JOIN sessions s ON s.id = k.session_id "
+                         "LEFT JOIN assessments a ON a.checkin_id = k.id "
+                         "WHERE k.session_id = $1 AND s.clinic_id = $2 "
+                         "ORDER BY k.received_at, k.id",
+                         {session_id, clinic_id})) {
+                CheckinWithAssessment item;
+                item.checkin = CheckinRecord{row.integer(0), row.integer(1), row.integer(2),
+                                             row.real(3),    row.boolean(4), row.text(5)};
+                if (!row.is_null(6)) {
+                    item.assessment = AssessmentRecord{item.checkin.id, level_from(row.integer(6)),
+                                                       row.text(7), row.text(8)};
+                }
+                result.push_back(std::move(item));
+            }
+            return result;
+        });
+    }
+
+    std::vector<DashboardRow> dashboard(Id clinic_id, Timestamp sessions_since) override {
+        // The latest session of each client; levels and counts from its check-ins. Wrapped in an
+        // outer SELECT because PostgreSQL cannot order by expressions over output aliases.
+        static const std::string sql =
+            "SELECT * FROM (SELECT c.id AS client_id, c.name AS client_name, s.id AS session_id, "
+            "s.started_at, "
+            "(SELECT COUNT(*) FROM checkins k WHERE k.session_id = s.id) AS reports, "
+            "(SELECT a.level FROM checkins k JOIN assessments a ON a.checkin_id = k.id "
+            " WHERE k.session_id = s.id ORDER BY k.received_at DESC, k.id DESC LIMIT 1) "
+            " AS latest_level, "
+            "(SELECT MAX(a.level) FROM checkins k JOIN assessments a ON a.checkin_id = k.id "
+            " WHERE k.session_id = s.id) AS highest_level, "
+            "(SELECT MAX(k.received_at) FROM checkins k WHERE k.session_id = s.id) "
+            " AS latest_report_at "
+            "FROM sessions s JOIN clients c ON c.id = s.client_id "
+            "WHERE s.clinic_id = $1 AND c.clinic_id = $1 AND s.started_at >= $2 "
+            "AND s.id = (SELECT s2.id FROM sessions s2 WHERE s2.client_id = s.client_id "
+            "            ORDER BY s2.started_at DESC, s2.id DESC LIMIT 1)) d "
+            "ORDER BY COALESCE(d.highest_level, -1) DESC, COALESCE(d.latest_level, -1) DESC, "
+            "COALESCE(d.latest_report_at, 0) DESC, d.session_id";
+        return read([&](Connection& c) {
+            std::vector<DashboardRow> rows;
+            for (const auto& row : c.query(sql, {clinic_id, sessions_since})) {
+                DashboardRow line;
+                line.client_id = row.integer(0);
+                line.client_name = row.text(1);
+                line.session_id = row.integer(2);
+                line.session_started_at = row.integer(3);
+                line.reports = int(row.integer(4));
+                line.latest_level = optional_level(row, 5);
+                line.highest_level = optional_level(row, 6);
+                line.latest_report_at = row.optional_integer(7);
+                rows.push_back(std::move(line));
+            }
+            return rows;
+        });
+    }
+
+    DiscomfortShares discomfort_shares(Id clinic_id) override {
+        // Two fixed statements rather than a column name spliced into one.
+        static const std::string by_technique =
+            "SELECT s.technique, COUNT(*), SUM(CASE WHEN k.discomfort THEN 1 ELSE 0 END) "
+            "FROM checkins k JOIN sessions s ON s.id = k.session_id WHERE s.clinic_id = $1 "
+            "GROUP BY s.technique ORDER BY s.technique";
+        static const std::string by_pressure =
+            "SELECT s.pressure, COUNT(*), SUM(CASE WHEN k.discomfort THEN 1 ELSE 0 END) "
+            "FROM checkins k JOIN sessions s ON s.id = k.session_id WHERE s.clinic_id = $1 "
+            "GROUP BY s.pressure ORDER BY s.pressure";
+        return read([&](Connection& c) {
+            auto shares = [&](const std::string& sql) {
+                std::vector<DiscomfortShare> result;
+                for (const auto& row : c.query(sql, {clinic_id})) {
+                    result.push_back(
+                        DiscomfortShare{row.text(0), int(row.integer(1)), int(row.integer(2))});
+                }
+                return result;
+            };
+            return DiscomfortShares{shares(by_technique), shares(by_pressure)};
+        });
+    }
+
+    void create_web_session(const WebSession& session) override {
+        write([&](Connection& c) {
+            c.query(
+                "INSERT INTO web_sessions (token_hash, therapist_id, csrf_token, expires_at) "
+                "VALUES ($1, $2, $3, $4)",
+                {session.token_hash, session.therapist_id, session.csrf_token, session.expires_at});
+            return 0;
+        });
+    }
+
+    std::optional<WebSession> find_web_session(const std::string& token_hash,
+                                               Timestamp now) override {
+        return read([&](Connection& c) -> std::optional<WebSession> {
+            const auto rows = c.query(
+                "SELECT token_hash, therapist_id, csrf_token, expires_at FROM web_sessions "
+                "WHERE token_hash = $1 AND expires_at > $2",
+                {token_hash, now});
+            if (rows.empty()) return std::nullopt;
+            return WebSession{rows[0].text(0), rows[0].integer(1), rows[0].text(2),
+                              rows[0].integer(3)};
+        });
+    }
+
+    void delete_web_session(const std::string& token_hash) override {
+        write([&](Connection& c) {
+            c.query("DELETE FROM web_sessions WHERE token_hash = $1", {token_hash});
+            return 0;
+        });
+    }
+
+    int delete_expired_web_sessions(Timestamp now) override {
+        return write([&](Connection& c) {
+            return int(
+                c.query("DELETE FROM web_sessions WHERE expires_at <= $1 RETURNING token_hash",
+                        {now})
+                    .size());
+        });
+    }
+
+    void record_login_failure(const std::string& key, Timestamp at) override {
+        write([&](Connection& c) {
+            c.query("INSERT INTO login_failures (key, at) VALUES ($1, $2)", {key, at});
+            return 0;
+        });
+    }
+
+    int count_login_failures(const std::string& key, Timestamp since) override {
+        return read([&](Connection& c) {
+            return int(c.query("SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at >= $2",
+                               {key, since})
+                           .at(0)
+                           .integer(0));
+        });
+    }
+
+    void clear_login_failures(const std::string& key) override {
+        write([&](Connection& c) {
+            c.query("DELETE FROM login_failures WHERE key = $1", {key});
+            return 0;
+        });
+    }
+
+  private:
+    std::optional<Therapist> find_therapist(const std::string& where, const Value& key) {
+        return read([&](Connection& c) -> std::optional<Therapist> {
+            const auto rows = c.query(
+                "SELECT id, clinic_id, email, password_hash, name FROM therapists " + where, {key});
+            if (rows.empty()) return std::nullopt;
+            return therapist_from(rows[0]);
+        });
+    }
+
+    static Session insert_session(Connection& c, const Session& session) {
+        if (c.query("SELECT id FROM clients WHERE id = $1 AND clinic_id = $2",
+                    {session.client_id, session.clinic_id})
+                .empty()) {
+            throw InputError("client_id: no such client in this clinic");
+        }
+        if (c.query("SELECT id FROM therapists WHERE id = $1 AND clinic_id = $2",
+                    {session.therapist_id, session.clinic_id})
+                .empty()) {
+            throw InputError("therapist_id: no such therapist in this clinic");
+        }
+        Session created = session;
+        created.id = c.query(
+                          "INSERT INTO sessions (clinic_id, client_id, therapist_id, "
+                          "started_at, technique, pressure, minutes, regions, knots_worked, "
+                          "notes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                          {session.clinic_id, session.client_id, session.therapist_id,
+                           session.started_at, session.technique, session.pressure, session.minutes,
+                           regions_text(session.regions), session.knots_worked, session.notes})
+                         .at(0)
+                         .integer(0);
+        return created;
+    }
+
+    static void insert_link(Connection& c, const ClientLink& link) {
+        try {
+            c.query(
+                "INSERT INTO client_links (token_hash, session_id, created_at, revoked_at) "
+                "VALUES ($1, $2, $3, $4)",
+                {link.token_hash, link.session_id, link.created_at,
+                 link.revoked_at ? Value(*link.revoked_at) : Value(nullptr)});
+        } catch (const Conflict&) {
+            throw Conflict("token_hash: link already exists");
+        }
+    }
+
+    // Applies the missing migrations in one transaction. Server instances that start together
+    // wait for each other: SQLite's write lock (BEGIN IMMEDIATE), PostgreSQL's advisory lock.
+    void migrate() {
+        std::vector<const Migration*> mine;
+        for (const auto& migration : all_migrations()) {
+            if (backend_->name() == migration.backend) mine.push_back(&migration);
+        }
+        std::sort(mine.begin(), mine.end(),
+                  [](const Migration* a, const Migration* b) { return a->version < b->version; });
+        const int newest = mine.empty() ? 0 : mine.back()->version;
+        write([&](Connection& c) {
+            c.lock_for_migrations();
+            c.execute_script(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                "name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+            const auto applied =
+                c.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", {})
+                    .at(0)
+                    .integer(0);
+            if (applied > newest) {
+                throw StoreError("the database has schema version " + std::to_string(applied) +
+                                 ", newer than this build knows (" + std::to_string(newest) +
+                                 "): upgrade twitchwatch");
+            }
+            for (const Migration* migration : mine) {
+                if (migration->version <= applied) continue;
+                c.execute_script(migration->sql);
+                c.query(
+                    "INSERT INTO schema_migrations (version, name, applied_at) "
+                    "VALUES ($1, $2, $3)",
+                    {std::int64_t(migration->version), std::string(migration->name),
+                     std::int64_t(std::time(nullptr))});
+            }
+            return 0;
+        });
+    }
+
+    std::unique_ptr<Backend> backend_;
+    Pool pool_;
+    std::mutex write_mutex_;  // used when the backend allows a single writer (SQLite)
+};
+
+}  // namespace
+
+std::unique_ptr<Store> make_sql_store(std::unique_ptr<Backend> backend, int pool_size) {
+    return std::make_unique<SqlStore>(std::move(backend), pool_size);
+}
+
+}  // namespace twitchwatch::store::detail

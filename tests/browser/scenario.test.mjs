@@ -1,0 +1,170 @@
+// browser.scenario: the loop of issue 4 in a real browser against the real server.
+// A therapist signs in and records a session; the client opens the link on a phone, first sends an
+// out-of-range value (the field error appears next to the field), then a report with new weakness;
+// the therapist's dashboard then lists that client first, flagged see_doctor. Every page is
+// checked for console errors, CSP violations and requests to other origins. Screenshots go to
+// $SCREENSHOT_DIR.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { launchBrowser, screenshotDir, startServer, watchPage } from './harness.mjs';
+
+const phone = { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+const laptop = { viewport: { width: 1280, height: 900 } };
+const clientName = `Browser Test ${Date.now().toString(36)}`;
+
+let server;
+let browser;
+let shots;
+let therapist; // {context, page, watch}
+let clientLink;
+
+async function shoot(page, name) {
+  await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+}
+
+before(async () => {
+  shots = await screenshotDir();
+  server = await startServer();
+  browser = await launchBrowser();
+  const context = await browser.newContext(laptop);
+  const page = await context.newPage();
+  const watch = watchPage(page, server.url);
+  await watch.recordCspViolations();
+  therapist = { context, page, watch };
+});
+
+after(async () => {
+  await browser?.close();
+  if (server) {
+    const { code, signal } = await server.stop();
+    // SIGTERM is a clean shutdown: exit code 0.
+    assert.equal(code, 0, `serve exited with ${code ?? signal}; log:\n${server.log()}`);
+  }
+});
+
+test('the therapist signs in and records a session, and gets the client link', async () => {
+  const { page } = therapist;
+  await page.goto(`${server.url}/`);
+  await shoot(page, '01-login');
+  await page.getByLabel('Email').fill(server.email);
+  await page.getByLabel('Password').fill(server.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${server.url}/dashboard`);
+  await page.locator('.clients li').first().waitFor();
+  await shoot(page, '02-dashboard-demo');
+
+  const form = page.locator('#session-form');
+  await form.getByLabel('Who').selectOption('');
+  await form.getByLabel('Name of the new client').fill(clientName);
+  await form.getByLabel('Technique').selectOption('deep_tissue');
+  await form.getByLabel('Pressure').selectOption('deep');
+  await form.getByLabel('Minutes').fill('60');
+  await form.getByLabel('Regions worked').fill('left calf');
+  await form.getByLabel('Worked on knots or trigger points').check();
+  await form.getByRole('button', { name: 'Save and create link' }).click();
+
+  const link = page.getByLabel('Private link for the client');
+  await link.waitFor();
+  clientLink = await link.inputValue();
+  assert.match(clientLink, new RegExp(`^${server.url}/c/[A-Za-z0-9_-]{20,}$`));
+  await shoot(page, '03-dashboard-link');
+});
+
+test('on a phone, the client sees aftercare and the form names an out-of-range field', async () => {
+  assert.ok(clientLink, 'the previous test made the link');
+  const context = await browser.newContext(phone);
+  const page = await context.newPage();
+  const watch = watchPage(page, server.url);
+  await watch.recordCspViolations();
+  // The 400 answer below is expected; Chromium logs every 4xx fetch as a failed resource.
+  watch.allow(/status of 400/);
+  await page.goto(clientLink);
+  await page.getByRole('heading', { name: 'What to expect' }).waitFor();
+  await page.getByRole('button', { name: 'Send my report' }).waitFor();
+  await shoot(page, '04-client-page');
+
+  // Nothing overflows the 375 px screen sideways.
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the page is ${overflow} px wider than the phone`);
+
+  const pain = page.getByLabel(/^Pain where you were massaged/);
+  await pain.fill('11');
+  await page.getByRole('button', { name: 'Send my report' }).click();
+  const painField = page.locator('[data-field="symptoms.pain_0_10"]');
+  await painField.locator('.field-error').waitFor();
+  assert.equal(await pain.getAttribute('aria-invalid'), 'true');
+  assert.ok(await pain.evaluate((input) => input === document.activeElement), 'the field with the error has the focus');
+  const describedBy = await pain.getAttribute('aria-describedby');
+  const errorText = await page.locator(`#${describedBy.split(' ').at(-1)}`).textContent();
+  assert.match(errorText, /10/, `the message says the limit: ${errorText}`);
+  await painField.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(shots, '05-client-field-error.png') });
+
+  // A valid report with new weakness: the answer is "see a doctor", level first.
+  await pain.fill('3');
+  await page.getByRole('group', { name: 'Have you had muscle twitching since the massage?' }).getByLabel('Yes').check();
+  await page.getByLabel('About how many times a day?').fill('15');
+  await page.getByRole('group', { name: 'A muscle that is newly weak' }).getByLabel('Yes').check();
+  await page.getByRole('button', { name: 'Send my report' }).click();
+  const result = page.locator('#result .result');
+  await result.waitFor();
+  assert.match(await result.getAttribute('class'), /level-see_doctor/);
+  assert.match(await result.locator('.result-level').textContent(), /doctor/i);
+  assert.ok((await page.locator('#result .reasons li').count()) > 0, 'the answer gives its reasons');
+  assert.equal(await page.locator('#timeline-list li').count(), 1);
+  await page.screenshot({ path: path.join(shots, '06-client-result.png') });
+  await shoot(page, '07-client-after-report');
+
+  assert.deepEqual(await watch.cspViolations(), []);
+  assert.deepEqual(watch.problems, []);
+  await context.close();
+});
+
+test("the therapist's dashboard lists that client first, flagged see_doctor, and the course page shows it", async () => {
+  const { page, watch } = therapist;
+  await page.goto(`${server.url}/dashboard`);
+  const first = page.locator('.clients li').first();
+  await first.waitFor();
+  assert.equal(await first.locator('.client-name').textContent(), clientName);
+  assert.match(await first.getAttribute('class'), /level-see_doctor/);
+  assert.equal(await first.locator('.badge').textContent(), 'See a doctor');
+  assert.equal(await first.locator('.flag').textContent(), 'Red flag');
+  await page.locator('#discomfort canvas').first().waitFor();
+  await shoot(page, '08-dashboard-flagged');
+
+  await first.locator('a').click();
+  await page.waitForURL(/\/sessions\/\d+$/);
+  await page.getByRole('heading', { name: clientName }).waitFor();
+  await page.locator('.charts canvas').first().waitFor();
+  assert.equal(await page.locator('.report').count(), 1);
+  assert.match(await page.locator('.report .badge').textContent(), /doctor/i);
+  await shoot(page, '09-session-course');
+
+  // The same pages on a phone: readable without sideways scrolling.
+  await page.setViewportSize(phone.viewport);
+  await page.reload();
+  await page.locator('.charts canvas').first().waitFor();
+  await shoot(page, '10-session-course-phone');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the session page is ${overflow} px wider than the phone`);
+
+  assert.deepEqual(await watch.cspViolations(), []);
+  assert.deepEqual(watch.problems, []);
+});
+
+test('keyboard only: the sign-in form works with Tab and Enter', async () => {
+  const context = await browser.newContext(laptop);
+  const page = await context.newPage();
+  const watch = watchPage(page, server.url);
+  await page.goto(`${server.url}/`);
+  await page.keyboard.press('Tab'); // the skip link
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(server.email);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(server.password);
+  await page.keyboard.press('Enter');
+  await page.waitForURL(`${server.url}/dashboard`);
+  assert.deepEqual(watch.problems, []);
+  await context.close();
+});

@@ -1,0 +1,92 @@
+// The course over days and the next-session note, from hand-made check-ins.
+#include <gtest/gtest.h>
+
+#include "course.hpp"
+
+namespace twitchwatch::service {
+namespace {
+
+using nlohmann::json;
+
+store::CheckinWithAssessment report(double hours, const json& document,
+                                    std::optional<assess::Level> level = std::nullopt) {
+    store::CheckinWithAssessment entry;
+    entry.checkin.hours_since_massage = hours;
+    entry.checkin.document = document.dump();
+    entry.checkin.discomfort = store::reports_discomfort(document);
+    if (level) entry.assessment = store::AssessmentRecord{0, *level, "{}", "test"};
+    return entry;
+}
+
+store::Session deep_session() {
+    store::Session session;
+    session.technique = "deep_tissue";
+    session.pressure = "deep";
+    session.knots_worked = false;
+    return session;
+}
+
+TEST(service, course_groups_reports_by_day_with_the_highest_values) {
+    const std::vector<store::CheckinWithAssessment> checkins{
+        report(2, {{"twitching", {{"episodes_per_day", 3}}}, {"symptoms", {{"pain_0_10", 2}}}},
+               assess::Level::normal),
+        report(20, {{"twitching", {{"episodes_per_day", 8}}}}, assess::Level::tell_therapist),
+        report(50, {{"symptoms", {{"pain_0_10", 5}}}}, assess::Level::normal),
+        report(51, {{"symptoms", {{"relaxed", true}}}}),
+    };
+    const auto course = course_by_day(checkins);
+    ASSERT_EQ(course.size(), 2u);
+    EXPECT_EQ(course[0]["day"], 0);
+    EXPECT_EQ(course[0]["reports"], 2);
+    EXPECT_EQ(course[0]["episodes_per_day"], 8);
+    EXPECT_EQ(course[0]["pain_0_10"], 2);
+    EXPECT_EQ(course[0]["level"], "tell_therapist");
+    EXPECT_EQ(course[1]["day"], 2);
+    EXPECT_EQ(course[1]["reports"], 2);
+    EXPECT_TRUE(course[1]["episodes_per_day"].is_null());
+    EXPECT_EQ(course[1]["pain_0_10"], 5);
+    EXPECT_EQ(course[1]["level"], "normal");
+}
+
+TEST(service, course_of_no_reports_is_empty) { EXPECT_TRUE(course_by_day({}).empty()); }
+
+TEST(service, note_names_painful_regions_and_suggests_lighter_pressure) {
+    const std::vector<store::CheckinWithAssessment> checkins{
+        report(10,
+               {{"twitching", {{"painful", true}, {"regions", {"left_calf"}}}},
+                {"symptoms", {{"pain_0_10", 6}}}},
+               assess::Level::tell_therapist)};
+    const auto note = next_session_note(deep_session(), checkins);
+    EXPECT_NE(note.find("Painful twitching in the left calf after deep pressure"),
+              std::string::npos)
+        << note;
+    EXPECT_NE(note.find("pain up to 6/10"), std::string::npos) << note;
+    EXPECT_NE(note.find("tell_therapist"), std::string::npos) << note;
+    EXPECT_NE(note.find("Consider lighter pressure"), std::string::npos) << note;
+}
+
+TEST(service, note_after_light_work_without_discomfort_suggests_no_change) {
+    auto session = deep_session();
+    session.pressure = "light";
+    const auto note = next_session_note(
+        session, {report(10, {{"symptoms", {{"relaxed", true}}}}, assess::Level::normal)});
+    EXPECT_NE(note.find("No discomfort reported"), std::string::npos) << note;
+    EXPECT_EQ(note.find("Consider"), std::string::npos) << note;
+}
+
+TEST(service, note_suggests_less_time_on_knots_when_they_were_worked) {
+    auto session = deep_session();
+    session.pressure = "medium";
+    session.knots_worked = true;
+    const auto note = next_session_note(session, {report(5, {{"symptoms", {{"bruising", true}}}})});
+    EXPECT_NE(note.find("Bruising after medium pressure"), std::string::npos) << note;
+    EXPECT_NE(note.find("less time on knots"), std::string::npos) << note;
+    EXPECT_EQ(note.find("lighter pressure"), std::string::npos) << note;
+}
+
+TEST(service, note_without_reports_says_so) {
+    EXPECT_EQ(next_session_note(deep_session(), {}), "No reports from the client yet.");
+}
+
+}  // namespace
+}  // namespace twitchwatch::service

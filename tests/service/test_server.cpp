@@ -1,0 +1,620 @@
+// The aftercare service over real HTTP on loopback: the server runs in-process on a free port,
+// against the backend named by TW_TEST_BACKEND (sqlite, the default, or postgresql with the URL in
+// the file named by TW_PG_URL_FILE, written by scripts/pg-test-server).
+//
+// Every test makes its own clinics and accounts (unique e-mails), so tests can share one
+// PostgreSQL database.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "security.hpp"
+#include "twitchwatch/service/server.hpp"
+#include "twitchwatch/store/store.hpp"
+
+namespace twitchwatch::service {
+namespace {
+
+using nlohmann::json;
+using store::Id;
+
+std::string env_or(const char* name, const std::string& fallback) {
+    const char* value = std::getenv(name);
+    return value != nullptr && *value != '\0' ? value : fallback;
+}
+
+std::string iso_hours_ago(double hours) {
+    const auto at = std::chrono::system_clock::now() -
+                    std::chrono::seconds(static_cast<long long>(hours * 3600));
+    const std::time_t time = std::chrono::system_clock::to_time_t(at);
+    std::tm utc{};
+    gmtime_r(&time, &utc);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return text;
+}
+
+struct Account {
+    Id clinic_id = 0;
+    Id therapist_id = 0;
+    std::string email;
+    std::string password;
+};
+
+struct Login {
+    std::string cookie;  // "tw_session=..."
+    std::string csrf;
+};
+
+struct Link {
+    Id session_id = 0;
+    std::string token;
+};
+
+class Api : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        init_crypto();
+        const auto backend = env_or("TW_TEST_BACKEND", "sqlite");
+        if (backend == "postgresql") {
+            const auto url_file = env_or("TW_PG_URL_FILE", "");
+            ASSERT_FALSE(url_file.empty()) << "TW_PG_URL_FILE is not set";
+            std::ifstream in(url_file);
+            std::getline(in, url_);
+            ASSERT_FALSE(url_.empty()) << url_file << ": no PostgreSQL URL";
+        } else {
+            const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+            dir_ = std::filesystem::path(TW_BINARY_DIR) / "tests" / "service" / "tmp" /
+                   (std::string(info->name()) + "-" + std::to_string(::getpid()));
+            std::filesystem::remove_all(dir_);
+            std::filesystem::create_directories(dir_);
+            url_ = "sqlite:" + (dir_ / "service.sqlite3").string();
+        }
+        store_ = store::open_store(url_);
+        a_ = make_account("A");
+        b_ = make_account("B");
+        options_.db_url = url_;
+        options_.host = "127.0.0.1";
+        options_.port = 0;
+        // Other tests may fail logins from 127.0.0.1 on the same database at the same time.
+        options_.limits.login_failures_per_address = 1000000;
+    }
+
+    void TearDown() override {
+        server_.reset();
+        store_.reset();
+        if (!dir_.empty()) std::filesystem::remove_all(dir_);
+    }
+
+    Account make_account(const std::string& label) {
+        Account account;
+        const auto unique = random_token().substr(0, 12);
+        account.clinic_id = store_->create_clinic({0, "Clinic " + label + " " + unique}).id;
+        account.email = "therapist-" + label + "-" + unique + "@example.test";
+        account.password = "correct horse " + label;
+        store::Therapist therapist;
+        therapist.clinic_id = account.clinic_id;
+        therapist.email = account.email;
+        therapist.password_hash = hash_password(account.password);
+        therapist.name = "Therapist " + label;
+        account.therapist_id = store_->create_therapist(therapist).id;
+        return account;
+    }
+
+    void start() {
+        server_ = std::make_unique<Server>(options_);
+        port_ = server_->start();
+    }
+
+    httplib::Client http() const {
+        httplib::Client client("127.0.0.1", port_);
+        client.set_read_timeout(std::chrono::seconds(20));
+        client.set_connection_timeout(std::chrono::seconds(20));
+        return client;
+    }
+
+    httplib::Result post_json(const std::string& path, const json& body,
+                              const httplib::Headers& headers = {}) const {
+        return http().Post(path.c_str(), headers, body.dump(), "application/json");
+    }
+
+    static json body_of(const httplib::Result& result) {
+        return json::parse(result->body, nullptr, false);
+    }
+
+    Login login(const Account& account) const {
+        const auto result =
+            post_json("/api/login", {{"email", account.email}, {"password", account.password}});
+        EXPECT_TRUE(result);
+        EXPECT_EQ(result->status, 200) << result->body;
+        const auto set_cookie = result->get_header_value("Set-Cookie");
+        return {set_cookie.substr(0, set_cookie.find(';')),
+                body_of(result).value("csrf_token", "")};
+    }
+
+    static httplib::Headers headers(const Login& login, bool with_csrf = true) {
+        httplib::Headers headers{{"Cookie", login.cookie}};
+        if (with_csrf) headers.emplace("X-CSRF-Token", login.csrf);
+        return headers;
+    }
+
+    Id create_client(const Login& login, const std::string& name) const {
+        const auto result = post_json("/api/clients", {{"name", name}}, headers(login));
+        EXPECT_TRUE(result);
+        EXPECT_EQ(result->status, 201) << result->body;
+        return body_of(result)["client"]["id"].get<Id>();
+    }
+
+    Link create_session(const Login& login, Id client_id, double hours_ago = 30,
+                        const std::string& pressure = "deep") const {
+        const json body{{"client_id", client_id},
+                        {"started_at", iso_hours_ago(hours_ago)},
+                        {"technique", "deep_tissue"},
+                        {"pressure", pressure},
+                        {"minutes", 60},
+                        {"regions", {"left_calf"}},
+                        {"knots_worked", true}};
+        const auto result = post_json("/api/sessions", body, headers(login));
+        EXPECT_TRUE(result);
+        EXPECT_EQ(result->status, 201) << result->body;
+        const auto answer = body_of(result);
+        return {answer["session"]["id"].get<Id>(), answer["link"]["token"].get<std::string>()};
+    }
+
+    httplib::Result checkin(const Link& link, const json& document) const {
+        return post_json("/api/c/" + link.token + "/checkins", document);
+    }
+
+    std::size_t stored_checkins(const Account& account, Id session_id) const {
+        return store_->list_checkins(account.clinic_id, session_id).size();
+    }
+
+    std::filesystem::path dir_;
+    std::string url_;
+    std::unique_ptr<store::Store> store_;
+    Account a_;
+    Account b_;
+    ServerOptions options_;
+    std::unique_ptr<Server> server_;
+    int port_ = 0;
+};
+
+TEST_F(Api, LoginSetsAStrictHttpOnlyCookieAndMeNeedsIt) {
+    start();
+    const auto result = post_json("/api/login", {{"email", a_.email}, {"password", a_.password}});
+    ASSERT_TRUE(result);
+    ASSERT_EQ(result->status, 200) << result->body;
+    const auto cookie = result->get_header_value("Set-Cookie");
+    EXPECT_NE(cookie.find("tw_session="), std::string::npos);
+    EXPECT_NE(cookie.find("HttpOnly"), std::string::npos);
+    EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos);
+    EXPECT_EQ(cookie.find("Secure"), std::string::npos) << "plain HTTP: no Secure attribute";
+    const auto answer = body_of(result);
+    EXPECT_EQ(answer["therapist"]["email"], a_.email);
+    EXPECT_EQ(answer["csrf_token"].get<std::string>().size(), 43u);
+
+    EXPECT_EQ(http().Get("/api/me")->status, 401);
+    const Login session{cookie.substr(0, cookie.find(';')), answer["csrf_token"]};
+    const auto me = http().Get("/api/me", headers(session, false));
+    ASSERT_EQ(me->status, 200) << me->body;
+    EXPECT_EQ(body_of(me)["clinic"]["id"], a_.clinic_id);
+    EXPECT_EQ(body_of(me)["csrf_token"], session.csrf);
+}
+
+TEST_F(Api, WrongPasswordAndUnknownEmailAreRefusedAlike) {
+    start();
+    const auto wrong = post_json("/api/login", {{"email", a_.email}, {"password", "nope"}});
+    const auto unknown =
+        post_json("/api/login", {{"email", "nobody@example.test"}, {"password", "nope"}});
+    ASSERT_EQ(wrong->status, 401);
+    ASSERT_EQ(unknown->status, 401);
+    EXPECT_EQ(body_of(wrong), body_of(unknown));
+    EXPECT_FALSE(wrong->has_header("Set-Cookie"));
+}
+
+TEST_F(Api, RepeatedFailuresForOneEmailAreRateLimited) {
+    options_.limits.login_failures_per_email = 3;
+    start();
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        EXPECT_EQ(post_json("/api/login", {{"email", a_.email}, {"password", "guess"}})->status,
+                  401);
+    }
+    // Even the right password is refused while the e-mail is blocked.
+    const auto blocked = post_json("/api/login", {{"email", a_.email}, {"password", a_.password}});
+    EXPECT_EQ(blocked->status, 429);
+    EXPECT_TRUE(blocked->has_header("Retry-After"));
+    EXPECT_TRUE(body_of(blocked).contains("error"));
+    // Another account is not affected by this e-mail's failures.
+    EXPECT_EQ(post_json("/api/login", {{"email", b_.email}, {"password", b_.password}})->status,
+              200);
+}
+
+TEST_F(Api, RepeatedFailuresFromOneAddressAreRateLimited) {
+    // Failures of concurrent tests from 127.0.0.1 count too: start from the current count.
+    const auto since =
+        std::chrono::duration_cast<std::chrono::seconds>(
+            std::chrono::system_clock::now().time_since_epoch() - options_.limits.login_window)
+            .count();
+    const int before = store_->count_login_failures("address:127.0.0.1", since);
+    options_.limits.login_failures_per_address = static_cast<std::size_t>(before) + 3;
+    start();
+    int refused = 0;
+    int status = 0;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        status = post_json("/api/login", {{"email", "guess" + std::to_string(attempt) + "@x.test"},
+                                          {"password", "guess"}})
+                     ->status;
+        if (status != 401) break;
+        ++refused;
+    }
+    EXPECT_LE(refused, 3);
+    EXPECT_EQ(post_json("/api/login", {{"email", a_.email}, {"password", a_.password}})->status,
+              429);
+    store_->clear_login_failures("address:127.0.0.1");
+}
+
+TEST_F(Api, StateChangingRequestsNeedTheCsrfToken) {
+    start();
+    const auto login_a = login(a_);
+    const auto before = store_->list_clients(a_.clinic_id).size();
+    const auto missing = post_json("/api/clients", {{"name", "X"}}, headers(login_a, false));
+    EXPECT_EQ(missing->status, 403);
+    EXPECT_EQ(body_of(missing)["field"], "X-CSRF-Token");
+    auto wrong_headers = headers(login_a, false);
+    wrong_headers.emplace("X-CSRF-Token", random_token());
+    EXPECT_EQ(post_json("/api/clients", {{"name", "X"}}, wrong_headers)->status, 403);
+    EXPECT_EQ(store_->list_clients(a_.clinic_id).size(), before) << "nothing written";
+    EXPECT_EQ(http().Post("/api/logout", headers(login_a, false), "", "application/json")->status,
+              403);
+    EXPECT_EQ(post_json("/api/clients", {{"name", "X"}}, headers(login_a))->status, 201);
+    EXPECT_EQ(store_->list_clients(a_.clinic_id).size(), before + 1);
+}
+
+TEST_F(Api, LogoutEndsTheSession) {
+    start();
+    const auto login_a = login(a_);
+    EXPECT_EQ(http().Post("/api/logout", headers(login_a), "", "application/json")->status, 204);
+    EXPECT_EQ(http().Get("/api/me", headers(login_a))->status, 401);
+}
+
+TEST_F(Api, ATherapistSeesOnlyTheirClinic) {
+    start();
+    const auto login_a = login(a_);
+    const auto login_b = login(b_);
+    const Id client_a = create_client(login_a, "Client of A");
+    const auto link_a = create_session(login_a, client_a);
+    const auto path = "/api/sessions/" + std::to_string(link_a.session_id);
+
+    EXPECT_EQ(http().Get(path.c_str(), headers(login_a))->status, 200);
+    const auto read = http().Get(path.c_str(), headers(login_b));
+    EXPECT_EQ(read->status, 404);
+    EXPECT_EQ(body_of(read)["error"], "not found");
+    EXPECT_EQ(
+        http().Post((path + "/link").c_str(), headers(login_b), "", "application/json")->status,
+        404);
+    EXPECT_EQ(http().Delete((path + "/link").c_str(), headers(login_b))->status, 404);
+    // B cannot book a session for A's client.
+    const auto session_for_a = post_json("/api/sessions",
+                                         {{"client_id", client_a},
+                                          {"started_at", iso_hours_ago(1)},
+                                          {"technique", "swedish"},
+                                          {"pressure", "light"},
+                                          {"minutes", 30}},
+                                         headers(login_b));
+    EXPECT_EQ(session_for_a->status, 400);
+    EXPECT_EQ(body_of(session_for_a)["field"], "client_id");
+    // A's link still works after B's attempts, and B's lists hold nothing of A.
+    EXPECT_EQ(http().Get(("/api/c/" + link_a.token).c_str())->status, 200);
+    const auto clients_b = body_of(http().Get("/api/clients", headers(login_b)));
+    EXPECT_TRUE(clients_b["clients"].empty());
+    const auto dashboard_b = body_of(http().Get("/api/dashboard", headers(login_b)));
+    EXPECT_TRUE(dashboard_b["clients"].empty());
+}
+
+TEST_F(Api, ALinkReachesOnlyItsOwnSession) {
+    start();
+    const auto login_a = login(a_);
+    const auto first = create_session(login_a, create_client(login_a, "First"));
+    const auto second = create_session(login_a, create_client(login_a, "Second"));
+
+    EXPECT_EQ(http().Get(("/api/c/" + random_token()).c_str())->status, 404);
+    auto altered = first.token;
+    altered.back() = altered.back() == 'A' ? 'B' : 'A';
+    EXPECT_EQ(http().Get(("/api/c/" + altered).c_str())->status, 404);
+    EXPECT_EQ(checkin({0, altered}, {{"twitching", {{"present", true}}}})->status, 404);
+
+    ASSERT_EQ(checkin(first, {{"twitching", {{"present", true}}}})->status, 201);
+    EXPECT_EQ(stored_checkins(a_, first.session_id), 1u);
+    EXPECT_EQ(stored_checkins(a_, second.session_id), 0u);
+    EXPECT_EQ(body_of(http().Get(("/api/c/" + first.token).c_str()))["checkins"].size(), 1u);
+    EXPECT_EQ(body_of(http().Get(("/api/c/" + second.token).c_str()))["checkins"].size(), 0u);
+}
+
+TEST_F(Api, ARevokedLinkIsGone) {
+    start();
+    const auto login_a = login(a_);
+    const auto link = create_session(login_a, create_client(login_a, "Client"));
+    const auto path = "/api/sessions/" + std::to_string(link.session_id) + "/link";
+    ASSERT_EQ(http().Get(("/api/c/" + link.token).c_str())->status, 200);
+    ASSERT_EQ(http().Delete(path.c_str(), headers(login_a))->status, 204);
+    EXPECT_EQ(http().Get(("/api/c/" + link.token).c_str())->status, 404);
+    EXPECT_EQ(checkin(link, {{"twitching", {{"present", true}}}})->status, 404);
+    EXPECT_EQ(stored_checkins(a_, link.session_id), 0u);
+
+    const auto fresh = http().Post(path.c_str(), headers(login_a), "", "application/json");
+    ASSERT_EQ(fresh->status, 201);
+    const auto token = body_of(fresh)["token"].get<std::string>();
+    EXPECT_EQ(body_of(fresh)["path"], "/c/" + token);
+    EXPECT_EQ(http().Get(("/api/c/" + token).c_str())->status, 200);
+}
+
+TEST_F(Api, ABodyAboveTheLimitIs413AndNothingIsWritten) {
+    options_.limits.max_body_bytes = 4096;
+    start();
+    const auto login_a = login(a_);
+    const auto link = create_session(login_a, create_client(login_a, "Client"));
+    json big{{"context", {{"medications", json::array()}}}};
+    for (int i = 0; i < 64; ++i) big["context"]["medications"].push_back(std::string(100, 'm'));
+    ASSERT_GT(big.dump().size(), options_.limits.max_body_bytes);
+    const auto result = checkin(link, big);
+    ASSERT_TRUE(result);
+    EXPECT_EQ(result->status, 413);
+    EXPECT_TRUE(body_of(result).contains("error"));
+    EXPECT_EQ(stored_checkins(a_, link.session_id), 0u);
+}
+
+TEST_F(Api, EveryKindOfBadCheckinIs400NamingTheFieldAndWritesNothing) {
+    start();
+    const auto login_a = login(a_);
+    const auto link = create_session(login_a, create_client(login_a, "Client"));
+    struct Case {
+        json document;
+        std::string field;
+    };
+    const std::vector<Case> cases{
+        {{{"symptoms", {{"pain_0_10", 11}}}}, "symptoms.pain_0_10"},     // above maximum
+        {{{"symptoms", {{"pain_0_10", -1}}}}, "symptoms.pain_0_10"},     // below minimum
+        {{{"symptoms", {{"weakness", "yes"}}}}, "symptoms.weakness"},    // wrong type
+        {{{"symptoms", {{"soreness", "awful"}}}}, "symptoms.soreness"},  // unknown value
+        {{{"symptoms", {{"itching", true}}}}, "symptoms.itching"},       // unknown field
+        {{{"mood", "fine"}}, "mood"},                                    // unknown top field
+        {{{"hours_since_massage", -2}}, "hours_since_massage"},          // out of range
+        {{{"twitching", {{"regions", {std::string(65, 'r')}}}}}, "twitching.regions[0]"},
+        {{{"twitching", "often"}}, "twitching"},  // not an object
+    };
+    for (const auto& bad : cases) {
+        const auto result = checkin(link, bad.document);
+        ASSERT_TRUE(result);
+        EXPECT_EQ(result->status, 400) << bad.document.dump();
+        const auto answer = body_of(result);
+        EXPECT_TRUE(answer.contains("error")) << result->body;
+        EXPECT_EQ(answer.value("field", ""), bad.field) << result->body;
+    }
+    EXPECT_EQ(
+        http()
+            .Post(("/api/c/" + link.token + "/checkins").c_str(), "{not json", "application/json")
+            ->status,
+        400);
+    EXPECT_EQ(http()
+                  .Post(("/api/c/" + link.token + "/checkins").c_str(), "[1]", "application/json")
+                  ->status,
+              400);
+    EXPECT_EQ(
+        http().Post(("/api/c/" + link.token + "/checkins").c_str(), "{}", "text/plain")->status,
+        415);
+    EXPECT_EQ(stored_checkins(a_, link.session_id), 0u);
+}
+
+TEST_F(Api, ACheckinIsAssessedStoredAndShownOnTheDashboard) {
+    start();
+    const auto login_a = login(a_);
+    const Id client = create_client(login_a, "Weak Client");
+    const auto link = create_session(login_a, client, 30);
+
+    const auto result =
+        checkin(link, {{"twitching", {{"present", true}, {"regions", {"left_calf"}}}},
+                       {"symptoms", {{"weakness", true}}}});
+    ASSERT_EQ(result->status, 201) << result->body;
+    const auto answer = body_of(result);
+    // No hours given: computed from the session, which started 30 hours ago.
+    EXPECT_NEAR(answer["hours_since_massage"].get<double>(), 30.0, 0.1);
+    const auto level = answer["assessment"]["level"].get<std::string>();
+    EXPECT_TRUE(level == "see_doctor" || level == "urgent") << level;
+
+    const auto stored = store_->list_checkins(a_.clinic_id, link.session_id);
+    ASSERT_EQ(stored.size(), 1u);
+    ASSERT_TRUE(stored[0].assessment.has_value());
+    EXPECT_EQ(std::string(assess::to_string(stored[0].assessment->level)), level);
+    EXPECT_FALSE(stored[0].assessment->knowledge_version.empty());
+
+    const auto dashboard = body_of(http().Get("/api/dashboard", headers(login_a, false)));
+    ASSERT_EQ(dashboard["clients"].size(), 1u);
+    const auto& row = dashboard["clients"][0];
+    EXPECT_EQ(row["client_id"], client);
+    EXPECT_EQ(row["latest_level"], level);
+    EXPECT_EQ(row["highest_level"], level);
+    EXPECT_EQ(row["reports"], 1);
+    EXPECT_EQ(row["red_flag"], true);
+
+    const auto detail = body_of(http().Get(
+        ("/api/sessions/" + std::to_string(link.session_id)).c_str(), headers(login_a, false)));
+    ASSERT_EQ(detail["checkins"].size(), 1u);
+    EXPECT_EQ(detail["checkins"][0]["assessment"]["level"], level);
+    ASSERT_EQ(detail["course"].size(), 1u);
+    EXPECT_EQ(detail["course"][0]["day"], 1);
+    EXPECT_FALSE(detail["next_session_note"].get<std::string>().empty());
+}
+
+TEST_F(Api, TheDashboardListsRedFlagsFirst) {
+    start();
+    const auto login_a = login(a_);
+    const auto calm = create_session(login_a, create_client(login_a, "Calm"));
+    const auto sore = create_session(login_a, create_client(login_a, "Sore"));
+    const auto fainted = create_session(login_a, create_client(login_a, "Fainted"));
+    const auto weak = create_session(login_a, create_client(login_a, "Weak"));
+    ASSERT_EQ(checkin(calm, {{"symptoms", {{"relaxed", true}}}})->status, 201);
+    ASSERT_EQ(checkin(sore, {{"twitching", {{"present", true}, {"painful", true}}}})->status, 201);
+    ASSERT_EQ(checkin(weak, {{"symptoms", {{"weakness", true}}}})->status, 201);
+    ASSERT_EQ(checkin(fainted, {{"symptoms", {{"fainted", true}}}})->status, 201);
+
+    const auto dashboard = body_of(http().Get("/api/dashboard", headers(login_a, false)));
+    const auto& rows = dashboard["clients"];
+    ASSERT_EQ(rows.size(), 4u);
+    const auto rank = [](const json& level) {
+        const std::vector<std::string> order{"normal", "tell_therapist", "see_doctor", "urgent"};
+        return std::find(order.begin(), order.end(), level.get<std::string>()) - order.begin();
+    };
+    for (std::size_t i = 1; i < rows.size(); ++i) {
+        EXPECT_GE(rank(rows[i - 1]["highest_level"]), rank(rows[i]["highest_level"]))
+            << dashboard.dump();
+    }
+    EXPECT_EQ(rows[0]["session_id"], fainted.session_id);
+    EXPECT_EQ(rows[0]["red_flag"], true);
+    EXPECT_EQ(rows[3]["session_id"], calm.session_id);
+    EXPECT_EQ(rows[3]["red_flag"], false);
+    EXPECT_TRUE(dashboard["discomfort"]["by_pressure"].is_array());
+}
+
+TEST_F(Api, TheClientPageShowsAftercareFromTheKnowledgeBase) {
+    start();
+    const auto login_a = login(a_);
+    const auto link = create_session(login_a, create_client(login_a, "Client"), 5);
+    const auto result = http().Get(("/api/c/" + link.token).c_str());
+    ASSERT_EQ(result->status, 200);
+    const auto page = body_of(result);
+    EXPECT_EQ(page["session"]["pressure"], "deep");
+    EXPECT_FALSE(page["session"].contains("notes")) << "the therapist's notes stay private";
+    EXPECT_NEAR(page["hours_since_massage"].get<double>(), 5.0, 0.1);
+    const auto& aftercare = page["aftercare"];
+    EXPECT_FALSE(aftercare["normal"].get<std::string>().empty());
+    EXPECT_FALSE(aftercare["how_long"].get<std::string>().empty());
+    EXPECT_FALSE(aftercare["what_to_do"].empty());
+    ASSERT_FALSE(aftercare["when_to_worry"].empty());
+    for (const auto& item : aftercare["when_to_worry"]) {
+        const auto text = item["text"].get<std::string>();
+        EXPECT_EQ(text.find("{threshold."), std::string::npos) << text;
+        EXPECT_TRUE(item["level"] == "urgent" || item["level"] == "see_doctor");
+    }
+}
+
+TEST_F(Api, BadSessionsAre400NamingTheField) {
+    start();
+    const auto login_a = login(a_);
+    const Id client = create_client(login_a, "Client");
+    const json good{{"client_id", client},    {"started_at", iso_hours_ago(2)},
+                    {"technique", "swedish"}, {"pressure", "light"},
+                    {"minutes", 45},          {"regions", {"back"}}};
+    const std::vector<std::pair<json, std::string>> cases{
+        {{{"technique", "shiatsu"}}, "technique"},
+        {{{"pressure", 3}}, "pressure"},
+        {{{"minutes", 601}}, "minutes"},
+        {{{"regions", "back"}}, "regions"},
+        {{{"started_at", "yesterday"}}, "started_at"},
+        {{{"started_at", "2026-02-30T10:00:00Z"}}, "started_at"},
+        {{{"client_id", "7"}}, "client_id"},
+        {{{"mood", "good"}}, "mood"},
+    };
+    const auto sessions_before = store_->list_sessions(a_.clinic_id, client).size();
+    for (const auto& [change, field] : cases) {
+        auto body = good;
+        body.update(change);
+        const auto result = post_json("/api/sessions", body, headers(login_a));
+        EXPECT_EQ(result->status, 400) << body.dump();
+        EXPECT_EQ(body_of(result).value("field", ""), field) << result->body;
+    }
+    EXPECT_EQ(store_->list_sessions(a_.clinic_id, client).size(), sessions_before);
+    EXPECT_EQ(post_json("/api/sessions", good, headers(login_a))->status, 201);
+}
+
+TEST_F(Api, UnknownApiPathsAreJson404) {
+    start();
+    const auto result = http().Get("/api/nothing/here");
+    ASSERT_EQ(result->status, 404);
+    EXPECT_EQ(body_of(result)["error"], "not found");
+}
+
+TEST_F(Api, ResponsesCarryTheSecurityHeaders) {
+    start();
+    for (const char* path : {"/api/me", "/api/c/unknown", "/no/such/page"}) {
+        const auto result = http().Get(path);
+        ASSERT_TRUE(result);
+        const auto csp = result->get_header_value("Content-Security-Policy");
+        EXPECT_NE(csp.find("default-src 'self'"), std::string::npos) << path;
+        EXPECT_EQ(csp.find("unsafe-inline"), std::string::npos) << path;
+        EXPECT_EQ(result->get_header_value("X-Content-Type-Options"), "nosniff");
+        EXPECT_EQ(result->get_header_value("Referrer-Policy"), "no-referrer");
+    }
+}
+
+// A raw TCP connection that sends one keep-alive request and then stays idle, holding a worker
+// until the server's keep-alive timeout frees it.
+class IdleKeepAliveClient {
+  public:
+    explicit IdleKeepAliveClient(int port) : socket_(::socket(AF_INET, SOCK_STREAM, 0)) {
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(static_cast<std::uint16_t>(port));
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        connected_ = ::connect(socket_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+        const std::string request =
+            "GET /api/me HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n";
+        connected_ = connected_ && ::send(socket_, request.data(), request.size(), 0) > 0;
+    }
+    ~IdleKeepAliveClient() { ::close(socket_); }
+    IdleKeepAliveClient(const IdleKeepAliveClient&) = delete;
+    IdleKeepAliveClient& operator=(const IdleKeepAliveClient&) = delete;
+    bool connected() const { return connected_; }
+
+  private:
+    int socket_;
+    bool connected_ = false;
+};
+
+TEST_F(Api, IdleKeepAliveClientsDoNotStarveOthers) {
+    options_.limits.worker_threads = 2;
+    options_.limits.keep_alive_timeout = std::chrono::seconds(1);
+    start();
+    // Twice as many idle keep-alive connections as workers.
+    std::vector<std::unique_ptr<IdleKeepAliveClient>> idle;
+    for (int i = 0; i < 4; ++i) {
+        idle.push_back(std::make_unique<IdleKeepAliveClient>(port_));
+        ASSERT_TRUE(idle.back()->connected());
+    }
+    // Others are still answered (the idle ones are dropped after the keep-alive timeout); the
+    // client gives up after 20 s, far above the timeout, so this only fails if they starve.
+    std::vector<std::future<int>> answers;
+    for (int i = 0; i < 4; ++i) {
+        answers.push_back(std::async(std::launch::async, [this] {
+            const auto result = http().Get("/api/c/unknown");
+            return result ? result->status : -1;
+        }));
+    }
+    for (auto& answer : answers) EXPECT_EQ(answer.get(), 404);
+}
+
+TEST_F(Api, AKeepAliveConnectionIsClosedAfterItsRequestBudget) {
+    options_.limits.keep_alive_max_requests = 3;
+    start();
+    auto client = http();
+    client.set_keep_alive(true);
+    for (int i = 0; i < 3; ++i) {
+        const auto result = client.Get("/api/c/unknown");
+        ASSERT_TRUE(result);
+        EXPECT_EQ(result->get_header_value("Connection") == "close", i == 2) << "request " << i;
+    }
+}
+
+}  // namespace
+}  // namespace twitchwatch::service

@@ -1,0 +1,103 @@
+// load_demo: the demo clinic, assessed by the real engine, loaded once however often it is called.
+#include "twitchwatch/store/demo.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "backends.hpp"
+
+namespace tws = twitchwatch::store;
+namespace assess = twitchwatch::assess;
+using tws::testing::Backend;
+
+namespace {
+
+constexpr tws::Timestamp kNow = 1'780'000'000;
+
+std::string fake_hash(const std::string& password) { return "hashed:" + password; }
+
+class demo : public ::testing::TestWithParam<Backend> {
+  protected:
+    void SetUp() override {
+        if (GetParam() == Backend::postgresql && !tws::testing::postgres_server_url()) {
+            GTEST_SKIP() << "TW_PG_URL_FILE not set: run through ctest to get a PostgreSQL server";
+        }
+        database_ = std::make_unique<tws::testing::ScratchDatabase>(GetParam());
+        store_ = tws::open_store(database_->url());
+    }
+    void TearDown() override {
+        store_.reset();
+        database_.reset();
+    }
+
+    static const assess::Engine& engine() {
+        static const assess::Engine engine(assess::KnowledgeBase::load(TW_KNOWLEDGE_DIR));
+        return engine;
+    }
+
+    std::unique_ptr<tws::testing::ScratchDatabase> database_;
+    std::unique_ptr<tws::Store> store_;
+};
+
+TEST_P(demo, loads_a_clinic_with_assessed_reports_and_a_red_flag) {
+    const auto login = tws::load_demo(*store_, engine(), fake_hash, kNow);
+    EXPECT_TRUE(login.created);
+    EXPECT_FALSE(login.password.empty());
+
+    const auto therapist = store_->find_therapist_by_email(login.email);
+    ASSERT_TRUE(therapist);
+    EXPECT_EQ(therapist->password_hash, fake_hash(login.password));
+    EXPECT_EQ(therapist->clinic_id, login.clinic_id);
+
+    const auto clients = store_->list_clients(login.clinic_id);
+    EXPECT_GE(clients.size(), 4u);
+    EXPECT_LE(clients.size(), 5u);
+
+    // Every session is open aftercare within the last week; reports span several days.
+    const auto rows = store_->dashboard(login.clinic_id, kNow - 7 * 24 * 3600);
+    ASSERT_EQ(rows.size(), clients.size());
+    ASSERT_TRUE(rows.front().highest_level);
+    EXPECT_GE(*rows.front().highest_level, assess::Level::see_doctor) << "no red flag first";
+    int red_flags = 0;
+    std::set<tws::Timestamp> report_days;
+    for (const auto& row : rows) {
+        if (row.highest_level && *row.highest_level >= assess::Level::see_doctor) ++red_flags;
+        for (const auto& item : store_->list_checkins(login.clinic_id, row.session_id)) {
+            ASSERT_TRUE(item.assessment);
+            // Stored with the version of the knowledge base that made it, and the engine's answer.
+            EXPECT_EQ(item.assessment->knowledge_version, engine().knowledge().version());
+            const auto checkin = assess::parse_checkin(item.checkin.document);
+            const auto again = engine().assess(checkin);
+            EXPECT_EQ(item.assessment->level, again.level);
+            EXPECT_EQ(nlohmann::json::parse(item.assessment->output), again.to_json());
+            EXPECT_LE(item.checkin.received_at, kNow);
+            report_days.insert(item.checkin.received_at / (24 * 3600));
+        }
+    }
+    EXPECT_EQ(red_flags, 1);
+    EXPECT_GE(report_days.size(), 3u);
+}
+
+TEST_P(demo, loading_twice_adds_nothing) {
+    const auto first = tws::load_demo(*store_, engine(), fake_hash, kNow);
+    const auto clients = store_->list_clients(first.clinic_id).size();
+    const auto rows = store_->dashboard(first.clinic_id, 0);
+    const auto second = tws::load_demo(*store_, engine(), fake_hash, kNow + 3600);
+    EXPECT_FALSE(second.created);
+    EXPECT_EQ(second.clinic_id, first.clinic_id);
+    EXPECT_EQ(second.email, first.email);
+    EXPECT_EQ(store_->list_clients(first.clinic_id).size(), clients);
+    const auto rows_again = store_->dashboard(first.clinic_id, 0);
+    ASSERT_EQ(rows_again.size(), rows.size());
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        EXPECT_EQ(rows_again[i].reports, rows[i].reports);
+    }
+    // No second clinic either: the next clinic id is the first one after the demo's.
+    EXPECT_EQ(store_->create_clinic({0, "next"}).id, first.clinic_id + 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(, demo, ::testing::Values(Backend::sqlite, Backend::postgresql),
+                         [](const auto& info) { return tws::testing::backend_name(info.param); });
+
+}  // namespace

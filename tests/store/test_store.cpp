@@ -1,0 +1,498 @@
+// The Store contract, run against both backends (test names end in /sqlite or /postgresql).
+#include "twitchwatch/store/store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+#include <thread>
+
+#include "backends.hpp"
+
+namespace tws = twitchwatch::store;
+using twitchwatch::assess::Level;
+using tws::testing::Backend;
+using tws::testing::ScratchDatabase;
+
+namespace {
+
+constexpr tws::Timestamp kDay = 24 * 3600;
+constexpr tws::Timestamp kNow = 1'780'000'000;  // a fixed "now" keeps the tests deterministic
+
+class backend : public ::testing::TestWithParam<Backend> {
+  protected:
+    void SetUp() override {
+        if (GetParam() == Backend::postgresql && !tws::testing::postgres_server_url()) {
+            GTEST_SKIP() << "TW_PG_URL_FILE not set: run through ctest to get a PostgreSQL server";
+        }
+        database_ = std::make_unique<ScratchDatabase>(GetParam());
+        store_ = tws::open_store(database_->url());
+    }
+    void TearDown() override {
+        store_.reset();  // closes the connections before the database is dropped
+        database_.reset();
+    }
+
+    tws::Store& store() { return *store_; }
+
+    // A clinic with one therapist and one client.
+    struct Practice {
+        tws::Clinic clinic;
+        tws::Therapist therapist;
+        tws::Client client;
+    };
+    Practice make_practice(const std::string& name) {
+        Practice practice;
+        practice.clinic = store().create_clinic({0, name});
+        practice.therapist = store().create_therapist(
+            {0, practice.clinic.id, name + "@example.org", "$argon2id$stub", name + " therapist"});
+        practice.client = store().create_client({0, practice.clinic.id, name + " client", ""});
+        return practice;
+    }
+
+    tws::Session make_session(const Practice& practice, const tws::Client& client,
+                              tws::Timestamp started_at, const std::string& technique = "swedish",
+                              const std::string& pressure = "medium") {
+        tws::Session session;
+        session.clinic_id = practice.clinic.id;
+        session.client_id = client.id;
+        session.therapist_id = practice.therapist.id;
+        session.started_at = started_at;
+        session.technique = technique;
+        session.pressure = pressure;
+        session.minutes = 45.5;
+        session.regions = {"left_calf", "neck"};
+        session.knots_worked = true;
+        session.notes = "notes with 'quotes' and ; semicolons";
+        return store().create_session(session);
+    }
+
+    tws::Id add_checkin(const tws::Session& session, tws::Timestamp received_at, Level level,
+                        bool discomfort = false) {
+        const double hours = double(received_at - session.started_at) / 3600.0;
+        tws::CheckinRecord checkin{
+            0,     session.id, received_at,
+            hours, discomfort, R"({"hours_since_massage":)" + std::to_string(hours) + "}"};
+        return store().add_checkin_with_assessment(
+            checkin, {0, level, R"({"level":"x"})", "knowledge-test-1"});
+    }
+
+    std::unique_ptr<ScratchDatabase> database_;
+    std::unique_ptr<tws::Store> store_;
+};
+
+TEST_P(backend, migrations_are_applied_once_and_kept_on_reopen) {
+    EXPECT_EQ(store().backend(), tws::testing::backend_name(GetParam()));
+    EXPECT_GE(store().schema_version(), 1);
+    const int version = store().schema_version();
+    const auto clinic = store().create_clinic({0, "Kept"});
+
+    store_.reset();
+    store_ = tws::open_store(database_->url());
+    EXPECT_EQ(store().schema_version(), version);
+    ASSERT_TRUE(store().get_clinic(clinic.id).has_value());
+    EXPECT_EQ(store().get_clinic(clinic.id)->name, "Kept");
+}
+
+TEST_P(backend, servers_starting_together_migrate_one_database_without_errors) {
+    // A second, empty database: several "server instances" open it at the same moment.
+    store_.reset();
+    ScratchDatabase fresh(GetParam());
+    constexpr int kInstances = 6;
+    std::vector<std::unique_ptr<tws::Store>> stores(kInstances);
+    std::vector<std::string> errors(kInstances);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kInstances; ++i) {
+        threads.emplace_back([&, i] {
+            try {
+                stores[i] = tws::open_store(fresh.url());
+            } catch (const std::exception& error) {
+                errors[i] = error.what();
+            }
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    for (int i = 0; i < kInstances; ++i) {
+        EXPECT_EQ(errors[i], "") << "instance " << i;
+        ASSERT_TRUE(stores[i]);
+        EXPECT_GE(stores[i]->schema_version(), 1);
+    }
+    // Every instance sees the same schema and each other's writes.
+    const auto clinic = stores[0]->create_clinic({0, "Shared"});
+    EXPECT_EQ(stores[kInstances - 1]->get_clinic(clinic.id)->name, "Shared");
+    stores.clear();
+}
+
+TEST_P(backend, creates_and_reads_back_every_entity) {
+    const auto practice = make_practice("alpha");
+    EXPECT_GT(practice.clinic.id, 0);
+    EXPECT_EQ(store().get_clinic(practice.clinic.id)->name, "alpha");
+
+    const auto found = store().find_therapist_by_email("alpha@example.org");
+    ASSERT_TRUE(found);
+    EXPECT_EQ(found->id, practice.therapist.id);
+    EXPECT_EQ(found->clinic_id, practice.clinic.id);
+    EXPECT_EQ(found->password_hash, "$argon2id$stub");
+    EXPECT_EQ(store().get_therapist(practice.therapist.id)->name, "alpha therapist");
+    EXPECT_FALSE(store().find_therapist_by_email("nobody@example.org"));
+
+    const auto zed = store().create_client({0, practice.clinic.id, "Zed", "likes it light"});
+    const auto anna = store().create_client({0, practice.clinic.id, "Anna", ""});
+    const auto clients = store().list_clients(practice.clinic.id);
+    ASSERT_EQ(clients.size(), 3u);
+    // By name (the order of lower case against upper case depends on the database's collation).
+    const auto position = [&](tws::Id id) {
+        return std::find_if(clients.begin(), clients.end(),
+                            [&](const tws::Client& c) { return c.id == id; }) -
+               clients.begin();
+    };
+    EXPECT_LT(position(anna.id), position(zed.id));
+    EXPECT_EQ(store().get_client(practice.clinic.id, zed.id)->note, "likes it light");
+
+    const auto older = make_session(practice, zed, kNow - 3 * kDay);
+    const auto newer = make_session(practice, zed, kNow - kDay, "deep_tissue", "deep");
+    const auto session = store().get_session(practice.clinic.id, older.id);
+    ASSERT_TRUE(session);
+    EXPECT_EQ(session->client_id, zed.id);
+    EXPECT_EQ(session->therapist_id, practice.therapist.id);
+    EXPECT_EQ(session->started_at, kNow - 3 * kDay);
+    EXPECT_EQ(session->technique, "swedish");
+    EXPECT_EQ(session->pressure, "medium");
+    EXPECT_DOUBLE_EQ(session->minutes, 45.5);
+    EXPECT_EQ(session->regions, (std::vector<std::string>{"left_calf", "neck"}));
+    EXPECT_TRUE(session->knots_worked);
+    EXPECT_EQ(session->notes, "notes with 'quotes' and ; semicolons");
+    const auto sessions = store().list_sessions(practice.clinic.id, zed.id);
+    ASSERT_EQ(sessions.size(), 2u);
+    EXPECT_EQ(sessions[0].id, newer.id);  // newest first
+
+    const tws::CheckinRecord checkin{
+        0,     older.id, kNow - 2 * kDay,
+        47.25, true,     R"({"hours_since_massage":47.25,"note":"caf\u00e9 ü"})"};
+    const auto id = store().add_checkin_with_assessment(
+        checkin, {0, Level::tell_therapist, R"({"level":"tell_therapist"})", "kb-2026.1"});
+    const auto checkins = store().list_checkins(practice.clinic.id, older.id);
+    ASSERT_EQ(checkins.size(), 1u);
+    EXPECT_EQ(checkins[0].checkin.id, id);
+    EXPECT_EQ(checkins[0].checkin.received_at, kNow - 2 * kDay);
+    EXPECT_DOUBLE_EQ(checkins[0].checkin.hours_since_massage, 47.25);
+    EXPECT_TRUE(checkins[0].checkin.discomfort);
+    EXPECT_EQ(checkins[0].checkin.document, checkin.document);
+    ASSERT_TRUE(checkins[0].assessment);
+    EXPECT_EQ(checkins[0].assessment->checkin_id, id);
+    EXPECT_EQ(checkins[0].assessment->level, Level::tell_therapist);
+    EXPECT_EQ(checkins[0].assessment->output, R"({"level":"tell_therapist"})");
+    EXPECT_EQ(checkins[0].assessment->knowledge_version, "kb-2026.1");
+}
+
+TEST_P(backend, an_email_is_registered_once) {
+    const auto practice = make_practice("alpha");
+    const auto other = store().create_clinic({0, "other"});
+    try {
+        store().create_therapist({0, other.id, "alpha@example.org", "hash", "Copy"});
+        FAIL() << "a second therapist with the same e-mail was accepted";
+    } catch (const tws::Conflict& conflict) {
+        EXPECT_NE(std::string(conflict.what()).find("email"), std::string::npos);
+    }
+    EXPECT_EQ(store().find_therapist_by_email("alpha@example.org")->clinic_id, practice.clinic.id);
+}
+
+TEST_P(backend, queries_never_cross_clinic_lines) {
+    const auto mine = make_practice("mine");
+    const auto theirs = make_practice("theirs");
+    const auto their_session = make_session(theirs, theirs.client, kNow - kDay);
+    add_checkin(their_session, kNow - 1000, Level::see_doctor, true);
+    store().create_link(theirs.clinic.id, {"their-token", their_session.id, kNow, std::nullopt});
+
+    EXPECT_FALSE(store().get_client(mine.clinic.id, theirs.client.id));
+    EXPECT_FALSE(store().get_session(mine.clinic.id, their_session.id));
+    EXPECT_TRUE(store().list_sessions(mine.clinic.id, theirs.client.id).empty());
+    EXPECT_TRUE(store().list_checkins(mine.clinic.id, their_session.id).empty());
+    EXPECT_EQ(store().list_clients(mine.clinic.id).size(), 1u);
+    EXPECT_TRUE(store().dashboard(mine.clinic.id, 0).empty());
+    EXPECT_TRUE(store().discomfort_shares(mine.clinic.id).by_technique.empty());
+    EXPECT_EQ(store().revoke_links(mine.clinic.id, their_session.id, kNow), 0);
+    EXPECT_TRUE(store().find_session_by_token_hash("their-token"));  // still open
+
+    // Writing across the line is refused and writes nothing.
+    tws::Session crossing;
+    crossing.clinic_id = mine.clinic.id;
+    crossing.client_id = theirs.client.id;  // a client of the other clinic
+    crossing.therapist_id = mine.therapist.id;
+    crossing.started_at = kNow;
+    EXPECT_THROW(store().create_session(crossing), twitchwatch::InputError);
+    crossing.client_id = mine.client.id;
+    crossing.therapist_id = theirs.therapist.id;  // a therapist of the other clinic
+    EXPECT_THROW(store().create_session(crossing), twitchwatch::InputError);
+    EXPECT_TRUE(store().list_sessions(mine.clinic.id, mine.client.id).empty());
+    EXPECT_THROW(store().create_link(mine.clinic.id, {"stolen", their_session.id, kNow, {}}),
+                 twitchwatch::InputError);
+    EXPECT_FALSE(store().find_session_by_token_hash("stolen"));
+
+    // The owner sees everything.
+    EXPECT_EQ(store().list_checkins(theirs.clinic.id, their_session.id).size(), 1u);
+    EXPECT_EQ(store().dashboard(theirs.clinic.id, 0).size(), 1u);
+}
+
+TEST_P(backend, links_find_their_session_until_revoked) {
+    const auto practice = make_practice("links");
+    tws::Session draft;
+    draft.clinic_id = practice.clinic.id;
+    draft.client_id = practice.client.id;
+    draft.therapist_id = practice.therapist.id;
+    draft.started_at = kNow;
+    draft.technique = "sports";
+    draft.pressure = "firm";
+    const auto session =
+        store().create_session_with_link(draft, {"hash-one", 0, kNow, std::nullopt});
+    store().create_link(practice.clinic.id, {"hash-two", session.id, kNow + 5, std::nullopt});
+
+    const auto found = store().find_session_by_token_hash("hash-one");
+    ASSERT_TRUE(found);
+    EXPECT_EQ(found->id, session.id);
+    EXPECT_EQ(found->clinic_id, practice.clinic.id);
+    EXPECT_EQ(store().find_session_by_token_hash("hash-two")->id, session.id);
+    EXPECT_FALSE(store().find_session_by_token_hash("hash-unknown"));
+
+    EXPECT_EQ(store().revoke_links(practice.clinic.id, session.id, kNow + 10), 2);
+    EXPECT_FALSE(store().find_session_by_token_hash("hash-one"));
+    EXPECT_FALSE(store().find_session_by_token_hash("hash-two"));
+    EXPECT_EQ(store().revoke_links(practice.clinic.id, session.id, kNow + 20), 0);
+
+    // A new link after revoking works; a reused token hash is refused.
+    store().create_link(practice.clinic.id, {"hash-three", session.id, kNow + 30, std::nullopt});
+    EXPECT_EQ(store().find_session_by_token_hash("hash-three")->id, session.id);
+    EXPECT_THROW(
+        store().create_link(practice.clinic.id, {"hash-one", session.id, kNow, std::nullopt}),
+        tws::Conflict);
+}
+
+TEST_P(backend, a_failing_second_insert_leaves_nothing_behind) {
+    const auto practice = make_practice("atomic");
+    const auto session = make_session(practice, practice.client, kNow - kDay);
+    const tws::CheckinRecord checkin{0,  session.id, kNow,
+                                     20, false,      R"({"hours_since_massage":20})"};
+
+    // The assessment row breaks a constraint after the check-in row went in.
+    EXPECT_THROW(store().add_checkin_with_assessment(checkin, {0, Level::normal, "{}", ""}),
+                 tws::StoreError);
+    EXPECT_THROW(
+        store().add_checkin_with_assessment(checkin, {0, static_cast<Level>(7), "{}", "kb-1"}),
+        tws::StoreError);
+    EXPECT_TRUE(store().list_checkins(practice.clinic.id, session.id).empty());
+    EXPECT_EQ(store().dashboard(practice.clinic.id, 0).at(0).reports, 0);
+
+    // A check-in for a session that does not exist is refused as a whole too.
+    tws::CheckinRecord orphan = checkin;
+    orphan.session_id = session.id + 1000;
+    EXPECT_ANY_THROW(store().add_checkin_with_assessment(orphan, {0, Level::normal, "{}", "kb-1"}));
+
+    // A session whose first link cannot be stored is not created.
+    store().create_link(practice.clinic.id, {"taken", session.id, kNow, std::nullopt});
+    tws::Session draft = session;
+    draft.started_at = kNow + 100;
+    EXPECT_THROW(store().create_session_with_link(draft, {"taken", 0, kNow, std::nullopt}),
+                 tws::Conflict);
+    EXPECT_EQ(store().list_sessions(practice.clinic.id, practice.client.id).size(), 1u);
+
+    // The store is still usable afterwards: a connection left inside a failed transaction would
+    // make this fail.
+    for (int i = 0; i < 20; ++i) {
+        store().add_checkin_with_assessment(checkin, {0, Level::normal, "{}", "kb-1"});
+    }
+    EXPECT_EQ(store().list_checkins(practice.clinic.id, session.id).size(), 20u);
+}
+
+TEST_P(backend, many_threads_write_and_read_at_once) {
+    const auto practice = make_practice("busy");
+    const auto session = make_session(practice, practice.client, kNow - kDay);
+    constexpr int kThreads = 8;
+    constexpr int kPerThread = 40;
+    std::vector<std::vector<tws::Id>> ids(kThreads);
+    std::vector<std::string> errors(kThreads);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            try {
+                for (int i = 0; i < kPerThread; ++i) {
+                    ids[t].push_back(add_checkin(session, kNow + t * 1000 + i,
+                                                 static_cast<Level>((t + i) % 4), i % 2 == 0));
+                    if (i % 10 == 0) {
+                        store().list_checkins(practice.clinic.id, session.id);
+                        store().dashboard(practice.clinic.id, 0);
+                    }
+                }
+            } catch (const std::exception& error) {
+                errors[t] = error.what();
+            }
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    std::set<tws::Id> unique;
+    for (int t = 0; t < kThreads; ++t) {
+        EXPECT_EQ(errors[t], "") << "thread " << t;
+        unique.insert(ids[t].begin(), ids[t].end());
+    }
+    EXPECT_EQ(unique.size(), std::size_t(kThreads * kPerThread));
+    const auto checkins = store().list_checkins(practice.clinic.id, session.id);
+    ASSERT_EQ(checkins.size(), std::size_t(kThreads * kPerThread));
+    for (const auto& item : checkins) {
+        EXPECT_TRUE(unique.count(item.checkin.id));
+        EXPECT_TRUE(item.assessment);
+    }
+    const auto row = store().dashboard(practice.clinic.id, 0).at(0);
+    EXPECT_EQ(row.reports, kThreads * kPerThread);
+    EXPECT_EQ(row.highest_level, Level::urgent);
+}
+
+TEST_P(backend, dashboard_puts_the_most_urgent_first) {
+    const auto practice = make_practice("dash");
+    auto client = [&](const std::string& name) {
+        return store().create_client({0, practice.clinic.id, name, ""});
+    };
+    const auto quiet = client("Quiet");          // no report
+    const auto fine = client("Fine");            // normal
+    const auto worried = client("Worried");      // tell_therapist
+    const auto flagged = client("Flagged");      // see_doctor earlier, normal later
+    const auto urgent = client("Urgent");        // urgent
+    const auto old = client("Old");              // session before the window
+    const auto returning = client("Returning");  // an old urgent session, a new calm one
+
+    make_session(practice, quiet, kNow - kDay);
+    const auto fine_s = make_session(practice, fine, kNow - kDay);
+    add_checkin(fine_s, kNow - 100, Level::normal);
+    const auto worried_s = make_session(practice, worried, kNow - 2 * kDay);
+    add_checkin(worried_s, kNow - 5000, Level::tell_therapist);
+    const auto flagged_s = make_session(practice, flagged, kNow - 2 * kDay);
+    add_checkin(flagged_s, kNow - 9000, Level::see_doctor);
+    add_checkin(flagged_s, kNow - 10, Level::normal);
+    const auto urgent_s = make_session(practice, urgent, kNow - kDay);
+    add_checkin(urgent_s, kNow - 3000, Level::urgent);
+    const auto old_s = make_session(practice, old, kNow - 30 * kDay);
+    add_checkin(old_s, kNow - 29 * kDay, Level::urgent);
+    const auto returning_old = make_session(practice, returning, kNow - 5 * kDay);
+    add_checkin(returning_old, kNow - 4 * kDay, Level::urgent);
+    const auto returning_new = make_session(practice, returning, kNow - kDay);
+    add_checkin(returning_new, kNow - 2000, Level::normal);
+
+    const auto rows = store().dashboard(practice.clinic.id, kNow - 14 * kDay);
+    std::vector<std::string> order;
+    for (const auto& row : rows) order.push_back(row.client_name);
+    // Fine and Returning are both normal: the newer report (Fine, kNow-100) comes first.
+    EXPECT_EQ(order, (std::vector<std::string>{"Urgent", "Flagged", "Worried", "Fine", "Returning",
+                                               "Quiet"}));
+
+    const auto& flagged_row = rows.at(1);
+    EXPECT_EQ(flagged_row.client_id, flagged.id);
+    EXPECT_EQ(flagged_row.session_id, flagged_s.id);
+    EXPECT_EQ(flagged_row.session_started_at, kNow - 2 * kDay);
+    EXPECT_EQ(flagged_row.reports, 2);
+    EXPECT_EQ(flagged_row.highest_level, Level::see_doctor);
+    EXPECT_EQ(flagged_row.latest_level, Level::normal);
+    EXPECT_EQ(flagged_row.latest_report_at, kNow - 10);
+
+    const auto& returning_row = rows.at(4);
+    EXPECT_EQ(returning_row.session_id, returning_new.id);  // only the latest session
+    EXPECT_EQ(returning_row.highest_level, Level::normal);
+
+    const auto& quiet_row = rows.at(5);
+    EXPECT_EQ(quiet_row.reports, 0);
+    EXPECT_FALSE(quiet_row.latest_level);
+    EXPECT_FALSE(quiet_row.highest_level);
+    EXPECT_FALSE(quiet_row.latest_report_at);
+}
+
+TEST_P(backend, discomfort_shares_group_reports_by_technique_and_pressure) {
+    const auto practice = make_practice("shares");
+    const auto deep =
+        make_session(practice, practice.client, kNow - 3 * kDay, "deep_tissue", "deep");
+    const auto light = make_session(practice, practice.client, kNow - 2 * kDay, "swedish", "light");
+    const auto firm = make_session(practice, practice.client, kNow - kDay, "deep_tissue", "firm");
+    add_checkin(deep, kNow - 3 * kDay + 100, Level::normal, true);
+    add_checkin(deep, kNow - 3 * kDay + 200, Level::normal, true);
+    add_checkin(deep, kNow - 3 * kDay + 300, Level::normal, false);
+    add_checkin(light, kNow - 2 * kDay + 100, Level::normal, false);
+    add_checkin(firm, kNow - kDay + 100, Level::normal, true);
+
+    const auto shares = store().discomfort_shares(practice.clinic.id);
+    ASSERT_EQ(shares.by_technique.size(), 2u);
+    EXPECT_EQ(shares.by_technique[0].key, "deep_tissue");
+    EXPECT_EQ(shares.by_technique[0].reports, 4);
+    EXPECT_EQ(shares.by_technique[0].with_discomfort, 3);
+    EXPECT_DOUBLE_EQ(shares.by_technique[0].share(), 0.75);
+    EXPECT_EQ(shares.by_technique[1].key, "swedish");
+    EXPECT_EQ(shares.by_technique[1].with_discomfort, 0);
+    EXPECT_DOUBLE_EQ(shares.by_technique[1].share(), 0.0);
+
+    ASSERT_EQ(shares.by_pressure.size(), 3u);
+    EXPECT_EQ(shares.by_pressure[0].key, "deep");
+    EXPECT_EQ(shares.by_pressure[0].reports, 3);
+    EXPECT_EQ(shares.by_pressure[0].with_discomfort, 2);
+    EXPECT_EQ(shares.by_pressure[1].key, "firm");
+    EXPECT_EQ(shares.by_pressure[1].with_discomfort, 1);
+    EXPECT_EQ(shares.by_pressure[2].key, "light");
+    EXPECT_EQ(shares.by_pressure[2].reports, 1);
+}
+
+TEST_P(backend, web_sessions_expire_and_can_be_deleted) {
+    const auto practice = make_practice("web");
+    store().create_web_session({"cookie-a", practice.therapist.id, "csrf-a", kNow + 3600});
+    store().create_web_session({"cookie-b", practice.therapist.id, "csrf-b", kNow - 1});
+
+    const auto found = store().find_web_session("cookie-a", kNow);
+    ASSERT_TRUE(found);
+    EXPECT_EQ(found->therapist_id, practice.therapist.id);
+    EXPECT_EQ(found->csrf_token, "csrf-a");
+    EXPECT_EQ(found->expires_at, kNow + 3600);
+    EXPECT_FALSE(store().find_web_session("cookie-a", kNow + 3600));  // expired at that moment
+    EXPECT_FALSE(store().find_web_session("cookie-b", kNow));
+
+    EXPECT_EQ(store().delete_expired_web_sessions(kNow), 1);
+    EXPECT_EQ(store().delete_expired_web_sessions(kNow), 0);
+    store().delete_web_session("cookie-a");
+    EXPECT_FALSE(store().find_web_session("cookie-a", kNow));
+}
+
+TEST_P(backend, login_failures_are_counted_per_key_within_the_window) {
+    for (int i = 0; i < 3; ++i) store().record_login_failure("a@example.org", kNow - 100 * i);
+    store().record_login_failure("a@example.org", kNow - 5000);
+    store().record_login_failure("b@example.org", kNow);
+    EXPECT_EQ(store().count_login_failures("a@example.org", kNow - 1000), 3);
+    EXPECT_EQ(store().count_login_failures("a@example.org", kNow - 10000), 4);
+    EXPECT_EQ(store().count_login_failures("b@example.org", kNow - 1000), 1);
+    store().clear_login_failures("a@example.org");
+    EXPECT_EQ(store().count_login_failures("a@example.org", 0), 0);
+    EXPECT_EQ(store().count_login_failures("b@example.org", 0), 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(, backend, ::testing::Values(Backend::sqlite, Backend::postgresql),
+                         [](const auto& info) { return tws::testing::backend_name(info.param); });
+
+TEST(open_store, rejects_an_unknown_sqlite_option) {
+    EXPECT_THROW(tws::open_store("sqlite:/tmp/never-created.sqlite3?journal=off"),
+                 twitchwatch::InputError);
+}
+
+TEST(open_store, reports_an_unreachable_postgresql_server) {
+    // Port 1 on loopback: nothing listens there.
+    EXPECT_THROW(tws::open_store("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2"),
+                 tws::StoreError);
+}
+
+TEST(reports_discomfort, counts_pain_painful_twitching_and_marked_soreness) {
+    using nlohmann::json;
+    EXPECT_FALSE(tws::reports_discomfort(json{{"hours_since_massage", 3}}));
+    EXPECT_FALSE(tws::reports_discomfort(json::parse(
+        R"({"hours_since_massage":3,"symptoms":{"pain_0_10":0,"soreness":"mild"},
+            "twitching":{"present":true,"painful":false}})")));
+    EXPECT_TRUE(tws::reports_discomfort(
+        json::parse(R"({"hours_since_massage":3,"symptoms":{"pain_0_10":0.5}})")));
+    EXPECT_TRUE(tws::reports_discomfort(
+        json::parse(R"({"hours_since_massage":3,"twitching":{"painful":true}})")));
+    EXPECT_TRUE(tws::reports_discomfort(
+        json::parse(R"({"hours_since_massage":3,"symptoms":{"soreness":"moderate"}})")));
+    EXPECT_TRUE(tws::reports_discomfort(
+        json::parse(R"({"hours_since_massage":3,"symptoms":{"soreness":"severe"}})")));
+}
+
+}  // namespace

@@ -1,0 +1,223 @@
+// /dashboard: clients with open aftercare (red flags first), discomfort by technique and pressure,
+// and the form that records a session and makes the client link. Data: one GET /api/dashboard.
+import { change, forgetCsrf, get, redirectWhenSignedOut } from './api.js';
+import { chartFigure, shareBars } from './charts.js';
+import { byId, fill, h, showPageError } from './dom.js';
+import { clearErrors, focusFirstError, readList, readNumber, showError, showFieldError, whileSending } from './forms.js';
+import { showLinkTools } from './linkbox.js';
+import { label, levelBadge, levels, percent, pressures, sinceMassage, techniques, when } from './words.js';
+
+function clientRow(row) {
+  const latestRank = levels[row.latest_level]?.rank ?? -1;
+  const highestRank = levels[row.highest_level]?.rank ?? -1;
+  const reports = row.reports ?? 0;
+  const flagged = row.red_flag ?? (highestRank >= levels.see_doctor.rank);
+  return h(
+    'li',
+    { class: `client level-${row.highest_level ?? row.latest_level ?? 'none'}` },
+    h(
+      'a',
+      { href: `/sessions/${encodeURIComponent(row.session_id)}` },
+      h(
+        'span',
+        { class: 'client-head' },
+        h('span', { class: 'client-name' }, row.client_name),
+        levelBadge(row.highest_level ?? row.latest_level),
+        flagged ? h('span', { class: 'flag' }, 'Red flag') : null,
+      ),
+      h(
+        'span',
+        { class: 'client-meta' },
+        reports
+          ? `${reports} report${reports === 1 ? '' : 's'}, the latest ${when(row.latest_report_at)}`
+          : 'No report yet',
+        highestRank > latestRank && row.latest_level ? ` · latest: ${levels[row.latest_level].short.toLowerCase()}` : '',
+      ),
+      h('span', { class: 'client-meta' }, `Session ${when(row.session_started_at)}`, row.hours_since_massage != null ? `, ${sinceMassage(row.hours_since_massage).replace(' after the massage', ' ago')}` : ''),
+    ),
+  );
+}
+
+function renderClients(clients) {
+  fill(
+    byId('clients'),
+    clients.length
+      ? h('ol', { class: 'clients' }, clients.map(clientRow))
+      : h('p', { class: 'empty' }, 'No client is in aftercare right now. Record a session below to start.'),
+  );
+}
+
+function shareTable(caption, rows, labels) {
+  return h(
+    'table',
+    { class: 'numbers' },
+    h('caption', { class: 'visually-hidden' }, caption),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, caption.split(' by ')[1] ?? ''), h('th', { scope: 'col' }, 'With discomfort'), h('th', { scope: 'col' }, 'Share'))),
+    h(
+      'tbody',
+      {},
+      rows.map((row) =>
+        h('tr', {}, h('th', { scope: 'row' }, label(labels, row.key)), h('td', {}, `${row.with_discomfort} of ${row.reports}`), h('td', {}, percent(row.share))),
+      ),
+    ),
+  );
+}
+
+function renderDiscomfort(discomfort) {
+  const box = byId('discomfort');
+  const groups = [
+    ['Discomfort by technique', discomfort?.by_technique ?? [], techniques],
+    ['Discomfort by pressure', discomfort?.by_pressure ?? [], pressures],
+  ];
+  if (groups.every(([, rows]) => rows.length === 0)) {
+    fill(box, h('p', { class: 'empty' }, 'No reports yet.'));
+    return;
+  }
+  fill(box);
+  for (const [title, rows, labels] of groups) {
+    if (!rows.length) continue;
+    const { figure, plot } = chartFigure(title, '(share of reports, in percent)');
+    box.append(figure, shareTable(title, rows, labels));
+    shareBars(plot, rows, (key) => label(labels, key));
+  }
+}
+
+function addClientOption(select, client) {
+  if ([...select.options].some((option) => option.value === String(client.id))) return;
+  select.append(h('option', { value: client.id }, client.name));
+}
+
+/** Existing clients for the form: those on the dashboard now, all of them once the list is opened. */
+function setUpClientChoice(form, dashboardClients) {
+  const select = form.elements.client_id;
+  for (const row of dashboardClients) addClientOption(select, { id: row.client_id, name: row.client_name });
+  let loaded = false;
+  const loadAll = async () => {
+    if (loaded) return;
+    loaded = true;
+    try {
+      const answer = await get('/api/clients');
+      for (const client of answer.clients ?? answer ?? []) addClientOption(select, client);
+    } catch (error) {
+      loaded = false;
+      redirectWhenSignedOut(error);
+    }
+  };
+  select.addEventListener('focus', loadAll);
+  select.addEventListener('pointerdown', loadAll);
+  const showNewClientFields = () => {
+    for (const field of form.querySelectorAll('.new-client')) field.hidden = select.value !== '';
+  };
+  select.addEventListener('change', showNewClientFields);
+  return showNewClientFields;
+}
+
+function localNow() {
+  const now = new Date();
+  now.setSeconds(0, 0);
+  return new Date(now.getTime() - now.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+}
+
+function readSession(form) {
+  const session = {
+    technique: form.elements.technique.value,
+    pressure: form.elements.pressure.value,
+    knots_worked: form.elements.knots_worked.checked,
+  };
+  let valid = true;
+  const started = form.elements.started_at.value;
+  if (!started || Number.isNaN(new Date(started).getTime())) {
+    showFieldError(form, 'started_at', 'Please give the date and time the massage ended.');
+    valid = false;
+  } else {
+    session.started_at = new Date(started).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+  const minutes = readNumber(form.elements.minutes);
+  if (Number.isNaN(minutes)) {
+    showFieldError(form, 'minutes', 'Please write the minutes as a number, for example 60.');
+    valid = false;
+  } else if (minutes !== undefined) {
+    session.minutes = minutes;
+  }
+  session.regions = readList(form.elements.regions) ?? [];
+  const notes = form.elements.notes.value.trim();
+  if (notes) session.notes = notes;
+  return valid ? session : null;
+}
+
+function setUpSessionForm(dashboardClients) {
+  const form = byId('session-form');
+  form.elements.started_at.value = localNow();
+  const showNewClientFields = setUpClientChoice(form, dashboardClients);
+  const linkBox = byId('link-box');
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const select = form.elements.client_id;
+    const name = form.elements.name.value.trim();
+    if (!select.value && !name) showFieldError(form, 'name', 'Please enter the client’s name, or choose an existing client.');
+    const session = readSession(form);
+    if (!session || (!select.value && !name)) {
+      focusFirstError(form);
+      return;
+    }
+    await whileSending(form, async () => {
+      try {
+        if (!select.value) {
+          const note = form.elements.note.value.trim();
+          const made = await change('POST', '/api/clients', note ? { name, note } : { name });
+          const client = made.client ?? made;
+          addClientOption(select, client);
+          select.value = String(client.id);
+          form.elements.name.value = '';
+          form.elements.note.value = '';
+          showNewClientFields();
+        }
+        const clientName = select.selectedOptions[0].textContent;
+        const made = await change('POST', '/api/sessions', { client_id: Number(select.value), ...session });
+        const tools = h('div');
+        fill(
+          linkBox,
+          h('h3', {}, `Session saved for ${clientName}`),
+          tools,
+          h('p', {}, h('a', { href: `/sessions/${encodeURIComponent(made.session.id)}` }, 'Open the session page')),
+        );
+        showLinkTools(tools, made.session.id, made.link);
+        linkBox.hidden = false;
+        linkBox.focus();
+      } catch (error) {
+        if (!redirectWhenSignedOut(error)) showError(form, error);
+      }
+    });
+  });
+}
+
+async function start() {
+  byId('sign-out').addEventListener('click', async () => {
+    try {
+      await change('POST', '/api/logout');
+    } catch (error) {
+      if (error.status !== 401) {
+        showPageError(error.message);
+        return;
+      }
+    }
+    forgetCsrf();
+    location.assign('/');
+  });
+
+  let data;
+  try {
+    data = await get('/api/dashboard');
+  } catch (error) {
+    if (!redirectWhenSignedOut(error)) showPageError(error.message);
+    return;
+  }
+  renderClients(data.clients ?? []);
+  renderDiscomfort(data.discomfort);
+  setUpSessionForm(data.clients ?? []);
+  if (location.pathname === '/new-session') byId('new-session').scrollIntoView();
+}
+
+start();

@@ -1,0 +1,37 @@
+// /: therapist sign-in. The answer carries the CSRF token that later changes send.
+import { postAsClient, rememberCsrf } from './api.js';
+import { byId } from './dom.js';
+import { clearErrors, showError, showFieldError, whileSending } from './forms.js';
+
+/** Only a path on this site may follow the sign-in (never another origin). */
+function nextPage() {
+  const next = new URLSearchParams(location.search).get('next');
+  return next && next.startsWith('/') && !next.startsWith('//') && next !== '/' ? next : '/dashboard';
+}
+
+const form = byId('login-form');
+form.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  clearErrors(form);
+  const email = form.elements.email.value.trim();
+  const password = form.elements.password.value;
+  if (!email) showFieldError(form, 'email', 'Please enter your email address.');
+  if (!password) showFieldError(form, 'password', 'Please enter your password.');
+  if (!email || !password) {
+    form.querySelector('[aria-invalid="true"]').focus();
+    return;
+  }
+  await whileSending(form, async () => {
+    try {
+      // Signing in needs no CSRF token: there is no session yet to ride on.
+      const answer = await postAsClient('/api/login', { email, password });
+      rememberCsrf(answer.csrf_token);
+      location.assign(nextPage());
+    } catch (error) {
+      if (error.status === 429) error.message = 'Too many attempts. Please wait a minute and try again.';
+      else if (error.status === 401) error.field = null;
+      showError(form, error);
+      form.elements.password.value = '';
+    }
+  });
+});

@@ -1,0 +1,104 @@
+// /sessions/<id>: one client's course after one session. Data: one GET /api/sessions/<id>.
+import { get, redirectWhenSignedOut } from './api.js';
+import { chartFigure, courseChart, levelChart } from './charts.js';
+import { byId, fill, h, showPageError } from './dom.js';
+import { showLinkTools } from './linkbox.js';
+import { describeReport, label, levelBadge, levelInfo, pressures, sinceMassage, techniques, when } from './words.js';
+
+const sessionId = decodeURIComponent(location.pathname.split('/')[2] ?? '');
+
+function sessionFacts(session) {
+  const facts = [
+    ['Massage ended', when(session.started_at)],
+    ['Technique', label(techniques, session.technique)],
+    ['Pressure', label(pressures, session.pressure)],
+    ['Minutes', session.minutes],
+    ['Regions', session.regions?.length ? session.regions.join(', ') : '—'],
+    ['Knots worked', session.knots_worked ? 'Yes' : 'No'],
+  ];
+  if (session.notes) facts.push(['Your notes', session.notes]);
+  return h('dl', { class: 'facts' }, facts.map(([term, value]) => [h('dt', {}, term), h('dd', {}, value ?? '—')]));
+}
+
+function courseTable(course) {
+  return h(
+    'details',
+    { class: 'numbers-details' },
+    h('summary', {}, 'The numbers behind the charts'),
+    h(
+      'table',
+      { class: 'numbers' },
+      h('thead', {}, h('tr', {}, ['Day', 'Episodes per day', 'Pain (0–10)', 'Level'].map((text) => h('th', { scope: 'col' }, text)))),
+      h(
+        'tbody',
+        {},
+        course.map((point) =>
+          h('tr', {}, h('th', { scope: 'row' }, point.day), h('td', {}, point.episodes_per_day ?? '—'), h('td', {}, point.pain_0_10 ?? '—'), h('td', {}, levelInfo(point.level).short)),
+        ),
+      ),
+    ),
+  );
+}
+
+function reportItem(checkin) {
+  const assessment = checkin.assessment ?? {};
+  return h(
+    'li',
+    { class: `report level-${assessment.level}` },
+    h('div', { class: 'timeline-head' }, levelBadge(assessment.level), h('span', {}, sinceMassage(checkin.hours_since_massage))),
+    h('p', { class: 'quiet' }, when(checkin.received_at)),
+    h('p', {}, describeReport(checkin.document)),
+    assessment.summary ? h('p', { class: 'summary' }, assessment.summary) : null,
+  );
+}
+
+function render(data) {
+  const { session = {}, client = {}, checkins = [], course = [] } = data;
+  document.title = `${client.name ?? 'Client'} · twitchwatch`;
+  const charts = h('div', { class: 'charts' });
+  const linkTools = h('div', { class: 'link-box' });
+  const reports = [...checkins].sort((a, b) => String(b.received_at).localeCompare(String(a.received_at)));
+  fill(
+    byId('session'),
+    h('h1', {}, client.name ?? 'Client'),
+    client.note ? h('p', { class: 'lead' }, client.note) : null,
+    h(
+      'section',
+      { class: 'note card', 'aria-labelledby': 'note-title' },
+      h('h2', { id: 'note-title' }, 'For the next session'),
+      h('p', {}, data.next_session_note || 'Nothing to change so far.'),
+    ),
+    h('section', { 'aria-labelledby': 'course-title' }, h('h2', { id: 'course-title' }, 'Course since the massage'), charts),
+    h(
+      'section',
+      { 'aria-labelledby': 'reports-title' },
+      h('h2', { id: 'reports-title' }, `Reports (${checkins.length})`),
+      reports.length ? h('ol', { class: 'timeline', reversed: true }, reports.map(reportItem)) : h('p', { class: 'empty' }, 'No report yet.'),
+    ),
+    h('section', { 'aria-labelledby': 'session-title' }, h('h2', { id: 'session-title' }, 'Session'), sessionFacts(session)),
+    h('section', { 'aria-labelledby': 'link-title' }, h('h2', { id: 'link-title' }, 'Client link'), linkTools),
+  );
+  showLinkTools(linkTools, session.id ?? sessionId, null);
+
+  if (!course.length) {
+    charts.append(h('p', { class: 'empty' }, 'The charts appear with the first report.'));
+    return;
+  }
+  const twitching = chartFigure('Twitching and pain', 'Solid line: twitching episodes per day (left scale). Dashed line: pain from 0 to 10 (right scale).');
+  const level = chartFigure('Level of each report', 'From normal to urgent.');
+  charts.append(twitching.figure, level.figure, courseTable(course));
+  courseChart(twitching.plot, course);
+  levelChart(level.plot, course);
+}
+
+async function start() {
+  try {
+    render(await get(`/api/sessions/${encodeURIComponent(sessionId)}`));
+  } catch (error) {
+    if (redirectWhenSignedOut(error)) return;
+    fill(byId('session'));
+    showPageError(error.status === 404 ? 'There is no such session in your clinic.' : error.message);
+  }
+}
+
+start();

@@ -1,0 +1,106 @@
+// Plain words for the values the API speaks in, and the formatting of times and numbers.
+import { h } from './dom.js';
+
+export const levels = {
+  urgent: {
+    rank: 3,
+    short: 'Urgent',
+    title: 'Get medical help now',
+    first: 'Call your local emergency number now. Do not wait for your therapist to answer.',
+  },
+  see_doctor: {
+    rank: 2,
+    short: 'See a doctor',
+    title: 'Please see a doctor',
+    first: 'Book an appointment with a doctor soon, and let your therapist know.',
+  },
+  tell_therapist: {
+    rank: 1,
+    short: 'Tell therapist',
+    title: 'Tell your therapist',
+    first: 'This is worth mentioning to your therapist. It is not an emergency.',
+  },
+  normal: {
+    rank: 0,
+    short: 'Normal',
+    title: 'This looks like a normal reaction',
+    first: 'What you describe is common after a massage and usually passes on its own.',
+  },
+};
+
+export function levelInfo(level) {
+  return levels[level] ?? { rank: -1, short: 'No report', title: 'No report yet', first: '' };
+}
+
+/** A badge that says the level in words (colour only repeats what the words say). */
+export function levelBadge(level) {
+  return h('span', { class: `badge level-${level ?? 'none'}` }, levelInfo(level).short);
+}
+
+export const techniques = {
+  swedish: 'Swedish',
+  deep_tissue: 'Deep tissue',
+  sports: 'Sports',
+  myofascial_release: 'Myofascial release',
+  trigger_point: 'Trigger point',
+  other: 'Other',
+};
+
+export const pressures = { light: 'Light', medium: 'Medium', firm: 'Firm', deep: 'Deep' };
+
+export function label(table, key) {
+  return table[key] ?? String(key ?? '').replaceAll('_', ' ');
+}
+
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+export function when(isoOrEpoch) {
+  if (isoOrEpoch === undefined || isoOrEpoch === null) return '';
+  const date = typeof isoOrEpoch === 'number' ? new Date(isoOrEpoch * 1000) : new Date(isoOrEpoch);
+  return Number.isNaN(date.getTime()) ? String(isoOrEpoch) : dateTime.format(date);
+}
+
+/** "5 hours", "2 days and 3 hours" after the massage. */
+export function sinceMassage(hours) {
+  if (typeof hours !== 'number' || !Number.isFinite(hours)) return '';
+  if (hours < 1) return 'less than an hour after the massage';
+  const whole = Math.floor(hours);
+  if (whole < 48) return `${whole} hour${whole === 1 ? '' : 's'} after the massage`;
+  const days = Math.floor(whole / 24);
+  const rest = whole % 24;
+  return `${days} days${rest ? ` and ${rest} hour${rest === 1 ? '' : 's'}` : ''} after the massage`;
+}
+
+export function percent(share) {
+  return `${Math.round((share ?? 0) * 100)}%`;
+}
+
+/** The text of an assessment item, whether the engine gave a string or an object. */
+export function itemText(item) {
+  if (item === null || item === undefined) return '';
+  if (typeof item !== 'object') return String(item);
+  return item.text ?? item.sentence ?? item.explanation ?? item.why ?? item.label ?? item.summary ?? '';
+}
+
+/** A short list of what a check-in document reports, for the therapist's view. */
+export function describeReport(document) {
+  const parts = [];
+  const twitching = document?.twitching ?? {};
+  const symptoms = document?.symptoms ?? {};
+  if (twitching.present === true) {
+    let text = 'twitching';
+    if (twitching.regions?.length) text += ` (${twitching.regions.join(', ')})`;
+    if (typeof twitching.episodes_per_day === 'number') text += `, ${twitching.episodes_per_day}/day`;
+    if (twitching.painful === true) text += ', painful';
+    if (twitching.trend && twitching.trend !== 'unknown') text += `, ${twitching.trend}`;
+    parts.push(text);
+  } else if (twitching.present === false) {
+    parts.push('no twitching');
+  }
+  if (typeof symptoms.pain_0_10 === 'number') parts.push(`pain ${symptoms.pain_0_10}/10`);
+  if (symptoms.soreness && symptoms.soreness !== 'none') parts.push(`${symptoms.soreness} soreness`);
+  for (const [key, value] of Object.entries(symptoms)) {
+    if (value === true) parts.push(key.replaceAll('_', ' '));
+  }
+  return parts.length ? parts.join('; ') : 'nothing reported';
+}
