@@ -5,11 +5,15 @@ namespace twitchwatch::cli {
 // Defined in the cmd_<name>.cpp files.
 Command add_info_command(CLI::App& app);
 Command add_assess_command(CLI::App& app);
+Command add_explain_command(CLI::App& app);
+Command add_knowledge_command(CLI::App& app);
 
 std::vector<Command> add_all_commands(CLI::App& app) {
     std::vector<Command> commands;
     commands.push_back(add_info_command(app));
     commands.push_back(add_assess_command(app));
+    commands.push_back(add_explain_command(app));
+    commands.push_back(add_knowledge_command(app));
     return commands;
 }
 
