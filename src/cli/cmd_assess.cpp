@@ -2,6 +2,7 @@
 // `--interactive` asks the check-in questions one at a time instead of reading a file.
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -67,7 +68,7 @@ std::optional<json> answer_value(const assess::detail::SchemaNode& node, const s
         try {
             std::size_t used = 0;
             const double number = std::stod(answer, &used);
-            if (used == answer.size()) return json(number);
+            if (used == answer.size() && std::isfinite(number)) return json(number);
         } catch (const std::exception&) {
         }
         problem = "please answer with a number";
