@@ -22,7 +22,8 @@ CheckIn parse_checkin(std::string_view json_text) {
     nlohmann::json document;
     try {
         document = nlohmann::json::parse(json_text);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
+        // A syntax error (parse_error) or a number too large for a double (out_of_range 406).
         // "[json.exception.parse_error.101] parse error at line 1, column 3: ..." -> drop the tag.
         std::string message = e.what();
         const auto tag_end = message.find("] ");

@@ -35,12 +35,6 @@ std::string with_value(const std::string& text, const json* value) {
     return out;
 }
 
-json entry(const std::string& id, const std::string& text, const std::vector<std::string>& sources,
-           const Data& data) {
-    return {
-        {"id", id}, {"text", text}, {"source", data.source_labels(sources)}, {"sources", sources}};
-}
-
 struct ScoredCause {
     const Data::Cause* cause;
     int score;
@@ -106,13 +100,7 @@ Assessment Engine::assess(const CheckIn& checkin) const {
         }
     }
     answer.reasons = json::array();
-    for (const Data::Rule* rule : fired) {
-        answer.reasons.push_back({{"rule", rule->id},
-                                  {"level", to_string(rule->level)},
-                                  {"text", rule->text},
-                                  {"source", data.source_labels(rule->sources)},
-                                  {"sources", rule->sources}});
-    }
+    for (const Data::Rule* rule : fired) answer.reasons.push_back(rule->reason);
 
     const Data::LevelText& level_text = data.levels.at(answer.level);
     answer.summary = level_text.summary;
@@ -123,36 +111,33 @@ Assessment Engine::assess(const CheckIn& checkin) const {
         }
     }
 
-    const auto causes = likely_causes(data, document);
+    auto causes = likely_causes(data, document);
     answer.causes = json::array();
-    for (const auto& found : causes) {
-        answer.causes.push_back({{"id", found.cause->id},
-                                 {"label", found.cause->label},
-                                 {"why", found.why},
-                                 {"source", data.source_labels(found.cause->sources)}});
+    for (auto& found : causes) {
+        json cause = found.cause->answer_item;  // id, label and source, prepared at load
+        cause["why"] = std::move(found.why);
+        answer.causes.push_back(std::move(cause));
     }
 
     answer.advice = json::array();
-    answer.advice.push_back(entry("level." + std::string(to_string(answer.level)),
-                                  level_text.advice, level_text.sources, data));
+    answer.advice.push_back(level_text.advice_entry);
     for (const auto& found : causes) {
-        answer.advice.push_back(
-            entry("cause." + found.cause->id, found.cause->advice, found.cause->sources, data));
+        answer.advice.push_back(found.cause->advice_entry);
     }
     for (const auto& advice : data.advice) {
         if (answer.level <= advice.max_level) {
-            answer.advice.push_back(entry(advice.id, advice.text, advice.sources, data));
+            answer.advice.push_back(advice.entry);
         }
     }
 
     const auto& window = course_window(data, answer.hours_since_massage);
-    answer.course = entry(window.id, window.text, window.sources, data);
+    answer.course = window.entry;
     answer.course["hours_since_massage"] = answer.hours_since_massage;
 
     answer.benefits = json::array();
     if (answer.level <= data.benefits_max_level && data.benefits_when.holds(document)) {
         for (const auto& benefit : data.benefits) {
-            answer.benefits.push_back(entry(benefit.id, benefit.text, benefit.sources, data));
+            answer.benefits.push_back(benefit.entry);
         }
     }
     return answer;

@@ -372,8 +372,11 @@ void load_guidance(const json& document, const std::string& file, Data& data) {
     for (const auto& entry : array_of(benefits, "item", benefits_where)) {
         const Where where = benefits_where.at("item");
         check_keys(entry, {"id", "text", "sources"}, where);
-        data.benefits.push_back({text_of(entry, "id", where), text_of(entry, "text", where),
-                                 sources_of(entry, data, where)});
+        Data::Benefit benefit;
+        benefit.id = text_of(entry, "id", where);
+        benefit.text = text_of(entry, "text", where);
+        benefit.sources = sources_of(entry, data, where);
+        data.benefits.push_back(std::move(benefit));
     }
 }
 
@@ -422,6 +425,39 @@ std::string KnowledgeBase::Data::source_labels(const std::vector<std::string>& i
     return out;
 }
 
+namespace {
+json answer_entry(const std::string& id, const std::string& text,
+                  const std::vector<std::string>& sources, const Data& data) {
+    return {{"id", id}, {"text", text}, {"source", data.source_labels(sources)}};
+}
+}  // namespace
+
+void KnowledgeBase::Data::prepare_answer_entries() {
+    for (auto& rule : rules) {
+        rule.reason = {{"rule", rule.id},
+                       {"level", to_string(rule.level)},
+                       {"text", rule.text},
+                       {"source", source_labels(rule.sources)},
+                       {"sources", rule.sources}};
+    }
+    for (auto& cause : causes) {
+        cause.answer_item = {
+            {"id", cause.id}, {"label", cause.label}, {"source", source_labels(cause.sources)}};
+        cause.advice_entry = answer_entry("cause." + cause.id, cause.advice, cause.sources, *this);
+    }
+    for (auto& [level, text] : levels) {
+        text.advice_entry = answer_entry("level." + std::string(to_string(level)), text.advice,
+                                         text.sources, *this);
+    }
+    for (auto& item : advice) item.entry = answer_entry(item.id, item.text, item.sources, *this);
+    for (auto& window : course) {
+        window.entry = answer_entry(window.id, window.text, window.sources, *this);
+    }
+    for (auto& benefit : benefits) {
+        benefit.entry = answer_entry(benefit.id, benefit.text, benefit.sources, *this);
+    }
+}
+
 KnowledgeBase KnowledgeBase::load(const std::filesystem::path& dir) {
     if (!std::filesystem::is_directory(dir)) {
         throw InputError(dir.string() + ": knowledge folder not found");
@@ -438,6 +474,7 @@ KnowledgeBase KnowledgeBase::load(const std::filesystem::path& dir) {
         load_file(document, (dir / name).string(), *data);
         data->documents[stem] = std::move(document);
     }
+    data->prepare_answer_entries();
     return KnowledgeBase(std::move(data));
 }
 

@@ -30,6 +30,7 @@ struct KnowledgeBase::Data {
         std::string summary;  // optional, at most 140 characters
         std::vector<std::string> sources;
         std::vector<Example> examples;
+        nlohmann::json reason;  // the answer's `reasons` item, built once at load
     };
     struct Sign {
         detail::Condition when;  // always a single test
@@ -43,29 +44,35 @@ struct KnowledgeBase::Data {
         std::string advice;
         std::vector<std::string> sources;
         std::vector<Sign> signs;
+        nlohmann::json advice_entry;  // the answer's `advice` item for this cause
+        nlohmann::json answer_item;   // the answer's `causes` item, without `why`
     };
     struct Advice {
         std::string id;
         std::string text;
         Level max_level = Level::urgent;
         std::vector<std::string> sources;
+        nlohmann::json entry;
     };
     struct LevelText {
         std::string label;
         std::string summary;
         std::string advice;
         std::vector<std::string> sources;
+        nlohmann::json advice_entry;
     };
     struct CourseWindow {
         std::string id;
         std::optional<double> until_hours;  // hours <= until; none for the last window
         std::string text;
         std::vector<std::string> sources;
+        nlohmann::json entry;
     };
     struct Benefit {
         std::string id;
         std::string text;
         std::vector<std::string> sources;
+        nlohmann::json entry;
     };
     struct Topic {
         std::string id;
@@ -96,6 +103,10 @@ struct KnowledgeBase::Data {
     std::vector<Question> questions;
 
     nlohmann::json documents;  // every file as read, by file stem
+
+    // The JSON pieces of an answer that do not depend on the check-in, so that Engine::assess
+    // copies them instead of building them for every check-in.
+    void prepare_answer_entries();
 
     // "seed 000_...txt; NHS, Twitching eyes and muscles": the labels of the given source ids.
     std::string source_labels(const std::vector<std::string>& ids) const;

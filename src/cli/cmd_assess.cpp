@@ -2,6 +2,7 @@
 // `--interactive` asks the check-in questions one at a time instead of reading a file.
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -67,7 +68,7 @@ std::optional<json> answer_value(const assess::detail::SchemaNode& node, const s
         try {
             std::size_t used = 0;
             const double number = std::stod(answer, &used);
-            if (used == answer.size()) return json(number);
+            if (used == answer.size() && std::isfinite(number)) return json(number);
         } catch (const std::exception&) {
         }
         problem = "please answer with a number";
@@ -212,13 +213,19 @@ Command add_assess_command(CLI::App& app) {
                 if (options->interactive == !options->file.empty()) {
                     throw InputError("assess: give either FILE (or -) or --interactive");
                 }
-                const auto knowledge = knowledge_dir(options->knowledge_dir);
-                const assess::Engine engine{assess::KnowledgeBase::load(knowledge)};
-                const assess::CheckIn checkin =
-                    options->interactive ? assess::validate_checkin(ask_questions(
-                                               engine.knowledge(), std::cin, std::cout))
-                                         : assess::parse_checkin(read_checkin_text(options->file));
-                const Assessment answer = engine.assess(checkin);
+                // A bad check-in is refused before the knowledge base is read.
+                std::optional<assess::CheckIn> checkin;
+                if (!options->interactive) {
+                    checkin = assess::parse_checkin(read_checkin_text(options->file));
+                }
+                const assess::Engine engine{
+                    assess::KnowledgeBase::load(knowledge_dir(options->knowledge_dir))};
+                if (options->interactive) {
+                    // Prompts go to stderr under --json so stdout stays one JSON document.
+                    checkin = assess::validate_checkin(ask_questions(
+                        engine.knowledge(), std::cin, options->json ? std::cerr : std::cout));
+                }
+                const Assessment answer = engine.assess(*checkin);
                 if (options->json) {
                     std::cout << answer.to_json().dump(2) << "\n";
                 } else {

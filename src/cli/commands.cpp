@@ -9,6 +9,8 @@ Command add_simulate_command(CLI::App& app);
 Command add_detect_command(CLI::App& app);
 Command add_course_command(CLI::App& app);
 Command add_serve_command(CLI::App& app);
+Command add_explain_command(CLI::App& app);
+Command add_knowledge_command(CLI::App& app);
 
 std::vector<Command> add_all_commands(CLI::App& app) {
     std::vector<Command> commands;
@@ -18,6 +20,8 @@ std::vector<Command> add_all_commands(CLI::App& app) {
     commands.push_back(add_detect_command(app));
     commands.push_back(add_course_command(app));
     commands.push_back(add_serve_command(app));
+    commands.push_back(add_explain_command(app));
+    commands.push_back(add_knowledge_command(app));
     return commands;
 }
 

@@ -49,6 +49,7 @@ TEST(assess, RejectsInvalidJson) {
     expect_rejected(R"({"hours_since_massage": 3,})", "check-in", "invalid JSON");
     expect_rejected("{\"hours_since_massage\": tru}", "check-in", "invalid JSON");
     expect_rejected("[1, 2", "check-in", "invalid JSON");
+    expect_rejected(R"({"hours_since_massage": 1e999})", "check-in", "invalid JSON");
 }
 
 TEST(assess, RejectsEmptyInput) {

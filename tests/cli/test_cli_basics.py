@@ -17,7 +17,7 @@ def check(cond, what):
 
 r = run("--help")
 check(r.returncode == 0, f"--help exits 0, got {r.returncode}")
-for cmd in ["info", "assess", "simulate", "detect", "course", "serve"]:
+for cmd in ["info", "assess", "explain", "knowledge", "simulate", "detect", "course", "serve"]:
     check(cmd in r.stdout, f"--help lists {cmd}")
 
 r = run("--version")
