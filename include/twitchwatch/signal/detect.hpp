@@ -67,10 +67,13 @@ struct DetectOptions {
     double voluntary_crossings_per_s = 16.0;
     std::size_t voluntary_min_channels = 1;
     double voluntary_min_s = 0.5;  // shorter activity is not a voluntary contraction
-    // Movement artefact: RMS in the slow band above artefact_ratio x its own floor.
+    // Movement artefact: RMS in the slow band above artefact_ratio x its own floor (median of
+    // the history)...
     double artefact_band_low_hz = 1.0;
     double artefact_band_high_hz = 15.0;
     double artefact_ratio = 8.0;
+    // ...and also above artefact_level x the EMG noise floor and above the band-passed RMS.
+    double artefact_level = 20.0;
     double exclusion_padding_s = 0.5;  // also excluded on either side of a stretch
     // The start of a recording while the filters settle (whole segments) is not analysed.
     double settling_s = 0.1;

@@ -23,7 +23,7 @@ constexpr std::size_t kNoiseSamplesPerSegment = 64;
 // Rate of the decimated signal for the slow (artefact) band, in multiples of its upper edge.
 constexpr double kSlowBandOversampling = 8.0;
 // The history median is recomputed every few segments once it is established.
-constexpr std::size_t kFloorUpdateEvery = 4;
+constexpr std::size_t kFloorUpdateEvery = 8;
 
 float median_of(std::vector<float>& values) {
     const auto middle = values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2);
@@ -219,7 +219,7 @@ void configure(detail::DetectorState& s) {
     }
     const auto history = static_cast<std::size_t>(std::ceil(o.noise_history_s / segment_s));
     s.noise_floor = RunningQuantile(s.channels, history, o.noise_floor_quantile);
-    s.slow_floor = RunningQuantile(s.channels, history, o.noise_floor_quantile);
+    s.slow_floor = RunningQuantile(s.channels, history, 0.5);
 
     if (o.mains == "auto") {
         s.probe_target = std::max<std::size_t>(1, static_cast<std::size_t>(o.mains_probe_s * fs));
@@ -249,12 +249,12 @@ std::vector<double> harmonic_ratios(const detail::DetectorState& s, std::size_t 
     const double top = std::min(s.o.band_high_hz > 0 ? s.o.band_high_hz : s.fs / 2, 0.45 * s.fs);
     for (int k = 1; k <= s.o.mains_harmonics && k * base + 8 < top; ++k) {
         double on = 0, beside = 0;
-        for (std::size_t c = 0; c < s.channels; ++c) {
-            on += detail::goertzel_power(s.probe, frames, s.channels, c, k * base, s.fs);
-            for (double offset : {-7.0, -4.0, 4.0, 7.0}) {
-                beside += detail::goertzel_power(s.probe, frames, s.channels, c, k * base + offset,
-                                                 s.fs) /
-                          4;
+        for (double p : detail::goertzel_power(s.probe, frames, s.channels, k * base, s.fs))
+            on += p;
+        for (double offset : {-7.0, -4.0, 4.0, 7.0}) {
+            for (double p :
+                 detail::goertzel_power(s.probe, frames, s.channels, k * base + offset, s.fs)) {
+                beside += p / 4;
             }
         }
         ratios.push_back(beside > 0 ? on / beside : 0);
@@ -535,11 +535,15 @@ void process_segment(detail::DetectorState& s, std::size_t frames) {
             }
         }
     }
-    // A movement artefact is slow: its slow-band RMS also exceeds the band-passed RMS, which a
-    // large twitch's does not.
+    // A movement artefact is slow and large: its slow-band RMS also exceeds the band-passed RMS
+    // (a large twitch's does not) and stands far above the EMG noise floor (slow drift does
+    // not).
     for (std::size_t c = 0; c < C && !artefact_candidates.empty(); ++c) {
         const float band_rms = std::sqrt(s.band_energy[c] / static_cast<float>(frames));
-        if (artefact_candidates[c] && slow_rms[c] > band_rms) artefact = true;
+        const double level = s.o.artefact_level * s.noise_floor.value(c);
+        if (artefact_candidates[c] && slow_rms[c] > band_rms && slow_rms[c] > level) {
+            artefact = true;
+        }
     }
 
     // 3. Robust noise sigma of this segment, and the floor over the history.

@@ -122,23 +122,32 @@ void BiquadCascade::execute(std::span<float> frames, std::size_t frame_count) {
     }
 }
 
-double goertzel_power(std::span<const float> frames, std::size_t frame_count, std::size_t channels,
-                      std::size_t channel, double frequency_hz, double sample_rate_hz) {
-    if (frame_count < 2) return 0;
-    double mean = 0;
-    for (std::size_t f = 0; f < frame_count; ++f) mean += frames[f * channels + channel];
-    mean /= static_cast<double>(frame_count);
+std::vector<double> goertzel_power(std::span<const float> frames, std::size_t frame_count,
+                                   std::size_t channels, double frequency_hz,
+                                   double sample_rate_hz) {
+    std::vector<double> power(channels, 0.0);
+    if (frame_count < 2) return power;
+    std::vector<double> mean(channels, 0.0), s_prev(channels, 0.0), s_prev2(channels, 0.0);
+    for (std::size_t f = 0; f < frame_count; ++f) {
+        for (std::size_t c = 0; c < channels; ++c) mean[c] += frames[f * channels + c];
+    }
+    for (auto& m : mean) m /= static_cast<double>(frame_count);
     const double coefficient = 2 * std::cos(2 * kPi * frequency_hz / sample_rate_hz);
-    double s_prev = 0, s_prev2 = 0;
     for (std::size_t f = 0; f < frame_count; ++f) {
         const double window = 0.5 - 0.5 * std::cos(2 * kPi * static_cast<double>(f) /
                                                    static_cast<double>(frame_count - 1));
-        const double s =
-            window * (frames[f * channels + channel] - mean) + coefficient * s_prev - s_prev2;
-        s_prev2 = s_prev;
-        s_prev = s;
+        for (std::size_t c = 0; c < channels; ++c) {
+            const double s = window * (frames[f * channels + c] - mean[c]) +
+                             coefficient * s_prev[c] - s_prev2[c];
+            s_prev2[c] = s_prev[c];
+            s_prev[c] = s;
+        }
     }
-    return s_prev2 * s_prev2 + s_prev * s_prev - coefficient * s_prev * s_prev2;
+    for (std::size_t c = 0; c < channels; ++c) {
+        power[c] =
+            s_prev2[c] * s_prev2[c] + s_prev[c] * s_prev[c] - coefficient * s_prev[c] * s_prev2[c];
+    }
+    return power;
 }
 
 }  // namespace twitchwatch::signal::detail

@@ -48,8 +48,10 @@ class BiquadCascade {
     std::vector<float> state_;  // per section: s1[channels], s2[channels]
 };
 
-// Power of one frequency in one channel of frame-major data (Goertzel, Hann window).
-double goertzel_power(std::span<const float> frames, std::size_t frame_count, std::size_t channels,
-                      std::size_t channel, double frequency_hz, double sample_rate_hz);
+// Power of one frequency in every channel of frame-major data (Goertzel on the Hann-windowed,
+// mean-removed signal; channels in the inner loop).
+std::vector<double> goertzel_power(std::span<const float> frames, std::size_t frame_count,
+                                   std::size_t channels, double frequency_hz,
+                                   double sample_rate_hz);
 
 }  // namespace twitchwatch::signal::detail

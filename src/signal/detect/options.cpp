@@ -118,6 +118,8 @@ const std::vector<OptionField>& fields() {
                &DetectOptions::artefact_band_high_hz),
         number("artefact_ratio", "slow-band RMS / its floor = artefact (0 = off)",
                &DetectOptions::artefact_ratio),
+        number("artefact_level", "...and above this x the EMG noise floor",
+               &DetectOptions::artefact_level),
         number("exclusion_padding_s", "also excluded before and after a stretch",
                &DetectOptions::exclusion_padding_s),
         number("settling_s", "start of the recording not analysed while filters settle",
