@@ -21,7 +21,7 @@ taskset -c 0 "$python" "$root/bench/signal/scipy_reference.py" "$file" 120
 echo "== twitchwatch detect on the whole hour: time and peak memory"
 /usr/bin/time -v taskset -c 0 "$build/src/cli/twitchwatch" detect "$file" --json \
     > "$tmp/twitchwatch-bench-detect.json" 2> "$tmp/twitchwatch-bench-detect.time"
-grep -E "Elapsed|Maximum resident" "$tmp/twitchwatch-bench-detect.time"
+grep -E "User time|System time|Elapsed|Maximum resident" "$tmp/twitchwatch-bench-detect.time"
 
 echo "== F1 per SNR and condition"
 "$build/bench/signal/bench_detect_f1"

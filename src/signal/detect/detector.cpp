@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <deque>
+#include <numbers>
 
 #include "filters.hpp"
 #include "twitchwatch/errors.hpp"
@@ -23,7 +24,22 @@ constexpr std::size_t kNoiseSamplesPerSegment = 64;
 // Rate of the decimated signal for the slow (artefact) band, in multiples of its upper edge.
 constexpr double kSlowBandOversampling = 8.0;
 // The history median is recomputed every few segments once it is established.
-constexpr std::size_t kFloorUpdateEvery = 8;
+constexpr std::size_t kFloorUpdateEvery = 16;
+
+// Fractions of samples below the reference are kept inside [this, 1 - this] for the estimate.
+constexpr double kLowestFraction = 0.002;
+
+// Inverse error function: Winitzki's approximation refined by two Newton steps.
+double inverse_erf(double p) {
+    constexpr double a = 0.147;
+    const double ln = std::log(1 - p * p);
+    const double first = 2 / (std::numbers::pi * a) + ln / 2;
+    double x = std::copysign(std::sqrt(std::sqrt(first * first - ln / a) - first), p);
+    for (int i = 0; i < 2; ++i) {
+        x -= (std::erf(x) - p) / (2 / std::sqrt(std::numbers::pi) * std::exp(-x * x));
+    }
+    return x;
+}
 
 float median_of(std::vector<float>& values) {
     const auto middle = values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2);
@@ -486,7 +502,7 @@ void warm_up(detail::DetectorState& s, const float* x, std::size_t frames) {
     s.band.execute(reversed, frames);
 }
 
-void process_segment(detail::DetectorState& s, std::size_t frames) {
+TW_SIMD_CLONES void process_segment(detail::DetectorState& s, std::size_t frames) {
     const std::size_t C = s.channels;
     float* x = s.segment.data();
     SegmentRecord record;
@@ -518,13 +534,21 @@ void process_segment(detail::DetectorState& s, std::size_t frames) {
     if (record.index == 0) warm_up(s, x, frames);
     s.band.execute(std::span<float>(x, frames * C), frames);
 
-    // 2. Envelope: one-pole smoothing of the squared signal.
+    // 2. Envelope: one-pole smoothing of the squared signal; on the way, how many samples lie
+    // within the current floor (for the robust noise estimate of step 3).
+    std::vector<float> noise_reference(C, 0.0f);
+    std::vector<std::uint32_t> below_count(C, 0);
+    for (std::size_t c = 0; c < C && record.index > 0; ++c) {
+        noise_reference[c] = s.noise_floor.value(c);
+    }
     {
         const float a = s.envelope_alpha;
         float* __restrict e = s.envelope_state.data();
         float* __restrict env = s.envelope.data();
         const float* __restrict in = x;
         float* __restrict energy = s.band_energy.data();
+        std::uint32_t* __restrict below = below_count.data();
+        const float* __restrict reference = noise_reference.data();
         std::fill(s.band_energy.begin(), s.band_energy.end(), 0.0f);
         for (std::size_t f = 0; f < frames; ++f) {
             for (std::size_t c = 0; c < C; ++c) {
@@ -532,6 +556,7 @@ void process_segment(detail::DetectorState& s, std::size_t frames) {
                 e[c] += a * (v * v - e[c]);
                 env[f * C + c] = e[c];
                 energy[c] += v * v;
+                below[c] += std::abs(v) < reference[c] ? 1u : 0u;
             }
         }
     }
@@ -547,9 +572,21 @@ void process_segment(detail::DetectorState& s, std::size_t frames) {
     }
 
     // 3. Robust noise sigma of this segment, and the floor over the history.
+    // For Gaussian noise of sigma s, the fraction p of |x| below a reference r is
+    // erf(r / (s sqrt 2)), so s = r / (sqrt 2 erfinv p): a quantile estimate like the median of
+    // |x| (which a few twitches hardly move), from a count made in the envelope loop. The first
+    // segment, with no reference yet, takes the median of |x| over a subsample.
     record.sigma.resize(C);
-    const std::size_t step = std::max<std::size_t>(1, frames / kNoiseSamplesPerSegment);
     for (std::size_t c = 0; c < C; ++c) {
+        if (noise_reference[c] > 0) {
+            const double p =
+                std::clamp(static_cast<double>(below_count[c]) / static_cast<double>(frames),
+                           kLowestFraction, 1 - kLowestFraction);
+            record.sigma[c] =
+                static_cast<float>(noise_reference[c] / (std::sqrt(2.0) * inverse_erf(p)));
+            continue;
+        }
+        const std::size_t step = std::max<std::size_t>(1, frames / kNoiseSamplesPerSegment);
         s.scratch.clear();
         for (std::size_t f = 0; f < frames; f += step) s.scratch.push_back(std::abs(x[f * C + c]));
         record.sigma[c] = static_cast<float>(kMadToSigma * median_of(s.scratch));

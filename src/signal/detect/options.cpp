@@ -100,7 +100,7 @@ const std::vector<OptionField>& fields() {
                &DetectOptions::echo_window_s),
         number("echo_ratio", "...and are dropped when below this fraction of its peak",
                &DetectOptions::echo_ratio),
-        number("merge_window_s", "onsets this close on several channels are one twitch",
+        number("merge_window_s", "peaks this close on several channels are one twitch",
                &DetectOptions::merge_window_s),
         number("voluntary_level", "activity level (x noise floor) for the voluntary gate",
                &DetectOptions::voluntary_level),
