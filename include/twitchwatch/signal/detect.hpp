@@ -30,34 +30,50 @@ struct DetectOptions {
     // Band-pass (Butterworth, causal, applied as cascaded biquads).
     double band_low_hz = 20.0;
     double band_high_hz = 450.0;  // lowered to 0.45 x sample rate when above it
-    int band_order = 4;           // order of the high-pass and of the low-pass (even)
+    int band_order = 2;           // order of the high-pass and of the low-pass (even)
     // Mains rejection: "auto" (find 50 or 60 Hz and which harmonics are present in the first
     // mains_probe_s), "off", "50" or "60" (notch every harmonic below the band's upper edge).
     std::string mains = "auto";
-    int mains_harmonics = 8;           // highest harmonic considered
-    double mains_notch_q = 10.0;       // quality factor of each notch (bandwidth = f / Q)
+    int mains_harmonics = 8;  // highest harmonic considered
+    // -3 dB width of each notch. Narrow notches ring less after a large twitch (the ringing's
+    // amplitude grows with the width) but need a stable mains frequency.
+    double mains_notch_bandwidth_hz = 2.0;
     double mains_detect_ratio = 10.0;  // harmonic power / power beside it to count as present
     double mains_probe_s = 1.0;
     // Envelope: squared band-passed signal smoothed by a one-pole low-pass.
     double envelope_time_constant_s = 0.003;
-    // Noise floor: robust sigma (1.4826 x median |x|) per segment, median over the history.
+    // Noise floor: robust sigma (1.4826 x median |x|) per segment, a low quantile of the history.
     double segment_s = 0.25;
     double noise_history_s = 30.0;
+    // The floor is this quantile of the history, not its median, so that contractions filling
+    // most of the history (or the start of a recording) do not lift it.
+    double noise_floor_quantile = 0.2;
     // An event starts when the envelope's RMS exceeds threshold x noise floor.
     double threshold = 3.5;
     double refractory_s = 0.008;  // a new onset on a channel needs this much time after the last
     double min_event_duration_s = 0.002;
     double max_event_duration_s = 0.100;  // longer is not a twitch (dropped)
-    double merge_window_s = 0.005;        // onsets this close on different channels = one twitch
-    // Voluntary contraction: a segment in which some channel's envelope is above
-    // voluntary_level x floor for more than voluntary_duty_cycle of the time.
+    // An event smaller than echo_ratio x the peak of the event that began on the same channel
+    // at most echo_window_s before it is that event's filter ringing, not a twitch.
+    double echo_window_s = 0.3;
+    double echo_ratio = 0.3;
+    double merge_window_s = 0.008;  // peaks this close on different channels = one twitch
+    // Voluntary contraction: a segment in which some channel's robust noise estimate is above
+    // voluntary_level x floor, or its envelope is above voluntary_level x floor for more than
+    // voluntary_duty_cycle of the time.
     double voluntary_level = 2.5;
-    double voluntary_duty_cycle = 0.3;
+    double voluntary_duty_cycle = 0.5;
+    // ...or in which the envelope crosses the event threshold this often (per second).
+    double voluntary_crossings_per_s = 16.0;
     std::size_t voluntary_min_channels = 1;
-    // Movement artefact: RMS in the slow band above artefact_ratio x its own floor.
+    double voluntary_min_s = 0.5;  // shorter activity is not a voluntary contraction
+    // Movement artefact: RMS in the slow band above artefact_ratio x its own floor (median of
+    // the history)...
     double artefact_band_low_hz = 1.0;
     double artefact_band_high_hz = 15.0;
     double artefact_ratio = 8.0;
+    // ...and also above artefact_level x the EMG noise floor and above the band-passed RMS.
+    double artefact_level = 20.0;
     double exclusion_padding_s = 0.5;  // also excluded on either side of a stretch
     // The start of a recording while the filters settle (whole segments) is not analysed.
     double settling_s = 0.1;

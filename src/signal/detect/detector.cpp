@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <deque>
+#include <numbers>
 
 #include "filters.hpp"
 #include "twitchwatch/errors.hpp"
@@ -19,11 +20,26 @@ using Frame = std::int64_t;  // frame index since the start of the stream
 constexpr double kMadToSigma = 1.4826;
 // Samples per segment and channel used for the robust noise estimate (enough for a median,
 // few enough to keep its cost small next to the filters).
-constexpr std::size_t kNoiseSamplesPerSegment = 32;
+constexpr std::size_t kNoiseSamplesPerSegment = 64;
 // Rate of the decimated signal for the slow (artefact) band, in multiples of its upper edge.
 constexpr double kSlowBandOversampling = 8.0;
 // The history median is recomputed every few segments once it is established.
-constexpr std::size_t kFloorUpdateEvery = 4;
+constexpr std::size_t kFloorUpdateEvery = 16;
+
+// Fractions of samples below the reference are kept inside [this, 1 - this] for the estimate.
+constexpr double kLowestFraction = 0.002;
+
+// Inverse error function: Winitzki's approximation refined by two Newton steps.
+double inverse_erf(double p) {
+    constexpr double a = 0.147;
+    const double ln = std::log(1 - p * p);
+    const double first = 2 / (std::numbers::pi * a) + ln / 2;
+    double x = std::copysign(std::sqrt(std::sqrt(first * first - ln / a) - first), p);
+    for (int i = 0; i < 2; ++i) {
+        x -= (std::erf(x) - p) / (2 / std::sqrt(std::numbers::pi) * std::exp(-x * x));
+    }
+    return x;
+}
 
 float median_of(std::vector<float>& values) {
     const auto middle = values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2);
@@ -31,19 +47,19 @@ float median_of(std::vector<float>& values) {
     return *middle;
 }
 
-// Per channel ring of the last values and their median.
-class RunningMedian {
+// Per channel ring of the last values and one quantile of them.
+class RunningQuantile {
   public:
-    RunningMedian(std::size_t channels, std::size_t length)
-        : channels_(channels), length_(std::max<std::size_t>(1, length)) {
+    RunningQuantile(std::size_t channels, std::size_t length, double quantile)
+        : channels_(channels), length_(std::max<std::size_t>(1, length)), quantile_(quantile) {
         values_.resize(channels_ * length_);
-        median_.assign(channels_, 0.0f);
+        result_.assign(channels_, 0.0f);
     }
     void reset() {
         count_ = 0;
         position_ = 0;
         pushes_ = 0;
-        std::fill(median_.begin(), median_.end(), 0.0f);
+        std::fill(result_.begin(), result_.end(), 0.0f);
     }
     void push(std::span<const float> per_channel) {
         for (std::size_t c = 0; c < channels_; ++c) {
@@ -54,23 +70,28 @@ class RunningMedian {
         ++pushes_;
         if (pushes_ <= 2 * kFloorUpdateEvery || pushes_ % kFloorUpdateEvery == 0) update();
     }
-    float median(std::size_t channel) const { return median_[channel]; }
+    float value(std::size_t channel) const { return result_[channel]; }
 
   private:
     void update() {
+        const auto rank =
+            static_cast<std::ptrdiff_t>(quantile_ * static_cast<double>(count_ - 1) + 0.5);
         for (std::size_t c = 0; c < channels_; ++c) {
             scratch_.assign(values_.begin() + static_cast<std::ptrdiff_t>(c * length_),
                             values_.begin() + static_cast<std::ptrdiff_t>(c * length_ + count_));
-            median_[c] = median_of(scratch_);
+            std::nth_element(scratch_.begin(), scratch_.begin() + rank, scratch_.end());
+            result_[c] = scratch_[static_cast<std::size_t>(rank)];
         }
     }
     std::size_t channels_, length_;
+    double quantile_;
     std::size_t count_ = 0, position_ = 0, pushes_ = 0;
-    std::vector<float> values_, median_, scratch_;
+    std::vector<float> values_, result_, scratch_;
 };
 
 struct ChannelEvent {
     Frame onset = 0, end = 0;
+    Frame peak_frame = 0;
     std::size_t channel = 0;
     float peak = 0;
     float floor = 0;
@@ -86,7 +107,8 @@ struct SegmentRecord {
     std::int64_t index = 0;
     Frame first = 0;
     std::size_t frames = 0;
-    bool voluntary = false, artefact = false;
+    bool active = false;  // raised noise or busy envelope (voluntary if sustained)
+    bool artefact = false;
     bool settling = false;     // the filters are still settling (start of the stream)
     std::vector<float> sigma;  // robust noise sigma per channel
     std::vector<ChannelEvent> events;
@@ -100,7 +122,7 @@ struct detail::DetectorState {
     DetectOptions o;
 
     std::size_t segment_frames = 0;
-    std::size_t padding_segments = 0, lag_segments = 0;
+    std::size_t padding_segments = 0, lag_segments = 0, voluntary_min_segments = 1;
     Frame refractory_frames = 0, min_frames = 0, max_frames = 0, merge_frames = 0;
     float envelope_alpha = 0;
 
@@ -120,12 +142,15 @@ struct detail::DetectorState {
     std::vector<double> slow_energy;
     std::size_t slow_samples_in_segment = 0;
 
-    std::vector<float> segment, envelope_state, envelope, scratch;
+    std::vector<float> segment, envelope_state, envelope, scratch, band_energy;
     std::size_t segment_fill = 0;
     std::int64_t segment_index = 0;
     Frame frames_seen = 0;
-    RunningMedian noise_floor, slow_floor;
+    RunningQuantile noise_floor, slow_floor;
     std::vector<OpenEvent> open;
+    std::vector<std::uint32_t> previous_above;  // per channel: envelope above threshold
+    std::vector<ChannelEvent> last_event;       // per channel, the last one emitted
+    Frame echo_frames = 0;
     std::deque<SegmentRecord> recent;  // not yet final, plus padding_segments final ones
     std::int64_t finalized_until = 0;  // segments below this index are final
     std::vector<ChannelEvent> merge_pool;
@@ -139,7 +164,11 @@ struct detail::DetectorState {
     bool finished = false;
 
     DetectorState(std::size_t c, double rate, DetectOptions options)
-        : channels(c), fs(rate), o(std::move(options)), noise_floor(c, 1), slow_floor(c, 1) {}
+        : channels(c),
+          fs(rate),
+          o(std::move(options)),
+          noise_floor(c, 1, 0.5),
+          slow_floor(c, 1, 0.5) {}
 
     double time_of(Frame frame) const {
         for (auto it = anchors.rbegin(); it != anchors.rend(); ++it) {
@@ -161,21 +190,25 @@ void configure(detail::DetectorState& s) {
     if (!(o.segment_s > 0) || !(o.noise_history_s >= o.segment_s) || !(o.threshold > 0) ||
         o.refractory_s < 0 || !(o.envelope_time_constant_s > 0) || o.merge_window_s < 0 ||
         !(o.max_event_duration_s > o.min_event_duration_s) || o.exclusion_padding_s < 0 ||
-        !(o.voluntary_duty_cycle > 0)) {
+        !(o.voluntary_duty_cycle > 0) || !(o.mains_notch_bandwidth_hz > 0) || o.echo_ratio < 0 ||
+        o.echo_window_s < 0 || !(o.noise_floor_quantile > 0 && o.noise_floor_quantile < 1)) {
         throw InputError("detect: an option is out of range (see twitchwatch detect --help)");
     }
     s.segment_frames = std::max<std::size_t>(8, static_cast<std::size_t>(o.segment_s * fs));
     const double segment_s = static_cast<double>(s.segment_frames) / fs;
     s.padding_segments = static_cast<std::size_t>(std::ceil(o.exclusion_padding_s / segment_s));
     // Events are emitted at most max duration + refractory after their onset.
+    s.voluntary_min_segments = std::max<std::size_t>(
+        1, static_cast<std::size_t>(std::ceil(o.voluntary_min_s / segment_s)));
     s.lag_segments = std::max<std::size_t>(
-        s.padding_segments,
+        s.padding_segments + s.voluntary_min_segments - 1,
         static_cast<std::size_t>(std::ceil((o.max_event_duration_s + o.refractory_s) / segment_s)) +
             1);
     s.refractory_frames = static_cast<Frame>(std::llround(o.refractory_s * fs));
     s.min_frames = static_cast<Frame>(std::llround(o.min_event_duration_s * fs));
     s.max_frames = static_cast<Frame>(std::llround(o.max_event_duration_s * fs));
     s.merge_frames = static_cast<Frame>(std::llround(o.merge_window_s * fs));
+    s.echo_frames = static_cast<Frame>(std::llround(o.echo_window_s * fs));
     s.envelope_alpha = static_cast<float>(1 - std::exp(-1 / (o.envelope_time_constant_s * fs)));
 
     std::vector<detail::Biquad> sections;
@@ -201,8 +234,8 @@ void configure(detail::DetectorState& s) {
         s.slow = detail::BiquadCascade(slow, s.channels);
     }
     const auto history = static_cast<std::size_t>(std::ceil(o.noise_history_s / segment_s));
-    s.noise_floor = RunningMedian(s.channels, history);
-    s.slow_floor = RunningMedian(s.channels, history);
+    s.noise_floor = RunningQuantile(s.channels, history, o.noise_floor_quantile);
+    s.slow_floor = RunningQuantile(s.channels, history, 0.5);
 
     if (o.mains == "auto") {
         s.probe_target = std::max<std::size_t>(1, static_cast<std::size_t>(o.mains_probe_s * fs));
@@ -219,7 +252,7 @@ void add_notches(detail::DetectorState& s, double base_hz, const std::vector<boo
         const double f = k * base_hz;
         if (f >= top) break;
         if (!present.empty() && !present[static_cast<std::size_t>(k - 1)]) continue;
-        s.band.add_section(detail::notch(f, s.o.mains_notch_q, s.fs));
+        s.band.add_section(detail::notch(f, f / s.o.mains_notch_bandwidth_hz, s.fs));
         s.notches_hz.push_back(f);
     }
     if (!s.notches_hz.empty()) s.mains_hz = base_hz;
@@ -232,12 +265,12 @@ std::vector<double> harmonic_ratios(const detail::DetectorState& s, std::size_t 
     const double top = std::min(s.o.band_high_hz > 0 ? s.o.band_high_hz : s.fs / 2, 0.45 * s.fs);
     for (int k = 1; k <= s.o.mains_harmonics && k * base + 8 < top; ++k) {
         double on = 0, beside = 0;
-        for (std::size_t c = 0; c < s.channels; ++c) {
-            on += detail::goertzel_power(s.probe, frames, s.channels, c, k * base, s.fs);
-            for (double offset : {-7.0, -4.0, 4.0, 7.0}) {
-                beside += detail::goertzel_power(s.probe, frames, s.channels, c, k * base + offset,
-                                                 s.fs) /
-                          4;
+        for (double p : detail::goertzel_power(s.probe, frames, s.channels, k * base, s.fs))
+            on += p;
+        for (double offset : {-7.0, -4.0, 4.0, 7.0}) {
+            for (double p :
+                 detail::goertzel_power(s.probe, frames, s.channels, k * base + offset, s.fs)) {
+                beside += p / 4;
             }
         }
         ratios.push_back(beside > 0 ? on / beside : 0);
@@ -302,6 +335,14 @@ void slow_band(detail::DetectorState& s, const float* raw, std::size_t frames) {
 void emit_channel_event(detail::DetectorState& s, const ChannelEvent& e) {
     const Frame duration = e.end - e.onset;
     if (duration < s.min_frames || duration > s.max_frames) return;
+    // Filters ring after a large potential; a much smaller event just after it on the same
+    // channel is that echo. (The second discharge of a doublet is as large as the first.)
+    auto& last = s.last_event[e.channel];
+    if (last.peak > 0 && e.onset - last.onset <= s.echo_frames &&
+        e.peak < s.o.echo_ratio * last.peak) {
+        return;
+    }
+    last = e;
     const auto index = e.onset / static_cast<Frame>(s.segment_frames);
     for (auto& record : s.recent) {
         if (record.index == index) {
@@ -321,27 +362,87 @@ void add_exclusion(detail::DetectorState& s, double start, double end, const std
     }
 }
 
-// Clusters of onsets within the merge window on different channels become one event, placed on
-// the channel where it stands highest above the noise.
+// Peaks within the merge window on different channels are one twitch seen by several
+// electrodes; it is placed on the channel where it stands highest above the noise. Peaks, not
+// onsets, are compared: a weak copy on a neighbour crosses the threshold later than the original.
 void merge_events(detail::DetectorState& s, Frame safe_until, bool flush) {
     auto& pool = s.merge_pool;
-    std::sort(pool.begin(), pool.end(),
-              [](const ChannelEvent& a, const ChannelEvent& b) { return a.onset < b.onset; });
+    std::sort(pool.begin(), pool.end(), [](const ChannelEvent& a, const ChannelEvent& b) {
+        return a.peak_frame < b.peak_frame;
+    });
+    std::vector<bool> taken(pool.size(), false);
+    std::vector<std::size_t> cluster;
+    const std::size_t already_out = s.out.size();
     std::size_t i = 0;
-    while (i < pool.size()) {
-        if (!flush && pool[i].onset + s.merge_frames >= safe_until) break;
-        std::size_t j = i + 1;
-        std::size_t best = i;
-        while (j < pool.size() && pool[j].onset - pool[i].onset <= s.merge_frames) {
-            if (pool[j].peak / pool[j].floor > pool[best].peak / pool[best].floor) best = j;
-            ++j;
+    for (; i < pool.size(); ++i) {
+        if (taken[i]) continue;
+        if (!flush && pool[i].peak_frame + s.merge_frames >= safe_until) break;
+        cluster.assign(1, i);
+        taken[i] = true;
+        for (std::size_t j = i + 1;
+             j < pool.size() && pool[j].peak_frame - pool[i].peak_frame <= s.merge_frames; ++j) {
+            const bool same_channel = std::any_of(cluster.begin(), cluster.end(), [&](auto k) {
+                return pool[k].channel == pool[j].channel;
+            });
+            if (taken[j] || same_channel) continue;
+            cluster.push_back(j);
+            taken[j] = true;
         }
+        const auto best = *std::max_element(cluster.begin(), cluster.end(), [&](auto a, auto b) {
+            return pool[a].peak / pool[a].floor < pool[b].peak / pool[b].floor;
+        });
         const auto& e = pool[best];
         s.out.push_back({s.time_of(e.onset), static_cast<double>(e.end - e.onset) / s.fs, e.channel,
-                         e.peak, e.floor > 0 ? e.peak / e.floor : 0, j - i});
-        i = j;
+                         e.peak, e.floor > 0 ? e.peak / e.floor : 0, cluster.size()});
     }
-    pool.erase(pool.begin(), pool.begin() + static_cast<std::ptrdiff_t>(i));
+    // Keep what is not merged yet (events taken by a cluster are gone).
+    std::vector<ChannelEvent> rest;
+    for (std::size_t k = i; k < pool.size(); ++k) {
+        if (!taken[k]) rest.push_back(pool[k]);
+    }
+    pool.swap(rest);
+    // Keep the output in onset order; new events only interleave with the last few.
+    const auto by_onset = [](const DetectedEvent& a, const DetectedEvent& b) {
+        return a.onset_s < b.onset_s;
+    };
+    const auto middle = s.out.begin() + static_cast<std::ptrdiff_t>(already_out);
+    std::sort(middle, s.out.end(), by_onset);
+    if (middle != s.out.end()) {
+        const auto from = std::upper_bound(s.out.begin(), middle, *middle, by_onset);
+        std::inplace_merge(from, middle, s.out.end(), by_onset);
+    }
+}
+
+const SegmentRecord* find_segment(const detail::DetectorState& s, std::int64_t index) {
+    for (const auto& r : s.recent) {
+        if (r.index == index) return &r;
+    }
+    return nullptr;
+}
+
+// Voluntary contraction is sustained: an active segment counts only within a run of at least
+// voluntary_min_segments active ones (a single large twitch, or the ringing after it, is short).
+bool voluntary(const detail::DetectorState& s, std::int64_t index) {
+    const auto* r = find_segment(s, index);
+    if (r == nullptr || !r->active) return false;
+    const auto needed = static_cast<std::int64_t>(s.voluntary_min_segments);
+    std::int64_t run = 1;
+    for (std::int64_t i = index - 1; run < needed; --i, ++run) {
+        const auto* other = find_segment(s, i);
+        if (other == nullptr || !other->active) break;
+    }
+    for (std::int64_t i = index + 1; run < needed; ++i, ++run) {
+        const auto* other = find_segment(s, i);
+        if (other == nullptr || !other->active) break;
+    }
+    return run >= needed;
+}
+
+const char* reason_of(const detail::DetectorState& s, std::int64_t index) {
+    const auto* r = find_segment(s, index);
+    if (r == nullptr) return nullptr;
+    if (r->artefact) return "artefact";
+    return voluntary(s, index) ? "voluntary" : nullptr;
 }
 
 // Makes segments final once the padding after them is known.
@@ -357,18 +458,10 @@ void finalize_segments(detail::DetectorState& s, bool flush) {
             break;
         }
         const std::int64_t index = s.finalized_until;
-        const char* reason = nullptr;
-        auto reason_of = [](const SegmentRecord& r) -> const char* {
-            return r.artefact ? "artefact" : (r.voluntary ? "voluntary" : nullptr);
-        };
-        reason = it->settling ? "settling" : reason_of(*it);
+        const char* reason = it->settling ? "settling" : reason_of(s, index);
         for (std::int64_t d = 1; d <= P && reason == nullptr; ++d) {
-            for (const auto& r : s.recent) {
-                if ((r.index == index - d || r.index == index + d) && reason_of(r) != nullptr) {
-                    reason = reason_of(r);
-                    break;
-                }
-            }
+            reason = reason_of(s, index - d);
+            if (reason == nullptr) reason = reason_of(s, index + d);
         }
         const double start = s.time_of(it->first);
         const double end = start + static_cast<double>(it->frames) / s.fs;
@@ -383,8 +476,10 @@ void finalize_segments(detail::DetectorState& s, bool flush) {
         it->events.clear();
         ++s.finalized_until;
         merge_events(s, it->first + static_cast<Frame>(it->frames), false);
-        // Keep P final segments for the padding of later ones.
-        while (!s.recent.empty() && s.recent.front().index < s.finalized_until - P) {
+        // Keep the final segments that later ones still look back at.
+        while (!s.recent.empty() &&
+               s.recent.front().index <
+                   s.finalized_until - P - static_cast<std::int64_t>(s.voluntary_min_segments)) {
             s.recent.pop_front();
         }
     }
@@ -407,7 +502,7 @@ void warm_up(detail::DetectorState& s, const float* x, std::size_t frames) {
     s.band.execute(reversed, frames);
 }
 
-void process_segment(detail::DetectorState& s, std::size_t frames) {
+TW_SIMD_CLONES void process_segment(detail::DetectorState& s, std::size_t frames) {
     const std::size_t C = s.channels;
     float* x = s.segment.data();
     SegmentRecord record;
@@ -417,47 +512,81 @@ void process_segment(detail::DetectorState& s, std::size_t frames) {
 
     // 1. Slow band from the raw signal (artefacts), then the band-pass and notches in place.
     bool artefact = false;
+    std::vector<bool> artefact_candidates;
+    std::vector<float> slow_rms(C, 0.0f);
     if (s.o.artefact_ratio > 0) {
         std::fill(s.slow_energy.begin(), s.slow_energy.end(), 0.0);
         s.slow_samples_in_segment = 0;
         slow_band(s, x, frames);
         if (s.slow_samples_in_segment > 0) {
-            std::vector<float> slow_rms(C);
+            artefact_candidates.assign(C, false);
             for (std::size_t c = 0; c < C; ++c) {
                 slow_rms[c] = static_cast<float>(
                     std::sqrt(s.slow_energy[c] / static_cast<double>(s.slow_samples_in_segment)));
             }
             s.slow_floor.push(slow_rms);
             for (std::size_t c = 0; c < C; ++c) {
-                if (record.index >= 4 &&
-                    slow_rms[c] > s.o.artefact_ratio * s.slow_floor.median(c)) {
-                    artefact = true;
-                }
+                artefact_candidates[c] =
+                    record.index >= 4 && slow_rms[c] > s.o.artefact_ratio * s.slow_floor.value(c);
             }
         }
     }
     if (record.index == 0) warm_up(s, x, frames);
     s.band.execute(std::span<float>(x, frames * C), frames);
 
-    // 2. Envelope: one-pole smoothing of the squared signal.
+    // 2. Envelope: one-pole smoothing of the squared signal; on the way, how many samples lie
+    // within the current floor (for the robust noise estimate of step 3).
+    std::vector<float> noise_reference(C, 0.0f);
+    std::vector<std::uint32_t> below_count(C, 0);
+    for (std::size_t c = 0; c < C && record.index > 0; ++c) {
+        noise_reference[c] = s.noise_floor.value(c);
+    }
     {
         const float a = s.envelope_alpha;
         float* __restrict e = s.envelope_state.data();
         float* __restrict env = s.envelope.data();
         const float* __restrict in = x;
+        float* __restrict energy = s.band_energy.data();
+        std::uint32_t* __restrict below = below_count.data();
+        const float* __restrict reference = noise_reference.data();
+        std::fill(s.band_energy.begin(), s.band_energy.end(), 0.0f);
         for (std::size_t f = 0; f < frames; ++f) {
             for (std::size_t c = 0; c < C; ++c) {
                 const float v = in[f * C + c];
                 e[c] += a * (v * v - e[c]);
                 env[f * C + c] = e[c];
+                energy[c] += v * v;
+                below[c] += std::abs(v) < reference[c] ? 1u : 0u;
             }
+        }
+    }
+    // A movement artefact is slow and large: its slow-band RMS also exceeds the band-passed RMS
+    // (a large twitch's does not) and stands far above the EMG noise floor (slow drift does
+    // not).
+    for (std::size_t c = 0; c < C && !artefact_candidates.empty(); ++c) {
+        const float band_rms = std::sqrt(s.band_energy[c] / static_cast<float>(frames));
+        const double level = s.o.artefact_level * s.noise_floor.value(c);
+        if (artefact_candidates[c] && slow_rms[c] > band_rms && slow_rms[c] > level) {
+            artefact = true;
         }
     }
 
     // 3. Robust noise sigma of this segment, and the floor over the history.
+    // For Gaussian noise of sigma s, the fraction p of |x| below a reference r is
+    // erf(r / (s sqrt 2)), so s = r / (sqrt 2 erfinv p): a quantile estimate like the median of
+    // |x| (which a few twitches hardly move), from a count made in the envelope loop. The first
+    // segment, with no reference yet, takes the median of |x| over a subsample.
     record.sigma.resize(C);
-    const std::size_t step = std::max<std::size_t>(1, frames / kNoiseSamplesPerSegment);
     for (std::size_t c = 0; c < C; ++c) {
+        if (noise_reference[c] > 0) {
+            const double p =
+                std::clamp(static_cast<double>(below_count[c]) / static_cast<double>(frames),
+                           kLowestFraction, 1 - kLowestFraction);
+            record.sigma[c] =
+                static_cast<float>(noise_reference[c] / (std::sqrt(2.0) * inverse_erf(p)));
+            continue;
+        }
+        const std::size_t step = std::max<std::size_t>(1, frames / kNoiseSamplesPerSegment);
         s.scratch.clear();
         for (std::size_t f = 0; f < frames; f += step) s.scratch.push_back(std::abs(x[f * C + c]));
         record.sigma[c] = static_cast<float>(kMadToSigma * median_of(s.scratch));
@@ -466,10 +595,10 @@ void process_segment(detail::DetectorState& s, std::size_t frames) {
 
     // 4. Thresholds, duty cycle of activity (voluntary gate).
     std::vector<float> threshold(C), active_level(C);
-    std::vector<std::uint32_t> active_count(C, 0), above_count(C, 0);
+    std::vector<std::uint32_t> active_count(C, 0), above_count(C, 0), crossing_count(C, 0);
     for (std::size_t c = 0; c < C; ++c) {
         // A channel whose floor is zero (digitally silent) gets an unreachable threshold.
-        const float floor = s.noise_floor.median(c);
+        const float floor = s.noise_floor.value(c);
         const float safe = floor > 0 ? floor : 1e30f;
         threshold[c] = static_cast<float>(s.o.threshold * s.o.threshold) * safe * safe;
         active_level[c] =
@@ -477,22 +606,32 @@ void process_segment(detail::DetectorState& s, std::size_t frames) {
     }
     {
         const float* __restrict env = s.envelope.data();
+        std::uint32_t* __restrict prev_above = s.previous_above.data();
+        std::uint32_t* __restrict crossings = crossing_count.data();
         for (std::size_t f = 0; f < frames; ++f) {
             for (std::size_t c = 0; c < C; ++c) {
                 const float v = env[f * C + c];
+                const std::uint32_t above = v > threshold[c] ? 1u : 0u;
                 active_count[c] += v > active_level[c] ? 1u : 0u;
-                above_count[c] += v > threshold[c] ? 1u : 0u;
+                above_count[c] += above;
+                crossings[c] += above & (prev_above[c] ^ 1u);
+                prev_above[c] = above;
             }
         }
     }
+    // Voluntary activity lifts the whole segment: its robust noise estimate (which a few
+    // twitches hardly move) rises above the floor, the envelope stays up most of the time, or
+    // it crosses the threshold more often than twitching units fire.
     std::size_t voluntary_channels = 0;
     for (std::size_t c = 0; c < C; ++c) {
-        if (static_cast<double>(active_count[c]) >
-            s.o.voluntary_duty_cycle * static_cast<double>(frames)) {
-            ++voluntary_channels;
-        }
+        const bool raised = record.sigma[c] > s.o.voluntary_level * s.noise_floor.value(c);
+        const bool crowded = static_cast<double>(crossing_count[c]) >=
+                             s.o.voluntary_crossings_per_s * static_cast<double>(frames) / s.fs;
+        const bool busy = crowded || static_cast<double>(active_count[c]) >
+                                         s.o.voluntary_duty_cycle * static_cast<double>(frames);
+        if (raised || busy) ++voluntary_channels;
     }
-    record.voluntary = voluntary_channels >= std::max<std::size_t>(1, s.o.voluntary_min_channels);
+    record.active = voluntary_channels >= std::max<std::size_t>(1, s.o.voluntary_min_channels);
     record.artefact = artefact;
     record.settling = static_cast<double>(record.first) < s.o.settling_s * s.fs;
     s.recent.push_back(std::move(record));
@@ -509,7 +648,7 @@ void process_segment(detail::DetectorState& s, std::size_t frames) {
             }
             continue;
         }
-        const float floor = s.noise_floor.median(c);
+        const float floor = s.noise_floor.value(c);
         for (std::size_t f = 0; f < frames; ++f) {
             const Frame g = first + static_cast<Frame>(f);
             const bool above = s.envelope[f * C + c] > threshold[c];
@@ -518,13 +657,17 @@ void process_segment(detail::DetectorState& s, std::size_t frames) {
                     open.active = true;  // too soon for a new twitch: the same event goes on
                 } else {
                     if (open.pending) emit_channel_event(s, open.event);
-                    open.event = {g, g, c, 0.0f, floor};
+                    open.event = {g, g, g, c, 0.0f, floor};
                     open.active = true;
                     open.pending = true;
                 }
             }
             if (open.active) {
-                open.event.peak = std::max(open.event.peak, std::abs(x[f * C + c]));
+                const float magnitude = std::abs(x[f * C + c]);
+                if (magnitude > open.event.peak) {
+                    open.event.peak = magnitude;
+                    open.event.peak_frame = g;
+                }
                 if (!above) {
                     open.active = false;
                     open.event.end = g;
@@ -594,12 +737,15 @@ void Detector::reset() {
     s.segment.assign(s.segment_frames * C, 0.0f);
     s.envelope.assign(s.segment_frames * C, 0.0f);
     s.envelope_state.assign(C, 0.0f);
+    s.band_energy.assign(C, 0.0f);
     s.segment_fill = 0;
     s.segment_index = 0;
     s.frames_seen = 0;
     s.noise_floor.reset();
     s.slow_floor.reset();
     s.open.assign(C, {});
+    s.last_event.assign(C, {});
+    s.previous_above.assign(C, 0);
     s.recent.clear();
     s.finalized_until = 0;
     s.merge_pool.clear();

@@ -7,6 +7,14 @@
 #include <span>
 #include <vector>
 
+// The hot loops are compiled twice, for AVX2 (8 channels per instruction) and for the baseline
+// x86-64 (4), and the loader picks the version the CPU can run.
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define TW_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define TW_SIMD_CLONES
+#endif
+
 namespace twitchwatch::signal::detail {
 
 // One second-order section, normalised so that a0 = 1 (SciPy's sos row is b0 b1 b2 1 a1 a2).
@@ -48,8 +56,10 @@ class BiquadCascade {
     std::vector<float> state_;  // per section: s1[channels], s2[channels]
 };
 
-// Power of one frequency in one channel of frame-major data (Goertzel, Hann window).
-double goertzel_power(std::span<const float> frames, std::size_t frame_count, std::size_t channels,
-                      std::size_t channel, double frequency_hz, double sample_rate_hz);
+// Power of one frequency in every channel of frame-major data (Goertzel on the Hann-windowed,
+// mean-removed signal; channels in the inner loop).
+std::vector<double> goertzel_power(std::span<const float> frames, std::size_t frame_count,
+                                   std::size_t channels, double frequency_hz,
+                                   double sample_rate_hz);
 
 }  // namespace twitchwatch::signal::detail

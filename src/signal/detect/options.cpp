@@ -74,8 +74,8 @@ const std::vector<OptionField>& fields() {
          [](DetectOptions& o, std::string_view text) { o.mains = std::string(text); }},
         number("mains_harmonics", "highest mains harmonic notched",
                &DetectOptions::mains_harmonics),
-        number("mains_notch_q", "quality factor of each notch (bandwidth = f / Q)",
-               &DetectOptions::mains_notch_q),
+        number("mains_notch_bandwidth_hz", "-3 dB width of each mains notch",
+               &DetectOptions::mains_notch_bandwidth_hz),
         number("mains_detect_ratio", "power at a harmonic / power beside it to notch it",
                &DetectOptions::mains_detect_ratio),
         number("mains_probe_s", "seconds at the start used to find the mains",
@@ -84,8 +84,10 @@ const std::vector<OptionField>& fields() {
                &DetectOptions::envelope_time_constant_s),
         number("segment_s", "segment over which noise and activity are judged",
                &DetectOptions::segment_s),
-        number("noise_history_s", "noise floor = median of the segment noise over this long",
+        number("noise_history_s", "history of segment noise for the floor",
                &DetectOptions::noise_history_s),
+        number("noise_floor_quantile", "floor = this quantile of the history",
+               &DetectOptions::noise_floor_quantile),
         number("threshold", "event when envelope RMS > threshold x noise floor",
                &DetectOptions::threshold),
         number("refractory_s", "least time between two onsets on one channel",
@@ -94,20 +96,30 @@ const std::vector<OptionField>& fields() {
                &DetectOptions::min_event_duration_s),
         number("max_event_duration_s", "longer crossings are not twitches",
                &DetectOptions::max_event_duration_s),
-        number("merge_window_s", "onsets this close on several channels are one twitch",
+        number("echo_window_s", "after an event, smaller ones this soon may be its ringing",
+               &DetectOptions::echo_window_s),
+        number("echo_ratio", "...and are dropped when below this fraction of its peak",
+               &DetectOptions::echo_ratio),
+        number("merge_window_s", "peaks this close on several channels are one twitch",
                &DetectOptions::merge_window_s),
         number("voluntary_level", "activity level (x noise floor) for the voluntary gate",
                &DetectOptions::voluntary_level),
         number("voluntary_duty_cycle", "fraction of a segment above that level = voluntary",
                &DetectOptions::voluntary_duty_cycle),
+        number("voluntary_crossings_per_s", "threshold crossings per second = voluntary",
+               &DetectOptions::voluntary_crossings_per_s),
         number("voluntary_min_channels", "channels that must be active at once",
                &DetectOptions::voluntary_min_channels),
+        number("voluntary_min_s", "activity must last this long to be voluntary",
+               &DetectOptions::voluntary_min_s),
         number("artefact_band_low_hz", "slow band for movement artefacts, low edge",
                &DetectOptions::artefact_band_low_hz),
         number("artefact_band_high_hz", "slow band, high edge",
                &DetectOptions::artefact_band_high_hz),
         number("artefact_ratio", "slow-band RMS / its floor = artefact (0 = off)",
                &DetectOptions::artefact_ratio),
+        number("artefact_level", "...and above this x the EMG noise floor",
+               &DetectOptions::artefact_level),
         number("exclusion_padding_s", "also excluded before and after a stretch",
                &DetectOptions::exclusion_padding_s),
         number("settling_s", "start of the recording not analysed while filters settle",
@@ -163,6 +175,9 @@ DetectOptions DetectOptions::for_kind(ChannelKind kind) {
         o.max_event_duration_s = 0.4;
         o.merge_window_s = 0.03;
         o.artefact_ratio = 0.0;
+        // A mechanical twitch fills a good part of a segment; movement lasts longer.
+        o.voluntary_min_s = 1.5;
+        o.echo_window_s = 0.5;
         o.exclusion_padding_s = 1.0;
         o.settling_s = 0.5;
     }

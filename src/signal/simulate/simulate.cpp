@@ -81,13 +81,14 @@ struct Simulator::State {
     std::size_t first_live_discharge = 0;
     std::vector<Stretch> stretches;
     SimulationTruth truth;
-    detail::Random noise;
+    detail::Random noise, burst_random;
     std::vector<double> mains_phase, mains_gain, drift_frequency, drift_phase;
     detail::BiquadCascade burst_colour;  // shapes white noise like voluntary sEMG
     std::vector<float> burst_noise;
     std::size_t max_half_length = 0;
 
-    explicit State(SimulationOptions o) : options(std::move(o)), noise(options.seed ^ 0x5eed) {}
+    explicit State(SimulationOptions o)
+        : options(std::move(o)), noise(options.seed ^ 0x5eed), burst_random(options.seed ^ 0xb0b) {}
 };
 
 Simulator::Simulator(SimulationOptions options)
@@ -214,6 +215,7 @@ Simulator::Simulator(SimulationOptions options)
     s.burst_colour = detail::BiquadCascade(
         {detail::bandpass(std::min(90.0, 0.2 * o.sample_rate_hz), 0.7, o.sample_rate_hz)},
         all_channels);
+    s.burst_noise.resize(all_channels);
 
     // Truth: discharges outside the excluded stretches.
     for (const auto& d : s.discharges) {
@@ -307,25 +309,19 @@ std::size_t Simulator::generate(std::span<float> out, std::size_t max_frames) {
             }
         }
     }
-    // Bursts and artefacts overlapping this block.
-    s.burst_noise.resize(count * channels);
-    bool coloured = false;
+    // Bursts and artefacts overlapping this block. The burst noise has its own random stream and
+    // is drawn only for frames inside bursts, so the samples do not depend on the block size.
     for (const auto& st : s.stretches) {
         const auto st_first = static_cast<std::int64_t>(std::floor(st.start_s * fs));
         const auto st_end = static_cast<std::int64_t>(std::ceil((st.start_s + st.duration_s) * fs));
         if (st_end <= first || st_first >= end) continue;
-        if (st.voluntary && !coloured) {
-            for (auto& v : s.burst_noise) v = static_cast<float>(s.noise.normal());
-            s.burst_colour.execute(s.burst_noise, count);
-            coloured = true;
-        }
         for (auto f = std::max(first, st_first); f < std::min(end, st_end); ++f) {
             const double u = (static_cast<double>(f) / fs - st.start_s) / st.duration_s;
             if (u < 0 || u > 1) continue;
             float* frame = out.data() + static_cast<std::size_t>(f - first) * channels;
-            const float* burst =
-                s.burst_noise.data() + static_cast<std::size_t>(f - first) * channels;
             if (st.voluntary) {
+                for (auto& v : s.burst_noise) v = static_cast<float>(s.burst_random.normal());
+                s.burst_colour.execute(s.burst_noise, 1);
                 // Raised-cosine ramps of 15 % of the burst at each end.
                 const double ramp = std::min({1.0, u / 0.15, (1 - u) / 0.15});
                 const double envelope = 0.5 - 0.5 * std::cos(kPi * ramp);
@@ -333,7 +329,8 @@ std::size_t Simulator::generate(std::span<float> out, std::size_t max_frames) {
                 const double emg_scale = o.burst_rms_ratio * o.noise_rms_uv * envelope / 0.6;
                 for (std::size_t c = 0; c < channels; ++c) {
                     const double scale = c < emg ? emg_scale : kAccelerometerTwitchG * envelope;
-                    frame[c] += static_cast<float>(std::abs(st.channel_gain[c]) * scale * burst[c]);
+                    frame[c] +=
+                        static_cast<float>(std::abs(st.channel_gain[c]) * scale * s.burst_noise[c]);
                 }
             } else {
                 const double bump = std::pow(std::sin(kPi * u), 2);

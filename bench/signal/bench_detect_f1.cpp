@@ -1,0 +1,61 @@
+// Sensitivity, precision and F1 of the detector per SNR and condition on simulated recordings
+// (8 channels, 5 minutes, 40 twitches/min, every twitch exactly SNR x noise RMS; a hit is within
+// +-20 ms on the right channel). Printed as a Markdown table for docs/performance-signal.md.
+//
+//   build/release/bench/signal/bench_detect_f1
+#include <cstdio>
+#include <vector>
+
+#include "twitchwatch/signal/detect.hpp"
+#include "twitchwatch/signal/simulate.hpp"
+
+namespace tws = twitchwatch::signal;
+
+int main() {
+    struct Condition {
+        const char* name;
+        double mains, drift, bursts, artefacts;
+    };
+    const Condition conditions[] = {
+        {"clean", 0, 0, 0, 0},           {"mains 50 Hz", 50, 0, 0, 0},
+        {"drift 150 uV", 0, 150, 0, 0},  {"bursts 1/min", 0, 0, 1, 0},
+        {"artefacts 1/min", 0, 0, 0, 1}, {"all of them", 50, 150, 1, 1}};
+    std::printf("| condition | SNR | sensitivity | precision | F1 | excluded s |\n");
+    std::printf("|---|---|---|---|---|---|\n");
+    for (const auto& c : conditions) {
+        for (double snr : {2.0, 3.0, 4.0, 5.0, 8.0, 20.0}) {
+            tws::SimulationOptions o;
+            o.duration_s = 300;
+            o.emg_channels = 8;
+            o.rate_per_min = 40;
+            o.snr = snr;
+            o.amplitude_spread = 1;
+            o.doublet_probability = 0.15;
+            o.mains_hz = c.mains;
+            o.drift_amplitude_uv = c.drift;
+            o.bursts_per_min = c.bursts;
+            o.artefacts_per_min = c.artefacts;
+            o.seed = 42;
+            tws::Simulator sim(o);
+            tws::Detector detector(sim.channel_count(), o.sample_rate_hz);
+            std::vector<float> block(2048 * sim.channel_count());
+            while (const std::size_t n = sim.generate(block, 2048)) detector.execute(block, n);
+            detector.finish();
+            std::vector<tws::ScoredEvent> found;
+            for (const auto& e : detector.take_events()) found.push_back({e.onset_s, e.channel});
+            // Truth over the analysed time only.
+            std::vector<tws::TruthEvent> truth;
+            for (const auto& t : sim.truth().events) {
+                bool excluded = false;
+                for (const auto& x : detector.exclusions()) {
+                    excluded |= t.onset_s >= x.start_s - 0.02 && t.onset_s <= x.end_s + 0.02;
+                }
+                if (!excluded) truth.push_back(t);
+            }
+            const auto score = tws::score_events(truth, found, 0.020);
+            std::printf("| %s | %.0f | %.3f | %.3f | %.3f | %.1f |\n", c.name, snr,
+                        score.sensitivity(), score.precision(), score.f1(), detector.excluded_s());
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,96 @@
+// The course over days: a known half-life is recovered, a flat or rising course is said plainly.
+#include "twitchwatch/signal/course.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "twitchwatch/errors.hpp"
+
+namespace ts = twitchwatch::signal;
+
+namespace {
+
+// Rates from baseline + A exp(-k t), each the count of a Poisson process over `minutes`.
+std::vector<ts::CoursePoint> decaying(double baseline, double excess, double half_life_h,
+                                      std::vector<double> hours, double minutes,
+                                      std::uint32_t seed) {
+    std::mt19937 random(seed);
+    std::vector<ts::CoursePoint> points;
+    for (double h : hours) {
+        const double rate = baseline + excess * std::exp(-std::log(2.0) / half_life_h * h);
+        std::poisson_distribution<int> count(rate * minutes);
+        points.push_back({h, count(random) / minutes, minutes});
+    }
+    return points;
+}
+
+}  // namespace
+
+TEST(SignalCourse, RecoversAKnownHalfLife) {
+    const std::vector<double> hours = {2, 12, 24, 36, 48, 72, 96};
+    std::size_t inside = 0;
+    const int trials = 40;
+    for (int trial = 0; trial < trials; ++trial) {
+        const auto points = decaying(0, 60, 20, hours, 10, static_cast<std::uint32_t>(trial));
+        ts::CourseOptions options;
+        options.baseline_rate_per_min = 0;
+        const auto fit = ts::fit_course(points, options);
+        ASSERT_TRUE(fit.fitted);
+        ASSERT_TRUE(fit.decline) << fit.verdict;
+        EXPECT_NEAR(fit.half_life_h, 20, 4);
+        EXPECT_LT(fit.half_life_low_h, fit.half_life_h);
+        EXPECT_GT(fit.half_life_high_h, fit.half_life_h);
+        if (fit.half_life_low_h <= 20 && 20 <= fit.half_life_high_h) ++inside;
+        // Back within 0.5/min of 0: 60 exp(-k t) = 0.5 -> t = 20 log2(120) = 138 h.
+        EXPECT_NEAR(fit.back_at_baseline_h, 20 * std::log2(120.0), 30);
+        EXPECT_NE(fit.verdict.find("falling"), std::string::npos);
+    }
+    // A 95 % interval should hold the truth in most trials.
+    EXPECT_GE(inside, static_cast<std::size_t>(0.8 * trials));
+}
+
+TEST(SignalCourse, EstimatesTheBaselineFromEnoughPoints) {
+    const auto points = decaying(5, 40, 12, {1, 6, 12, 24, 36, 48, 72, 96}, 30, 3);
+    const auto fit = ts::fit_course(points);
+    ASSERT_TRUE(fit.decline) << fit.verdict;
+    EXPECT_TRUE(fit.baseline_estimated);
+    EXPECT_NEAR(fit.baseline_per_min, 5, 1.5);
+    EXPECT_NEAR(fit.half_life_h, 12, 4);
+    ASSERT_EQ(fit.fitted_rate_per_min.size(), points.size());
+    EXPECT_NEAR(fit.fitted_rate_per_min[0], points[0].rate_per_min, 5);
+}
+
+TEST(SignalCourse, SaysPlainlyWhenThereIsNoDecline) {
+    std::mt19937 random(5);
+    std::poisson_distribution<int> count(20 * 10);
+    std::vector<ts::CoursePoint> flat;
+    for (double h : {2.0, 24.0, 48.0, 72.0, 96.0}) flat.push_back({h, count(random) / 10.0, 10});
+    ts::CourseOptions options;
+    options.baseline_rate_per_min = 0;
+    auto fit = ts::fit_course(flat, options);
+    EXPECT_TRUE(fit.fitted);
+    EXPECT_FALSE(fit.decline);
+    EXPECT_NE(fit.verdict.find("do not show a decline"), std::string::npos) << fit.verdict;
+
+    const std::vector<ts::CoursePoint> rising = {{2, 5, 0}, {24, 9, 0}, {48, 15, 0}, {72, 30, 0}};
+    fit = ts::fit_course(rising, options);
+    EXPECT_FALSE(fit.decline);
+    EXPECT_LT(fit.decay_per_hour, 0);
+}
+
+TEST(SignalCourse, TooFewPointsAndBadInput) {
+    const std::vector<ts::CoursePoint> two = {{1, 30, 0}, {24, 10, 0}};
+    const auto fit = ts::fit_course(two);
+    EXPECT_FALSE(fit.fitted);
+    EXPECT_NE(fit.verdict.find("at least 3"), std::string::npos);
+    const std::vector<ts::CoursePoint> negative = {{1, -3, 0}, {2, 1, 0}, {3, 1, 0}};
+    EXPECT_THROW(ts::fit_course(negative), twitchwatch::InputError);
+}
+
+TEST(SignalCourse, HoursBetweenDateTimes) {
+    EXPECT_DOUBLE_EQ(ts::hours_between("2026-11-20T18:00", "2026-11-21T09:30"), 15.5);
+    EXPECT_DOUBLE_EQ(ts::hours_between("2024-02-28T00:00:00", "2024-03-01 00:00:00"), 48);
+    EXPECT_THROW(ts::hours_between("yesterday", "2026-11-21T09:30"), twitchwatch::InputError);
+}

@@ -1,0 +1,197 @@
+// The simulator: repeatable, streaming, and faithful to its options.
+#include "twitchwatch/signal/simulate.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "twitchwatch/errors.hpp"
+
+namespace ts = twitchwatch::signal;
+
+namespace {
+
+std::vector<float> generate_all(ts::Simulator& sim, std::size_t block) {
+    std::vector<float> all(sim.frame_count() * sim.channel_count());
+    std::size_t at = 0;
+    while (const std::size_t n =
+               sim.generate(std::span<float>(all).subspan(at * sim.channel_count()), block)) {
+        at += n;
+    }
+    EXPECT_EQ(at, sim.frame_count());
+    return all;
+}
+
+ts::SimulationOptions small() {
+    ts::SimulationOptions o;
+    o.duration_s = 30;
+    o.emg_channels = 4;
+    o.sample_rate_hz = 1024;
+    return o;
+}
+
+}  // namespace
+
+TEST(SignalSimulate, SameSeedSameRecordingWhateverTheBlockSize) {
+    auto o = small();
+    o.mains_hz = 50;
+    o.bursts_per_min = 4;
+    o.artefacts_per_min = 2;
+    ts::Simulator a(o), b(o);
+    const auto x = generate_all(a, 1024);
+    const auto y = generate_all(b, 77);
+    EXPECT_EQ(x, y);
+    ASSERT_EQ(a.truth().events.size(), b.truth().events.size());
+    o.seed = 2;
+    ts::Simulator c(o);
+    EXPECT_NE(generate_all(c, 1024), x);
+}
+
+TEST(SignalSimulate, RateDoubletsAndTruthOrder) {
+    auto o = small();
+    o.duration_s = 600;
+    o.rate_per_min = 60;
+    o.doublet_probability = 0.25;
+    ts::Simulator sim(o);
+    const auto& events = sim.truth().events;
+    // 600 events expected; Poisson SD about 25.
+    EXPECT_NEAR(static_cast<double>(events.size()), 600, 100);
+    EXPECT_TRUE(std::is_sorted(events.begin(), events.end(),
+                               [](auto& a, auto& b) { return a.onset_s < b.onset_s; }));
+    std::size_t seconds = 0, in_30_40 = 0;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        if (!events[i].second_of_doublet) continue;
+        ++seconds;
+        // Its first discharge: the latest earlier event of the same unit.
+        for (std::size_t j = i; j-- > 0;) {
+            if (events[j].unit == events[i].unit) {
+                const double gap = events[i].peak_s - events[j].peak_s;
+                EXPECT_GE(gap, 0.010 - 1e-6);
+                EXPECT_LE(gap, 0.110 + 1e-6);
+                if (gap >= 0.030 && gap <= 0.040) ++in_30_40;
+                break;
+            }
+        }
+    }
+    EXPECT_NEAR(static_cast<double>(seconds) / static_cast<double>(events.size()), 0.2, 0.05);
+    EXPECT_GT(static_cast<double>(in_30_40), 0.7 * static_cast<double>(seconds));
+}
+
+TEST(SignalSimulate, NoiseLevelAndTwitchPeaksAreAsAsked) {
+    auto o = small();
+    o.twitch_channels = {0};
+    o.noise_rms_uv = 4;
+    ts::Simulator sim(o);
+    const auto x = generate_all(sim, 4096);
+    const std::size_t C = sim.channel_count();
+    double sum = 0;
+    for (std::size_t f = 0; f < sim.frame_count(); ++f) sum += x[f * C + 3] * x[f * C + 3];
+    EXPECT_NEAR(std::sqrt(sum / static_cast<double>(sim.frame_count())), 4.0, 0.1);
+
+    // Nearly noise-free: the sample at each truth peak has the truth's peak value.
+    o.noise_rms_uv = 1e-4;
+    o.snr = 200000;  // 20 uV peaks
+    o.amplitude_spread = 1;
+    o.doublet_probability = 0;
+    o.rate_per_min = 20;
+    ts::Simulator clean(o);
+    const auto y = generate_all(clean, 4096);
+    ASSERT_FALSE(clean.truth().events.empty());
+    std::size_t at_peak = 0;
+    for (const auto& e : clean.truth().events) {
+        EXPECT_EQ(e.channel, 0u);
+        EXPECT_DOUBLE_EQ(e.peak_uv, 20.0);
+        const auto f = static_cast<std::size_t>(std::llround(e.peak_s * o.sample_rate_hz));
+        if (f < 2 || f + 2 >= clean.frame_count()) continue;
+        double largest = 0, neighbour = 0, far = 0;
+        for (std::size_t g = f - 2; g <= f + 2; ++g) {
+            largest = std::max(largest, std::abs(static_cast<double>(y[g * C])));
+            neighbour = std::max(neighbour, std::abs(static_cast<double>(y[g * C + 1])));
+            far = std::max(far, std::abs(static_cast<double>(y[g * C + 2])));
+        }
+        // Sampling and the odd overlap of two potentials move the sampled peak a little.
+        if (largest > 0.9 * 20 && largest < 1.1 * 20) ++at_peak;
+        EXPECT_LT(neighbour, 0.75 * largest);  // seen beside, weaker
+        EXPECT_LT(far, 0.01);                  // not two channels away
+        EXPECT_GT(e.peak_s - e.onset_s, 0.001);
+        EXPECT_LT(e.peak_s - e.onset_s, 0.015);
+    }
+    EXPECT_GT(static_cast<double>(at_peak), 0.9 * static_cast<double>(clean.truth().events.size()));
+}
+
+TEST(SignalSimulate, ShapesArePotentialsOfRealisticDuration) {
+    const double tau = 0.003;
+    double peak = 0;
+    for (int i = -200; i <= 200; ++i)
+        peak = std::max(peak, std::abs(ts::muap_shape(i * 1e-4, tau, 0.5)));
+    EXPECT_NEAR(peak, 1.0, 1e-3);
+    // Biphasic is odd, triphasic even.
+    EXPECT_NEAR(ts::muap_shape(0.002, tau, 0), -ts::muap_shape(-0.002, tau, 0), 1e-12);
+    EXPECT_NEAR(ts::muap_shape(0.002, tau, 1), ts::muap_shape(-0.002, tau, 1), 1e-12);
+    // Duration above 10 % of the peak: 8-20 ms for tau 2.5-4 ms (surface 15-20 ms, needle
+    // 12.6 +- 4.4 ms; docs/simulator.md).
+    for (double t : {0.0025, 0.004}) {
+        double first = 1, last = -1;
+        for (int i = -400; i <= 400; ++i) {
+            if (std::abs(ts::muap_shape(i * 1e-4, t, 0.5)) >= 0.1) {
+                first = std::min(first, i * 1e-4);
+                last = std::max(last, i * 1e-4);
+            }
+        }
+        EXPECT_GT(last - first, 0.008);
+        EXPECT_LT(last - first, 0.022);
+    }
+}
+
+TEST(SignalSimulate, StretchesHoldNoTruthAndAreLoud) {
+    auto o = small();
+    o.duration_s = 120;
+    o.bursts_per_min = 3;
+    o.artefacts_per_min = 3;
+    ts::Simulator sim(o);
+    const auto x = generate_all(sim, 2048);
+    ASSERT_FALSE(sim.truth().stretches.empty());
+    for (const auto& e : sim.truth().events) {
+        for (const auto& s : sim.truth().stretches) {
+            EXPECT_FALSE(e.peak_s > s.start_s + 0.01 && e.peak_s < s.end_s - 0.01);
+        }
+    }
+    for (const auto& s : sim.truth().stretches) {
+        // The middle of a burst is far above the noise (RMS ratio 6 by default).
+        const auto mid = static_cast<std::size_t>((s.start_s + s.end_s) / 2 * o.sample_rate_hz);
+        double sum = 0;
+        const std::size_t n = 100;
+        for (std::size_t f = mid; f < std::min(mid + n, sim.frame_count()); ++f) {
+            sum += x[f * 4 + 1] * x[f * 4 + 1];
+        }
+        EXPECT_GT(std::sqrt(sum / n), 2 * o.noise_rms_uv) << s.reason << " at " << s.start_s;
+    }
+}
+
+TEST(SignalSimulate, RejectsNonsense) {
+    auto o = small();
+    o.sample_rate_hz = 10;
+    EXPECT_THROW(ts::Simulator{o}, twitchwatch::InputError);
+    o = small();
+    o.twitch_channels = {9};
+    EXPECT_THROW(ts::Simulator{o}, twitchwatch::InputError);
+    o = small();
+    o.mains_hz = 55;
+    EXPECT_THROW(ts::Simulator{o}, twitchwatch::InputError);
+}
+
+TEST(SignalSimulate, ScoringMatchesOneToOneWithinTolerance) {
+    std::vector<ts::TruthEvent> truth(3);
+    truth[0].onset_s = 1.0;
+    truth[1].onset_s = 1.03;
+    truth[2].onset_s = 5.0;
+    truth[2].channel = 2;
+    const std::vector<ts::ScoredEvent> found = {{1.01, 0}, {1.012, 0}, {5.0, 1}, {9, 0}};
+    const auto score = ts::score_events(truth, found, 0.02);
+    EXPECT_EQ(score.true_positives, 2u);   // 1.0 and 1.03 each take one of the two near 1.01
+    EXPECT_EQ(score.false_negatives, 1u);  // 5.0 on channel 2: found on channel 1 only
+    EXPECT_EQ(score.false_positives, 2u);
+    EXPECT_NEAR(score.sensitivity(), 2.0 / 3, 1e-12);
+    EXPECT_NEAR(score.precision(), 0.5, 1e-12);
+}
