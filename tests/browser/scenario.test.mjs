@@ -18,6 +18,7 @@ let browser;
 let shots;
 let therapist; // {context, page, watch}
 let clientLink;
+let sessionPage;
 
 async function shoot(page, name) {
   await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
@@ -135,6 +136,7 @@ test("the therapist's dashboard lists that client first, flagged see_doctor, and
 
   await first.locator('a').click();
   await page.waitForURL(/\/sessions\/\d+$/);
+  sessionPage = page.url();
   await page.getByRole('heading', { name: clientName }).waitFor();
   await page.locator('.charts canvas').first().waitFor();
   assert.equal(await page.locator('.report').count(), 1);
@@ -151,6 +153,33 @@ test("the therapist's dashboard lists that client first, flagged see_doctor, and
 
   assert.deepEqual(await watch.cspViolations(), []);
   assert.deepEqual(watch.problems, []);
+});
+
+test('revoking closes the client link; a new link opens the same session', async () => {
+  const { page, watch } = therapist;
+  await page.setViewportSize(laptop.viewport);
+  await page.goto(sessionPage);
+  await page.getByRole('button', { name: 'Revoke links' }).click();
+  await page.getByText('Revoked: the links of this session no longer open.').waitFor();
+
+  const context = await browser.newContext(phone);
+  const client = await context.newPage();
+  const clientWatch = watchPage(client, server.url);
+  clientWatch.allow(/status of 404/); // the revoked link's API answer, which the page explains
+  await client.goto(clientLink);
+  await client.getByText('This link does not work any more').waitFor();
+  assert.equal(await client.locator('#checkin-form button').count(), 0, 'no form on a revoked link');
+  await client.screenshot({ path: path.join(shots, '11-client-revoked.png') });
+
+  await page.getByRole('button', { name: 'Make a new link' }).click();
+  const newLink = await page.getByLabel('Private link for the client').inputValue();
+  assert.notEqual(newLink, clientLink);
+  await client.goto(newLink);
+  await client.locator('#timeline-list li').first().waitFor();
+  assert.equal(await client.locator('#timeline-list li').count(), 1, 'the new link shows the same session and its report');
+  assert.deepEqual(clientWatch.problems, []);
+  assert.deepEqual(watch.problems, []);
+  await context.close();
 });
 
 test('keyboard only: the sign-in form works with Tab and Enter', async () => {

@@ -74,6 +74,12 @@ export function shareBars(container, rows, labelOf) {
   return chart;
 }
 
+/** Days since the massage from 0 to at least 3, so a first report does not fill the whole width. */
+function dayRange(days) {
+  const last = Math.max(0, ...days.filter((day) => typeof day === 'number'));
+  return [0, Math.max(3, Math.ceil(last + 0.5))];
+}
+
 /** Twitching episodes per day (left axis) and pain 0-10 (right axis) over days since the massage. */
 export function courseChart(container, course) {
   const days = course.map((point) => point.day);
@@ -86,7 +92,7 @@ export function courseChart(container, course) {
       cursor: { drag: { x: false, y: false } },
       legend: { live: false },
       scales: {
-        x: { time: false, range: (_, min, max) => [Math.min(0, min), Math.max(max + 0.5, 3)] },
+        x: { time: false, range: dayRange(days) },
         episodes: { range: (_, min, max) => [0, Math.max(4, Math.ceil((max ?? 0) * 1.15))] },
         pain: { range: [0, 10] },
       },
@@ -120,7 +126,7 @@ export function levelChart(container, course) {
       cursor: { drag: { x: false, y: false } },
       legend: { live: false },
       scales: {
-        x: { time: false, range: (_, min, max) => [Math.min(0, min), Math.max(max + 0.5, 3)] },
+        x: { time: false, range: dayRange(days) },
         y: { range: [-0.3, 3.3] },
       },
       axes: [

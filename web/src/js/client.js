@@ -185,7 +185,9 @@ function renderAftercare(aftercare) {
     listOf(aftercare.how_long).map((text) => h('p', {}, itemText(text))),
     h('h3', {}, 'What helps'),
     bulletList(aftercare.what_to_do),
-    h('div', { class: 'worry' }, h('h3', {}, 'When to get help'), bulletList(aftercare.when_to_worry)),
+    listOf(aftercare.when_to_worry).length
+      ? h('div', { class: 'worry' }, h('h3', {}, 'When to get help'), bulletList(aftercare.when_to_worry))
+      : null,
   );
   byId('aftercare').hidden = false;
 }
