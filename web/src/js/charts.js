@@ -7,6 +7,8 @@ import { levels } from './words.js';
 const ink = '#1f2a2e';
 const grid = '#dfe5e4';
 const font = '13px system-ui, sans-serif';
+// Tick steps of the day axis: whole days only.
+const wholeDays = [1, 2, 7, 14, 28];
 const colours = { episodes: '#2f5d62', pain: '#b5542d', level: '#6b4fa0', bar: '#5b8c85' };
 
 function widthOf(container) {
@@ -97,7 +99,7 @@ export function courseChart(container, course) {
         pain: { range: [0, 10] },
       },
       axes: [
-        { font, stroke: ink, grid: { stroke: grid }, ticks: { stroke: grid }, label: 'Days since the massage', labelFont: font, labelSize: 22 },
+        { font, stroke: ink, grid: { stroke: grid }, ticks: { stroke: grid }, incrs: wholeDays, label: 'Days since the massage', labelFont: font, labelSize: 22 },
         { scale: 'episodes', font, stroke: colours.episodes, grid: { stroke: grid }, ticks: { stroke: grid }, size: 40 },
         { scale: 'pain', side: 1, font, stroke: colours.pain, grid: { show: false }, ticks: { stroke: grid }, size: 36, splits: () => [0, 2, 4, 6, 8, 10] },
       ],
@@ -130,7 +132,7 @@ export function levelChart(container, course) {
         y: { range: [-0.3, 3.3] },
       },
       axes: [
-        { font, stroke: ink, grid: { stroke: grid }, ticks: { stroke: grid } },
+        { font, stroke: ink, grid: { stroke: grid }, ticks: { stroke: grid }, incrs: wholeDays, label: 'Days since the massage', labelFont: font, labelSize: 22 },
         {
           font,
           stroke: ink,
