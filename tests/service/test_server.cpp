@@ -1,6 +1,6 @@
 // The aftercare service over real HTTP on loopback: the server runs in-process on a free port,
-// against the backend named by TW_TEST_BACKEND (sqlite, the default, or postgresql with the URL in
-// the file named by TW_PG_URL_FILE, written by scripts/pg-test-server).
+// against PostgreSQL when TW_PG_URL_FILE names a file holding its URL (written by
+// scripts/pg-test-server), else against a fresh SQLite file.
 //
 // Every test makes its own clinics and accounts (unique e-mails), so tests can share one
 // PostgreSQL database.
@@ -67,10 +67,8 @@ class Api : public ::testing::Test {
   protected:
     void SetUp() override {
         init_crypto();
-        const auto backend = env_or("TW_TEST_BACKEND", "sqlite");
-        if (backend == "postgresql") {
-            const auto url_file = env_or("TW_PG_URL_FILE", "");
-            ASSERT_FALSE(url_file.empty()) << "TW_PG_URL_FILE is not set";
+        const auto url_file = env_or("TW_PG_URL_FILE", "");
+        if (!url_file.empty()) {
             std::ifstream in(url_file);
             std::getline(in, url_);
             ASSERT_FALSE(url_.empty()) << url_file << ": no PostgreSQL URL";
