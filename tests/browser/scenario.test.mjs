@@ -83,6 +83,7 @@ test('on a phone, the client sees aftercare and the form names an out-of-range f
   await page.goto(clientLink);
   await page.getByRole('heading', { name: 'What to expect' }).waitFor();
   await page.getByRole('button', { name: 'Send my report' }).waitFor();
+  assert.deepEqual(watch.apiRequests, [`GET /api/c/${new URL(clientLink).pathname.split('/')[2]}`], 'one round trip for the page');
   await shoot(page, '04-client-page');
 
   // Nothing overflows the 375 px screen sideways.
@@ -124,9 +125,12 @@ test('on a phone, the client sees aftercare and the form names an out-of-range f
 
 test("the therapist's dashboard lists that client first, flagged see_doctor, and the course page shows it", async () => {
   const { page, watch } = therapist;
+  watch.apiRequests.length = 0;
   await page.goto(`${server.url}/dashboard`);
   const first = page.locator('.clients li').first();
   await first.waitFor();
+  await page.locator('#discomfort canvas').first().waitFor();
+  assert.deepEqual(watch.apiRequests, ['GET /api/dashboard'], 'one round trip for the dashboard');
   assert.equal(await first.locator('.client-name').textContent(), clientName);
   assert.match(await first.getAttribute('class'), /level-see_doctor/);
   assert.equal(await first.locator('.badge').textContent(), 'See a doctor');
@@ -140,6 +144,8 @@ test("the therapist's dashboard lists that client first, flagged see_doctor, and
   await page.getByRole('heading', { name: clientName }).waitFor();
   await page.locator('.charts canvas').first().waitFor();
   assert.equal(await page.locator('.report').count(), 1);
+  assert.equal(watch.apiRequests.at(-1), `GET ${new URL(sessionPage).pathname.replace('/sessions/', '/api/sessions/')}`);
+  assert.equal(watch.apiRequests.filter((request) => request.startsWith('GET /api/sessions/')).length, 1);
   assert.match(await page.locator('.report .badge').textContent(), /doctor/i);
   await shoot(page, '09-session-course');
 

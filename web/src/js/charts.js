@@ -124,7 +124,7 @@ export function levelChart(container, course) {
   const chart = new uPlot(
     {
       width: widthOf(container),
-      height: 160,
+      height: 180,
       cursor: { drag: { x: false, y: false } },
       legend: { live: false },
       scales: {

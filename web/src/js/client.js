@@ -3,7 +3,7 @@
 import { ApiError, get, postAsClient } from './api.js';
 import { byId, fill, h, showPageError } from './dom.js';
 import { clearErrors, focusFirstError, readList, readNumber, setPath, showError, showFieldError, whileSending } from './forms.js';
-import { itemText, label, levelBadge, levelInfo, pressures, sinceMassage, techniques, when } from './words.js';
+import { itemText, label, levelBadge, levelInfo, pressures, regionList, sinceMassage, techniques, when } from './words.js';
 
 const token = decodeURIComponent(location.pathname.split('/')[2] ?? '');
 const apiBase = `/api/c/${encodeURIComponent(token)}`;
@@ -260,7 +260,7 @@ function sessionLine(session, hours) {
   const details = [];
   if (session.pressure) details.push(`${label(pressures, session.pressure).toLowerCase()} pressure`);
   if (session.minutes) details.push(`${session.minutes} minutes`);
-  if (session.regions?.length) details.push(session.regions.join(', '));
+  if (session.regions?.length) details.push(regionList(session.regions));
   const since = sinceMassage(hours);
   return `Your ${parts.join(' ')}${details.length ? ` (${details.join(', ')})` : ''}${since ? `: now ${since.replace(' after the massage', ' ago')}.` : '.'}`;
 }
