@@ -162,11 +162,13 @@ test("the therapist's dashboard lists that client first, flagged see_doctor, and
 });
 
 test('revoking closes the client link; a new link opens the same session', async () => {
-  const { page, watch } = therapist;
-  await page.setViewportSize(laptop.viewport);
+  // A new tab has no CSRF token in its sessionStorage: the page fetches it from /api/me first.
+  const page = await therapist.context.newPage();
+  const watch = watchPage(page, server.url);
   await page.goto(sessionPage);
   await page.getByRole('button', { name: 'Revoke links' }).click();
   await page.getByText('Revoked: the links of this session no longer open.').waitFor();
+  assert.deepEqual(watch.apiRequests.slice(-2), ['GET /api/me', `DELETE ${new URL(sessionPage).pathname.replace('/sessions/', '/api/sessions/')}/link`]);
 
   const context = await browser.newContext(phone);
   const client = await context.newPage();
@@ -178,6 +180,7 @@ test('revoking closes the client link; a new link opens the same session', async
   await client.screenshot({ path: path.join(shots, '11-client-revoked.png') });
 
   await page.getByRole('button', { name: 'Make a new link' }).click();
+  await page.getByText('New link made.').waitFor();
   const newLink = await page.getByLabel('Private link for the client').inputValue();
   assert.notEqual(newLink, clientLink);
   await client.goto(newLink);
@@ -186,9 +189,10 @@ test('revoking closes the client link; a new link opens the same session', async
   assert.deepEqual(clientWatch.problems, []);
   assert.deepEqual(watch.problems, []);
   await context.close();
+  await page.close();
 });
 
-test('keyboard only: the sign-in form works with Tab and Enter', async () => {
+test('keyboard only: the sign-in form works with Tab and Enter; signing out ends the session', async () => {
   const context = await browser.newContext(laptop);
   const page = await context.newPage();
   const watch = watchPage(page, server.url);
@@ -200,6 +204,14 @@ test('keyboard only: the sign-in form works with Tab and Enter', async () => {
   await page.keyboard.type(server.password);
   await page.keyboard.press('Enter');
   await page.waitForURL(`${server.url}/dashboard`);
+  await page.locator('.clients li').first().waitFor();
+
+  // Signing out ends the session: the dashboard then sends back to the sign-in page.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL(`${server.url}/`);
+  watch.allow(/status of 401/); // the dashboard's API answer once signed out, which the page follows
+  await page.goto(`${server.url}/dashboard`);
+  await page.waitForURL(`${server.url}/?next=%2Fdashboard`);
   assert.deepEqual(watch.problems, []);
   await context.close();
 });
