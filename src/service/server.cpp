@@ -16,6 +16,7 @@
 #include <mutex>
 #include <optional>
 #include <regex>
+#include <semaphore>
 #include <thread>
 
 #include "assets.hpp"
@@ -43,6 +44,20 @@ constexpr std::size_t kMaxNameLength = 200;
 constexpr std::size_t kMaxNoteLength = 4000;
 constexpr std::size_t kMaxEmailLength = 254;
 constexpr std::size_t kMaxPasswordLength = 1024;
+
+using PasswordCheckSlots = std::counting_semaphore<64>;
+
+// Holds one slot of a semaphore for a scope.
+class SemaphoreSlot {
+  public:
+    explicit SemaphoreSlot(PasswordCheckSlots& slots) : slots_(slots) { slots_.acquire(); }
+    ~SemaphoreSlot() { slots_.release(); }
+    SemaphoreSlot(const SemaphoreSlot&) = delete;
+    SemaphoreSlot& operator=(const SemaphoreSlot&) = delete;
+
+  private:
+    PasswordCheckSlots& slots_;
+};
 
 // An answer other than success, decided by a handler.
 class HttpError : public std::runtime_error {
@@ -299,6 +314,10 @@ struct Server::Impl {
     ServerOptions options;
     std::unique_ptr<store::Store> store;
     assess::Engine engine;
+    json when_to_worry;
+    // Each Argon2id check takes 64 MiB and a core for a moment: at most this many at once, so a
+    // burst of logins cannot exhaust memory.
+    PasswordCheckSlots password_checks;
     std::optional<DemoCredentials> demo;
     std::unique_ptr<httplib::Server> http;
     RequestLog log{std::cerr};
@@ -330,12 +349,33 @@ std::unique_ptr<httplib::Server> make_http_server(const ServerOptions& options) 
     return server;
 }
 
+// The signs of the knowledge base's rules at see_doctor and urgent, for the client page's "when to
+// worry": the rule's short summary (or its text), thresholds filled in. Made once at start.
+json warning_signs(const assess::KnowledgeBase& knowledge_base) {
+    const auto knowledge = knowledge_base.to_json();
+    const auto rules = knowledge.value("rules", json::object()).value("rule", json::array());
+    const auto thresholds = knowledge.value("thresholds", json::object());
+    json signs = json::array();
+    for (const auto& rule : rules) {
+        const auto level = rule.value("level", std::string{});
+        if (level != "urgent" && level != "see_doctor") continue;
+        const auto text = rule.value("summary", rule.value("text", std::string{}));
+        if (!text.empty()) {
+            signs.push_back({{"level", level}, {"text", quote_thresholds(text, thresholds)}});
+        }
+    }
+    return signs;
+}
+
 }  // namespace
 
 Server::Impl::Impl(ServerOptions given)
     : options(std::move(given)),
       store(store::open_store(options.db_url)),
       engine(load_engine(options)),
+      when_to_worry(warning_signs(engine.knowledge())),
+      password_checks(static_cast<std::ptrdiff_t>(
+          std::clamp<std::size_t>(options.limits.concurrent_password_checks, 1, 64))),
       http(make_http_server(options)) {
     init_crypto();
     if (options.demo) {
@@ -461,7 +501,7 @@ std::string Server::Impl::session_cookie(const std::string& token,
 
 // Aftercare for the client page: the engine's answer to a check-in that reports nothing but
 // the session and the time since it (what is normal, how long it lasts, what to do), and the
-// signs of the knowledge base's rules at see_doctor and urgent (when to worry).
+// warning signs (when to worry).
 json Server::Impl::aftercare(const store::Session& session, double hours_since_massage) const {
     const auto baseline = engine.assess(assess::validate_checkin(
         {{"hours_since_massage", hours_since_massage}, {"massage", massage_json(session)}}));
@@ -471,19 +511,6 @@ json Server::Impl::aftercare(const store::Session& session, double hours_since_m
             what_to_do.push_back(advice);
         } else if (advice.is_object() && advice.contains("text")) {
             what_to_do.push_back(advice["text"]);
-        }
-    }
-    json when_to_worry = json::array();
-    const auto knowledge = engine.knowledge().to_json();
-    const auto rules = knowledge.value("rules", json::object()).value("rule", json::array());
-    const auto thresholds = knowledge.value("thresholds", json::object());
-    for (const auto& rule : rules) {
-        const auto level = rule.value("level", std::string{});
-        if (level != "urgent" && level != "see_doctor") continue;
-        const auto text = rule.value("summary", rule.value("text", std::string{}));
-        if (!text.empty()) {
-            when_to_worry.push_back(
-                {{"level", level}, {"text", quote_thresholds(text, thresholds)}});
         }
     }
     return {{"normal", baseline.summary},
@@ -599,8 +626,11 @@ void Server::Impl::login(const Request& req, Response& res) {
     }
 
     const auto therapist = store->find_therapist_by_email(email);
-    const bool accepted = therapist ? verify_password(therapist->password_hash, password)
-                                    : (verify_password_against_dummy(password), false);
+    const bool accepted = [&] {
+        const SemaphoreSlot slot(password_checks);
+        return therapist ? verify_password(therapist->password_hash, password)
+                         : (verify_password_against_dummy(password), false);
+    }();
     if (!accepted) {
         store->record_login_failure(email_key, now);
         store->record_login_failure(address_key, now);

@@ -29,6 +29,8 @@ struct Limits {
     std::size_t login_failures_per_address = 20;
     std::chrono::seconds login_window{15 * 60};
     std::chrono::seconds web_session_lifetime{12 * 60 * 60};
+    // Argon2id checks running at once (each takes 64 MiB); further logins wait their turn.
+    std::size_t concurrent_password_checks = 2;
 };
 
 struct ServerOptions {
