@@ -156,6 +156,11 @@ test("the therapist's dashboard lists that client first, flagged see_doctor, and
   await shoot(page, '10-session-course-phone');
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the session page is ${overflow} px wider than the phone`);
+  await page.goto(`${server.url}/dashboard`);
+  await page.locator('#discomfort canvas').first().waitFor();
+  await shoot(page, '11-dashboard-phone');
+  const dashboardOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(dashboardOverflow <= 0, `the dashboard is ${dashboardOverflow} px wider than the phone`);
 
   assert.deepEqual(await watch.cspViolations(), []);
   assert.deepEqual(watch.problems, []);
@@ -177,7 +182,7 @@ test('revoking closes the client link; a new link opens the same session', async
   await client.goto(clientLink);
   await client.getByText('This link does not work any more').waitFor();
   assert.equal(await client.locator('#checkin-form button').count(), 0, 'no form on a revoked link');
-  await client.screenshot({ path: path.join(shots, '11-client-revoked.png') });
+  await client.screenshot({ path: path.join(shots, '12-client-revoked.png') });
 
   await page.getByRole('button', { name: 'Make a new link' }).click();
   await page.getByText('New link made.').waitFor();

@@ -5,8 +5,8 @@ export const levels = {
   urgent: {
     rank: 3,
     short: 'Urgent',
-    title: 'Get medical help now',
-    first: 'Call your local emergency number now. Do not wait for your therapist to answer.',
+    title: 'Call emergency services now',
+    first: 'Call your local emergency number now, before anything else. Do not wait for your therapist to answer.',
   },
   see_doctor: {
     rank: 2,
