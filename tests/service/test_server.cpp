@@ -558,42 +558,78 @@ TEST_F(Api, ResponsesCarryTheSecurityHeaders) {
 
 // A raw TCP connection that sends one keep-alive request and then stays idle, holding a worker
 // until the server's keep-alive timeout frees it.
-class IdleKeepAliveClient {
+// A raw TCP client that sends some bytes and then nothing more.
+class RawClient {
   public:
-    explicit IdleKeepAliveClient(int port) : socket_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    RawClient(int port, const std::string& bytes) : socket_(::socket(AF_INET, SOCK_STREAM, 0)) {
         sockaddr_in address{};
         address.sin_family = AF_INET;
         address.sin_port = htons(static_cast<std::uint16_t>(port));
         address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         connected_ = ::connect(socket_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-        const std::string request =
-            "GET /api/me HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n";
-        connected_ = connected_ && ::send(socket_, request.data(), request.size(), 0) > 0;
+        connected_ = connected_ && ::send(socket_, bytes.data(), bytes.size(), 0) > 0;
     }
-    ~IdleKeepAliveClient() { ::close(socket_); }
-    IdleKeepAliveClient(const IdleKeepAliveClient&) = delete;
-    IdleKeepAliveClient& operator=(const IdleKeepAliveClient&) = delete;
+    ~RawClient() { ::close(socket_); }
+    RawClient(const RawClient&) = delete;
+    RawClient& operator=(const RawClient&) = delete;
     bool connected() const { return connected_; }
+
+    // Reads until the server closes the connection or `limit` passes; true when it closed.
+    bool closed_by_server_within(std::chrono::seconds limit) {
+        timeval timeout{static_cast<time_t>(limit.count()), 0};
+        ::setsockopt(socket_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+        char buffer[4096];
+        for (;;) {
+            const auto received = ::recv(socket_, buffer, sizeof buffer, 0);
+            if (received == 0) return true;
+            if (received < 0) return false;  // timed out (or failed) while still open
+        }
+    }
 
   private:
     int socket_;
     bool connected_ = false;
 };
 
+const std::string kKeepAliveRequest =
+    "GET /api/me HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n";
+
 TEST_F(Api, IdleKeepAliveClientsDoNotStarveOthers) {
     options_.limits.worker_threads = 2;
     options_.limits.keep_alive_timeout = std::chrono::seconds(1);
     start();
     // Twice as many idle keep-alive connections as workers.
-    std::vector<std::unique_ptr<IdleKeepAliveClient>> idle;
+    std::vector<std::unique_ptr<RawClient>> idle;
     for (int i = 0; i < 4; ++i) {
-        idle.push_back(std::make_unique<IdleKeepAliveClient>(port_));
+        idle.push_back(std::make_unique<RawClient>(port_, kKeepAliveRequest));
         ASSERT_TRUE(idle.back()->connected());
     }
     // Others are still answered (the idle ones are dropped after the keep-alive timeout); the
     // client gives up after 20 s, far above the timeout, so this only fails if they starve.
     std::vector<std::future<int>> answers;
     for (int i = 0; i < 4; ++i) {
+        answers.push_back(std::async(std::launch::async, [this] {
+            const auto result = http().Get("/api/c/unknown");
+            return result ? result->status : -1;
+        }));
+    }
+    for (auto& answer : answers) EXPECT_EQ(answer.get(), 404);
+}
+
+TEST_F(Api, AnUnfinishedRequestIsDroppedAfterTheReadTimeout) {
+    options_.limits.read_timeout = std::chrono::seconds(1);
+    start();
+    RawClient slow(port_, "GET /api/me HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ");
+    ASSERT_TRUE(slow.connected());
+    EXPECT_TRUE(slow.closed_by_server_within(std::chrono::seconds(20)));
+}
+
+TEST_F(Api, ManyConcurrentClientsAreAllAnsweredByASmallBoundedPool) {
+    options_.limits.worker_threads = 1;
+    options_.limits.max_queued_connections = 2;
+    start();
+    std::vector<std::future<int>> answers;
+    for (int i = 0; i < 16; ++i) {
         answers.push_back(std::async(std::launch::async, [this] {
             const auto result = http().Get("/api/c/unknown");
             return result ? result->status : -1;
