@@ -133,6 +133,7 @@ def post_checkin(base, token, document=None, timeout=30):
 def create_postgres_database(server_url, name):
     """CREATE DATABASE on the test server (psql from Debian's postgresql-client); returns its URL."""
     subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", server_url,
+                    "-c", "SET client_min_messages = warning",
                     "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
                     "-c", f"CREATE DATABASE {name}"],
                    check=True, stdout=subprocess.DEVNULL)
