@@ -202,20 +202,19 @@ class SqliteBackend final : public Backend {
         if (error) {
             throw StoreError("cannot create folder " + folder.string() + ": " + error.message());
         }
-        checkpointer_ =
-            std::jthread([this, connection = SqliteConnection(path_, synchronous_full_)](
-                             std::stop_token stop) mutable {
-                std::mutex mutex;
-                std::condition_variable_any wake;
-                std::unique_lock lock(mutex);
-                for (;;) {
-                    // Nothing notifies `wake`: it only sleeps, and wakes early for the stop
-                    // request.
-                    wake.wait_for(lock, stop, kCheckpointInterval, [] { return false; });
-                    if (stop.stop_requested()) return;
-                    connection.checkpoint_passive();
-                }
-            });
+        checkpointer_ = std::jthread([connection = SqliteConnection(path_, synchronous_full_)](
+                                         std::stop_token stop) mutable {
+            std::mutex mutex;
+            std::condition_variable_any wake;
+            std::unique_lock lock(mutex);
+            for (;;) {
+                // Nothing notifies `wake`: it only sleeps, and wakes early for the stop
+                // request.
+                wake.wait_for(lock, stop, kCheckpointInterval, [] { return false; });
+                if (stop.stop_requested()) return;
+                connection.checkpoint_passive();
+            }
+        });
     }
     std::string name() const override { return "sqlite"; }
     std::unique_ptr<Connection> connect() override {
