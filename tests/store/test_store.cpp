@@ -94,6 +94,25 @@ TEST_P(backend, migrations_are_applied_once_and_kept_on_reopen) {
     EXPECT_EQ(store().get_clinic(clinic.id)->name, "Kept");
 }
 
+TEST_P(backend, migrations_are_recorded_and_a_newer_schema_is_refused) {
+    const auto url = database_->url();
+    EXPECT_EQ(tws::testing::query_directly(url, "SELECT COUNT(*) FROM schema_migrations"),
+              std::to_string(store().schema_version()));
+    EXPECT_EQ(tws::testing::query_directly(url,
+                                           "SELECT name FROM schema_migrations "
+                                           "WHERE version = 1"),
+              "0001_initial");
+    store_.reset();
+    tws::testing::query_directly(
+        url, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'x', 0)");
+    try {
+        tws::open_store(url);
+        FAIL() << "a database from a newer build was opened";
+    } catch (const tws::StoreError& error) {
+        EXPECT_NE(std::string(error.what()).find("newer"), std::string::npos) << error.what();
+    }
+}
+
 TEST_P(backend, servers_starting_together_migrate_one_database_without_errors) {
     // A second, empty database: several "server instances" open it at the same moment.
     store_.reset();
