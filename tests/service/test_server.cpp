@@ -211,6 +211,38 @@ TEST_F(Api, LoginSetsAStrictHttpOnlyCookieAndMeNeedsIt) {
     EXPECT_EQ(body_of(me)["csrf_token"], session.csrf);
 }
 
+TEST_F(Api, UnderTlsTheCookieIsSecure) {
+    // A throwaway self-signed certificate (the openssl command line tool, Debian's openssl).
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("tw-tls-" + std::to_string(::getpid()) + "-" + random_token().substr(0, 8));
+    std::filesystem::create_directories(dir);
+    const auto cert = dir / "cert.pem";
+    const auto key = dir / "key.pem";
+    const std::string command =
+        "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "
+        "/CN=127.0.0.1 -keyout '" +
+        key.string() + "' -out '" + cert.string() + "' 2>/dev/null";
+    ASSERT_EQ(std::system(command.c_str()), 0) << command;
+    options_.tls_cert_file = cert;
+    options_.tls_key_file = key;
+    start();
+    EXPECT_TRUE(server_->tls());
+    httplib::SSLClient client("127.0.0.1", port_);
+    client.enable_server_certificate_verification(false);
+    client.set_read_timeout(std::chrono::seconds(20));
+    const auto result =
+        client.Post("/api/login", json{{"email", a_.email}, {"password", a_.password}}.dump(),
+                    "application/json");
+    std::filesystem::remove_all(dir);
+    ASSERT_TRUE(result);
+    ASSERT_EQ(result->status, 200) << result->body;
+    const auto cookie = result->get_header_value("Set-Cookie");
+    EXPECT_NE(cookie.find("; Secure"), std::string::npos) << cookie;
+    EXPECT_NE(cookie.find("HttpOnly"), std::string::npos) << cookie;
+    // Plain HTTP to the TLS port gets no answer.
+    EXPECT_FALSE(http().Get("/api/me"));
+}
+
 TEST_F(Api, WrongPasswordAndUnknownEmailAreRefusedAlike) {
     start();
     const auto wrong = post_json("/api/login", {{"email", a_.email}, {"password", "nope"}});
