@@ -350,7 +350,8 @@ std::unique_ptr<httplib::Server> make_http_server(const ServerOptions& options) 
 }
 
 // The signs of the knowledge base's rules at see_doctor and urgent, for the client page's "when to
-// worry": the rule's short summary (or its text), thresholds filled in. Made once at start.
+// worry": each rule's text (the sign, then why it matters), thresholds filled in. Made once at
+// start.
 json warning_signs(const assess::KnowledgeBase& knowledge_base) {
     const auto knowledge = knowledge_base.to_json();
     const auto rules = knowledge.value("rules", json::object()).value("rule", json::array());
@@ -359,7 +360,7 @@ json warning_signs(const assess::KnowledgeBase& knowledge_base) {
     for (const auto& rule : rules) {
         const auto level = rule.value("level", std::string{});
         if (level != "urgent" && level != "see_doctor") continue;
-        const auto text = rule.value("summary", rule.value("text", std::string{}));
+        const auto text = rule.value("text", std::string{});
         if (!text.empty()) {
             signs.push_back({{"level", level}, {"text", quote_thresholds(text, thresholds)}});
         }
