@@ -8,7 +8,7 @@
 #include <httplib.h>
 #include <signal.h>
 
-#include <atomic>
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <ctime>
