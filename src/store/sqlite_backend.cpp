@@ -220,7 +220,7 @@ class SqliteBackend final : public Backend {
     std::unique_ptr<Connection> connect() override {
         return std::make_unique<SqliteConnection>(path_, synchronous_full_);
     }
-    // Readers run side by side in WAL mode; writers take turns on the write mutex.
+    // Readers run side by side in WAL mode; writes go through the WriteBatcher's connection.
     int default_pool_size() const override { return 16; }
     bool single_writer() const override { return true; }
 

@@ -364,6 +364,50 @@ TEST_P(backend, many_threads_write_and_read_at_once) {
     EXPECT_EQ(row.highest_level, Level::urgent);
 }
 
+TEST_P(backend, a_failing_request_among_concurrent_ones_fails_alone) {
+    // SQLite commits concurrent requests together (one transaction, a savepoint each): a request
+    // that breaks a constraint must take nothing of the others with it, and leave nothing itself.
+    const auto practice = make_practice("mixed");
+    const auto session = make_session(practice, practice.client, kNow - kDay);
+    constexpr int kThreads = 6;
+    constexpr int kPerThread = 30;
+    std::vector<int> stored(kThreads, 0);
+    std::vector<int> refused(kThreads, 0);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < kPerThread; ++i) {
+                const bool bad = (t + i) % 3 == 0;
+                const tws::CheckinRecord checkin{
+                    0,   session.id, kNow + i,
+                    1.0, bad,        bad ? R"({"bad":true})" : R"({"bad":false})"};
+                try {
+                    store().add_checkin_with_assessment(
+                        checkin, {0, Level::normal, "{}", bad ? "" : "kb-1"});
+                    ++stored[t];
+                } catch (const tws::StoreError&) {
+                    ++refused[t];
+                }
+            }
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    int expected_stored = 0;
+    for (int t = 0; t < kThreads; ++t) {
+        int bad = 0;
+        for (int i = 0; i < kPerThread; ++i) bad += (t + i) % 3 == 0 ? 1 : 0;
+        EXPECT_EQ(refused[t], bad) << "thread " << t;
+        EXPECT_EQ(stored[t], kPerThread - bad) << "thread " << t;
+        expected_stored += stored[t];
+    }
+    const auto checkins = store().list_checkins(practice.clinic.id, session.id);
+    EXPECT_EQ(int(checkins.size()), expected_stored);
+    for (const auto& item : checkins) {
+        EXPECT_EQ(item.checkin.document, R"({"bad":false})");
+        EXPECT_TRUE(item.assessment);
+    }
+}
+
 TEST_P(backend, dashboard_puts_the_most_urgent_first) {
     const auto practice = make_practice("dash");
     auto client = [&](const std::string& name) {
