@@ -9,7 +9,7 @@
 // Checkpoints (copying the WAL back into the database file, with an fsync of each) run on a
 // background thread every kCheckpointInterval, so that no request pays for one: left to SQLite,
 // the commit that crosses the WAL threshold runs the checkpoint itself, holding the write lock
-// for the length of two fsyncs (measured: p99 of a write 27 ms instead of 0.04 ms).
+// for the length of two fsyncs (measured: p99 of a write 27 ms instead of 0.1 ms).
 #include <sqlite3.h>
 
 #include <chrono>
@@ -28,7 +28,9 @@ namespace {
 
 // How long a writer of another process may hold the lock before our statement fails.
 constexpr int kBusyTimeoutMs = 5000;
-constexpr std::chrono::milliseconds kCheckpointInterval{200};
+// Short, so each checkpoint is small: measured with wrk on this 2-core machine, p99 of a check-in
+// was 103 ms with checkpoints every 1 s, 19 ms every 50 ms, 16.5 ms every 20 ms.
+constexpr std::chrono::milliseconds kCheckpointInterval{20};
 // A safety net should the background checkpoints fall behind: then a commit checkpoints itself
 // once the WAL holds this many pages (about 40 MB).
 constexpr int kAutoCheckpointPages = 10000;
@@ -207,11 +209,15 @@ class SqliteBackend final : public Backend {
             std::mutex mutex;
             std::condition_variable_any wake;
             std::unique_lock lock(mutex);
+            std::string last_version;
             for (;;) {
-                // Nothing notifies `wake`: it only sleeps, and wakes early for the stop
-                // request.
+                // Nothing notifies `wake`: it only sleeps, and wakes early for the stop request.
                 wake.wait_for(lock, stop, kCheckpointInterval, [] { return false; });
                 if (stop.stop_requested()) return;
+                // data_version changes when another connection commits: idle, nothing is done.
+                const auto version = connection.query("PRAGMA data_version", {}).at(0).text(0);
+                if (version == last_version) continue;
+                last_version = version;
                 connection.checkpoint_passive();
             }
         });
