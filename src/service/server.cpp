@@ -847,7 +847,7 @@ bool Server::tls() const { return !impl_->options.tls_cert_file.empty(); }
 
 const std::optional<DemoCredentials>& Server::demo_credentials() const { return impl_->demo; }
 
-int run_server(const ServerOptions& options, std::ostream& out) {
+int run_server(const ServerOptions& options, std::ostream& out, bool json_output) {
     // Block the signals before any thread starts, so every thread inherits the mask and the
     // main thread alone receives them in sigwait().
     sigset_t stop_signals;
@@ -858,12 +858,20 @@ int run_server(const ServerOptions& options, std::ostream& out) {
 
     Server server(options);
     const int port = server.start();
-    const std::string scheme = server.tls() ? "https" : "http";
-    out << "twitchwatch serving on " << scheme << "://" << options.host << ":" << port << "/\n";
-    if (const auto& demo = server.demo_credentials()) {
-        out << "demo login: " << demo->email << " / " << demo->password << "\n";
+    const bool ipv6 = options.host.find(':') != std::string::npos;
+    const std::string url = std::string(server.tls() ? "https" : "http") + "://" +
+                            (ipv6 ? "[" + options.host + "]" : options.host) + ":" +
+                            std::to_string(port) + "/";
+    const auto& demo = server.demo_credentials();
+    if (json_output) {
+        json startup{{"url", url}, {"demo_login", nullptr}};
+        if (demo) startup["demo_login"] = {{"email", demo->email}, {"password", demo->password}};
+        out << startup.dump() << "\n" << std::flush;
+    } else {
+        out << "twitchwatch serving on " << url << "\n";
+        if (demo) out << "demo login: " << demo->email << " / " << demo->password << "\n";
+        out << "stop with Ctrl-C\n" << std::flush;
     }
-    out << "stop with Ctrl-C\n" << std::flush;
 
     int received = 0;
     sigwait(&stop_signals, &received);

@@ -3,6 +3,7 @@ on stderr without personal data or secrets, a clean exit on SIGTERM and SIGINT, 
 
 Usage: test_serve.py TWITCHWATCH_BINARY
 """
+import json
 import os
 import re
 import signal
@@ -25,6 +26,7 @@ def check(condition, what):
 
 
 def run_once(stop_signal, workdir):
+    """One run of the server until stop_signal; returns the demo login it printed."""
     log_path = os.path.join(workdir, f"serve-{stop_signal.name}.log")
     server = Server(binary, "sqlite:" + os.path.join(workdir, "serve.sqlite3"), log_path)
     check(server.demo_login is not None, "--demo prints the demo login")
@@ -58,10 +60,11 @@ def run_once(stop_signal, workdir):
                          (email, "e-mail"), (password, "password"),
                          ("Log Check Client", "client name"), (f"/{session_id}", "session id")]:
         check(secret not in log, f"the log holds no {what}")
+    return server.demo_login
 
 
 with tempfile.TemporaryDirectory(prefix="tw-serve-") as workdir:
-    run_once(signal.SIGTERM, workdir)
+    demo_login = run_once(signal.SIGTERM, workdir)
     run_once(signal.SIGINT, workdir)  # the same database again: --demo adds nothing twice
 
     for args, expected, what in [
@@ -74,6 +77,21 @@ with tempfile.TemporaryDirectory(prefix="tw-serve-") as workdir:
         check(result.returncode == expected,
               f"{what}: exit {expected}, got {result.returncode} ({result.stderr.strip()})")
         check(result.stderr.count("\n") <= 2, f"{what}: a short message, got {result.stderr!r}")
+
+    # --json: the address and the demo login as one JSON line.
+    process = subprocess.Popen([binary, "serve", "--json", "--demo", "--listen", "127.0.0.1:0",
+                                "--db", "sqlite:" + os.path.join(workdir, "serve.sqlite3")],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        startup = json.loads(process.stdout.readline())
+        check(re.fullmatch(r"http://127\.0\.0\.1:\d+/", startup["url"]) is not None,
+              f"--json url: {startup}")
+        check(startup["demo_login"]["email"] == demo_login[0], "--json demo login")
+    except (ValueError, KeyError, TypeError) as error:
+        failures.append(f"--json output: {error}")
+    process.send_signal(signal.SIGTERM)
+    check(process.wait(timeout=30) == 0, "--json run exits 0 on SIGTERM")
+    process.stdout.close()
 
 for failure in failures:
     print("FAIL:", failure)

@@ -78,7 +78,8 @@ class Server {
 };
 
 // `twitchwatch serve`: starts a Server, prints where to open it (and the demo login with
-// options.demo) to `out`, runs until SIGINT or SIGTERM and returns the process exit code.
-int run_server(const ServerOptions& options, std::ostream& out);
+// options.demo) to `out` - as text, or as one JSON line {"url", "demo_login": {email, password}
+// or null} - runs until SIGINT or SIGTERM and returns the process exit code.
+int run_server(const ServerOptions& options, std::ostream& out, bool json_output = false);
 
 }  // namespace twitchwatch::service
