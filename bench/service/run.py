@@ -39,7 +39,7 @@ def count_checkins(db, session_id):
 
 def bench_backend(args, backend, folder):
     if backend == "sqlite":
-        db = "sqlite:" + os.path.join(folder, "bench.sqlite3")
+        db = "sqlite:" + os.path.join(tempfile.mkdtemp(dir=folder), "bench.sqlite3")
         if args.sqlite_sync == "full":
             db += "?synchronous=full"
     else:
@@ -75,6 +75,8 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--sqlite-sync", choices=["normal", "full"], default="normal")
     parser.add_argument("--pg-url", help="a PostgreSQL server URL (run.sh starts one)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs per backend (the machine may be shared: look at the spread)")
     args = parser.parse_args()
 
     print("| backend | connections | check-ins/s | p50 ms | p90 ms | p99 ms | errors | "
@@ -83,9 +85,10 @@ def main():
     all_stored = True
     with tempfile.TemporaryDirectory(prefix="twitchwatch-bench-") as folder:
         for backend in args.backends.split(","):
-            row, stored = bench_backend(args, backend, folder)
-            all_stored &= stored
-            print(row, flush=True)
+            for _ in range(args.repeat):
+                row, stored = bench_backend(args, backend, folder)
+                all_stored &= stored
+                print(row, flush=True)
     if not all_stored:
         sys.exit("some check-ins answered 201 are missing from the database")
 
