@@ -9,6 +9,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cmath>
 #include <ctime>
@@ -322,6 +323,7 @@ struct Server::Impl {
     std::unique_ptr<httplib::Server> http;
     RequestLog log{std::cerr};
     std::thread listener;
+    std::atomic<bool> listener_done{false};
     std::mutex lifecycle_mutex;
     int port = 0;
 };
@@ -830,7 +832,20 @@ int Server::start() {
         throw InputError("--listen " + options.host + ":" + std::to_string(options.port) +
                          ": cannot listen there (address in use or not local?)");
     }
-    impl_->listener = std::thread([this] { impl_->http->listen_after_bind(); });
+    impl_->listener_done = false;
+    impl_->listener = std::thread([this] {
+        impl_->http->listen_after_bind();
+        impl_->listener_done = true;
+    });
+    // cpp-httplib's stop() does nothing until the accept loop runs, so a stop right after start
+    // would be lost: return only once the loop is running.
+    while (!impl_->http->is_running() && !impl_->listener_done) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    if (!impl_->http->is_running()) {
+        impl_->listener.join();
+        throw std::runtime_error("the HTTP listener stopped right after it started");
+    }
     return impl_->port;
 }
 

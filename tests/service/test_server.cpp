@@ -243,6 +243,17 @@ TEST_F(Api, UnderTlsTheCookieIsSecure) {
     EXPECT_FALSE(http().Get("/api/me"));
 }
 
+TEST_F(Api, StopRightAfterStartReturnsAndTheServerCanRestart) {
+    for (int round = 0; round < 3; ++round) {
+        start();
+        auto stopped = std::async(std::launch::async, [this] { server_->stop(); });
+        ASSERT_EQ(stopped.wait_for(std::chrono::seconds(20)), std::future_status::ready)
+            << "stop() right after start() hangs";
+        EXPECT_FALSE(http().Get("/api/me")) << "nothing answers after stop()";
+        server_.reset();
+    }
+}
+
 TEST_F(Api, WrongPasswordAndUnknownEmailAreRefusedAlike) {
     start();
     const auto wrong = post_json("/api/login", {{"email", a_.email}, {"password", "nope"}});
