@@ -214,11 +214,15 @@ class SqliteBackend final : public Backend {
                 // Nothing notifies `wake`: it only sleeps, and wakes early for the stop request.
                 wake.wait_for(lock, stop, kCheckpointInterval, [] { return false; });
                 if (stop.stop_requested()) return;
-                // data_version changes when another connection commits: idle, nothing is done.
-                const auto version = connection.query("PRAGMA data_version", {}).at(0).text(0);
-                if (version == last_version) continue;
-                last_version = version;
-                connection.checkpoint_passive();
+                try {
+                    // data_version changes when another connection commits: idle, nothing done.
+                    const auto version = connection.query("PRAGMA data_version", {}).at(0).text(0);
+                    if (version == last_version) continue;
+                    last_version = version;
+                    connection.checkpoint_passive();
+                } catch (const StoreError&) {
+                    // Tried again next round; the commits' own auto-checkpoint is the fallback.
+                }
             }
         });
     }
