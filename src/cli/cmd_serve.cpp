@@ -48,6 +48,7 @@ Command add_serve_command(CLI::App& app) {
         std::string tls_cert;
         std::string tls_key;
         bool demo = false;
+        bool json = false;
     };
     auto settings = std::make_shared<Settings>();
     sub->add_option("--db", settings->db,
@@ -61,6 +62,8 @@ Command add_serve_command(CLI::App& app) {
                     "Knowledge base folder (default: $TWITCHWATCH_KNOWLEDGE or the built-in one)");
     sub->add_option("--tls-cert", settings->tls_cert, "PEM certificate: serve HTTPS");
     sub->add_option("--tls-key", settings->tls_key, "PEM private key of --tls-cert");
+    sub->add_flag("--json", settings->json,
+                  "Print the address (and demo login) as one JSON line: {\"url\", \"demo_login\"}");
     return {sub, [settings] {
                 service::ServerOptions options;
                 options.db_url = settings->db;
@@ -69,7 +72,7 @@ Command add_serve_command(CLI::App& app) {
                 options.knowledge_dir = settings->knowledge;
                 options.tls_cert_file = settings->tls_cert;
                 options.tls_key_file = settings->tls_key;
-                return service::run_server(options, std::cout);
+                return service::run_server(options, std::cout, settings->json);
             }};
 }
 

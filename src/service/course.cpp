@@ -157,7 +157,9 @@ std::string next_session_note(const store::Session& session,
         if (!painful_twitching) note.insert(note.size() - 1, " " + after);
     }
     if (highest_level && *highest_level >= assess::Level::tell_therapist) {
-        note += " Highest level reported: " + std::string(assess::to_string(*highest_level)) + ".";
+        note +=
+            " Highest level reported: " + readable(std::string(assess::to_string(*highest_level))) +
+            ".";
     }
     if (discomfort || painful_twitching || bruising || strong_soreness) {
         std::vector<std::string> changes;

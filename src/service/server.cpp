@@ -8,6 +8,7 @@
 #include <httplib.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <cmath>
@@ -16,6 +17,7 @@
 #include <mutex>
 #include <optional>
 #include <regex>
+#include <semaphore>
 #include <thread>
 
 #include "assets.hpp"
@@ -43,6 +45,20 @@ constexpr std::size_t kMaxNameLength = 200;
 constexpr std::size_t kMaxNoteLength = 4000;
 constexpr std::size_t kMaxEmailLength = 254;
 constexpr std::size_t kMaxPasswordLength = 1024;
+
+using PasswordCheckSlots = std::counting_semaphore<64>;
+
+// Holds one slot of a semaphore for a scope.
+class SemaphoreSlot {
+  public:
+    explicit SemaphoreSlot(PasswordCheckSlots& slots) : slots_(slots) { slots_.acquire(); }
+    ~SemaphoreSlot() { slots_.release(); }
+    SemaphoreSlot(const SemaphoreSlot&) = delete;
+    SemaphoreSlot& operator=(const SemaphoreSlot&) = delete;
+
+  private:
+    PasswordCheckSlots& slots_;
+};
 
 // An answer other than success, decided by a handler.
 class HttpError : public std::runtime_error {
@@ -299,10 +315,15 @@ struct Server::Impl {
     ServerOptions options;
     std::unique_ptr<store::Store> store;
     assess::Engine engine;
+    json when_to_worry;
+    // Each Argon2id check takes 64 MiB and a core for a moment: at most this many at once, so a
+    // burst of logins cannot exhaust memory.
+    PasswordCheckSlots password_checks;
     std::optional<DemoCredentials> demo;
     std::unique_ptr<httplib::Server> http;
     RequestLog log{std::cerr};
     std::thread listener;
+    std::atomic<bool> listener_done{false};
     std::mutex lifecycle_mutex;
     int port = 0;
 };
@@ -330,12 +351,34 @@ std::unique_ptr<httplib::Server> make_http_server(const ServerOptions& options) 
     return server;
 }
 
+// The signs of the knowledge base's rules at see_doctor and urgent, for the client page's "when to
+// worry": each rule's text (the sign, then why it matters), thresholds filled in. Made once at
+// start.
+json warning_signs(const assess::KnowledgeBase& knowledge_base) {
+    const auto knowledge = knowledge_base.to_json();
+    const auto rules = knowledge.value("rules", json::object()).value("rule", json::array());
+    const auto thresholds = knowledge.value("thresholds", json::object());
+    json signs = json::array();
+    for (const auto& rule : rules) {
+        const auto level = rule.value("level", std::string{});
+        if (level != "urgent" && level != "see_doctor") continue;
+        const auto text = rule.value("text", std::string{});
+        if (!text.empty()) {
+            signs.push_back({{"level", level}, {"text", quote_thresholds(text, thresholds)}});
+        }
+    }
+    return signs;
+}
+
 }  // namespace
 
 Server::Impl::Impl(ServerOptions given)
     : options(std::move(given)),
       store(store::open_store(options.db_url)),
       engine(load_engine(options)),
+      when_to_worry(warning_signs(engine.knowledge())),
+      password_checks(static_cast<std::ptrdiff_t>(
+          std::clamp<std::size_t>(options.limits.concurrent_password_checks, 1, 64))),
       http(make_http_server(options)) {
     init_crypto();
     if (options.demo) {
@@ -355,6 +398,9 @@ void Server::Impl::configure_http() {
     http->set_write_timeout(limits.write_timeout);
     http->set_keep_alive_timeout(limits.keep_alive_timeout.count());
     http->set_keep_alive_max_count(limits.keep_alive_max_requests);
+    // cpp-httplib writes the headers and the body separately; with Nagle's algorithm the body
+    // then waits for the client's delayed ACK (about 40 ms on Linux) on every keep-alive answer.
+    http->set_tcp_nodelay(true);
     http->new_task_queue = [threads = limits.worker_threads,
                             queued = limits.max_queued_connections]() -> httplib::TaskQueue* {
         // cpp-httplib owns the queue it asks for and deletes it when listening ends.
@@ -461,7 +507,7 @@ std::string Server::Impl::session_cookie(const std::string& token,
 
 // Aftercare for the client page: the engine's answer to a check-in that reports nothing but
 // the session and the time since it (what is normal, how long it lasts, what to do), and the
-// signs of the knowledge base's rules at see_doctor and urgent (when to worry).
+// warning signs (when to worry).
 json Server::Impl::aftercare(const store::Session& session, double hours_since_massage) const {
     const auto baseline = engine.assess(assess::validate_checkin(
         {{"hours_since_massage", hours_since_massage}, {"massage", massage_json(session)}}));
@@ -471,19 +517,6 @@ json Server::Impl::aftercare(const store::Session& session, double hours_since_m
             what_to_do.push_back(advice);
         } else if (advice.is_object() && advice.contains("text")) {
             what_to_do.push_back(advice["text"]);
-        }
-    }
-    json when_to_worry = json::array();
-    const auto knowledge = engine.knowledge().to_json();
-    const auto rules = knowledge.value("rules", json::object()).value("rule", json::array());
-    const auto thresholds = knowledge.value("thresholds", json::object());
-    for (const auto& rule : rules) {
-        const auto level = rule.value("level", std::string{});
-        if (level != "urgent" && level != "see_doctor") continue;
-        const auto text = rule.value("summary", rule.value("text", std::string{}));
-        if (!text.empty()) {
-            when_to_worry.push_back(
-                {{"level", level}, {"text", quote_thresholds(text, thresholds)}});
         }
     }
     return {{"normal", baseline.summary},
@@ -599,8 +632,11 @@ void Server::Impl::login(const Request& req, Response& res) {
     }
 
     const auto therapist = store->find_therapist_by_email(email);
-    const bool accepted = therapist ? verify_password(therapist->password_hash, password)
-                                    : (verify_password_against_dummy(password), false);
+    const bool accepted = [&] {
+        const SemaphoreSlot slot(password_checks);
+        return therapist ? verify_password(therapist->password_hash, password)
+                         : (verify_password_against_dummy(password), false);
+    }();
     if (!accepted) {
         store->record_login_failure(email_key, now);
         store->record_login_failure(address_key, now);
@@ -796,7 +832,20 @@ int Server::start() {
         throw InputError("--listen " + options.host + ":" + std::to_string(options.port) +
                          ": cannot listen there (address in use or not local?)");
     }
-    impl_->listener = std::thread([this] { impl_->http->listen_after_bind(); });
+    impl_->listener_done = false;
+    impl_->listener = std::thread([this] {
+        impl_->http->listen_after_bind();
+        impl_->listener_done = true;
+    });
+    // cpp-httplib's stop() does nothing until the accept loop runs, so a stop right after start
+    // would be lost: return only once the loop is running.
+    while (!impl_->http->is_running() && !impl_->listener_done) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    if (!impl_->http->is_running()) {
+        impl_->listener.join();
+        throw std::runtime_error("the HTTP listener stopped right after it started");
+    }
     return impl_->port;
 }
 
@@ -813,7 +862,7 @@ bool Server::tls() const { return !impl_->options.tls_cert_file.empty(); }
 
 const std::optional<DemoCredentials>& Server::demo_credentials() const { return impl_->demo; }
 
-int run_server(const ServerOptions& options, std::ostream& out) {
+int run_server(const ServerOptions& options, std::ostream& out, bool json_output) {
     // Block the signals before any thread starts, so every thread inherits the mask and the
     // main thread alone receives them in sigwait().
     sigset_t stop_signals;
@@ -824,12 +873,20 @@ int run_server(const ServerOptions& options, std::ostream& out) {
 
     Server server(options);
     const int port = server.start();
-    const std::string scheme = server.tls() ? "https" : "http";
-    out << "twitchwatch serving on " << scheme << "://" << options.host << ":" << port << "/\n";
-    if (const auto& demo = server.demo_credentials()) {
-        out << "demo login: " << demo->email << " / " << demo->password << "\n";
+    const bool ipv6 = options.host.find(':') != std::string::npos;
+    const std::string url = std::string(server.tls() ? "https" : "http") + "://" +
+                            (ipv6 ? "[" + options.host + "]" : options.host) + ":" +
+                            std::to_string(port) + "/";
+    const auto& demo = server.demo_credentials();
+    if (json_output) {
+        json startup{{"url", url}, {"demo_login", nullptr}};
+        if (demo) startup["demo_login"] = {{"email", demo->email}, {"password", demo->password}};
+        out << startup.dump() << "\n" << std::flush;
+    } else {
+        out << "twitchwatch serving on " << url << "\n";
+        if (demo) out << "demo login: " << demo->email << " / " << demo->password << "\n";
+        out << "stop with Ctrl-C\n" << std::flush;
     }
-    out << "stop with Ctrl-C\n" << std::flush;
 
     int received = 0;
     sigwait(&stop_signals, &received);

@@ -58,8 +58,8 @@ class Backend {
     virtual std::string name() const = 0;  // "sqlite" or "postgresql"
     virtual std::unique_ptr<Connection> connect() = 0;
     virtual int default_pool_size() const = 0;
-    // SQLite allows one writer per database: this process then queues its own writers on a mutex
-    // rather than letting them spin in SQLite's busy handler (sleeps of up to 100 ms each).
+    // SQLite allows one writer per database: this process then funnels its writes through one
+    // writer thread (WriteBatcher) rather than letting them spin in SQLite's busy handler.
     virtual bool single_writer() const = 0;
 };
 

@@ -4,10 +4,13 @@
 #include <ctime>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <type_traits>
 
 #include "migrations.hpp"
 #include "sql.hpp"
 #include "twitchwatch/store/store.hpp"
+#include "write_batcher.hpp"
 
 namespace twitchwatch::store::detail {
 namespace {
@@ -72,11 +75,18 @@ class SqlStore final : public Store {
         return body(*connection);
     }
 
-    // One transaction: committed when body returns, rolled back when it throws.
+    // One transaction: committed when body returns, rolled back when it throws. With a single
+    // writer (SQLite) the transaction is shared with other requests' (group commit).
     template <typename Body>
     auto write(Body&& body) {
-        std::unique_lock<std::mutex> writer(write_mutex_, std::defer_lock);
-        if (backend_->single_writer()) writer.lock();
+        if (!batcher_) return write_alone(body);
+        std::optional<std::invoke_result_t<Body&, Connection&>> result;
+        batcher_->run([&](Connection& c) { result.emplace(body(c)); });
+        return std::move(*result);
+    }
+
+    template <typename Body>
+    auto write_alone(Body&& body) {
         auto connection = pool_.acquire();
         connection->begin_write();
         try {
@@ -98,6 +108,7 @@ class SqlStore final : public Store {
         : backend_(std::move(backend)),
           pool_(*backend_, pool_size > 0 ? pool_size : backend_->default_pool_size()) {
         migrate();
+        if (backend_->single_writer()) batcher_ = std::make_unique<WriteBatcher>(*backend_);
     }
 
     std::string backend() const override { return backend_->name(); }
@@ -483,7 +494,7 @@ class SqlStore final : public Store {
         std::sort(mine.begin(), mine.end(),
                   [](const Migration* a, const Migration* b) { return a->version < b->version; });
         const int newest = mine.empty() ? 0 : mine.back()->version;
-        write([&](Connection& c) {
+        write_alone([&](Connection& c) {
             c.lock_for_migrations();
             c.execute_script(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
@@ -512,7 +523,7 @@ class SqlStore final : public Store {
 
     std::unique_ptr<Backend> backend_;
     Pool pool_;
-    std::mutex write_mutex_;  // used when the backend allows a single writer (SQLite)
+    std::unique_ptr<WriteBatcher> batcher_;  // when the backend allows a single writer (SQLite)
 };
 
 }  // namespace

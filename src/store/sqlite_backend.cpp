@@ -5,10 +5,19 @@
 // system's cache, so a kill -9 of the process loses nothing. Only a power cut or kernel crash can
 // lose the last transactions, which synchronous=FULL (an fsync per commit) also covers, at a cost
 // in throughput. See docs/storage.md.
+//
+// Checkpoints (copying the WAL back into the database file, with an fsync of each) run on a
+// background thread every kCheckpointInterval, so that no request pays for one: left to SQLite,
+// the commit that crosses the WAL threshold runs the checkpoint itself, holding the write lock
+// for the length of two fsyncs (measured: p99 of a write 27 ms instead of 0.1 ms).
 #include <sqlite3.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <unordered_map>
 
 #include "sql.hpp"
@@ -19,6 +28,13 @@ namespace {
 
 // How long a writer of another process may hold the lock before our statement fails.
 constexpr int kBusyTimeoutMs = 5000;
+// Short, so each checkpoint is small: measured with wrk on this 2-core machine, p99 of a check-in
+// was 103 ms with checkpoints every 1 s, 19 ms every 50 ms, 16.5 ms every 20 ms.
+constexpr std::chrono::milliseconds kCheckpointInterval{20};
+// A safety net should the background checkpoints fall behind: then a commit checkpoints itself
+// once the WAL holds this many pages (about 40 MB).
+constexpr int kAutoCheckpointPages = 10000;
+constexpr long kWalSizeLimitBytes = 64L * 1024 * 1024;
 
 struct StatementDeleter {
     void operator()(sqlite3_stmt* statement) const { sqlite3_finalize(statement); }
@@ -64,6 +80,16 @@ class SqliteConnection final : public Connection {
         execute_script("PRAGMA journal_mode=WAL");
         execute_script(synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
         execute_script("PRAGMA foreign_keys=ON");
+        execute_script("PRAGMA wal_autocheckpoint=" + std::to_string(kAutoCheckpointPages));
+        // After a burst, give the disk space of a grown WAL back when it is next reset.
+        execute_script("PRAGMA journal_size_limit=" + std::to_string(kWalSizeLimitBytes));
+    }
+
+    // Copies what it can from the WAL into the database without waiting for (or blocking)
+    // readers and writers. A failure is left for the next round.
+    void checkpoint_passive() {
+        sqlite3_wal_checkpoint_v2(database_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                  nullptr);
     }
 
     void execute_script(const std::string& sql) override {
@@ -178,18 +204,40 @@ class SqliteBackend final : public Backend {
         if (error) {
             throw StoreError("cannot create folder " + folder.string() + ": " + error.message());
         }
+        checkpointer_ = std::jthread([connection = SqliteConnection(path_, synchronous_full_)](
+                                         std::stop_token stop) mutable {
+            std::mutex mutex;
+            std::condition_variable_any wake;
+            std::unique_lock lock(mutex);
+            std::string last_version;
+            for (;;) {
+                // Nothing notifies `wake`: it only sleeps, and wakes early for the stop request.
+                wake.wait_for(lock, stop, kCheckpointInterval, [] { return false; });
+                if (stop.stop_requested()) return;
+                try {
+                    // data_version changes when another connection commits: idle, nothing done.
+                    const auto version = connection.query("PRAGMA data_version", {}).at(0).text(0);
+                    if (version == last_version) continue;
+                    last_version = version;
+                    connection.checkpoint_passive();
+                } catch (const StoreError&) {
+                    // Tried again next round; the commits' own auto-checkpoint is the fallback.
+                }
+            }
+        });
     }
     std::string name() const override { return "sqlite"; }
     std::unique_ptr<Connection> connect() override {
         return std::make_unique<SqliteConnection>(path_, synchronous_full_);
     }
-    // Readers run side by side in WAL mode; writers take turns on the write mutex.
+    // Readers run side by side in WAL mode; writes go through the WriteBatcher's connection.
     int default_pool_size() const override { return 16; }
     bool single_writer() const override { return true; }
 
   private:
     std::string path_;
     bool synchronous_full_;
+    std::jthread checkpointer_;  // last: stopped and joined before the members above go away
 };
 
 }  // namespace

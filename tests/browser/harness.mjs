@@ -5,7 +5,6 @@ import { createServer } from 'node:net';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 
 const startTimeoutMs = 120_000; // a sanitizer build hashing the demo password is slow to start
 
@@ -68,7 +67,13 @@ export async function startServer() {
 }
 
 /** Debian's Chromium, headless, with a fresh profile (Playwright gives each launch its own temporary user data dir). */
-export function launchBrowser() {
+export async function launchBrowser() {
+  let chromium;
+  try {
+    ({ chromium } = await import('playwright-core'));
+  } catch {
+    throw new Error('playwright-core is missing in tests/browser: run scripts/bootstrap (it runs npm ci there)');
+  }
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
@@ -92,6 +97,7 @@ export function launchBrowser() {
 export function watchPage(page, origin) {
   const problems = [];
   const allowed = [];
+  const apiRequests = [];
   page.on('console', (message) => {
     if (message.type() !== 'error' && message.type() !== 'warning') return;
     const text = message.text();
@@ -102,9 +108,12 @@ export function watchPage(page, origin) {
   page.on('pageerror', (error) => problems.push(`uncaught: ${error.message}`));
   page.on('request', (request) => {
     if (!request.url().startsWith(origin) && !request.url().startsWith('data:')) problems.push(`request to another origin: ${request.url()}`);
+    else if (new URL(request.url()).pathname.startsWith('/api/')) apiRequests.push(`${request.method()} ${new URL(request.url()).pathname}`);
   });
   return {
     problems,
+    /** "GET /api/dashboard", ... in the order the page sent them; emptied by the caller. */
+    apiRequests,
     allow(pattern) {
       allowed.push(pattern);
     },

@@ -18,6 +18,7 @@ let browser;
 let shots;
 let therapist; // {context, page, watch}
 let clientLink;
+let sessionPage;
 
 async function shoot(page, name) {
   await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
@@ -82,6 +83,7 @@ test('on a phone, the client sees aftercare and the form names an out-of-range f
   await page.goto(clientLink);
   await page.getByRole('heading', { name: 'What to expect' }).waitFor();
   await page.getByRole('button', { name: 'Send my report' }).waitFor();
+  assert.deepEqual(watch.apiRequests, [`GET /api/c/${new URL(clientLink).pathname.split('/')[2]}`], 'one round trip for the page');
   await shoot(page, '04-client-page');
 
   // Nothing overflows the 375 px screen sideways.
@@ -123,9 +125,12 @@ test('on a phone, the client sees aftercare and the form names an out-of-range f
 
 test("the therapist's dashboard lists that client first, flagged see_doctor, and the course page shows it", async () => {
   const { page, watch } = therapist;
+  watch.apiRequests.length = 0;
   await page.goto(`${server.url}/dashboard`);
   const first = page.locator('.clients li').first();
   await first.waitFor();
+  await page.locator('#discomfort canvas').first().waitFor();
+  assert.deepEqual(watch.apiRequests, ['GET /api/dashboard'], 'one round trip for the dashboard');
   assert.equal(await first.locator('.client-name').textContent(), clientName);
   assert.match(await first.getAttribute('class'), /level-see_doctor/);
   assert.equal(await first.locator('.badge').textContent(), 'See a doctor');
@@ -135,9 +140,12 @@ test("the therapist's dashboard lists that client first, flagged see_doctor, and
 
   await first.locator('a').click();
   await page.waitForURL(/\/sessions\/\d+$/);
+  sessionPage = page.url();
   await page.getByRole('heading', { name: clientName }).waitFor();
   await page.locator('.charts canvas').first().waitFor();
   assert.equal(await page.locator('.report').count(), 1);
+  assert.equal(watch.apiRequests.at(-1), `GET ${new URL(sessionPage).pathname.replace('/sessions/', '/api/sessions/')}`);
+  assert.equal(watch.apiRequests.filter((request) => request.startsWith('GET /api/sessions/')).length, 1);
   assert.match(await page.locator('.report .badge').textContent(), /doctor/i);
   await shoot(page, '09-session-course');
 
@@ -148,12 +156,48 @@ test("the therapist's dashboard lists that client first, flagged see_doctor, and
   await shoot(page, '10-session-course-phone');
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the session page is ${overflow} px wider than the phone`);
+  await page.goto(`${server.url}/dashboard`);
+  await page.locator('#discomfort canvas').first().waitFor();
+  await shoot(page, '11-dashboard-phone');
+  const dashboardOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(dashboardOverflow <= 0, `the dashboard is ${dashboardOverflow} px wider than the phone`);
 
   assert.deepEqual(await watch.cspViolations(), []);
   assert.deepEqual(watch.problems, []);
 });
 
-test('keyboard only: the sign-in form works with Tab and Enter', async () => {
+test('revoking closes the client link; a new link opens the same session', async () => {
+  // A new tab has no CSRF token in its sessionStorage: the page fetches it from /api/me first.
+  const page = await therapist.context.newPage();
+  const watch = watchPage(page, server.url);
+  await page.goto(sessionPage);
+  await page.getByRole('button', { name: 'Revoke links' }).click();
+  await page.getByText('Revoked: the links of this session no longer open.').waitFor();
+  assert.deepEqual(watch.apiRequests.slice(-2), ['GET /api/me', `DELETE ${new URL(sessionPage).pathname.replace('/sessions/', '/api/sessions/')}/link`]);
+
+  const context = await browser.newContext(phone);
+  const client = await context.newPage();
+  const clientWatch = watchPage(client, server.url);
+  clientWatch.allow(/status of 404/); // the revoked link's API answer, which the page explains
+  await client.goto(clientLink);
+  await client.getByText('This link does not work any more').waitFor();
+  assert.equal(await client.locator('#checkin-form button').count(), 0, 'no form on a revoked link');
+  await client.screenshot({ path: path.join(shots, '12-client-revoked.png') });
+
+  await page.getByRole('button', { name: 'Make a new link' }).click();
+  await page.getByText('New link made.').waitFor();
+  const newLink = await page.getByLabel('Private link for the client').inputValue();
+  assert.notEqual(newLink, clientLink);
+  await client.goto(newLink);
+  await client.locator('#timeline-list li').first().waitFor();
+  assert.equal(await client.locator('#timeline-list li').count(), 1, 'the new link shows the same session and its report');
+  assert.deepEqual(clientWatch.problems, []);
+  assert.deepEqual(watch.problems, []);
+  await context.close();
+  await page.close();
+});
+
+test('keyboard only: the sign-in form works with Tab and Enter; signing out ends the session', async () => {
   const context = await browser.newContext(laptop);
   const page = await context.newPage();
   const watch = watchPage(page, server.url);
@@ -165,6 +209,14 @@ test('keyboard only: the sign-in form works with Tab and Enter', async () => {
   await page.keyboard.type(server.password);
   await page.keyboard.press('Enter');
   await page.waitForURL(`${server.url}/dashboard`);
+  await page.locator('.clients li').first().waitFor();
+
+  // Signing out ends the session: the dashboard then sends back to the sign-in page.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL(`${server.url}/`);
+  watch.allow(/status of 401/); // the dashboard's API answer once signed out, which the page follows
+  await page.goto(`${server.url}/dashboard`);
+  await page.waitForURL(`${server.url}/?next=%2Fdashboard`);
   assert.deepEqual(watch.problems, []);
   await context.close();
 });

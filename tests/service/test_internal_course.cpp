@@ -61,7 +61,7 @@ TEST(service, note_names_painful_regions_and_suggests_lighter_pressure) {
               std::string::npos)
         << note;
     EXPECT_NE(note.find("pain up to 6/10"), std::string::npos) << note;
-    EXPECT_NE(note.find("tell_therapist"), std::string::npos) << note;
+    EXPECT_NE(note.find("Highest level reported: tell therapist."), std::string::npos) << note;
     EXPECT_NE(note.find("Consider lighter pressure"), std::string::npos) << note;
 }
 

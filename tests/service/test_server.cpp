@@ -1,6 +1,6 @@
 // The aftercare service over real HTTP on loopback: the server runs in-process on a free port,
-// against the backend named by TW_TEST_BACKEND (sqlite, the default, or postgresql with the URL in
-// the file named by TW_PG_URL_FILE, written by scripts/pg-test-server).
+// against PostgreSQL when TW_PG_URL_FILE names a file holding its URL (written by
+// scripts/pg-test-server), else against a fresh SQLite file.
 //
 // Every test makes its own clinics and accounts (unique e-mails), so tests can share one
 // PostgreSQL database.
@@ -67,10 +67,8 @@ class Api : public ::testing::Test {
   protected:
     void SetUp() override {
         init_crypto();
-        const auto backend = env_or("TW_TEST_BACKEND", "sqlite");
-        if (backend == "postgresql") {
-            const auto url_file = env_or("TW_PG_URL_FILE", "");
-            ASSERT_FALSE(url_file.empty()) << "TW_PG_URL_FILE is not set";
+        const auto url_file = env_or("TW_PG_URL_FILE", "");
+        if (!url_file.empty()) {
             std::ifstream in(url_file);
             std::getline(in, url_);
             ASSERT_FALSE(url_.empty()) << url_file << ": no PostgreSQL URL";
@@ -211,6 +209,49 @@ TEST_F(Api, LoginSetsAStrictHttpOnlyCookieAndMeNeedsIt) {
     ASSERT_EQ(me->status, 200) << me->body;
     EXPECT_EQ(body_of(me)["clinic"]["id"], a_.clinic_id);
     EXPECT_EQ(body_of(me)["csrf_token"], session.csrf);
+}
+
+TEST_F(Api, UnderTlsTheCookieIsSecure) {
+    // A throwaway self-signed certificate (the openssl command line tool, Debian's openssl).
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("tw-tls-" + std::to_string(::getpid()) + "-" + random_token().substr(0, 8));
+    std::filesystem::create_directories(dir);
+    const auto cert = dir / "cert.pem";
+    const auto key = dir / "key.pem";
+    const std::string command =
+        "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "
+        "/CN=127.0.0.1 -keyout '" +
+        key.string() + "' -out '" + cert.string() + "' 2>/dev/null";
+    ASSERT_EQ(std::system(command.c_str()), 0) << command;
+    options_.tls_cert_file = cert;
+    options_.tls_key_file = key;
+    start();
+    EXPECT_TRUE(server_->tls());
+    httplib::SSLClient client("127.0.0.1", port_);
+    client.enable_server_certificate_verification(false);
+    client.set_read_timeout(std::chrono::seconds(20));
+    const auto result =
+        client.Post("/api/login", json{{"email", a_.email}, {"password", a_.password}}.dump(),
+                    "application/json");
+    std::filesystem::remove_all(dir);
+    ASSERT_TRUE(result);
+    ASSERT_EQ(result->status, 200) << result->body;
+    const auto cookie = result->get_header_value("Set-Cookie");
+    EXPECT_NE(cookie.find("; Secure"), std::string::npos) << cookie;
+    EXPECT_NE(cookie.find("HttpOnly"), std::string::npos) << cookie;
+    // Plain HTTP to the TLS port gets no answer.
+    EXPECT_FALSE(http().Get("/api/me"));
+}
+
+TEST_F(Api, StopRightAfterStartReturnsAndTheServerCanRestart) {
+    for (int round = 0; round < 3; ++round) {
+        start();
+        auto stopped = std::async(std::launch::async, [this] { server_->stop(); });
+        ASSERT_EQ(stopped.wait_for(std::chrono::seconds(20)), std::future_status::ready)
+            << "stop() right after start() hangs";
+        EXPECT_FALSE(http().Get("/api/me")) << "nothing answers after stop()";
+        server_.reset();
+    }
 }
 
 TEST_F(Api, WrongPasswordAndUnknownEmailAreRefusedAlike) {
@@ -560,42 +601,78 @@ TEST_F(Api, ResponsesCarryTheSecurityHeaders) {
 
 // A raw TCP connection that sends one keep-alive request and then stays idle, holding a worker
 // until the server's keep-alive timeout frees it.
-class IdleKeepAliveClient {
+// A raw TCP client that sends some bytes and then nothing more.
+class RawClient {
   public:
-    explicit IdleKeepAliveClient(int port) : socket_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    RawClient(int port, const std::string& bytes) : socket_(::socket(AF_INET, SOCK_STREAM, 0)) {
         sockaddr_in address{};
         address.sin_family = AF_INET;
         address.sin_port = htons(static_cast<std::uint16_t>(port));
         address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         connected_ = ::connect(socket_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-        const std::string request =
-            "GET /api/me HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n";
-        connected_ = connected_ && ::send(socket_, request.data(), request.size(), 0) > 0;
+        connected_ = connected_ && ::send(socket_, bytes.data(), bytes.size(), 0) > 0;
     }
-    ~IdleKeepAliveClient() { ::close(socket_); }
-    IdleKeepAliveClient(const IdleKeepAliveClient&) = delete;
-    IdleKeepAliveClient& operator=(const IdleKeepAliveClient&) = delete;
+    ~RawClient() { ::close(socket_); }
+    RawClient(const RawClient&) = delete;
+    RawClient& operator=(const RawClient&) = delete;
     bool connected() const { return connected_; }
+
+    // Reads until the server closes the connection or `limit` passes; true when it closed.
+    bool closed_by_server_within(std::chrono::seconds limit) {
+        timeval timeout{static_cast<time_t>(limit.count()), 0};
+        ::setsockopt(socket_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+        char buffer[4096];
+        for (;;) {
+            const auto received = ::recv(socket_, buffer, sizeof buffer, 0);
+            if (received == 0) return true;
+            if (received < 0) return false;  // timed out (or failed) while still open
+        }
+    }
 
   private:
     int socket_;
     bool connected_ = false;
 };
 
+const std::string kKeepAliveRequest =
+    "GET /api/me HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n";
+
 TEST_F(Api, IdleKeepAliveClientsDoNotStarveOthers) {
     options_.limits.worker_threads = 2;
     options_.limits.keep_alive_timeout = std::chrono::seconds(1);
     start();
     // Twice as many idle keep-alive connections as workers.
-    std::vector<std::unique_ptr<IdleKeepAliveClient>> idle;
+    std::vector<std::unique_ptr<RawClient>> idle;
     for (int i = 0; i < 4; ++i) {
-        idle.push_back(std::make_unique<IdleKeepAliveClient>(port_));
+        idle.push_back(std::make_unique<RawClient>(port_, kKeepAliveRequest));
         ASSERT_TRUE(idle.back()->connected());
     }
     // Others are still answered (the idle ones are dropped after the keep-alive timeout); the
     // client gives up after 20 s, far above the timeout, so this only fails if they starve.
     std::vector<std::future<int>> answers;
     for (int i = 0; i < 4; ++i) {
+        answers.push_back(std::async(std::launch::async, [this] {
+            const auto result = http().Get("/api/c/unknown");
+            return result ? result->status : -1;
+        }));
+    }
+    for (auto& answer : answers) EXPECT_EQ(answer.get(), 404);
+}
+
+TEST_F(Api, AnUnfinishedRequestIsDroppedAfterTheReadTimeout) {
+    options_.limits.read_timeout = std::chrono::seconds(1);
+    start();
+    RawClient slow(port_, "GET /api/me HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ");
+    ASSERT_TRUE(slow.connected());
+    EXPECT_TRUE(slow.closed_by_server_within(std::chrono::seconds(20)));
+}
+
+TEST_F(Api, ManyConcurrentClientsAreAllAnsweredByASmallBoundedPool) {
+    options_.limits.worker_threads = 1;
+    options_.limits.max_queued_connections = 2;
+    start();
+    std::vector<std::future<int>> answers;
+    for (int i = 0; i < 16; ++i) {
         answers.push_back(std::async(std::launch::async, [this] {
             const auto result = http().Get("/api/c/unknown");
             return result ? result->status : -1;

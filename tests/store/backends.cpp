@@ -1,6 +1,7 @@
 #include "backends.hpp"
 
 #include <libpq-fe.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -14,8 +15,8 @@ namespace {
 
 std::atomic<int> scratch_counter{0};
 
-// Runs one administrative statement (CREATE/DROP DATABASE) on the fixture server.
-void run_on_server(const std::string& server_url, const std::string& sql) {
+// Runs one statement on a PostgreSQL database; the first cell of the result, if any.
+std::optional<std::string> run_on_server(const std::string& server_url, const std::string& sql) {
     std::unique_ptr<PGconn, decltype(&PQfinish)> connection(PQconnectdb(server_url.c_str()),
                                                             &PQfinish);
     if (PQstatus(connection.get()) != CONNECTION_OK) {
@@ -24,9 +25,32 @@ void run_on_server(const std::string& server_url, const std::string& sql) {
     }
     std::unique_ptr<PGresult, decltype(&PQclear)> result(PQexec(connection.get(), sql.c_str()),
                                                          &PQclear);
-    if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
+    const auto status = PQresultStatus(result.get());
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
         throw std::runtime_error(sql + ": " + PQerrorMessage(connection.get()));
     }
+    if (PQntuples(result.get()) == 0 || PQnfields(result.get()) == 0) return std::nullopt;
+    return std::string(PQgetvalue(result.get(), 0, 0));
+}
+
+std::optional<std::string> run_on_sqlite(const std::string& path, const std::string& sql) {
+    sqlite3* raw = nullptr;
+    const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr);
+    std::unique_ptr<sqlite3, decltype(&sqlite3_close)> database(raw, &sqlite3_close);
+    if (rc != SQLITE_OK) throw std::runtime_error("cannot open " + path);
+    sqlite3_stmt* statement = nullptr;
+    if (sqlite3_prepare_v2(raw, sql.c_str(), -1, &statement, nullptr) != SQLITE_OK) {
+        throw std::runtime_error(sql + ": " + sqlite3_errmsg(raw));
+    }
+    std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> owned(statement, &sqlite3_finalize);
+    const int step = sqlite3_step(statement);
+    if (step == SQLITE_ROW && sqlite3_column_type(statement, 0) != SQLITE_NULL) {
+        return std::string(reinterpret_cast<const char*>(sqlite3_column_text(statement, 0)));
+    }
+    if (step != SQLITE_ROW && step != SQLITE_DONE) {
+        throw std::runtime_error(sql + ": " + sqlite3_errmsg(raw));
+    }
+    return std::nullopt;
 }
 
 // postgresql://user@host:port/postgres -> postgresql://user@host:port/<database>
@@ -39,6 +63,12 @@ std::string with_database(const std::string& server_url, const std::string& data
 
 std::string backend_name(Backend backend) {
     return backend == Backend::sqlite ? "sqlite" : "postgresql";
+}
+
+std::optional<std::string> query_directly(const std::string& url, const std::string& sql) {
+    const std::string prefix = "sqlite:";
+    if (url.rfind(prefix, 0) == 0) return run_on_sqlite(url.substr(prefix.size()), sql);
+    return run_on_server(url, sql);
 }
 
 std::optional<std::string> postgres_server_url() {

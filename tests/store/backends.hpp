@@ -20,6 +20,10 @@ std::string backend_name(Backend backend);
 // but the file cannot be read (the fixture failed).
 std::optional<std::string> postgres_server_url();
 
+// Runs one statement directly on the database at `url` (a store URL as open_store takes it,
+// without options), bypassing the Store; returns the first column of the first row, if any.
+std::optional<std::string> query_directly(const std::string& url, const std::string& sql);
+
 // A new empty database, dropped (PostgreSQL) or deleted (SQLite) when this object goes away.
 class ScratchDatabase {
   public:

@@ -94,6 +94,25 @@ TEST_P(backend, migrations_are_applied_once_and_kept_on_reopen) {
     EXPECT_EQ(store().get_clinic(clinic.id)->name, "Kept");
 }
 
+TEST_P(backend, migrations_are_recorded_and_a_newer_schema_is_refused) {
+    const auto url = database_->url();
+    EXPECT_EQ(tws::testing::query_directly(url, "SELECT COUNT(*) FROM schema_migrations"),
+              std::to_string(store().schema_version()));
+    EXPECT_EQ(tws::testing::query_directly(url,
+                                           "SELECT name FROM schema_migrations "
+                                           "WHERE version = 1"),
+              "0001_initial");
+    store_.reset();
+    tws::testing::query_directly(
+        url, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'x', 0)");
+    try {
+        tws::open_store(url);
+        FAIL() << "a database from a newer build was opened";
+    } catch (const tws::StoreError& error) {
+        EXPECT_NE(std::string(error.what()).find("newer"), std::string::npos) << error.what();
+    }
+}
+
 TEST_P(backend, servers_starting_together_migrate_one_database_without_errors) {
     // A second, empty database: several "server instances" open it at the same moment.
     store_.reset();
@@ -343,6 +362,50 @@ TEST_P(backend, many_threads_write_and_read_at_once) {
     const auto row = store().dashboard(practice.clinic.id, 0).at(0);
     EXPECT_EQ(row.reports, kThreads * kPerThread);
     EXPECT_EQ(row.highest_level, Level::urgent);
+}
+
+TEST_P(backend, a_failing_request_among_concurrent_ones_fails_alone) {
+    // SQLite commits concurrent requests together (one transaction, a savepoint each): a request
+    // that breaks a constraint must take nothing of the others with it, and leave nothing itself.
+    const auto practice = make_practice("mixed");
+    const auto session = make_session(practice, practice.client, kNow - kDay);
+    constexpr int kThreads = 6;
+    constexpr int kPerThread = 30;
+    std::vector<int> stored(kThreads, 0);
+    std::vector<int> refused(kThreads, 0);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < kPerThread; ++i) {
+                const bool bad = (t + i) % 3 == 0;
+                const tws::CheckinRecord checkin{
+                    0,   session.id, kNow + i,
+                    1.0, bad,        bad ? R"({"bad":true})" : R"({"bad":false})"};
+                try {
+                    store().add_checkin_with_assessment(
+                        checkin, {0, Level::normal, "{}", bad ? "" : "kb-1"});
+                    ++stored[t];
+                } catch (const tws::StoreError&) {
+                    ++refused[t];
+                }
+            }
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    int expected_stored = 0;
+    for (int t = 0; t < kThreads; ++t) {
+        int bad = 0;
+        for (int i = 0; i < kPerThread; ++i) bad += (t + i) % 3 == 0 ? 1 : 0;
+        EXPECT_EQ(refused[t], bad) << "thread " << t;
+        EXPECT_EQ(stored[t], kPerThread - bad) << "thread " << t;
+        expected_stored += stored[t];
+    }
+    const auto checkins = store().list_checkins(practice.clinic.id, session.id);
+    EXPECT_EQ(int(checkins.size()), expected_stored);
+    for (const auto& item : checkins) {
+        EXPECT_EQ(item.checkin.document, R"({"bad":false})");
+        EXPECT_TRUE(item.assessment);
+    }
 }
 
 TEST_P(backend, dashboard_puts_the_most_urgent_first) {

@@ -29,6 +29,8 @@ struct Limits {
     std::size_t login_failures_per_address = 20;
     std::chrono::seconds login_window{15 * 60};
     std::chrono::seconds web_session_lifetime{12 * 60 * 60};
+    // Argon2id checks running at once (each takes 64 MiB); further logins wait their turn.
+    std::size_t concurrent_password_checks = 2;
 };
 
 struct ServerOptions {
@@ -76,7 +78,8 @@ class Server {
 };
 
 // `twitchwatch serve`: starts a Server, prints where to open it (and the demo login with
-// options.demo) to `out`, runs until SIGINT or SIGTERM and returns the process exit code.
-int run_server(const ServerOptions& options, std::ostream& out);
+// options.demo) to `out` - as text, or as one JSON line {"url", "demo_login": {email, password}
+// or null} - runs until SIGINT or SIGTERM and returns the process exit code.
+int run_server(const ServerOptions& options, std::ostream& out, bool json_output = false);
 
 }  // namespace twitchwatch::service

@@ -7,6 +7,8 @@ import { levels } from './words.js';
 const ink = '#1f2a2e';
 const grid = '#dfe5e4';
 const font = '13px system-ui, sans-serif';
+// Tick steps of the day axis: whole days only.
+const wholeDays = [1, 2, 7, 14, 28];
 const colours = { episodes: '#2f5d62', pain: '#b5542d', level: '#6b4fa0', bar: '#5b8c85' };
 
 function widthOf(container) {
@@ -74,6 +76,12 @@ export function shareBars(container, rows, labelOf) {
   return chart;
 }
 
+/** Days since the massage from 0 to at least 3, so a first report does not fill the whole width. */
+function dayRange(days) {
+  const last = Math.max(0, ...days.filter((day) => typeof day === 'number'));
+  return [0, Math.max(3, Math.ceil(last + 0.5))];
+}
+
 /** Twitching episodes per day (left axis) and pain 0-10 (right axis) over days since the massage. */
 export function courseChart(container, course) {
   const days = course.map((point) => point.day);
@@ -86,12 +94,12 @@ export function courseChart(container, course) {
       cursor: { drag: { x: false, y: false } },
       legend: { live: false },
       scales: {
-        x: { time: false, range: (_, min, max) => [Math.min(0, min), Math.max(max + 0.5, 3)] },
+        x: { time: false, range: dayRange(days) },
         episodes: { range: (_, min, max) => [0, Math.max(4, Math.ceil((max ?? 0) * 1.15))] },
         pain: { range: [0, 10] },
       },
       axes: [
-        { font, stroke: ink, grid: { stroke: grid }, ticks: { stroke: grid }, label: 'Days since the massage', labelFont: font, labelSize: 22 },
+        { font, stroke: ink, grid: { stroke: grid }, ticks: { stroke: grid }, incrs: wholeDays, label: 'Days since the massage', labelFont: font, labelSize: 22 },
         { scale: 'episodes', font, stroke: colours.episodes, grid: { stroke: grid }, ticks: { stroke: grid }, size: 40 },
         { scale: 'pain', side: 1, font, stroke: colours.pain, grid: { show: false }, ticks: { stroke: grid }, size: 36, splits: () => [0, 2, 4, 6, 8, 10] },
       ],
@@ -116,15 +124,15 @@ export function levelChart(container, course) {
   const chart = new uPlot(
     {
       width: widthOf(container),
-      height: 160,
+      height: 180,
       cursor: { drag: { x: false, y: false } },
       legend: { live: false },
       scales: {
-        x: { time: false, range: (_, min, max) => [Math.min(0, min), Math.max(max + 0.5, 3)] },
+        x: { time: false, range: dayRange(days) },
         y: { range: [-0.3, 3.3] },
       },
       axes: [
-        { font, stroke: ink, grid: { stroke: grid }, ticks: { stroke: grid } },
+        { font, stroke: ink, grid: { stroke: grid }, ticks: { stroke: grid }, incrs: wholeDays, label: 'Days since the massage', labelFont: font, labelSize: 22 },
         {
           font,
           stroke: ink,

@@ -3,7 +3,7 @@
 import { ApiError, get, postAsClient } from './api.js';
 import { byId, fill, h, showPageError } from './dom.js';
 import { clearErrors, focusFirstError, readList, readNumber, setPath, showError, showFieldError, whileSending } from './forms.js';
-import { itemText, label, levelBadge, levelInfo, pressures, sinceMassage, techniques, when } from './words.js';
+import { itemText, label, levelBadge, levelInfo, pressures, regionList, sinceMassage, techniques, when } from './words.js';
 
 const token = decodeURIComponent(location.pathname.split('/')[2] ?? '');
 const apiBase = `/api/c/${encodeURIComponent(token)}`;
@@ -175,6 +175,20 @@ function bulletList(items, className) {
   return texts.length ? h('ul', { class: className }, texts.map((text) => h('li', {}, text))) : null;
 }
 
+/** The signs that need help, the urgent ones (call now) first, then those for a doctor. */
+function worryBox(signs) {
+  if (!signs.length) return null;
+  const now = signs.filter((sign) => sign?.level === 'urgent');
+  const doctor = signs.filter((sign) => sign?.level !== 'urgent');
+  return h(
+    'div',
+    { class: 'worry' },
+    h('h3', {}, 'When to get help'),
+    now.length ? [h('h4', {}, 'Call emergency services now if'), bulletList(now)] : null,
+    doctor.length ? [h('h4', {}, now.length ? 'See a doctor if' : 'Signs to act on'), bulletList(doctor)] : null,
+  );
+}
+
 function renderAftercare(aftercare) {
   const box = byId('aftercare-body');
   fill(
@@ -185,7 +199,7 @@ function renderAftercare(aftercare) {
     listOf(aftercare.how_long).map((text) => h('p', {}, itemText(text))),
     h('h3', {}, 'What helps'),
     bulletList(aftercare.what_to_do),
-    h('div', { class: 'worry' }, h('h3', {}, 'When to get help'), bulletList(aftercare.when_to_worry)),
+    worryBox(listOf(aftercare.when_to_worry)),
   );
   byId('aftercare').hidden = false;
 }
@@ -221,8 +235,9 @@ function renderResult(answer) {
     ),
     causes.length ? [h('h3', {}, 'What may be behind it'), h('ul', {}, causes.map(causeItem))] : null,
     listOf(assessment.advice).length ? [h('h3', {}, 'What you can do'), bulletList(assessment.advice)] : null,
-    listOf(assessment.course).length ? [h('h3', {}, 'What to expect from here'), bulletList(assessment.course)] : null,
-    listOf(assessment.benefits).length ? [h('h3', {}, 'The good side'), bulletList(assessment.benefits)] : null,
+    // When help is needed now, the usual course of things is beside the point.
+    assessment.level !== 'urgent' && listOf(assessment.course).length ? [h('h3', {}, 'What to expect from here'), bulletList(assessment.course)] : null,
+    assessment.level !== 'urgent' && listOf(assessment.benefits).length ? [h('h3', {}, 'The good side'), bulletList(assessment.benefits)] : null,
     reasons.length
       ? h('details', { class: 'reasons', open: true }, h('summary', {}, 'Why we say this'), h('ul', {}, reasons.map(reasonItem)))
       : null,
@@ -254,13 +269,15 @@ function renderTimeline(checkins) {
 }
 
 function sessionLine(session, hours) {
-  const parts = [label(techniques, session.technique), 'massage'];
+  const technique = label(techniques, session.technique);
   const details = [];
   if (session.pressure) details.push(`${label(pressures, session.pressure).toLowerCase()} pressure`);
   if (session.minutes) details.push(`${session.minutes} minutes`);
-  if (session.regions?.length) details.push(session.regions.join(', '));
-  const since = sinceMassage(hours);
-  return `Your ${parts.join(' ')}${details.length ? ` (${details.join(', ')})` : ''}${since ? `: now ${since.replace(' after the massage', ' ago')}.` : '.'}`;
+  if (session.regions?.length) details.push(regionList(session.regions));
+  const since = sinceMassage(hours).replace(' after the massage', ' ago');
+  // Proper names (Swedish) keep their capital inside the sentence.
+  const name = technique === 'Swedish' ? technique : technique.toLowerCase();
+  return `Your ${name} massage${details.length ? ` (${details.join(', ')})` : ''}${since ? ` ended ${since}.` : '.'}`;
 }
 
 async function start() {
@@ -284,6 +301,7 @@ async function start() {
   const form = byId('checkin-form');
   buildForm(form);
   byId('checkin').hidden = false;
+  byId('jump-to-form').hidden = false;
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     clearErrors(form);

@@ -47,12 +47,12 @@ function renderClients(clients) {
   );
 }
 
-function shareTable(caption, rows, labels) {
+function shareTable(what, rows, labels) {
   return h(
     'table',
     { class: 'numbers' },
-    h('caption', { class: 'visually-hidden' }, caption),
-    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, caption.split(' by ')[1] ?? ''), h('th', { scope: 'col' }, 'With discomfort'), h('th', { scope: 'col' }, 'Share'))),
+    h('caption', { class: 'visually-hidden' }, `Reports with discomfort by ${what.toLowerCase()}`),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, what), h('th', { scope: 'col' }, 'With discomfort'), h('th', { scope: 'col' }, 'Share'))),
     h(
       'tbody',
       {},
@@ -63,21 +63,28 @@ function shareTable(caption, rows, labels) {
   );
 }
 
+/** Rows in the order of the form's choices (light to deep pressure), unknown keys last. */
+function inOrderOf(labels, rows) {
+  const order = Object.keys(labels);
+  const rank = (key) => (order.includes(key) ? order.indexOf(key) : order.length);
+  return [...rows].sort((a, b) => rank(a.key) - rank(b.key));
+}
+
 function renderDiscomfort(discomfort) {
   const box = byId('discomfort');
   const groups = [
-    ['Discomfort by technique', discomfort?.by_technique ?? [], techniques],
-    ['Discomfort by pressure', discomfort?.by_pressure ?? [], pressures],
+    ['Technique', inOrderOf(techniques, discomfort?.by_technique ?? []), techniques],
+    ['Pressure', inOrderOf(pressures, discomfort?.by_pressure ?? []), pressures],
   ];
   if (groups.every(([, rows]) => rows.length === 0)) {
     fill(box, h('p', { class: 'empty' }, 'No reports yet.'));
     return;
   }
   fill(box);
-  for (const [title, rows, labels] of groups) {
+  for (const [what, rows, labels] of groups) {
     if (!rows.length) continue;
-    const { figure, plot } = chartFigure(title, '(share of reports, in percent)');
-    box.append(figure, shareTable(title, rows, labels));
+    const { figure, plot } = chartFigure(`By ${what.toLowerCase()}`, '(share of reports with discomfort)');
+    box.append(h('div', { class: 'share-group' }, figure, shareTable(what, rows, labels)));
     shareBars(plot, rows, (key) => label(labels, key));
   }
 }

@@ -3,7 +3,7 @@ import { get, redirectWhenSignedOut } from './api.js';
 import { chartFigure, courseChart, levelChart } from './charts.js';
 import { byId, fill, h, showPageError } from './dom.js';
 import { showLinkTools } from './linkbox.js';
-import { describeReport, label, levelBadge, levelInfo, pressures, sinceMassage, techniques, when } from './words.js';
+import { describeReport, label, regionList, levelBadge, levelInfo, pressures, sinceMassage, techniques, when } from './words.js';
 
 const sessionId = decodeURIComponent(location.pathname.split('/')[2] ?? '');
 
@@ -13,7 +13,7 @@ function sessionFacts(session) {
     ['Technique', label(techniques, session.technique)],
     ['Pressure', label(pressures, session.pressure)],
     ['Minutes', session.minutes],
-    ['Regions', session.regions?.length ? session.regions.join(', ') : '—'],
+    ['Regions', session.regions?.length ? regionList(session.regions) : '—'],
     ['Knots worked', session.knots_worked ? 'Yes' : 'No'],
   ];
   if (session.notes) facts.push(['Your notes', session.notes]);

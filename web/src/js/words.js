@@ -5,8 +5,8 @@ export const levels = {
   urgent: {
     rank: 3,
     short: 'Urgent',
-    title: 'Get medical help now',
-    first: 'Call your local emergency number now. Do not wait for your therapist to answer.',
+    title: 'Call emergency services now',
+    first: 'Call your local emergency number now, before anything else. Do not wait for your therapist to answer.',
   },
   see_doctor: {
     rank: 2,
@@ -75,6 +75,11 @@ export function percent(share) {
   return `${Math.round((share ?? 0) * 100)}%`;
 }
 
+/** Region names are free text; "left_calf" reads as "left calf". */
+export function regionList(regions) {
+  return (regions ?? []).map((region) => String(region).replaceAll('_', ' ')).join(', ');
+}
+
 /** The text of an assessment item, whether the engine gave a string or an object. */
 export function itemText(item) {
   if (item === null || item === undefined) return '';
@@ -89,7 +94,7 @@ export function describeReport(document) {
   const symptoms = document?.symptoms ?? {};
   if (twitching.present === true) {
     let text = 'twitching';
-    if (twitching.regions?.length) text += ` (${twitching.regions.join(', ')})`;
+    if (twitching.regions?.length) text += ` (${regionList(twitching.regions)})`;
     if (typeof twitching.episodes_per_day === 'number') text += `, ${twitching.episodes_per_day}/day`;
     if (twitching.painful === true) text += ', painful';
     if (twitching.trend && twitching.trend !== 'unknown') text += `, ${twitching.trend}`;

@@ -1,0 +1,55 @@
+"""docs/openapi.yaml describes exactly the routes the server registers, with their checks:
+every state-changing therapist route documents 403 (CSRF), every route with a body 413 and 400,
+every route under a session id or a link token 404.
+
+Usage: test_openapi.py SOURCE_DIR
+"""
+import os
+import re
+import sys
+
+import yaml
+
+source_dir = sys.argv[1]
+failures = []
+
+
+def check(condition, what):
+    if not condition:
+        failures.append(what)
+
+
+with open(os.path.join(source_dir, "docs", "openapi.yaml")) as f:
+    spec = yaml.safe_load(f)
+with open(os.path.join(source_dir, "src", "service", "server.cpp")) as f:
+    server_source = f.read()
+
+check(str(spec.get("openapi", "")).startswith("3.1"), "OpenAPI 3.1")
+registered = set(re.findall(r'route\("(GET|POST|DELETE)",\s*"([^"]+)"', server_source))
+documented = {(method.upper(), path) for path, item in spec["paths"].items()
+              for method in item if method in ("get", "post", "put", "patch", "delete")}
+check(len(registered) >= 12, f"the server's routes were found ({len(registered)})")
+for route in sorted(registered - documented):
+    failures.append(f"route not in docs/openapi.yaml: {route}")
+for route in sorted(documented - registered):
+    failures.append(f"documented route the server does not have: {route}")
+
+for path, item in spec["paths"].items():
+    for method, operation in item.items():
+        if method not in ("get", "post", "delete"):
+            continue
+        codes = set(operation.get("responses", {}))
+        name = f"{method.upper()} {path}"
+        schemes = {key for requirement in operation.get("security", []) for key in requirement}
+        if "session" in schemes:
+            check("401" in codes, f"{name}: documents 401")
+        if method != "get" and "session" in schemes:
+            check("csrf" in schemes and "403" in codes, f"{name}: needs and documents the CSRF token")
+        if "requestBody" in operation:
+            check({"400", "413", "415"} <= codes, f"{name}: documents 400, 413 and 415")
+        if "{id}" in path or "{token}" in path:
+            check("404" in codes, f"{name}: documents 404")
+
+for failure in failures:
+    print("FAIL:", failure)
+sys.exit(1 if failures else 0)
