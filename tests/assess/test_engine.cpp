@@ -204,6 +204,10 @@ TEST(assess, CourseFollowsTheHoursSinceTheMassage) {
     EXPECT_EQ(course_id(72), "expected_window");
     EXPECT_EQ(course_id(168), "lingering");
     EXPECT_EQ(course_id(168.5), "persistent");
+    // When help is needed now, the usual course after a massage is not what to expect.
+    EXPECT_EQ(
+        assess_text(R"({"hours_since_massage": 5, "symptoms": {"fainted": true}})").course["id"],
+        "level.urgent");
 }
 
 TEST(assess, BenefitsOnlyForTheExpectedPicture) {
