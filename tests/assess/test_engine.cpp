@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 #include <thread>
 #include <vector>
@@ -103,6 +104,13 @@ TEST(assess, RejectsANumberOutOfRange) {
                     "symptoms.pain_0_10", "11 is above the maximum 10");
     expect_rejected(R"({"hours_since_massage": 3, "context": {"water_liters_24h": 20.01}})",
                     "context.water_liters_24h", "above the maximum 20");
+}
+
+TEST(assess, ValidateRejectsNumbersJsonTextCannotHold) {
+    EXPECT_THROW(validate_checkin({{"hours_since_massage", std::nan("")}}), InputError);
+    EXPECT_THROW(
+        validate_checkin({{"hours_since_massage", 1}, {"symptoms", {{"pain_0_10", -HUGE_VAL}}}}),
+        InputError);
 }
 
 TEST(assess, AcceptsTheEndsOfEveryRange) {
