@@ -111,6 +111,8 @@ void validate_node(const SchemaNode& node, const json& value, const std::string&
     }
     if (value.is_number()) {
         const double number = value.get<double>();
+        // JSON text cannot hold NaN or infinity, but a document built in code can.
+        if (!std::isfinite(number)) fail(path, "not a finite number");
         if (node.minimum && number < *node.minimum) {
             fail(path, shown(value) + " is below the minimum " + format_number(*node.minimum));
         }

@@ -50,6 +50,6 @@ std::vector<std::string> leaf_fields(const SchemaNode& schema);
 std::string format_number(double value);
 
 // The largest check-in text accepted (1 MiB).
-inline constexpr std::size_t kMaxCheckinBytes = 1024 * 1024;
+inline constexpr std::size_t kMaxCheckinBytes = std::size_t{1024} * 1024;
 
 }  // namespace twitchwatch::assess::detail

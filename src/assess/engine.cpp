@@ -130,8 +130,9 @@ Assessment Engine::assess(const CheckIn& checkin) const {
         }
     }
 
-    const auto& window = course_window(data, answer.hours_since_massage);
-    answer.course = window.entry;
+    answer.course = level_text.course_entry.is_null()
+                        ? course_window(data, answer.hours_since_massage).entry
+                        : level_text.course_entry;
     answer.course["hours_since_massage"] = answer.hours_since_massage;
 
     answer.benefits = json::array();

@@ -308,7 +308,7 @@ void load_guidance(const json& document, const std::string& file, Data& data) {
         const Where where{file, "level '" + name + "'"};
         if (!levels.contains(name)) where.fail("missing");
         const json& entry = levels[name];
-        check_keys(entry, {"label", "summary", "advice", "sources"}, where);
+        check_keys(entry, {"label", "summary", "advice", "course", "sources"}, where);
         Data::LevelText text;
         text.label = text_of(entry, "label", where);
         text.summary = with_thresholds(text_of(entry, "summary", where), data, where);
@@ -316,6 +316,7 @@ void load_guidance(const json& document, const std::string& file, Data& data) {
             where.fail("'summary' is longer than 140 characters");
         }
         text.advice = with_thresholds(text_of(entry, "advice", where), data, where);
+        text.course = with_thresholds(text_of(entry, "course", where, false), data, where);
         text.sources = sources_of(entry, data, where);
         data.levels.emplace(level, std::move(text));
     }
@@ -448,6 +449,10 @@ void KnowledgeBase::Data::prepare_answer_entries() {
     for (auto& [level, text] : levels) {
         text.advice_entry = answer_entry("level." + std::string(to_string(level)), text.advice,
                                          text.sources, *this);
+        if (!text.course.empty()) {
+            text.course_entry = answer_entry("level." + std::string(to_string(level)), text.course,
+                                             text.sources, *this);
+        }
     }
     for (auto& item : advice) item.entry = answer_entry(item.id, item.text, item.sources, *this);
     for (auto& window : course) {

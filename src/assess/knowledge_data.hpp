@@ -58,8 +58,10 @@ struct KnowledgeBase::Data {
         std::string label;
         std::string summary;
         std::string advice;
+        std::string course;  // optional: replaces the course windows at this level
         std::vector<std::string> sources;
         nlohmann::json advice_entry;
+        nlohmann::json course_entry;  // null when `course` is empty
     };
     struct CourseWindow {
         std::string id;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -68,7 +69,14 @@ std::optional<json> answer_value(const assess::detail::SchemaNode& node, const s
         try {
             std::size_t used = 0;
             const double number = std::stod(answer, &used);
-            if (used == answer.size() && std::isfinite(number)) return json(number);
+            if (used == answer.size() && std::isfinite(number)) {
+                // Whole numbers stay whole (80, not 80.0) in the check-in and in messages.
+                constexpr double kLargestExactInteger = 9007199254740992.0;  // 2^53
+                if (std::trunc(number) == number && std::fabs(number) < kLargestExactInteger) {
+                    return json(static_cast<std::int64_t>(number));
+                }
+                return json(number);
+            }
         } catch (const std::exception&) {
         }
         problem = "please answer with a number";
@@ -97,15 +105,16 @@ void set_field(json& document, const std::string& dotted, json value) {
     (*node)[dotted.substr(start)] = std::move(value);
 }
 
-// Asks each question of knowledge/questions.toml; Enter skips (not reported). The first question,
-// hours since the massage, is required and asked again until answered.
+// Asks each question of knowledge/questions.toml; Enter skips (not reported). A field the schema
+// requires (hours since the massage) cannot be skipped and is asked again until answered.
 json ask_questions(const KnowledgeBase& knowledge, std::istream& in, std::ostream& out) {
+    const auto& schema = assess::detail::checkin_schema();
     json document = json::object();
     out << "Answer each question and press Enter. Press Enter alone to skip a question.\n";
     for (const auto& question : knowledge.data().questions) {
-        const auto* node =
-            assess::detail::find_field(assess::detail::checkin_schema(), question.field);
-        const bool required = question.field == "hours_since_massage";
+        const auto* node = assess::detail::find_field(schema, question.field);
+        const bool required = std::find(schema.required.begin(), schema.required.end(),
+                                        question.field) != schema.required.end();
         std::string choices;
         for (std::size_t i = 0; i < node->enum_values.size(); ++i) {
             choices += (i == 0 ? " [" : ", ") + std::to_string(i + 1) + " " +
@@ -117,24 +126,21 @@ json ask_questions(const KnowledgeBase& knowledge, std::istream& in, std::ostrea
                 << std::flush;
             std::string line;
             if (!std::getline(in, line)) {
-                if (required && !document.contains("hours_since_massage")) {
-                    throw InputError("hours_since_massage: missing; it is required");
-                }
+                // End of input: stop asking; validate_checkin names a required field still missing.
                 out << "\n";
                 return document;
             }
             line = trim(line);
             if (line.empty() && !required) break;
-            std::string problem = "this question is needed";
+            std::string problem = "this question needs an answer";
             if (!line.empty()) {
                 if (auto value = answer_value(*node, line, problem)) {
-                    json trial = document;
-                    set_field(trial, question.field, *value);
                     try {
                         assess::detail::validate_against(*node, *value);
-                        document = std::move(trial);
+                        set_field(document, question.field, std::move(*value));
                         break;
                     } catch (const InputError& e) {
+                        // "check-in: 11 is above the maximum 10" -> the part after the field.
                         problem = e.what();
                         problem = problem.substr(problem.find(": ") + 2);
                     }

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 #include <thread>
 #include <vector>
@@ -105,6 +106,13 @@ TEST(assess, RejectsANumberOutOfRange) {
                     "context.water_liters_24h", "above the maximum 20");
 }
 
+TEST(assess, ValidateRejectsNumbersJsonTextCannotHold) {
+    EXPECT_THROW(validate_checkin({{"hours_since_massage", std::nan("")}}), InputError);
+    EXPECT_THROW(
+        validate_checkin({{"hours_since_massage", 1}, {"symptoms", {{"pain_0_10", -HUGE_VAL}}}}),
+        InputError);
+}
+
 TEST(assess, AcceptsTheEndsOfEveryRange) {
     EXPECT_NO_THROW(parse_checkin(R"({"hours_since_massage": 8760,
         "symptoms": {"pain_0_10": 10}, "context": {"stress_0_10": 0, "sleep_hours": 24}})"));
@@ -204,6 +212,10 @@ TEST(assess, CourseFollowsTheHoursSinceTheMassage) {
     EXPECT_EQ(course_id(72), "expected_window");
     EXPECT_EQ(course_id(168), "lingering");
     EXPECT_EQ(course_id(168.5), "persistent");
+    // When help is needed now, the usual course after a massage is not what to expect.
+    EXPECT_EQ(
+        assess_text(R"({"hours_since_massage": 5, "symptoms": {"fainted": true}})").course["id"],
+        "level.urgent");
 }
 
 TEST(assess, BenefitsOnlyForTheExpectedPicture) {

@@ -1,0 +1,90 @@
+// The condition format of knowledge/rules.toml: each operator, missing fields, and the mistakes
+// compile_condition refuses.
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+
+#include "assess/condition.hpp"
+
+namespace twitchwatch::assess::detail {
+namespace {
+
+using nlohmann::json;
+
+const Thresholds& thresholds() {
+    static const Thresholds values = {{"window", Threshold{72, "h", "test", {"seed_000"}}}};
+    return values;
+}
+
+Condition compile(const json& source) {
+    static const std::map<std::string, Condition, std::less<>> no_definitions;
+    return compile_condition(source, {checkin_schema(), thresholds(), no_definitions});
+}
+
+bool holds(const json& source, const json& checkin) { return compile(source).holds(checkin); }
+
+const json kCheckin = {{"hours_since_massage", 72},
+                       {"massage", {{"pressure", "firm"}, {"regions", json::array()}}},
+                       {"twitching", {{"present", false}}},
+                       {"context", {{"medications", {"ibuprofen"}}}}};
+
+TEST(assess, ConditionOperators) {
+    EXPECT_TRUE(
+        holds({{"field", "hours_since_massage"}, {"op", "le"}, {"threshold", "window"}}, kCheckin));
+    EXPECT_FALSE(
+        holds({{"field", "hours_since_massage"}, {"op", "gt"}, {"threshold", "window"}}, kCheckin));
+    EXPECT_TRUE(holds({{"field", "hours_since_massage"}, {"op", "ge"}, {"value", 72}}, kCheckin));
+    EXPECT_FALSE(holds({{"field", "hours_since_massage"}, {"op", "lt"}, {"value", 72}}, kCheckin));
+    EXPECT_TRUE(holds({{"field", "twitching.present"}, {"op", "eq"}, {"value", false}}, kCheckin));
+    EXPECT_TRUE(holds({{"field", "twitching.present"}, {"op", "ne"}, {"value", true}}, kCheckin));
+    EXPECT_TRUE(holds({{"field", "massage.pressure"}, {"op", "in"}, {"value", {"firm", "deep"}}},
+                      kCheckin));
+    EXPECT_FALSE(
+        holds({{"field", "massage.pressure"}, {"op", "in"}, {"value", {"light"}}}, kCheckin));
+    EXPECT_TRUE(holds({{"field", "context.medications"}, {"op", "nonempty"}}, kCheckin));
+    EXPECT_FALSE(holds({{"field", "massage.regions"}, {"op", "nonempty"}}, kCheckin));
+    EXPECT_TRUE(holds({{"field", "symptoms.fainted"}, {"op", "absent"}}, kCheckin));
+    EXPECT_FALSE(holds({{"field", "twitching.present"}, {"op", "absent"}}, kCheckin));
+}
+
+TEST(assess, ConditionMissingFieldIsNeverNo) {
+    // Not reported: neither "= true" nor "!= true" holds.
+    EXPECT_FALSE(holds({{"field", "symptoms.fainted"}, {"op", "eq"}, {"value", true}}, kCheckin));
+    EXPECT_FALSE(holds({{"field", "symptoms.fainted"}, {"op", "ne"}, {"value", true}}, kCheckin));
+    EXPECT_FALSE(holds({{"field", "symptoms.pain_0_10"}, {"op", "lt"}, {"value", 4}}, kCheckin));
+}
+
+TEST(assess, ConditionAllAndAny) {
+    const json yes = {{"field", "twitching.present"}, {"op", "eq"}, {"value", false}};
+    const json no = {{"field", "twitching.present"}, {"op", "eq"}, {"value", true}};
+    EXPECT_TRUE(holds({{"all", {yes, yes}}}, kCheckin));
+    EXPECT_FALSE(holds({{"all", {yes, no}}}, kCheckin));
+    EXPECT_TRUE(holds({{"any", {no, yes}}}, kCheckin));
+    EXPECT_FALSE(holds({{"any", {no, no}}}, kCheckin));
+    EXPECT_TRUE(holds({{"any", {no, {{"all", {yes}}}}}}, kCheckin));
+}
+
+TEST(assess, ConditionRefusesMistakes) {
+    const auto refused = [](const json& source) {
+        EXPECT_THROW(compile(source), std::invalid_argument) << source.dump();
+    };
+    refused({{"field", "symptoms.nope"}, {"op", "eq"}, {"value", true}});
+    refused({{"field", "symptoms"}, {"op", "eq"}, {"value", true}});  // not a leaf
+    refused({{"field", "symptoms.fainted"}, {"op", "is"}, {"value", true}});
+    refused({{"field", "symptoms.fainted"}, {"op", "eq"}, {"value", 1}});
+    refused({{"field", "symptoms.fainted"}, {"op", "gt"}, {"value", 1}});
+    refused({{"field", "symptoms.soreness"}, {"op", "eq"}, {"value", "awful"}});
+    refused({{"field", "symptoms.soreness"}, {"op", "in"}, {"value", json::array()}});
+    refused({{"field", "symptoms.pain_0_10"}, {"op", "ge"}, {"threshold", "unknown"}});
+    refused({{"field", "symptoms.pain_0_10"}, {"op", "ge"}, {"value", 4}, {"threshold", "window"}});
+    refused({{"field", "symptoms.pain_0_10"}, {"op", "ge"}});
+    refused({{"field", "symptoms.pain_0_10"}, {"op", "nonempty"}});
+    refused({{"field", "symptoms.pain_0_10"}, {"op", "ge"}, {"value", 4}, {"extra", 1}});
+    refused({{"all", json::array()}});
+    refused({{"all", {json::object()}}, {"any", {json::object()}}});
+    refused({{"ref", "unknown"}});
+    refused(json::array());
+}
+
+}  // namespace
+}  // namespace twitchwatch::assess::detail
