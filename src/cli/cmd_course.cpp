@@ -72,7 +72,7 @@ Source read_input(const std::string& input, const std::string& massage) {
     return source;
 }
 
-std::string format_hours(double h) {
+std::string format_one_decimal(double h) {
     char buffer[32];
     if (std::isinf(h)) return "inf";
     std::snprintf(buffer, sizeof buffer, "%.1f", h);
@@ -136,7 +136,7 @@ int run_course(const CourseArgs& args) {
     for (std::size_t i = 0; i < sources.size(); ++i) {
         std::printf("%-40s %10.1f %10.1f %10s\n", sources[i].name.c_str(),
                     points[i].hours_since_massage, points[i].rate_per_min,
-                    fit.fitted ? format_hours(fit.fitted_rate_per_min[i]).c_str() : "-");
+                    fit.fitted ? format_one_decimal(fit.fitted_rate_per_min[i]).c_str() : "-");
     }
     std::printf("%s\n", fit.verdict.c_str());
     return kExitOk;

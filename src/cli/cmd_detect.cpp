@@ -88,6 +88,13 @@ class ProgressBar {
     int last_ = -1;
 };
 
+// Three significant digits: amplitudes range from uV to g.
+std::string significant(double value) {
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, "%.3g", value);
+    return buffer;
+}
+
 std::string number(double value, int decimals) {
     char buffer[64];
     std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
@@ -114,14 +121,10 @@ void print_summary(const signal::DetectionReport& r) {
     std::size_t counted = 0;
     double low = 0, high = 0;
     std::string unit;
+    const auto primary = signal::primary_kind(r);
     for (const auto& e : r.events) {
         const auto& ch = r.channels[e.channel];
-        if (ch.kind != signal::ChannelKind::emg && r.channels.size() > 0 &&
-            std::any_of(r.channels.begin(), r.channels.end(), [](auto& c) {
-                return c.kind == signal::ChannelKind::emg && c.skipped.empty();
-            })) {
-            continue;
-        }
+        if (ch.kind != primary) continue;
         if (counted == 0 || e.peak < low) low = e.peak;
         high = std::max(high, e.peak);
         unit = ch.physical_unit;
@@ -129,7 +132,8 @@ void print_summary(const signal::DetectionReport& r) {
     }
     std::cout << "  twitches: " << counted << ", " << number(r.rate_per_min, 1) << " per minute";
     if (counted > 0) {
-        std::cout << ", amplitude " << number(low, 1) << " to " << number(high, 1) << " " << unit;
+        std::cout << ", amplitude " << significant(low) << " to " << significant(high) << " "
+                  << unit;
     }
     std::cout << "\n";
     if (!r.mains_notches_hz.empty()) {
@@ -146,11 +150,11 @@ void print_summary(const signal::DetectionReport& r) {
             std::snprintf(line, sizeof line, "  %-16s %-13s skipped: %s\n", c.label.c_str(),
                           std::string(signal::to_string(c.kind)).c_str(), c.skipped.c_str());
         } else {
-            const std::string amplitude =
-                c.events > 0
-                    ? number(c.peak_min, 1) + "-" + number(c.peak_max, 1) + " " + c.physical_unit
-                    : "-";
-            std::snprintf(line, sizeof line, "  %-16s %-13s %7zu %8.1f %9.2f %-3s %s\n",
+            const std::string amplitude = c.events > 0
+                                              ? significant(c.peak_min) + "-" +
+                                                    significant(c.peak_max) + " " + c.physical_unit
+                                              : "-";
+            std::snprintf(line, sizeof line, "  %-16s %-13s %7zu %8.1f %9.3g %-3s %s\n",
                           c.label.c_str(), std::string(signal::to_string(c.kind)).c_str(), c.events,
                           c.rate_per_min, c.noise_rms, c.physical_unit.c_str(), amplitude.c_str());
         }

@@ -158,7 +158,7 @@ struct DetectionReport {
     std::string file;
     std::string start;  // ISO 8601 start of the recording, if the header has one
     double duration_s = 0, analysed_s = 0, excluded_s = 0;
-    double rate_per_min = 0;  // events of the primary kind (EMG if any, else accelerometer)
+    double rate_per_min = 0;  // events of primary_kind() per analysed minute
     std::vector<ChannelReport> channels;
     std::vector<EventReport> events;
     std::vector<Exclusion> exclusions;
@@ -173,6 +173,8 @@ struct DetectRequest {
     std::function<void(double fraction_done)> progress;  // may be empty
 };
 DetectionReport detect_recording(const std::filesystem::path& file, const DetectRequest& request);
+// The kind whose events are counted: EMG when any EMG channel was analysed, else accelerometer.
+ChannelKind primary_kind(const DetectionReport& report);
 
 nlohmann::json to_json(const DetectionReport& report);
 

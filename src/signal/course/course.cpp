@@ -147,7 +147,8 @@ CourseFit fit_course(std::span<const CoursePoint> points, const CourseOptions& o
 
     char buffer[512];
     if (!fit.decline) {
-        const double percent_per_day = (std::exp(-k * 24) - 1) * 100;
+        // Rounded here so that a tiny change does not print as "-0 %".
+        const double percent_per_day = std::round((std::exp(-k * 24) - 1) * 100) + 0.0;
         std::snprintf(buffer, sizeof buffer,
                       "The data do not show a decline: the fitted excess over the baseline "
                       "(%.1f/min) changes by %+.0f %% per day, and the uncertainty includes no "

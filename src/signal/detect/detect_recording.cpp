@@ -48,6 +48,13 @@ bool inside(const std::vector<Exclusion>& stretches, double t) {
 
 }  // namespace
 
+ChannelKind primary_kind(const DetectionReport& report) {
+    const bool any_emg = std::any_of(report.channels.begin(), report.channels.end(), [](auto& c) {
+        return c.kind == ChannelKind::emg && c.skipped.empty();
+    });
+    return any_emg ? ChannelKind::emg : ChannelKind::accelerometer;
+}
+
 DetectionReport detect_recording(const std::filesystem::path& file, const DetectRequest& request) {
     const RecordingInfo info = read_recording_info(file);
     DetectionReport report;
@@ -185,10 +192,7 @@ DetectionReport detect_recording(const std::filesystem::path& file, const Detect
     std::sort(report.events.begin(), report.events.end(),
               [](const EventReport& a, const EventReport& b) { return a.onset_s < b.onset_s; });
 
-    const bool any_emg = std::any_of(report.channels.begin(), report.channels.end(), [](auto& c) {
-        return c.kind == ChannelKind::emg && c.skipped.empty();
-    });
-    const ChannelKind primary = any_emg ? ChannelKind::emg : ChannelKind::accelerometer;
+    const ChannelKind primary = primary_kind(report);
     const double minutes = report.analysed_s / 60.0;
     std::size_t primary_events = 0;
     for (const auto& e : report.events) {
@@ -217,15 +221,19 @@ nlohmann::json to_json(const DetectionReport& report) {
         if (!c.skipped.empty()) channel["skipped"] = c.skipped;
         channels.push_back(std::move(channel));
     }
-    nlohmann::json events = nlohmann::json::array();
+    // events: the counted twitches (the primary kind, as in rate_per_min); other_events: those
+    // of the other kind, which see the same twitches again (an accelerometer after the EMG).
+    const ChannelKind primary = primary_kind(report);
+    nlohmann::json events = nlohmann::json::array(), other_events = nlohmann::json::array();
     for (const auto& e : report.events) {
-        events.push_back({{"onset_s", e.onset_s},
-                          {"duration_s", e.duration_s},
-                          {"channel", report.channels[e.channel].label},
-                          {"channel_index", e.channel},
-                          {"peak", e.peak},
-                          {"snr", e.snr},
-                          {"channels_seen", e.channels_seen}});
+        auto& list = report.channels[e.channel].kind == primary ? events : other_events;
+        list.push_back({{"onset_s", e.onset_s},
+                        {"duration_s", e.duration_s},
+                        {"channel", report.channels[e.channel].label},
+                        {"channel_index", e.channel},
+                        {"peak", e.peak},
+                        {"snr", e.snr},
+                        {"channels_seen", e.channels_seen}});
     }
     nlohmann::json exclusions = nlohmann::json::array();
     for (const auto& e : report.exclusions) {
@@ -239,6 +247,7 @@ nlohmann::json to_json(const DetectionReport& report) {
             {"rate_per_min", report.rate_per_min},
             {"channels", channels},
             {"events", events},
+            {"other_events", other_events},
             {"exclusions", exclusions},
             {"mains_notches_hz", report.mains_notches_hz},
             {"warnings", report.warnings}};

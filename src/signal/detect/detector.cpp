@@ -278,6 +278,35 @@ std::vector<double> harmonic_ratios(const detail::DetectorState& s, std::size_t 
     return ratios;
 }
 
+// Mains is rarely exactly 50 or 60 Hz (grid and sample clock both drift), and a narrow notch
+// 0.1 Hz off leaves a tenth of it. The strongest harmonic's frequency is found to 0.005 x k Hz
+// within +-0.5 Hz of the nominal (coarse then fine search of the summed power) and the base
+// follows from it.
+double refine_mains(const detail::DetectorState& s, std::size_t frames, double base,
+                    const std::vector<double>& ratios) {
+    const auto strongest =
+        static_cast<std::size_t>(std::max_element(ratios.begin(), ratios.end()) - ratios.begin());
+    const double k = static_cast<double>(strongest + 1);
+    auto power = [&](double f) {
+        double sum = 0;
+        for (double p : detail::goertzel_power(s.probe, frames, s.channels, f, s.fs)) sum += p;
+        return sum;
+    };
+    double best = k * base, best_power = power(best);
+    for (double step : {0.05, 0.005}) {
+        const double centre = best;
+        const double span = step == 0.05 ? 0.5 * k : 0.05 * k;
+        for (double f = centre - span; f <= centre + span + 1e-9; f += step * k) {
+            const double p = power(f);
+            if (p > best_power) {
+                best_power = p;
+                best = f;
+            }
+        }
+    }
+    return best / k;
+}
+
 void decide_mains(detail::DetectorState& s, std::size_t frames) {
     s.mains_decided = true;
     if (s.o.mains == "off") return;
@@ -307,7 +336,7 @@ void decide_mains(detail::DetectorState& s, std::size_t frames) {
     for (std::size_t k = 0; k < best_ratios.size(); ++k) {
         present[k] = best_ratios[k] >= s.o.mains_detect_ratio;
     }
-    add_notches(s, best_base, present);
+    add_notches(s, refine_mains(s, frames, best_base, best_ratios), present);
 }
 
 // Slow band: decimate by block means, filter, accumulate energy for this segment.

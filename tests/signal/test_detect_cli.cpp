@@ -1,0 +1,127 @@
+// The simulate, detect and course commands as a user runs them: files written, JSON schema of
+// docs/detect-output.md, exit codes. Skipped when the twitchwatch executable is not built.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kExe = fs::path(TW_BINARY_DIR) / "src" / "cli" / "twitchwatch";
+
+struct Result {
+    int code;
+    std::string out;
+};
+
+Result run(const std::string& arguments) {
+    const std::string command = kExe.string() + " " + arguments + " 2>/dev/null";
+    Result result{0, {}};
+    FILE* pipe = ::popen(command.c_str(), "r");
+    if (pipe == nullptr) return {-1, {}};
+    char buffer[4096];
+    while (const std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) {
+        result.out.append(buffer, n);
+    }
+    const int status = ::pclose(pipe);
+    result.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return result;
+}
+
+class SignalCli : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        if (!fs::exists(kExe)) GTEST_SKIP() << kExe << " not built";
+        dir_ = fs::temp_directory_path() / ("tw_cli_" + std::to_string(::getpid()));
+        fs::create_directories(dir_);
+    }
+    void TearDown() override {
+        if (!dir_.empty()) fs::remove_all(dir_);
+    }
+    fs::path dir_;
+};
+
+}  // namespace
+
+TEST_F(SignalCli, SimulateDetectAndCourse) {
+    const auto edf = dir_ / "sim.edf";
+    ASSERT_EQ(run("simulate " + edf.string() +
+                  " --duration 40 --channels 3 --rate 60 --snr 8 --mains 50 --seed 5")
+                  .code,
+              0);
+    ASSERT_TRUE(fs::exists(edf));
+    std::ifstream truth_file(edf.string() + ".truth.csv");
+    std::string header;
+    std::getline(truth_file, header);
+    EXPECT_EQ(header, "kind,onset_s,peak_s,end_s,channel,label,peak,unit,second_of_doublet");
+    std::size_t twitches = 0;
+    for (std::string line; std::getline(truth_file, line);)
+        twitches += line.rfind("twitch,", 0) == 0;
+    ASSERT_GT(twitches, 20u);
+
+    const auto csv = dir_ / "events.csv";
+    const auto annotated = dir_ / "annotated.edf";
+    const auto r = run("detect " + edf.string() + " --json --events-csv " + csv.string() +
+                       " --annotate " + annotated.string());
+    ASSERT_EQ(r.code, 0);
+    const auto report = nlohmann::json::parse(r.out);
+    for (const char* key :
+         {"file", "duration_s", "analysed_s", "excluded_s", "rate_per_min", "channels", "events"}) {
+        EXPECT_TRUE(report.contains(key)) << key;
+    }
+    EXPECT_NEAR(report["duration_s"].get<double>(), 40, 1e-9);
+    ASSERT_EQ(report["channels"].size(), 3u);
+    EXPECT_EQ(report["channels"][0]["label"], "EMG1");
+    EXPECT_EQ(report["channels"][0]["kind"], "emg");
+    EXPECT_EQ(report["channels"][0]["sample_rate_hz"], 2048.0);
+    // Every twitch found once, give or take a few.
+    EXPECT_NEAR(static_cast<double>(report["events"].size()), static_cast<double>(twitches),
+                0.1 * static_cast<double>(twitches) + 2);
+    EXPECT_NEAR(report["mains_notches_hz"][0].get<double>(), 50.0, 0.05);
+    EXPECT_TRUE(fs::exists(annotated));
+    std::ifstream events_csv(csv);
+    std::getline(events_csv, header);
+    EXPECT_EQ(header, "onset_s,duration_s,channel,peak,unit,snr,channels_seen");
+
+    // Only one channel, by label.
+    const auto one =
+        nlohmann::json::parse(run("detect " + edf.string() + " --json --channels EMG2").out);
+    ASSERT_EQ(one["channels"].size(), 1u);
+    EXPECT_EQ(one["channels"][0]["label"], "EMG2");
+
+    // The human summary names what a person wants to know.
+    const auto text = run("detect " + edf.string()).out;
+    EXPECT_NE(text.find("analysed"), std::string::npos);
+    EXPECT_NE(text.find("per minute"), std::string::npos);
+
+    // The course from detect results at given times, and from plain points.
+    const auto json_path = dir_ / "day1.json";
+    std::ofstream(json_path) << r.out;
+    auto course = run("course --json " + json_path.string() + "@2h " + json_path.string() +
+                      "@30h --point 60:1");
+    ASSERT_EQ(course.code, 0) << course.out;
+    const auto fit = nlohmann::json::parse(course.out);
+    EXPECT_EQ(fit["points"].size(), 3u);
+    EXPECT_TRUE(fit.contains("verdict"));
+    course = run("course --point 2:40 --point 24:20 --point 48:10 --point 72:5 --baseline 0");
+    EXPECT_EQ(course.code, 0);
+    EXPECT_NE(course.out.find("half-life"), std::string::npos) << course.out;
+}
+
+TEST_F(SignalCli, BadInputExitsTwo) {
+    EXPECT_EQ(run("detect " + (dir_ / "missing.edf").string()).code, 2);
+    const auto junk = dir_ / "junk.edf";
+    std::ofstream(junk) << "this is not an EDF file";
+    EXPECT_EQ(run("detect " + junk.string()).code, 2);
+    EXPECT_EQ(run("detect " + junk.string() + " --set no_such_option=1").code, 2);
+    EXPECT_EQ(run("simulate " + (dir_ / "x.edf").string() + " --mains 55").code, 2);
+    EXPECT_EQ(run("course --point nonsense").code, 2);
+    EXPECT_EQ(run("course").code, 2);
+}
