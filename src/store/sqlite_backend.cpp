@@ -205,7 +205,7 @@ class SqliteBackend final : public Backend {
             throw StoreError("cannot create folder " + folder.string() + ": " + error.message());
         }
         checkpointer_ = std::jthread([connection = SqliteConnection(path_, synchronous_full_)](
-                                         std::stop_token stop) mutable {
+                                         const std::stop_token& stop) mutable {
             std::mutex mutex;
             std::condition_variable_any wake;
             std::unique_lock lock(mutex);

@@ -15,7 +15,7 @@ constexpr std::size_t kMaxBatch = 64;
 WriteBatcher::WriteBatcher(Backend& backend)
     : backend_(backend),
       connection_(backend.connect()),
-      writer_([this](std::stop_token stop) { serve(stop); }) {}
+      writer_([this](const std::stop_token& stop) { serve(stop); }) {}
 
 WriteBatcher::~WriteBatcher() {
     writer_.request_stop();
@@ -31,7 +31,7 @@ void WriteBatcher::run(const std::function<void(Connection&)>& body) {
     if (request.error) std::rethrow_exception(request.error);
 }
 
-void WriteBatcher::serve(std::stop_token stop) {
+void WriteBatcher::serve(const std::stop_token& stop) {
     std::vector<Request*> batch;
     for (;;) {
         {

@@ -40,7 +40,7 @@ class WriteBatcher {
         std::condition_variable finished;
     };
 
-    void serve(std::stop_token stop);
+    void serve(const std::stop_token& stop);
     void execute(const std::vector<Request*>& batch);
 
     Backend& backend_;

@@ -14,10 +14,11 @@ using tws::testing::Backend;
 namespace {
 
 constexpr tws::Timestamp kNow = 1'780'000'000;
+constexpr tws::Timestamp kDay = tws::Timestamp{24} * 3600;
 
 std::string fake_hash(const std::string& password) { return "hashed:" + password; }
 
-class demo : public ::testing::TestWithParam<Backend> {
+class DemoTest : public ::testing::TestWithParam<Backend> {
   protected:
     void SetUp() override {
         if (GetParam() == Backend::postgresql && !tws::testing::postgres_server_url()) {
@@ -40,6 +41,9 @@ class demo : public ::testing::TestWithParam<Backend> {
     std::unique_ptr<tws::Store> store_;
 };
 
+// Lower case: the ctest names read store.demo.<what>/<database>.
+using demo = DemoTest;
+
 TEST_P(demo, loads_a_clinic_with_assessed_reports_and_a_red_flag) {
     const auto login = tws::load_demo(*store_, engine(), fake_hash, kNow);
     EXPECT_TRUE(login.created);
@@ -55,7 +59,7 @@ TEST_P(demo, loads_a_clinic_with_assessed_reports_and_a_red_flag) {
     EXPECT_LE(clients.size(), 5u);
 
     // Every session is open aftercare within the last week; reports span several days.
-    const auto rows = store_->dashboard(login.clinic_id, kNow - 7 * 24 * 3600);
+    const auto rows = store_->dashboard(login.clinic_id, kNow - 7 * kDay);
     ASSERT_EQ(rows.size(), clients.size());
     ASSERT_TRUE(rows.front().highest_level);
     EXPECT_GE(*rows.front().highest_level, assess::Level::see_doctor) << "no red flag first";
@@ -72,7 +76,7 @@ TEST_P(demo, loads_a_clinic_with_assessed_reports_and_a_red_flag) {
             EXPECT_EQ(item.assessment->level, again.level);
             EXPECT_EQ(nlohmann::json::parse(item.assessment->output), again.to_json());
             EXPECT_LE(item.checkin.received_at, kNow);
-            report_days.insert(item.checkin.received_at / (24 * 3600));
+            report_days.insert(item.checkin.received_at / kDay);
         }
     }
     EXPECT_EQ(red_flags, 1);

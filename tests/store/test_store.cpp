@@ -16,10 +16,10 @@ using tws::testing::ScratchDatabase;
 
 namespace {
 
-constexpr tws::Timestamp kDay = 24 * 3600;
+constexpr tws::Timestamp kDay = tws::Timestamp{24} * 3600;
 constexpr tws::Timestamp kNow = 1'780'000'000;  // a fixed "now" keeps the tests deterministic
 
-class backend : public ::testing::TestWithParam<Backend> {
+class BackendTest : public ::testing::TestWithParam<Backend> {
   protected:
     void SetUp() override {
         if (GetParam() == Backend::postgresql && !tws::testing::postgres_server_url()) {
@@ -80,6 +80,9 @@ class backend : public ::testing::TestWithParam<Backend> {
     std::unique_ptr<ScratchDatabase> database_;
     std::unique_ptr<tws::Store> store_;
 };
+
+// Lower case: the ctest names read store.backend.<what>/<database>.
+using backend = BackendTest;
 
 TEST_P(backend, migrations_are_applied_once_and_kept_on_reopen) {
     EXPECT_EQ(store().backend(), tws::testing::backend_name(GetParam()));
@@ -334,7 +337,7 @@ TEST_P(backend, many_threads_write_and_read_at_once) {
         threads.emplace_back([&, t] {
             try {
                 for (int i = 0; i < kPerThread; ++i) {
-                    ids[t].push_back(add_checkin(session, kNow + t * 1000 + i,
+                    ids[t].push_back(add_checkin(session, kNow + tws::Timestamp{t} * 1000 + i,
                                                  static_cast<Level>((t + i) % 4), i % 2 == 0));
                     if (i % 10 == 0) {
                         store().list_checkins(practice.clinic.id, session.id);
@@ -517,7 +520,9 @@ TEST_P(backend, web_sessions_expire_and_can_be_deleted) {
 }
 
 TEST_P(backend, login_failures_are_counted_per_key_within_the_window) {
-    for (int i = 0; i < 3; ++i) store().record_login_failure("a@example.org", kNow - 100 * i);
+    for (tws::Timestamp i = 0; i < 3; ++i) {
+        store().record_login_failure("a@example.org", kNow - 100 * i);
+    }
     store().record_login_failure("a@example.org", kNow - 5000);
     store().record_login_failure("b@example.org", kNow);
     EXPECT_EQ(store().count_login_failures("a@example.org", kNow - 1000), 3);
