@@ -890,8 +890,11 @@ int run_server(const ServerOptions& options, std::ostream& out, bool json_output
 
     int received = 0;
     sigwait(&stop_signals, &received);
-    std::cerr << "twitchwatch: " << (received == SIGINT ? "SIGINT" : "SIGTERM")
-              << " received, shutting down\n";
+    // One string, one write: request log lines from worker threads must not split it.
+    const std::string notice = std::string("twitchwatch: ") +
+                               (received == SIGINT ? "SIGINT" : "SIGTERM") +
+                               " received, shutting down\n";
+    std::cerr << notice << std::flush;
     server.stop();
     return kExitOk;
 }
