@@ -67,6 +67,9 @@ struct DetectOptions {
     double voluntary_crossings_per_s = 16.0;
     std::size_t voluntary_min_channels = 1;
     double voluntary_min_s = 0.5;  // shorter activity is not a voluntary contraction
+    // The first seconds are judged again against the floor reached by then (a contraction at the
+    // very start would otherwise set the floor); their results wait that long.
+    double start_review_s = 10.0;
     // Movement artefact: RMS in the slow band above artefact_ratio x its own floor (median of
     // the history)...
     double artefact_band_low_hz = 1.0;

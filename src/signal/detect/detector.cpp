@@ -109,8 +109,9 @@ struct SegmentRecord {
     std::size_t frames = 0;
     bool active = false;  // raised noise or busy envelope (voluntary if sustained)
     bool artefact = false;
-    bool settling = false;     // the filters are still settling (start of the stream)
-    std::vector<float> sigma;  // robust noise sigma per channel
+    bool settling = false;                  // the filters are still settling (start of the stream)
+    std::vector<float> sigma;               // robust noise sigma per channel
+    std::vector<float> slow_rms, band_rms;  // per channel, for the review of the start
     std::vector<ChannelEvent> events;
 };
 
@@ -123,6 +124,7 @@ struct detail::DetectorState {
 
     std::size_t segment_frames = 0;
     std::size_t padding_segments = 0, lag_segments = 0, voluntary_min_segments = 1;
+    std::size_t review_segments = 0;
     Frame refractory_frames = 0, min_frames = 0, max_frames = 0, merge_frames = 0;
     float envelope_alpha = 0;
 
@@ -191,13 +193,15 @@ void configure(detail::DetectorState& s) {
         o.refractory_s < 0 || !(o.envelope_time_constant_s > 0) || o.merge_window_s < 0 ||
         !(o.max_event_duration_s > o.min_event_duration_s) || o.exclusion_padding_s < 0 ||
         !(o.voluntary_duty_cycle > 0) || !(o.mains_notch_bandwidth_hz > 0) || o.echo_ratio < 0 ||
-        o.echo_window_s < 0 || !(o.noise_floor_quantile > 0 && o.noise_floor_quantile < 1)) {
+        o.echo_window_s < 0 || !(o.noise_floor_quantile > 0 && o.noise_floor_quantile < 1) ||
+        o.start_review_s < 0 || o.start_review_s > o.noise_history_s) {
         throw InputError("detect: an option is out of range (see twitchwatch detect --help)");
     }
     s.segment_frames = std::max<std::size_t>(8, static_cast<std::size_t>(o.segment_s * fs));
     const double segment_s = static_cast<double>(s.segment_frames) / fs;
     s.padding_segments = static_cast<std::size_t>(std::ceil(o.exclusion_padding_s / segment_s));
     // Events are emitted at most max duration + refractory after their onset.
+    s.review_segments = static_cast<std::size_t>(std::ceil(o.start_review_s / segment_s));
     s.voluntary_min_segments = std::max<std::size_t>(
         1, static_cast<std::size_t>(std::ceil(o.voluntary_min_s / segment_s)));
     s.lag_segments = std::max<std::size_t>(
@@ -451,26 +455,53 @@ const SegmentRecord* find_segment(const detail::DetectorState& s, std::int64_t i
 
 // Voluntary contraction is sustained: an active segment counts only within a run of at least
 // voluntary_min_segments active ones (a single large twitch, or the ringing after it, is short).
+// The first start_review_s are judged again once the floor has a history: a contraction at the
+// very start of a recording lifts the floor it is first compared with.
+bool in_review(const detail::DetectorState& s, const SegmentRecord* r) {
+    return r->index < static_cast<std::int64_t>(s.review_segments) && !r->settling;
+}
+
+bool active(const detail::DetectorState& s, const SegmentRecord* r) {
+    if (r == nullptr) return false;
+    if (r->active) return true;
+    if (!in_review(s, r)) return false;
+    std::size_t raised = 0;
+    for (std::size_t c = 0; c < s.channels; ++c) {
+        raised += r->sigma[c] > s.o.voluntary_level * s.noise_floor.value(c) ? 1 : 0;
+    }
+    return raised >= std::max<std::size_t>(1, s.o.voluntary_min_channels);
+}
+
 bool voluntary(const detail::DetectorState& s, std::int64_t index) {
-    const auto* r = find_segment(s, index);
-    if (r == nullptr || !r->active) return false;
+    if (!active(s, find_segment(s, index))) return false;
     const auto needed = static_cast<std::int64_t>(s.voluntary_min_segments);
     std::int64_t run = 1;
     for (std::int64_t i = index - 1; run < needed; --i, ++run) {
-        const auto* other = find_segment(s, i);
-        if (other == nullptr || !other->active) break;
+        if (!active(s, find_segment(s, i))) break;
     }
     for (std::int64_t i = index + 1; run < needed; ++i, ++run) {
-        const auto* other = find_segment(s, i);
-        if (other == nullptr || !other->active) break;
+        if (!active(s, find_segment(s, i))) break;
     }
     return run >= needed;
+}
+
+bool artefact(const detail::DetectorState& s, const SegmentRecord* r) {
+    if (r->artefact) return true;
+    if (!in_review(s, r) || r->slow_rms.empty()) return false;
+    for (std::size_t c = 0; c < s.channels; ++c) {
+        const float slow = r->slow_rms[c];
+        if (slow > r->band_rms[c] && slow > s.o.artefact_level * s.noise_floor.value(c) &&
+            slow > s.o.artefact_ratio * s.slow_floor.value(c)) {
+            return true;
+        }
+    }
+    return false;
 }
 
 const char* reason_of(const detail::DetectorState& s, std::int64_t index) {
     const auto* r = find_segment(s, index);
     if (r == nullptr) return nullptr;
-    if (r->artefact) return "artefact";
+    if (artefact(s, r)) return "artefact";
     return voluntary(s, index) ? "voluntary" : nullptr;
 }
 
@@ -486,6 +517,8 @@ void finalize_segments(detail::DetectorState& s, bool flush) {
         if (!flush && s.finalized_until + static_cast<std::int64_t>(s.lag_segments) > last_known) {
             break;
         }
+        // The start is held until it can be reviewed against an established floor.
+        if (!flush && last_known < static_cast<std::int64_t>(s.review_segments)) break;
         const std::int64_t index = s.finalized_until;
         const char* reason = it->settling ? "settling" : reason_of(s, index);
         for (std::int64_t d = 1; d <= P && reason == nullptr; ++d) {
@@ -592,8 +625,13 @@ TW_SIMD_CLONES void process_segment(detail::DetectorState& s, std::size_t frames
     // A movement artefact is slow and large: its slow-band RMS also exceeds the band-passed RMS
     // (a large twitch's does not) and stands far above the EMG noise floor (slow drift does
     // not).
+    if (!artefact_candidates.empty()) {
+        record.slow_rms = slow_rms;
+        record.band_rms.resize(C);
+    }
     for (std::size_t c = 0; c < C && !artefact_candidates.empty(); ++c) {
         const float band_rms = std::sqrt(s.band_energy[c] / static_cast<float>(frames));
+        record.band_rms[c] = band_rms;
         const double level = s.o.artefact_level * s.noise_floor.value(c);
         if (artefact_candidates[c] && slow_rms[c] > band_rms && slow_rms[c] > level) {
             artefact = true;
@@ -662,7 +700,10 @@ TW_SIMD_CLONES void process_segment(detail::DetectorState& s, std::size_t frames
     }
     record.active = voluntary_channels >= std::max<std::size_t>(1, s.o.voluntary_min_channels);
     record.artefact = artefact;
-    record.settling = static_cast<double>(record.first) < s.o.settling_s * s.fs;
+    // A notch of width B rings for about 1 / (pi B) seconds after the start; five of those too.
+    const double notch_settling =
+        s.notches_hz.empty() ? 0.0 : 5.0 / (std::numbers::pi * s.o.mains_notch_bandwidth_hz);
+    record.settling = static_cast<double>(record.first) < (s.o.settling_s + notch_settling) * s.fs;
     s.recent.push_back(std::move(record));
 
     // 5. Events per channel, only where something crossed or an event is open.

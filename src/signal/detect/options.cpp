@@ -112,6 +112,8 @@ const std::vector<OptionField>& fields() {
                &DetectOptions::voluntary_min_channels),
         number("voluntary_min_s", "activity must last this long to be voluntary",
                &DetectOptions::voluntary_min_s),
+        number("start_review_s", "the start is judged again after this long",
+               &DetectOptions::start_review_s),
         number("artefact_band_low_hz", "slow band for movement artefacts, low edge",
                &DetectOptions::artefact_band_low_hz),
         number("artefact_band_high_hz", "slow band, high edge",
