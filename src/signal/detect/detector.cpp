@@ -344,7 +344,7 @@ void decide_mains(detail::DetectorState& s, std::size_t frames) {
 }
 
 // Slow band: decimate by block means, filter, accumulate energy for this segment.
-void slow_band(detail::DetectorState& s, const float* raw, std::size_t frames) {
+TW_SIMD_CLONES void slow_band(detail::DetectorState& s, const float* raw, std::size_t frames) {
     const std::size_t C = s.channels;
     for (std::size_t f = 0; f < frames; ++f) {
         const float* x = raw + f * C;

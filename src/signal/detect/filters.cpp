@@ -130,9 +130,9 @@ TW_SIMD_CLONES void BiquadCascade::execute(std::span<float> frames, std::size_t 
     }
 }
 
-std::vector<double> goertzel_power(std::span<const float> frames, std::size_t frame_count,
-                                   std::size_t channels, double frequency_hz,
-                                   double sample_rate_hz) {
+TW_SIMD_CLONES std::vector<double> goertzel_power(std::span<const float> frames,
+                                                  std::size_t frame_count, std::size_t channels,
+                                                  double frequency_hz, double sample_rate_hz) {
     std::vector<double> power(channels, 0.0);
     if (frame_count < 2) return power;
     std::vector<double> mean(channels, 0.0), s_prev(channels, 0.0), s_prev2(channels, 0.0);

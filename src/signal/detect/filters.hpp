@@ -10,7 +10,7 @@
 // The hot loops are compiled twice, for AVX2 (8 channels per instruction) and for the baseline
 // x86-64 (4), and the loader picks the version the CPU can run.
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define TW_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+#define TW_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define TW_SIMD_CLONES
 #endif
