@@ -2,6 +2,7 @@
 // voluntary / artefact gate, per-channel events with a refractory period, merging across
 // channels. docs/detection.md explains each step and option.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <deque>
@@ -265,17 +266,20 @@ void add_notches(detail::DetectorState& s, double base_hz, const std::vector<boo
 // Power at each harmonic against the power a few hertz beside it, summed over channels.
 std::vector<double> harmonic_ratios(const detail::DetectorState& s, std::size_t frames,
                                     double base) {
-    std::vector<double> ratios;
     const double top = std::min(s.o.band_high_hz > 0 ? s.o.band_high_hz : s.fs / 2, 0.45 * s.fs);
+    constexpr std::array<double, 4> kOffsets = {-7.0, -4.0, 4.0, 7.0};
+    std::vector<double> tones;  // per harmonic: itself, then the offsets beside it
     for (int k = 1; k <= s.o.mains_harmonics && k * base + 8 < top; ++k) {
+        tones.push_back(k * base);
+        for (double offset : kOffsets) tones.push_back(k * base + offset);
+    }
+    const auto power = detail::goertzel_power(s.probe, frames, s.channels, tones, s.fs);
+    std::vector<double> ratios;
+    for (std::size_t first = 0; first < tones.size(); first += 1 + kOffsets.size()) {
         double on = 0, beside = 0;
-        for (double p : detail::goertzel_power(s.probe, frames, s.channels, k * base, s.fs))
-            on += p;
-        for (double offset : {-7.0, -4.0, 4.0, 7.0}) {
-            for (double p :
-                 detail::goertzel_power(s.probe, frames, s.channels, k * base + offset, s.fs)) {
-                beside += p / 4;
-            }
+        for (double p : power[first]) on += p;
+        for (std::size_t o = 1; o <= kOffsets.size(); ++o) {
+            for (double p : power[first + o]) beside += p / 4;
         }
         ratios.push_back(beside > 0 ? on / beside : 0);
     }
@@ -291,20 +295,22 @@ double refine_mains(const detail::DetectorState& s, std::size_t frames, double b
     const auto strongest =
         static_cast<std::size_t>(std::max_element(ratios.begin(), ratios.end()) - ratios.begin());
     const double k = static_cast<double>(strongest + 1);
-    auto power = [&](double f) {
-        double sum = 0;
-        for (double p : detail::goertzel_power(s.probe, frames, s.channels, f, s.fs)) sum += p;
-        return sum;
-    };
-    double best = k * base, best_power = power(best);
+    double best = k * base, best_power = 0;
+    bool have_best = false;
     for (double step : {0.05, 0.005}) {
         const double centre = best;
         const double span = step == 0.05 ? 0.5 * k : 0.05 * k;
-        for (double f = centre - span; f <= centre + span + 1e-9; f += step * k) {
-            const double p = power(f);
-            if (p > best_power) {
-                best_power = p;
-                best = f;
+        std::vector<double> tones;
+        if (!have_best) tones.push_back(best);  // the nominal harmonic is the first candidate
+        for (double f = centre - span; f <= centre + span + 1e-9; f += step * k) tones.push_back(f);
+        const auto power = detail::goertzel_power(s.probe, frames, s.channels, tones, s.fs);
+        for (std::size_t t = 0; t < tones.size(); ++t) {
+            double sum = 0;
+            for (double p : power[t]) sum += p;
+            if (!have_best || sum > best_power) {
+                best_power = sum;
+                best = tones[t];
+                have_best = true;
             }
         }
     }

@@ -130,30 +130,46 @@ TW_SIMD_CLONES void BiquadCascade::execute(std::span<float> frames, std::size_t 
     }
 }
 
-TW_SIMD_CLONES std::vector<double> goertzel_power(std::span<const float> frames,
-                                                  std::size_t frame_count, std::size_t channels,
-                                                  double frequency_hz, double sample_rate_hz) {
-    std::vector<double> power(channels, 0.0);
+TW_SIMD_CLONES std::vector<std::vector<double>> goertzel_power(
+    std::span<const float> frames, std::size_t frame_count, std::size_t channels,
+    std::span<const double> frequencies_hz, double sample_rate_hz) {
+    const std::size_t tones = frequencies_hz.size();
+    std::vector<std::vector<double>> power(tones, std::vector<double>(channels, 0.0));
     if (frame_count < 2) return power;
-    std::vector<double> mean(channels, 0.0), s_prev(channels, 0.0), s_prev2(channels, 0.0);
+    std::vector<double> mean(channels, 0.0), windowed(channels, 0.0), coefficient(tones);
+    // Per tone: the last two values of its recursion for every channel.
+    std::vector<double> s_prev(tones * channels, 0.0), s_prev2(tones * channels, 0.0);
     for (std::size_t f = 0; f < frame_count; ++f) {
         for (std::size_t c = 0; c < channels; ++c) mean[c] += frames[f * channels + c];
     }
     for (auto& m : mean) m /= static_cast<double>(frame_count);
-    const double coefficient = 2 * std::cos(2 * kPi * frequency_hz / sample_rate_hz);
+    for (std::size_t t = 0; t < tones; ++t) {
+        coefficient[t] = 2 * std::cos(2 * kPi * frequencies_hz[t] / sample_rate_hz);
+    }
     for (std::size_t f = 0; f < frame_count; ++f) {
         const double window = 0.5 - 0.5 * std::cos(2 * kPi * static_cast<double>(f) /
                                                    static_cast<double>(frame_count - 1));
         for (std::size_t c = 0; c < channels; ++c) {
-            const double s = window * (frames[f * channels + c] - mean[c]) +
-                             coefficient * s_prev[c] - s_prev2[c];
-            s_prev2[c] = s_prev[c];
-            s_prev[c] = s;
+            windowed[c] = window * (frames[f * channels + c] - mean[c]);
+        }
+        for (std::size_t t = 0; t < tones; ++t) {
+            const double k = coefficient[t];
+            const double* __restrict in = windowed.data();
+            double* __restrict s1 = s_prev.data() + t * channels;
+            double* __restrict s2 = s_prev2.data() + t * channels;
+            for (std::size_t c = 0; c < channels; ++c) {
+                const double value = in[c] + k * s1[c] - s2[c];
+                s2[c] = s1[c];
+                s1[c] = value;
+            }
         }
     }
-    for (std::size_t c = 0; c < channels; ++c) {
-        power[c] =
-            s_prev2[c] * s_prev2[c] + s_prev[c] * s_prev[c] - coefficient * s_prev[c] * s_prev2[c];
+    for (std::size_t t = 0; t < tones; ++t) {
+        const double k = coefficient[t];
+        for (std::size_t c = 0; c < channels; ++c) {
+            const double s1 = s_prev[t * channels + c], s2 = s_prev2[t * channels + c];
+            power[t][c] = s2 * s2 + s1 * s1 - k * s1 * s2;
+        }
     }
     return power;
 }

@@ -56,10 +56,12 @@ class BiquadCascade {
     std::vector<float> state_;  // per section: s1[channels], s2[channels]
 };
 
-// Power of one frequency in every channel of frame-major data (Goertzel on the Hann-windowed,
-// mean-removed signal; channels in the inner loop).
-std::vector<double> goertzel_power(std::span<const float> frames, std::size_t frame_count,
-                                   std::size_t channels, double frequency_hz,
-                                   double sample_rate_hz);
+// Power of each frequency (outer index) in every channel (inner index) of frame-major data
+// (Goertzel on the Hann-windowed, mean-removed signal; channels in the inner loop). All
+// frequencies are computed in one pass, so the frames are read and windowed once.
+std::vector<std::vector<double>> goertzel_power(std::span<const float> frames,
+                                                std::size_t frame_count, std::size_t channels,
+                                                std::span<const double> frequencies_hz,
+                                                double sample_rate_hz);
 
 }  // namespace twitchwatch::signal::detail
