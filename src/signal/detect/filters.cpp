@@ -104,6 +104,22 @@ void BiquadCascade::add_section(const Biquad& s) {
 
 void BiquadCascade::reset() { std::fill(state_.begin(), state_.end(), 0.0f); }
 
+// One section over `frames` frames. A function of its own with restrict parameters: with the
+// pointers local to execute, GCC 12 re-checked their overlap before every frame's channel loop.
+inline void run_section(const BiquadCascade::Coefficients& k, float* __restrict x,
+                        float* __restrict s1, float* __restrict s2, std::size_t frames,
+                        std::size_t channels) {
+    for (std::size_t f = 0; f < frames; ++f, x += channels) {
+        for (std::size_t c = 0; c < channels; ++c) {
+            const float in = x[c];
+            const float out = k.b0 * in + s1[c];
+            s1[c] = k.b1 * in - k.a1 * out + s2[c];
+            s2[c] = k.b2 * in - k.a2 * out;
+            x[c] = out;
+        }
+    }
+}
+
 TW_SIMD_CLONES void BiquadCascade::execute(std::span<float> frames, std::size_t frame_count) {
     // Runs every section over a few frames at a time, so the data stays in the L1 cache between
     // sections instead of streaming the whole block through once per section.
@@ -113,19 +129,9 @@ TW_SIMD_CLONES void BiquadCascade::execute(std::span<float> frames, std::size_t 
     for (std::size_t first = 0; first < frame_count; first += chunk) {
         const std::size_t count = std::min(chunk, frame_count - first);
         for (std::size_t s = 0; s < coefficients_.size(); ++s) {
-            const Coefficients k = coefficients_[s];
-            float* __restrict s1 = state_.data() + s * 2 * channels;
-            float* __restrict s2 = s1 + channels;
-            float* __restrict x = frames.data() + first * channels;
-            for (std::size_t f = 0; f < count; ++f, x += channels) {
-                for (std::size_t c = 0; c < channels; ++c) {
-                    const float in = x[c];
-                    const float out = k.b0 * in + s1[c];
-                    s1[c] = k.b1 * in - k.a1 * out + s2[c];
-                    s2[c] = k.b2 * in - k.a2 * out;
-                    x[c] = out;
-                }
-            }
+            float* s1 = state_.data() + s * 2 * channels;
+            run_section(coefficients_[s], frames.data() + first * channels, s1, s1 + channels,
+                        count, channels);
         }
     }
 }

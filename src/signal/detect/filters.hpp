@@ -46,10 +46,11 @@ class BiquadCascade {
     void execute(std::span<float> frames, std::size_t frame_count);
     std::span<const Biquad> sections() const { return sections_; }
 
-  private:
     struct Coefficients {
         float b0, b1, b2, a1, a2;
     };
+
+  private:
     std::vector<Biquad> sections_;
     std::vector<Coefficients> coefficients_;
     std::size_t channels_ = 0;
