@@ -589,6 +589,27 @@ inline void accumulate_envelope(float alpha, const float* __restrict in, std::si
     }
 }
 
+// Per channel: frames with the envelope above the activity level and above the threshold, and
+// upward threshold crossings (continuing from the last frame of the previous segment). Restrict
+// parameters for the same reason as accumulate_envelope.
+inline void count_gates(const float* __restrict envelope, std::size_t frames, std::size_t channels,
+                        const float* __restrict threshold, const float* __restrict active_level,
+                        std::uint32_t* __restrict previous_above,
+                        std::uint32_t* __restrict active_count,
+                        std::uint32_t* __restrict above_count,
+                        std::uint32_t* __restrict crossings) {
+    for (std::size_t f = 0; f < frames; ++f) {
+        for (std::size_t c = 0; c < channels; ++c) {
+            const float v = envelope[f * channels + c];
+            const std::uint32_t above = v > threshold[c] ? 1u : 0u;
+            active_count[c] += v > active_level[c] ? 1u : 0u;
+            above_count[c] += above;
+            crossings[c] += above & (previous_above[c] ^ 1u);
+            previous_above[c] = above;
+        }
+    }
+}
+
 TW_SIMD_CLONES void process_segment(detail::DetectorState& s, std::size_t frames) {
     const std::size_t C = s.channels;
     float* x = s.segment.data();
@@ -680,21 +701,9 @@ TW_SIMD_CLONES void process_segment(detail::DetectorState& s, std::size_t frames
         active_level[c] =
             static_cast<float>(s.o.voluntary_level * s.o.voluntary_level) * safe * safe;
     }
-    {
-        const float* __restrict env = s.envelope.data();
-        std::uint32_t* __restrict prev_above = s.previous_above.data();
-        std::uint32_t* __restrict crossings = crossing_count.data();
-        for (std::size_t f = 0; f < frames; ++f) {
-            for (std::size_t c = 0; c < C; ++c) {
-                const float v = env[f * C + c];
-                const std::uint32_t above = v > threshold[c] ? 1u : 0u;
-                active_count[c] += v > active_level[c] ? 1u : 0u;
-                above_count[c] += above;
-                crossings[c] += above & (prev_above[c] ^ 1u);
-                prev_above[c] = above;
-            }
-        }
-    }
+    count_gates(s.envelope.data(), frames, C, threshold.data(), active_level.data(),
+                s.previous_above.data(), active_count.data(), above_count.data(),
+                crossing_count.data());
     // Voluntary activity lifts the whole segment: its robust noise estimate (which a few
     // twitches hardly move) rises above the floor, the envelope stays up most of the time, or
     // it crosses the threshold more often than twitching units fire.
