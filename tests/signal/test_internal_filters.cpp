@@ -171,8 +171,10 @@ TEST(SignalFilters, GoertzelFindsATone) {
         data[f * 2] = static_cast<float>(std::sin(2 * std::numbers::pi * 60 * f / fs));
         data[f * 2 + 1] = 5;  // DC only
     }
-    const auto on = tw::goertzel_power(data, F, 2, 60, fs);
-    const auto beside = tw::goertzel_power(data, F, 2, 66, fs);
+    const std::vector<double> tones = {60, 66};
+    const auto power = tw::goertzel_power(data, F, 2, tones, fs);
+    const auto& on = power[0];
+    const auto& beside = power[1];
     EXPECT_GT(on[0], 1000 * beside[0]);
     EXPECT_LT(on[1], 1e-6 * on[0]);  // DC only: nothing at 60 Hz
 }

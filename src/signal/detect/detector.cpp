@@ -2,6 +2,7 @@
 // voluntary / artefact gate, per-channel events with a refractory period, merging across
 // channels. docs/detection.md explains each step and option.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <deque>
@@ -265,17 +266,20 @@ void add_notches(detail::DetectorState& s, double base_hz, const std::vector<boo
 // Power at each harmonic against the power a few hertz beside it, summed over channels.
 std::vector<double> harmonic_ratios(const detail::DetectorState& s, std::size_t frames,
                                     double base) {
-    std::vector<double> ratios;
     const double top = std::min(s.o.band_high_hz > 0 ? s.o.band_high_hz : s.fs / 2, 0.45 * s.fs);
+    constexpr std::array<double, 4> kOffsets = {-7.0, -4.0, 4.0, 7.0};
+    std::vector<double> tones;  // per harmonic: itself, then the offsets beside it
     for (int k = 1; k <= s.o.mains_harmonics && k * base + 8 < top; ++k) {
+        tones.push_back(k * base);
+        for (double offset : kOffsets) tones.push_back(k * base + offset);
+    }
+    const auto power = detail::goertzel_power(s.probe, frames, s.channels, tones, s.fs);
+    std::vector<double> ratios;
+    for (std::size_t first = 0; first < tones.size(); first += 1 + kOffsets.size()) {
         double on = 0, beside = 0;
-        for (double p : detail::goertzel_power(s.probe, frames, s.channels, k * base, s.fs))
-            on += p;
-        for (double offset : {-7.0, -4.0, 4.0, 7.0}) {
-            for (double p :
-                 detail::goertzel_power(s.probe, frames, s.channels, k * base + offset, s.fs)) {
-                beside += p / 4;
-            }
+        for (double p : power[first]) on += p;
+        for (std::size_t o = 1; o <= kOffsets.size(); ++o) {
+            for (double p : power[first + o]) beside += p / 4;
         }
         ratios.push_back(beside > 0 ? on / beside : 0);
     }
@@ -291,20 +295,22 @@ double refine_mains(const detail::DetectorState& s, std::size_t frames, double b
     const auto strongest =
         static_cast<std::size_t>(std::max_element(ratios.begin(), ratios.end()) - ratios.begin());
     const double k = static_cast<double>(strongest + 1);
-    auto power = [&](double f) {
-        double sum = 0;
-        for (double p : detail::goertzel_power(s.probe, frames, s.channels, f, s.fs)) sum += p;
-        return sum;
-    };
-    double best = k * base, best_power = power(best);
+    double best = k * base, best_power = 0;
+    bool have_best = false;
     for (double step : {0.05, 0.005}) {
         const double centre = best;
         const double span = step == 0.05 ? 0.5 * k : 0.05 * k;
-        for (double f = centre - span; f <= centre + span + 1e-9; f += step * k) {
-            const double p = power(f);
-            if (p > best_power) {
-                best_power = p;
-                best = f;
+        std::vector<double> tones;
+        if (!have_best) tones.push_back(best);  // the nominal harmonic is the first candidate
+        for (double f = centre - span; f <= centre + span + 1e-9; f += step * k) tones.push_back(f);
+        const auto power = detail::goertzel_power(s.probe, frames, s.channels, tones, s.fs);
+        for (std::size_t t = 0; t < tones.size(); ++t) {
+            double sum = 0;
+            for (double p : power[t]) sum += p;
+            if (!have_best || sum > best_power) {
+                best_power = sum;
+                best = tones[t];
+                have_best = true;
             }
         }
     }
@@ -344,7 +350,7 @@ void decide_mains(detail::DetectorState& s, std::size_t frames) {
 }
 
 // Slow band: decimate by block means, filter, accumulate energy for this segment.
-void slow_band(detail::DetectorState& s, const float* raw, std::size_t frames) {
+TW_SIMD_CLONES void slow_band(detail::DetectorState& s, const float* raw, std::size_t frames) {
     const std::size_t C = s.channels;
     for (std::size_t f = 0; f < frames; ++f) {
         const float* x = raw + f * C;
@@ -564,6 +570,46 @@ void warm_up(detail::DetectorState& s, const float* x, std::size_t frames) {
     s.band.execute(reversed, frames);
 }
 
+// Envelope (one-pole smoothing of the squared signal), band energy and the count of samples below
+// the noise reference, per channel. A function of its own with restrict pointers: inlined into
+// process_segment, the same loop was not vectorised (GCC 12 lost the no-alias facts).
+inline void accumulate_envelope(float alpha, const float* __restrict in, std::size_t frames,
+                                std::size_t channels, float* __restrict state,
+                                float* __restrict envelope, float* __restrict energy,
+                                const float* __restrict reference,
+                                std::uint32_t* __restrict below) {
+    for (std::size_t f = 0; f < frames; ++f) {
+        for (std::size_t c = 0; c < channels; ++c) {
+            const float v = in[f * channels + c];
+            state[c] += alpha * (v * v - state[c]);
+            envelope[f * channels + c] = state[c];
+            energy[c] += v * v;
+            below[c] += std::abs(v) < reference[c] ? 1u : 0u;
+        }
+    }
+}
+
+// Per channel: frames with the envelope above the activity level and above the threshold, and
+// upward threshold crossings (continuing from the last frame of the previous segment). Restrict
+// parameters for the same reason as accumulate_envelope.
+inline void count_gates(const float* __restrict envelope, std::size_t frames, std::size_t channels,
+                        const float* __restrict threshold, const float* __restrict active_level,
+                        std::uint32_t* __restrict previous_above,
+                        std::uint32_t* __restrict active_count,
+                        std::uint32_t* __restrict above_count,
+                        std::uint32_t* __restrict crossings) {
+    for (std::size_t f = 0; f < frames; ++f) {
+        for (std::size_t c = 0; c < channels; ++c) {
+            const float v = envelope[f * channels + c];
+            const std::uint32_t above = v > threshold[c] ? 1u : 0u;
+            active_count[c] += v > active_level[c] ? 1u : 0u;
+            above_count[c] += above;
+            crossings[c] += above & (previous_above[c] ^ 1u);
+            previous_above[c] = above;
+        }
+    }
+}
+
 TW_SIMD_CLONES void process_segment(detail::DetectorState& s, std::size_t frames) {
     const std::size_t C = s.channels;
     float* x = s.segment.data();
@@ -603,25 +649,9 @@ TW_SIMD_CLONES void process_segment(detail::DetectorState& s, std::size_t frames
     for (std::size_t c = 0; c < C && record.index > 0; ++c) {
         noise_reference[c] = s.noise_floor.value(c);
     }
-    {
-        const float a = s.envelope_alpha;
-        float* __restrict e = s.envelope_state.data();
-        float* __restrict env = s.envelope.data();
-        const float* __restrict in = x;
-        float* __restrict energy = s.band_energy.data();
-        std::uint32_t* __restrict below = below_count.data();
-        const float* __restrict reference = noise_reference.data();
-        std::fill(s.band_energy.begin(), s.band_energy.end(), 0.0f);
-        for (std::size_t f = 0; f < frames; ++f) {
-            for (std::size_t c = 0; c < C; ++c) {
-                const float v = in[f * C + c];
-                e[c] += a * (v * v - e[c]);
-                env[f * C + c] = e[c];
-                energy[c] += v * v;
-                below[c] += std::abs(v) < reference[c] ? 1u : 0u;
-            }
-        }
-    }
+    std::fill(s.band_energy.begin(), s.band_energy.end(), 0.0f);
+    accumulate_envelope(s.envelope_alpha, x, frames, C, s.envelope_state.data(), s.envelope.data(),
+                        s.band_energy.data(), noise_reference.data(), below_count.data());
     // A movement artefact is slow and large: its slow-band RMS also exceeds the band-passed RMS
     // (a large twitch's does not) and stands far above the EMG noise floor (slow drift does
     // not).
@@ -671,21 +701,9 @@ TW_SIMD_CLONES void process_segment(detail::DetectorState& s, std::size_t frames
         active_level[c] =
             static_cast<float>(s.o.voluntary_level * s.o.voluntary_level) * safe * safe;
     }
-    {
-        const float* __restrict env = s.envelope.data();
-        std::uint32_t* __restrict prev_above = s.previous_above.data();
-        std::uint32_t* __restrict crossings = crossing_count.data();
-        for (std::size_t f = 0; f < frames; ++f) {
-            for (std::size_t c = 0; c < C; ++c) {
-                const float v = env[f * C + c];
-                const std::uint32_t above = v > threshold[c] ? 1u : 0u;
-                active_count[c] += v > active_level[c] ? 1u : 0u;
-                above_count[c] += above;
-                crossings[c] += above & (prev_above[c] ^ 1u);
-                prev_above[c] = above;
-            }
-        }
-    }
+    count_gates(s.envelope.data(), frames, C, threshold.data(), active_level.data(),
+                s.previous_above.data(), active_count.data(), above_count.data(),
+                crossing_count.data());
     // Voluntary activity lifts the whole segment: its robust noise estimate (which a few
     // twitches hardly move) rises above the floor, the envelope stays up most of the time, or
     // it crosses the threshold more often than twitching units fire.
