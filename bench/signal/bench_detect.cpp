@@ -8,12 +8,12 @@
 // bench/signal/run.sh runs this, the SciPy reference and the F1 table; results in
 // docs/performance-signal.md.
 #include <benchmark/benchmark.h>
-#include <sys/resource.h>
 
 #include <cstdint>
 #include <filesystem>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "twitchwatch/signal/detect.hpp"
 #include "twitchwatch/signal/recording.hpp"
 #include "twitchwatch/signal/simulate.hpp"
@@ -67,12 +67,6 @@ const std::filesystem::path& recording() {
     return path;
 }
 
-double peak_rss_mib() {
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    return static_cast<double>(usage.ru_maxrss) / 1024.0;
-}
-
 // The floor: read and decode every sample, nothing else.
 void BM_ReadOnly(benchmark::State& state) {
     const auto& file = recording();
@@ -87,7 +81,7 @@ void BM_ReadOnly(benchmark::State& state) {
     }
     state.counters["samples_per_s"] = benchmark::Counter(
         static_cast<double>(frames * kChannels), benchmark::Counter::kIsIterationInvariantRate);
-    state.counters["peak_rss_MiB"] = peak_rss_mib();
+    state.counters["peak_rss_MiB"] = twitchwatch::bench::peak_rss_mib();
 }
 
 // What `twitchwatch detect FILE` does: read, check, filter, detect, exclude, merge, report.
@@ -100,7 +94,7 @@ void BM_DetectFile(benchmark::State& state) {
     state.counters["events"] = static_cast<double>(report.events.size());
     state.counters["rate_per_min"] = report.rate_per_min;
     state.counters["excluded_s"] = report.excluded_s;
-    state.counters["peak_rss_MiB"] = peak_rss_mib();
+    state.counters["peak_rss_MiB"] = twitchwatch::bench::peak_rss_mib();
 }
 
 // The detector alone on one minute of samples already in memory (no reading).

@@ -8,13 +8,13 @@
 // Results and their discussion: docs/performance-signal-read.md.
 #include <benchmark/benchmark.h>
 #include <edflib.h>
-#include <sys/resource.h>
 
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "twitchwatch/signal/recording.hpp"
 
 namespace tws = twitchwatch::signal;
@@ -54,18 +54,12 @@ const std::filesystem::path& recording() {
     return path;
 }
 
-double peak_rss_mib() {
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    return static_cast<double>(usage.ru_maxrss) / 1024.0;
-}
-
 void report(benchmark::State& state, double checksum) {
     benchmark::DoNotOptimize(checksum);
     state.counters["samples_per_s"] =
         benchmark::Counter(static_cast<double>(kSamples) * static_cast<double>(state.iterations()),
                            benchmark::Counter::kIsRate);
-    state.counters["peak_rss_MiB"] = peak_rss_mib();
+    state.counters["peak_rss_MiB"] = twitchwatch::bench::peak_rss_mib();
 }
 
 void BM_Twitchwatch_SampleReader(benchmark::State& state) {

@@ -1,5 +1,6 @@
 // The public API of engine.hpp: parsing and validation of a check-in (each kind of bad input),
 // loading the knowledge base, and the properties every assessment has.
+#include "default_engine.hpp"
 #include "twitchwatch/assess/engine.hpp"
 
 #include <gtest/gtest.h>
@@ -16,10 +17,7 @@ namespace {
 
 using nlohmann::json;
 
-const Engine& engine() {
-    static const Engine instance{KnowledgeBase::load(KnowledgeBase::default_dir())};
-    return instance;
-}
+const Engine& engine() { return test_support::default_engine(); }
 
 Assessment assess_text(const std::string& text) { return engine().assess(parse_checkin(text)); }
 

@@ -9,6 +9,7 @@
 
 #include "assess/knowledge_data.hpp"
 #include "assess/toml_json.hpp"
+#include "default_engine.hpp"
 #include "twitchwatch/assess/engine.hpp"
 
 namespace twitchwatch::assess {
@@ -16,10 +17,7 @@ namespace {
 
 using nlohmann::json;
 
-const Engine& engine() {
-    static const Engine instance{KnowledgeBase::load(KnowledgeBase::default_dir())};
-    return instance;
-}
+const Engine& engine() { return test_support::default_engine(); }
 
 struct Vignette {
     std::string id;
