@@ -9,6 +9,8 @@
 #include <numbers>
 
 #include "filters.hpp"
+#include "running_quantile.hpp"
+#include "segment_pass.hpp"
 #include "twitchwatch/errors.hpp"
 #include "twitchwatch/signal/detect.hpp"
 
@@ -47,48 +49,6 @@ float median_of(std::vector<float>& values) {
     std::nth_element(values.begin(), middle, values.end());
     return *middle;
 }
-
-// Per channel ring of the last values and one quantile of them.
-class RunningQuantile {
-  public:
-    RunningQuantile(std::size_t channels, std::size_t length, double quantile)
-        : channels_(channels), length_(std::max<std::size_t>(1, length)), quantile_(quantile) {
-        values_.resize(channels_ * length_);
-        result_.assign(channels_, 0.0f);
-    }
-    void reset() {
-        count_ = 0;
-        position_ = 0;
-        pushes_ = 0;
-        std::fill(result_.begin(), result_.end(), 0.0f);
-    }
-    void push(std::span<const float> per_channel) {
-        for (std::size_t c = 0; c < channels_; ++c) {
-            values_[c * length_ + position_] = per_channel[c];
-        }
-        position_ = (position_ + 1) % length_;
-        count_ = std::min(count_ + 1, length_);
-        ++pushes_;
-        if (pushes_ <= 2 * kFloorUpdateEvery || pushes_ % kFloorUpdateEvery == 0) update();
-    }
-    float value(std::size_t channel) const { return result_[channel]; }
-
-  private:
-    void update() {
-        const auto rank =
-            static_cast<std::ptrdiff_t>(quantile_ * static_cast<double>(count_ - 1) + 0.5);
-        for (std::size_t c = 0; c < channels_; ++c) {
-            scratch_.assign(values_.begin() + static_cast<std::ptrdiff_t>(c * length_),
-                            values_.begin() + static_cast<std::ptrdiff_t>(c * length_ + count_));
-            std::nth_element(scratch_.begin(), scratch_.begin() + rank, scratch_.end());
-            result_[c] = scratch_[static_cast<std::size_t>(rank)];
-        }
-    }
-    std::size_t channels_, length_;
-    double quantile_;
-    std::size_t count_ = 0, position_ = 0, pushes_ = 0;
-    std::vector<float> values_, result_, scratch_;
-};
 
 struct ChannelEvent {
     Frame onset = 0, end = 0;
@@ -140,16 +100,17 @@ struct detail::DetectorState {
     // Slow band for artefacts: block means (decimation) then a band-pass at the low rate.
     std::size_t decimation = 1;
     detail::BiquadCascade slow;
-    std::vector<float> slow_sum, slow_sample;
-    std::size_t slow_count = 0;
-    std::vector<double> slow_energy;
-    std::size_t slow_samples_in_segment = 0;
+    std::vector<float> slow_sum;   // per channel (padded): raw sum since the last decimated row
+    std::size_t slow_count = 0;    // frames in slow_sum
+    std::vector<float> decimated;  // one segment's decimated rows
 
-    std::vector<float> segment, envelope_state, envelope, scratch, band_energy;
+    // staging: raw frames of a segment that arrived in pieces; filtered and envelope: the
+    // segment after the pass. Per-channel arrays are padded as the pass needs.
+    std::vector<float> staging, filtered, envelope, envelope_state, band_energy, scratch;
     std::size_t segment_fill = 0;
     std::int64_t segment_index = 0;
     Frame frames_seen = 0;
-    RunningQuantile noise_floor, slow_floor;
+    detail::RunningQuantile noise_floor, slow_floor;
     std::vector<OpenEvent> open;
     std::vector<std::uint32_t> previous_above;  // per channel: envelope above threshold
     std::vector<ChannelEvent> last_event;       // per channel, the last one emitted
@@ -170,8 +131,8 @@ struct detail::DetectorState {
         : channels(c),
           fs(rate),
           o(std::move(options)),
-          noise_floor(c, 1, 0.5),
-          slow_floor(c, 1, 0.5) {}
+          noise_floor(c, 1, 0.5, kFloorUpdateEvery),
+          slow_floor(c, 1, 0.5, kFloorUpdateEvery) {}
 
     double time_of(Frame frame) const {
         for (auto it = anchors.rbegin(); it != anchors.rend(); ++it) {
@@ -239,8 +200,9 @@ void configure(detail::DetectorState& s) {
         s.slow = detail::BiquadCascade(slow, s.channels);
     }
     const auto history = static_cast<std::size_t>(std::ceil(o.noise_history_s / segment_s));
-    s.noise_floor = RunningQuantile(s.channels, history, o.noise_floor_quantile);
-    s.slow_floor = RunningQuantile(s.channels, history, 0.5);
+    s.noise_floor =
+        detail::RunningQuantile(s.channels, history, o.noise_floor_quantile, kFloorUpdateEvery);
+    s.slow_floor = detail::RunningQuantile(s.channels, history, 0.5, kFloorUpdateEvery);
 
     if (o.mains == "auto") {
         s.probe_target = std::max<std::size_t>(1, static_cast<std::size_t>(o.mains_probe_s * fs));
@@ -347,28 +309,6 @@ void decide_mains(detail::DetectorState& s, std::size_t frames) {
         present[k] = best_ratios[k] >= s.o.mains_detect_ratio;
     }
     add_notches(s, refine_mains(s, frames, best_base, best_ratios), present);
-}
-
-// Slow band: decimate by block means, filter, accumulate energy for this segment.
-TW_SIMD_CLONES void slow_band(detail::DetectorState& s, const float* raw, std::size_t frames) {
-    const std::size_t C = s.channels;
-    for (std::size_t f = 0; f < frames; ++f) {
-        const float* x = raw + f * C;
-        for (std::size_t c = 0; c < C; ++c) s.slow_sum[c] += x[c];
-        if (++s.slow_count == s.decimation) {
-            const float scale = 1.0f / static_cast<float>(s.decimation);
-            for (std::size_t c = 0; c < C; ++c) {
-                s.slow_sample[c] = s.slow_sum[c] * scale;
-                s.slow_sum[c] = 0;
-            }
-            s.slow_count = 0;
-            s.slow.execute(s.slow_sample, 1);
-            for (std::size_t c = 0; c < C; ++c) {
-                s.slow_energy[c] += static_cast<double>(s.slow_sample[c]) * s.slow_sample[c];
-            }
-            ++s.slow_samples_in_segment;
-        }
-    }
 }
 
 void emit_channel_event(detail::DetectorState& s, const ChannelEvent& e) {
@@ -570,101 +510,105 @@ void warm_up(detail::DetectorState& s, const float* x, std::size_t frames) {
     s.band.execute(reversed, frames);
 }
 
-// Envelope (one-pole smoothing of the squared signal), band energy and the count of samples below
-// the noise reference, per channel. A function of its own with restrict pointers: inlined into
-// process_segment, the same loop was not vectorised (GCC 12 lost the no-alias facts).
-inline void accumulate_envelope(float alpha, const float* __restrict in, std::size_t frames,
-                                std::size_t channels, float* __restrict state,
-                                float* __restrict envelope, float* __restrict energy,
-                                const float* __restrict reference,
-                                std::uint32_t* __restrict below) {
-    for (std::size_t f = 0; f < frames; ++f) {
-        for (std::size_t c = 0; c < channels; ++c) {
-            const float v = in[f * channels + c];
-            state[c] += alpha * (v * v - state[c]);
-            envelope[f * channels + c] = state[c];
-            energy[c] += v * v;
-            below[c] += std::abs(v) < reference[c] ? 1u : 0u;
-        }
+// Event and activity thresholds on the squared envelope, from the current noise floor. A
+// channel whose floor is zero (digitally silent) gets an unreachable threshold.
+void set_thresholds(const detail::DetectorState& s, std::vector<float>& threshold,
+                    std::vector<float>& active_level) {
+    for (std::size_t c = 0; c < s.channels; ++c) {
+        const float floor = s.noise_floor.value(c);
+        const float safe = floor > 0 ? floor : 1e30f;
+        threshold[c] = static_cast<float>(s.o.threshold * s.o.threshold) * safe * safe;
+        active_level[c] =
+            static_cast<float>(s.o.voluntary_level * s.o.voluntary_level) * safe * safe;
     }
 }
 
-// Per channel: frames with the envelope above the activity level and above the threshold, and
-// upward threshold crossings (continuing from the last frame of the previous segment). Restrict
-// parameters for the same reason as accumulate_envelope.
-inline void count_gates(const float* __restrict envelope, std::size_t frames, std::size_t channels,
-                        const float* __restrict threshold, const float* __restrict active_level,
-                        std::uint32_t* __restrict previous_above,
-                        std::uint32_t* __restrict active_count,
-                        std::uint32_t* __restrict above_count,
-                        std::uint32_t* __restrict crossings) {
-    for (std::size_t f = 0; f < frames; ++f) {
-        for (std::size_t c = 0; c < channels; ++c) {
-            const float v = envelope[f * channels + c];
-            const std::uint32_t above = v > threshold[c] ? 1u : 0u;
-            active_count[c] += v > active_level[c] ? 1u : 0u;
-            above_count[c] += above;
-            crossings[c] += above & (previous_above[c] ^ 1u);
-            previous_above[c] = above;
-        }
-    }
-}
-
-TW_SIMD_CLONES void process_segment(detail::DetectorState& s, std::size_t frames) {
+// Slow band of the segment: the decimated rows the pass wrote, filtered, and their RMS.
+std::vector<float> slow_band_rms(detail::DetectorState& s, std::size_t rows) {
     const std::size_t C = s.channels;
-    float* x = s.segment.data();
+    s.slow.execute(std::span<float>(s.decimated.data(), rows * C), rows);
+    std::vector<double> energy(C, 0.0);
+    for (std::size_t r = 0; r < rows; ++r) {
+        for (std::size_t c = 0; c < C; ++c) {
+            const float v = s.decimated[r * C + c];
+            energy[c] += static_cast<double>(v) * v;
+        }
+    }
+    std::vector<float> rms(C);
+    for (std::size_t c = 0; c < C; ++c) {
+        rms[c] = static_cast<float>(std::sqrt(energy[c] / static_cast<double>(rows)));
+    }
+    return rms;
+}
+
+// One segment of raw frames (the caller's or the staging buffer; not modified).
+void process_segment(detail::DetectorState& s, const float* raw, std::size_t frames) {
+    const std::size_t C = s.channels;
+    const std::size_t padded = s.band.state_stride();  // per-channel arrays of the pass
+    float* x = s.filtered.data();
     SegmentRecord record;
     record.index = s.segment_index++;
     record.first = s.frames_seen;
     record.frames = frames;
 
-    // 1. Slow band from the raw signal (artefacts), then the band-pass and notches in place.
-    bool artefact = false;
-    std::vector<bool> artefact_candidates;
-    std::vector<float> slow_rms(C, 0.0f);
-    if (s.o.artefact_ratio > 0) {
-        std::fill(s.slow_energy.begin(), s.slow_energy.end(), 0.0);
-        s.slow_samples_in_segment = 0;
-        slow_band(s, x, frames);
-        if (s.slow_samples_in_segment > 0) {
-            artefact_candidates.assign(C, false);
-            for (std::size_t c = 0; c < C; ++c) {
-                slow_rms[c] = static_cast<float>(
-                    std::sqrt(s.slow_energy[c] / static_cast<double>(s.slow_samples_in_segment)));
-            }
-            s.slow_floor.push(slow_rms);
-            for (std::size_t c = 0; c < C; ++c) {
-                artefact_candidates[c] =
-                    record.index >= 4 && slow_rms[c] > s.o.artefact_ratio * s.slow_floor.value(c);
-            }
-        }
-    }
-    if (record.index == 0) warm_up(s, x, frames);
-    s.band.execute(std::span<float>(x, frames * C), frames);
-
-    // 2. Envelope: one-pole smoothing of the squared signal; on the way, how many samples lie
-    // within the current floor (for the robust noise estimate of step 3).
-    std::vector<float> noise_reference(C, 0.0f);
-    std::vector<std::uint32_t> below_count(C, 0);
+    // 1. One pass over the samples (segment_pass.hpp): slow-band sums, band-pass and notches,
+    // envelope (one-pole smoothing of the squared signal), and on the way how many samples lie
+    // within the current floor (for the robust noise estimate of step 3) and the gate counts
+    // against the thresholds of the floor so far (step 4).
+    std::vector<float> noise_reference(padded, 0.0f), threshold(padded, 0.0f),
+        active_level(padded, 0.0f);
     for (std::size_t c = 0; c < C && record.index > 0; ++c) {
         noise_reference[c] = s.noise_floor.value(c);
     }
+    set_thresholds(s, threshold, active_level);
+    std::vector<std::uint32_t> below_count(padded, 0), active_count(padded, 0),
+        above_count(padded, 0), crossing_count(padded, 0);
+    const std::vector<std::uint32_t> previous_above = s.previous_above;
     std::fill(s.band_energy.begin(), s.band_energy.end(), 0.0f);
-    accumulate_envelope(s.envelope_alpha, x, frames, C, s.envelope_state.data(), s.envelope.data(),
-                        s.band_energy.data(), noise_reference.data(), below_count.data());
-    // A movement artefact is slow and large: its slow-band RMS also exceeds the band-passed RMS
-    // (a large twitch's does not) and stands far above the EMG noise floor (slow drift does
-    // not).
-    if (!artefact_candidates.empty()) {
-        record.slow_rms = slow_rms;
-        record.band_rms.resize(C);
+    if (record.index == 0) warm_up(s, raw, frames);
+    detail::SegmentPass pass{frames,
+                             C,
+                             raw,
+                             x,
+                             s.envelope.data(),
+                             s.envelope_alpha,
+                             s.envelope_state.data(),
+                             s.band_energy.data(),
+                             noise_reference.data(),
+                             below_count.data(),
+                             threshold.data(),
+                             active_level.data(),
+                             s.previous_above.data(),
+                             active_count.data(),
+                             above_count.data(),
+                             crossing_count.data()};
+    if (s.o.artefact_ratio > 0) {
+        pass.decimation = s.decimation;
+        pass.decimation_phase = s.slow_count;
+        pass.slow_sum = s.slow_sum.data();
+        pass.decimated = s.decimated.data();
     }
-    for (std::size_t c = 0; c < C && !artefact_candidates.empty(); ++c) {
-        const float band_rms = std::sqrt(s.band_energy[c] / static_cast<float>(frames));
-        record.band_rms[c] = band_rms;
-        const double level = s.o.artefact_level * s.noise_floor.value(c);
-        if (artefact_candidates[c] && slow_rms[c] > band_rms && slow_rms[c] > level) {
-            artefact = true;
+    const std::size_t slow_rows = detail::run_segment_pass(s.band, pass);
+
+    // 2. Artefacts. A movement artefact is slow and large: its slow-band RMS stands out from
+    // the slow band's own history, also exceeds the band-passed RMS (a large twitch's does not)
+    // and stands far above the EMG noise floor (slow drift does not).
+    bool artefact = false;
+    if (s.o.artefact_ratio > 0) {
+        s.slow_count = (s.slow_count + frames) % s.decimation;
+    }
+    if (slow_rows > 0) {
+        record.slow_rms = slow_band_rms(s, slow_rows);
+        s.slow_floor.push(record.slow_rms);
+        record.band_rms.resize(C);
+        for (std::size_t c = 0; c < C; ++c) {
+            const float band_rms = std::sqrt(s.band_energy[c] / static_cast<float>(frames));
+            record.band_rms[c] = band_rms;
+            const float slow = record.slow_rms[c];
+            const bool candidate =
+                record.index >= 4 && slow > s.o.artefact_ratio * s.slow_floor.value(c);
+            const double level = s.o.artefact_level * s.noise_floor.value(c);
+            if (candidate && slow > band_rms && slow > level) artefact = true;
         }
     }
 
@@ -690,20 +634,21 @@ TW_SIMD_CLONES void process_segment(detail::DetectorState& s, std::size_t frames
     }
     s.noise_floor.push(record.sigma);
 
-    // 4. Thresholds, duty cycle of activity (voluntary gate).
-    std::vector<float> threshold(C), active_level(C);
-    std::vector<std::uint32_t> active_count(C, 0), above_count(C, 0), crossing_count(C, 0);
-    for (std::size_t c = 0; c < C; ++c) {
-        // A channel whose floor is zero (digitally silent) gets an unreachable threshold.
-        const float floor = s.noise_floor.value(c);
-        const float safe = floor > 0 ? floor : 1e30f;
-        threshold[c] = static_cast<float>(s.o.threshold * s.o.threshold) * safe * safe;
-        active_level[c] =
-            static_cast<float>(s.o.voluntary_level * s.o.voluntary_level) * safe * safe;
+    // 4. Duty cycle of activity (voluntary gate). The gates were counted against the floor
+    // before this segment's estimate; where that moved the floor, they are counted again.
+    std::vector<float> moved_threshold(padded, 0.0f), moved_active_level(padded, 0.0f);
+    set_thresholds(s, moved_threshold, moved_active_level);
+    if (moved_threshold != threshold || moved_active_level != active_level) {
+        threshold.swap(moved_threshold);
+        active_level.swap(moved_active_level);
+        std::copy(previous_above.begin(), previous_above.end(), s.previous_above.begin());
+        for (auto* counts : {&active_count, &above_count, &crossing_count}) {
+            std::fill(counts->begin(), counts->end(), 0u);
+        }
+        pass.threshold = threshold.data();
+        pass.active_level = active_level.data();
+        detail::count_gates(pass);
     }
-    count_gates(s.envelope.data(), frames, C, threshold.data(), active_level.data(),
-                s.previous_above.data(), active_count.data(), above_count.data(),
-                crossing_count.data());
     // Voluntary activity lifts the whole segment: its robust noise estimate (which a few
     // twitches hardly move) rises above the floor, the envelope stays up most of the time, or
     // it crosses the threshold more often than twitching units fire.
@@ -774,14 +719,21 @@ TW_SIMD_CLONES void process_segment(detail::DetectorState& s, std::size_t frames
 void push_frames(detail::DetectorState& s, const float* frames, std::size_t count) {
     const std::size_t C = s.channels;
     while (count > 0) {
+        if (s.segment_fill == 0 && count >= s.segment_frames) {
+            // A whole segment in the caller's block is processed where it lies.
+            process_segment(s, frames, s.segment_frames);
+            frames += s.segment_frames * C;
+            count -= s.segment_frames;
+            continue;
+        }
         const std::size_t take = std::min(count, s.segment_frames - s.segment_fill);
         std::copy(frames, frames + take * C,
-                  s.segment.begin() + static_cast<std::ptrdiff_t>(s.segment_fill * C));
+                  s.staging.begin() + static_cast<std::ptrdiff_t>(s.segment_fill * C));
         s.segment_fill += take;
         frames += take * C;
         count -= take;
         if (s.segment_fill == s.segment_frames) {
-            process_segment(s, s.segment_fill);
+            process_segment(s, s.staging.data(), s.segment_fill);
             s.segment_fill = 0;
         }
     }
@@ -818,14 +770,15 @@ void Detector::reset() {
     s.mains_decided = s.o.mains != "auto";
     if (s.mains_decided) decide_mains(s, 0);
     s.probe.clear();
-    s.slow_sum.assign(C, 0.0f);
-    s.slow_sample.assign(C, 0.0f);
+    const std::size_t padded = s.band.state_stride();
+    s.slow_sum.assign(padded, 0.0f);
     s.slow_count = 0;
-    s.slow_energy.assign(C, 0.0);
-    s.segment.assign(s.segment_frames * C, 0.0f);
+    s.decimated.assign((s.segment_frames / s.decimation + 1) * C, 0.0f);
+    s.staging.assign(s.segment_frames * C, 0.0f);
+    s.filtered.assign(s.segment_frames * C, 0.0f);
     s.envelope.assign(s.segment_frames * C, 0.0f);
-    s.envelope_state.assign(C, 0.0f);
-    s.band_energy.assign(C, 0.0f);
+    s.envelope_state.assign(padded, 0.0f);
+    s.band_energy.assign(padded, 0.0f);
     s.segment_fill = 0;
     s.segment_index = 0;
     s.frames_seen = 0;
@@ -833,7 +786,7 @@ void Detector::reset() {
     s.slow_floor.reset();
     s.open.assign(C, {});
     s.last_event.assign(C, {});
-    s.previous_above.assign(C, 0);
+    s.previous_above.assign(padded, 0);
     s.recent.clear();
     s.finalized_until = 0;
     s.merge_pool.clear();
@@ -882,7 +835,7 @@ void Detector::finish() {
     if (s.finished) return;
     if (!s.mains_decided) release_probe(s);
     if (s.segment_fill > 0) {
-        process_segment(s, s.segment_fill);
+        process_segment(s, s.staging.data(), s.segment_fill);
         s.segment_fill = 0;
     }
     for (auto& open : s.open) {

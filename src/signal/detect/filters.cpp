@@ -90,7 +90,7 @@ double magnitude_response(std::span<const Biquad> sections, double frequency_hz,
 }
 
 BiquadCascade::BiquadCascade(std::vector<Biquad> sections, std::size_t channels)
-    : channels_(channels) {
+    : channels_(channels), stride_((channels + kStateLanes - 1) / kStateLanes * kStateLanes) {
     for (const auto& s : sections) add_section(s);
 }
 
@@ -99,7 +99,7 @@ void BiquadCascade::add_section(const Biquad& s) {
     coefficients_.push_back({static_cast<float>(s.b0), static_cast<float>(s.b1),
                              static_cast<float>(s.b2), static_cast<float>(s.a1),
                              static_cast<float>(s.a2)});
-    state_.assign(sections_.size() * 2 * channels_, 0.0f);
+    state_.assign(sections_.size() * 2 * stride_, 0.0f);
 }
 
 void BiquadCascade::reset() { std::fill(state_.begin(), state_.end(), 0.0f); }
@@ -129,9 +129,9 @@ TW_SIMD_CLONES void BiquadCascade::execute(std::span<float> frames, std::size_t 
     for (std::size_t first = 0; first < frame_count; first += chunk) {
         const std::size_t count = std::min(chunk, frame_count - first);
         for (std::size_t s = 0; s < coefficients_.size(); ++s) {
-            float* s1 = state_.data() + s * 2 * channels;
-            run_section(coefficients_[s], frames.data() + first * channels, s1, s1 + channels,
-                        count, channels);
+            float* s1 = section_state(s);
+            run_section(coefficients_[s], frames.data() + first * channels, s1, s1 + stride_, count,
+                        channels);
         }
     }
 }

@@ -40,6 +40,10 @@ double magnitude_response(std::span<const Biquad> sections, double frequency_hz,
 // (transposed direct form II, float state per channel and section).
 class BiquadCascade {
   public:
+    // The state of each section is padded to a multiple of this many channels, so that a kernel
+    // working on blocks of kStateLanes channels (segment_pass.hpp) can load whole vectors.
+    static constexpr std::size_t kStateLanes = 16;
+
     BiquadCascade() = default;
     BiquadCascade(std::vector<Biquad> sections, std::size_t channels);
     void add_section(const Biquad& section);
@@ -50,12 +54,17 @@ class BiquadCascade {
     struct Coefficients {
         float b0, b1, b2, a1, a2;
     };
+    std::span<const Coefficients> coefficients() const { return coefficients_; }
+    // State of one section: s1 of every channel at [0, state_stride()), s2 after it.
+    float* section_state(std::size_t section) { return state_.data() + section * 2 * stride_; }
+    std::size_t state_stride() const { return stride_; }
 
   private:
     std::vector<Biquad> sections_;
     std::vector<Coefficients> coefficients_;
     std::size_t channels_ = 0;
-    std::vector<float> state_;  // per section: s1[channels], s2[channels]
+    std::size_t stride_ = 0;    // channels_ rounded up to a multiple of kStateLanes
+    std::vector<float> state_;  // per section: s1[stride_], s2[stride_]
 };
 
 // Power of each frequency (outer index) in every channel (inner index) of frame-major data

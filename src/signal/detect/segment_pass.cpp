@@ -1,0 +1,250 @@
+#include "segment_pass.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+namespace twitchwatch::signal::detail {
+namespace {
+
+constexpr std::size_t kLanes = BiquadCascade::kStateLanes;
+// Frames of a block handled at a time: the block's share of the raw, filtered and envelope
+// arrays (3 x 8 KiB) stays in the L1 cache from one stage to the next.
+constexpr std::size_t kChunkFrames = 128;
+// Filter sections run together with their state in registers (2 vectors each, plus the
+// coefficients: with 4 sections this still fits AVX-512's 32 registers).
+constexpr std::size_t kGroupSections = 4;
+
+// One value per channel of a block. GCC and Clang lower these vectors to the widest registers
+// of each clone (one AVX-512 register, two AVX2 or four SSE ones). The arithmetic is lane by
+// lane and in the order of the scalar code, so results do not depend on the clone.
+using Lanes = float __attribute__((vector_size(kLanes * sizeof(float))));
+using LaneCounts = std::int32_t __attribute__((vector_size(kLanes * sizeof(std::int32_t))));
+
+// Loads and stores through memcpy: the arrays are not aligned to the vector size. References,
+// not values, so no vector crosses a function boundary (that would tie the ABI to the clone).
+inline void load(Lanes& v, const float* p) { std::memcpy(&v, p, sizeof v); }
+inline void store(float* p, const Lanes& v) { std::memcpy(p, &v, sizeof v); }
+inline void load(LaneCounts& v, const std::uint32_t* p) { std::memcpy(&v, p, sizeof v); }
+inline void store(std::uint32_t* p, const LaneCounts& v) { std::memcpy(p, &v, sizeof v); }
+
+// Where one block's frame-major data lives: the caller's arrays for a whole block (stride =
+// channels), zero-padded scratch for the last, partial one (stride = kLanes).
+struct BlockView {
+    std::size_t channel = 0;  // first channel of the block (index into per-channel arrays)
+    std::size_t stride = 0;
+    const float* raw = nullptr;
+    float* filtered = nullptr;
+    float* envelope = nullptr;
+    float* decimated = nullptr;
+};
+
+// Slow band: raw sums, and a row of means every `decimation` frames.
+inline void sum_slow(const SegmentPass& p, const BlockView& b, std::size_t first,
+                     std::size_t count) {
+    std::size_t summed = (p.decimation_phase + first) % p.decimation;
+    std::size_t row = (p.decimation_phase + first) / p.decimation;
+    const float scale = 1.0f / static_cast<float>(p.decimation);
+    Lanes sum;
+    load(sum, p.slow_sum + b.channel);
+    for (std::size_t f = first; f < first + count; ++f) {
+        Lanes x;
+        load(x, b.raw + f * b.stride);
+        sum = sum + x;
+        if (++summed == p.decimation) {
+            store(b.decimated + row * b.stride, sum * scale);
+            sum = Lanes{};
+            summed = 0;
+            ++row;
+        }
+    }
+    store(p.slow_sum + b.channel, sum);
+}
+
+// Sections [first_section, first_section + N) over frames [first, first + count) of one block,
+// transposed direct form II exactly as BiquadCascade::execute computes it.
+template <std::size_t N>
+inline void run_sections(BiquadCascade& band, std::size_t first_section, const BlockView& b,
+                         const float* in, std::size_t first, std::size_t count) {
+    const auto coefficients = band.coefficients().subspan(first_section, N);
+    Lanes s1[N], s2[N];
+    for (std::size_t i = 0; i < N; ++i) {
+        const float* state = band.section_state(first_section + i) + b.channel;
+        load(s1[i], state);
+        load(s2[i], state + band.state_stride());
+    }
+    for (std::size_t f = first; f < first + count; ++f) {
+        Lanes x;
+        load(x, in + f * b.stride);
+        for (std::size_t i = 0; i < N; ++i) {
+            const auto& k = coefficients[i];
+            const Lanes y = k.b0 * x + s1[i];
+            s1[i] = k.b1 * x - k.a1 * y + s2[i];
+            s2[i] = k.b2 * x - k.a2 * y;
+            x = y;
+        }
+        store(b.filtered + f * b.stride, x);
+    }
+    for (std::size_t i = 0; i < N; ++i) {
+        float* state = band.section_state(first_section + i) + b.channel;
+        store(state, s1[i]);
+        store(state + band.state_stride(), s2[i]);
+    }
+}
+
+inline void run_cascade(BiquadCascade& band, const BlockView& b, std::size_t first,
+                        std::size_t count) {
+    const std::size_t sections = band.coefficients().size();
+    if (sections == 0) {
+        for (std::size_t f = first; f < first + count; ++f) {
+            std::memcpy(b.filtered + f * b.stride, b.raw + f * b.stride, kLanes * sizeof(float));
+        }
+    }
+    for (std::size_t s = 0; s < sections; s += kGroupSections) {
+        const float* in = s == 0 ? b.raw : b.filtered;
+        switch (std::min(kGroupSections, sections - s)) {
+            case 1:
+                run_sections<1>(band, s, b, in, first, count);
+                break;
+            case 2:
+                run_sections<2>(band, s, b, in, first, count);
+                break;
+            case 3:
+                run_sections<3>(band, s, b, in, first, count);
+                break;
+            default:
+                run_sections<4>(band, s, b, in, first, count);
+                break;
+        }
+    }
+}
+
+// Envelope, band energy, the count below the noise reference and the gate counts, in the
+// order of the scalar definitions in count_gates below.
+inline void envelope_and_gates(const SegmentPass& p, const BlockView& b, std::size_t first,
+                               std::size_t count) {
+    const std::size_t c = b.channel;
+    Lanes state, energy, reference, threshold, active_level;
+    LaneCounts below, previous_above, active, above, crossings;
+    load(state, p.envelope_state + c);
+    load(energy, p.band_energy + c);
+    load(reference, p.noise_reference + c);
+    load(threshold, p.threshold + c);
+    load(active_level, p.active_level + c);
+    load(below, p.below_reference + c);
+    load(previous_above, p.previous_above + c);
+    load(active, p.active_count + c);
+    load(above, p.above_count + c);
+    load(crossings, p.crossings + c);
+    const LaneCounts magnitude_bits = LaneCounts{} + 0x7fffffff;
+    // Comparisons give -1 (true) or 0 per lane, so counting subtracts them; the previous
+    // frame's state is kept as a mask in the loop and as 0/1 in memory.
+    previous_above = -previous_above;
+    for (std::size_t f = first; f < first + count; ++f) {
+        Lanes x;
+        load(x, b.filtered + f * b.stride);
+        const Lanes square = x * x;
+        state = state + p.envelope_alpha * (square - state);
+        store(b.envelope + f * b.stride, state);
+        energy = energy + square;
+        LaneCounts bits;  // |x| is x with the sign bit cleared, as std::abs computes it
+        std::memcpy(&bits, &x, sizeof bits);
+        bits &= magnitude_bits;
+        Lanes magnitude;
+        std::memcpy(&magnitude, &bits, sizeof magnitude);
+        below -= magnitude < reference;
+        const LaneCounts is_above = state > threshold;
+        active -= state > active_level;
+        above -= is_above;
+        crossings -= is_above & ~previous_above;
+        previous_above = is_above;
+    }
+    previous_above = -previous_above;
+    store(p.envelope_state + c, state);
+    store(p.band_energy + c, energy);
+    store(p.below_reference + c, below);
+    store(p.previous_above + c, previous_above);
+    store(p.active_count + c, active);
+    store(p.above_count + c, above);
+    store(p.crossings + c, crossings);
+}
+
+inline void process_block(BiquadCascade& band, const SegmentPass& p, const BlockView& b,
+                          std::size_t first, std::size_t count) {
+    if (p.decimation > 0) sum_slow(p, b, first, count);
+    run_cascade(band, b, first, count);
+    envelope_and_gates(p, b, first, count);
+}
+
+}  // namespace
+
+TW_SIMD_CLONES std::size_t run_segment_pass(BiquadCascade& band, const SegmentPass& p) {
+    const std::size_t C = p.channels;
+    const std::size_t whole_blocks = C / kLanes;
+    const std::size_t tail = C % kLanes;
+    const std::size_t rows = p.decimation > 0 ? (p.decimation_phase + p.frames) / p.decimation : 0;
+    // The partial block runs on zero-padded copies (zeros keep its scratch lanes' state at 0).
+    std::vector<float> padded;
+    BlockView last;
+    if (tail > 0) {
+        padded.assign(kLanes * (3 * p.frames + rows + 1), 0.0f);
+        last = {whole_blocks * kLanes,
+                kLanes,
+                padded.data(),
+                padded.data() + kLanes * p.frames,
+                padded.data() + 2 * kLanes * p.frames,
+                padded.data() + 3 * kLanes * p.frames};
+        for (std::size_t f = 0; f < p.frames; ++f) {
+            std::copy_n(p.raw + f * C + last.channel, tail, padded.data() + f * kLanes);
+        }
+    }
+    for (std::size_t first = 0; first < p.frames; first += kChunkFrames) {
+        const std::size_t count = std::min(kChunkFrames, p.frames - first);
+        for (std::size_t block = 0; block < whole_blocks; ++block) {
+            const std::size_t c = block * kLanes;
+            process_block(band, p,
+                          {c, C, p.raw + c, p.filtered + c, p.envelope + c, p.decimated + c}, first,
+                          count);
+        }
+        if (tail > 0) process_block(band, p, last, first, count);
+    }
+    if (tail > 0) {
+        for (std::size_t f = 0; f < p.frames; ++f) {
+            std::copy_n(last.filtered + f * kLanes, tail, p.filtered + f * C + last.channel);
+            std::copy_n(last.envelope + f * kLanes, tail, p.envelope + f * C + last.channel);
+        }
+        for (std::size_t r = 0; r < rows; ++r) {
+            std::copy_n(last.decimated + r * kLanes, tail, p.decimated + r * C + last.channel);
+        }
+    }
+    return rows;
+}
+
+// Per channel: frames with the envelope above the activity level and above the threshold, and
+// upward threshold crossings (continuing from the last frame of the previous segment). Restrict
+// pointers: without them GCC 12 re-checked the arrays' overlap before every frame.
+inline void count_gates_frames(const float* __restrict envelope, std::size_t frames,
+                               std::size_t channels, const float* __restrict threshold,
+                               const float* __restrict active_level,
+                               std::uint32_t* __restrict previous_above,
+                               std::uint32_t* __restrict active_count,
+                               std::uint32_t* __restrict above_count,
+                               std::uint32_t* __restrict crossings) {
+    for (std::size_t f = 0; f < frames; ++f) {
+        for (std::size_t c = 0; c < channels; ++c) {
+            const float v = envelope[f * channels + c];
+            const std::uint32_t above = v > threshold[c] ? 1u : 0u;
+            active_count[c] += v > active_level[c] ? 1u : 0u;
+            above_count[c] += above;
+            crossings[c] += above & (previous_above[c] ^ 1u);
+            previous_above[c] = above;
+        }
+    }
+}
+
+TW_SIMD_CLONES void count_gates(const SegmentPass& p) {
+    count_gates_frames(p.envelope, p.frames, p.channels, p.threshold, p.active_level,
+                       p.previous_above, p.active_count, p.above_count, p.crossings);
+}
+
+}  // namespace twitchwatch::signal::detail
