@@ -1,7 +1,9 @@
 #include "segment_pass.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 namespace twitchwatch::signal::detail {
@@ -11,9 +13,9 @@ constexpr std::size_t kLanes = BiquadCascade::kStateLanes;
 // Frames of a block handled at a time: the block's share of the raw, filtered and envelope
 // arrays (3 x 8 KiB) stays in the L1 cache from one stage to the next.
 constexpr std::size_t kChunkFrames = 128;
-// Filter sections run together with their state in registers (2 vectors each, plus the
-// coefficients: with 4 sections this still fits AVX-512's 32 registers).
-constexpr std::size_t kGroupSections = 4;
+// Filter sections run together with their state in registers: 2 vectors each (the coefficients
+// are broadcast from memory), so 8 sections and the envelope stage fit AVX-512's 32 registers.
+constexpr std::size_t kGroupSections = 8;
 
 // One value per channel of a block. GCC and Clang lower these vectors to the widest registers
 // of each clone (one AVX-512 register, two AVX2 or four SSE ones). The arithmetic is lane by
@@ -61,18 +63,79 @@ inline void sum_slow(const SegmentPass& p, const BlockView& b, std::size_t first
     store(p.slow_sum + b.channel, sum);
 }
 
-// Sections [first_section, first_section + N) over frames [first, first + count) of one block,
-// transposed direct form II exactly as BiquadCascade::execute computes it.
-template <std::size_t N>
-inline void run_sections(BiquadCascade& band, std::size_t first_section, const BlockView& b,
-                         const float* in, std::size_t first, std::size_t count) {
+// The envelope, band energy, count below the noise reference and gate counts of one block,
+// carried in registers along the frames; the scalar definitions are in count_gates below.
+struct EnvelopeStage {
+    Lanes state, energy, reference, threshold, active_level;
+    // Comparisons give -1 (true) or 0 per lane, so counting subtracts them; the previous
+    // frame's state is a mask here and 0/1 in memory.
+    LaneCounts below, previous_above, active, above, crossings;
+
+    void begin(const SegmentPass& p, std::size_t c) {
+        load(state, p.envelope_state + c);
+        load(energy, p.band_energy + c);
+        load(reference, p.noise_reference + c);
+        load(threshold, p.threshold + c);
+        load(active_level, p.active_level + c);
+        load(below, p.below_reference + c);
+        load(previous_above, p.previous_above + c);
+        load(active, p.active_count + c);
+        load(above, p.above_count + c);
+        load(crossings, p.crossings + c);
+        previous_above = -previous_above;
+    }
+    void step(const SegmentPass& p, const Lanes& x, float* envelope) {
+        const Lanes square = x * x;
+        state = state + p.envelope_alpha * (square - state);
+        store(envelope, state);
+        energy = energy + square;
+        LaneCounts bits;  // |x| is x with the sign bit cleared, as std::abs computes it
+        std::memcpy(&bits, &x, sizeof bits);
+        bits &= 0x7fffffff;
+        Lanes magnitude;
+        std::memcpy(&magnitude, &bits, sizeof magnitude);
+        below -= magnitude < reference;
+        const LaneCounts is_above = state > threshold;
+        active -= state > active_level;
+        above -= is_above;
+        crossings -= is_above & ~previous_above;
+        previous_above = is_above;
+    }
+    void end(const SegmentPass& p, std::size_t c) {
+        previous_above = -previous_above;
+        store(p.envelope_state + c, state);
+        store(p.band_energy + c, energy);
+        store(p.below_reference + c, below);
+        store(p.previous_above + c, previous_above);
+        store(p.active_count + c, active);
+        store(p.above_count + c, above);
+        store(p.crossings + c, crossings);
+    }
+};
+
+// For the earlier groups of a cascade longer than kGroupSections.
+struct NoStage {
+    void begin(const SegmentPass&, std::size_t) {}
+    void step(const SegmentPass&, const Lanes&, float*) {}
+    void end(const SegmentPass&, std::size_t) {}
+};
+
+// Sections [first_section, first_section + N) over frames [first, first + count) of one block
+// (transposed direct form II, exactly as BiquadCascade::execute computes it), then the stage.
+// One loop for all: a single section's recursion alone would wait on its own latency.
+template <std::size_t N, class Stage>
+inline void run_group(BiquadCascade& band, std::size_t first_section, const SegmentPass& p,
+                      const BlockView& b, std::size_t first, std::size_t count) {
+    const float* in = first_section == 0 ? b.raw : b.filtered;
     const auto coefficients = band.coefficients().subspan(first_section, N);
-    Lanes s1[N], s2[N];
+    std::array<Lanes, N> s1, s2;
     for (std::size_t i = 0; i < N; ++i) {
         const float* state = band.section_state(first_section + i) + b.channel;
         load(s1[i], state);
         load(s2[i], state + band.state_stride());
     }
+    Stage stage;
+    stage.begin(p, b.channel);
     for (std::size_t f = first; f < first + count; ++f) {
         Lanes x;
         load(x, in + f * b.stride);
@@ -84,7 +147,9 @@ inline void run_sections(BiquadCascade& band, std::size_t first_section, const B
             x = y;
         }
         store(b.filtered + f * b.stride, x);
+        stage.step(p, x, b.envelope + f * b.stride);
     }
+    stage.end(p, b.channel);
     for (std::size_t i = 0; i < N; ++i) {
         float* state = band.section_state(first_section + i) + b.channel;
         store(state, s1[i]);
@@ -92,88 +157,24 @@ inline void run_sections(BiquadCascade& band, std::size_t first_section, const B
     }
 }
 
-inline void run_cascade(BiquadCascade& band, const BlockView& b, std::size_t first,
-                        std::size_t count) {
-    const std::size_t sections = band.coefficients().size();
-    if (sections == 0) {
-        for (std::size_t f = first; f < first + count; ++f) {
-            std::memcpy(b.filtered + f * b.stride, b.raw + f * b.stride, kLanes * sizeof(float));
-        }
-    }
-    for (std::size_t s = 0; s < sections; s += kGroupSections) {
-        const float* in = s == 0 ? b.raw : b.filtered;
-        switch (std::min(kGroupSections, sections - s)) {
-            case 1:
-                run_sections<1>(band, s, b, in, first, count);
-                break;
-            case 2:
-                run_sections<2>(band, s, b, in, first, count);
-                break;
-            case 3:
-                run_sections<3>(band, s, b, in, first, count);
-                break;
-            default:
-                run_sections<4>(band, s, b, in, first, count);
-                break;
-        }
-    }
-}
-
-// Envelope, band energy, the count below the noise reference and the gate counts, in the
-// order of the scalar definitions in count_gates below.
-inline void envelope_and_gates(const SegmentPass& p, const BlockView& b, std::size_t first,
-                               std::size_t count) {
-    const std::size_t c = b.channel;
-    Lanes state, energy, reference, threshold, active_level;
-    LaneCounts below, previous_above, active, above, crossings;
-    load(state, p.envelope_state + c);
-    load(energy, p.band_energy + c);
-    load(reference, p.noise_reference + c);
-    load(threshold, p.threshold + c);
-    load(active_level, p.active_level + c);
-    load(below, p.below_reference + c);
-    load(previous_above, p.previous_above + c);
-    load(active, p.active_count + c);
-    load(above, p.above_count + c);
-    load(crossings, p.crossings + c);
-    const LaneCounts magnitude_bits = LaneCounts{} + 0x7fffffff;
-    // Comparisons give -1 (true) or 0 per lane, so counting subtracts them; the previous
-    // frame's state is kept as a mask in the loop and as 0/1 in memory.
-    previous_above = -previous_above;
-    for (std::size_t f = first; f < first + count; ++f) {
-        Lanes x;
-        load(x, b.filtered + f * b.stride);
-        const Lanes square = x * x;
-        state = state + p.envelope_alpha * (square - state);
-        store(b.envelope + f * b.stride, state);
-        energy = energy + square;
-        LaneCounts bits;  // |x| is x with the sign bit cleared, as std::abs computes it
-        std::memcpy(&bits, &x, sizeof bits);
-        bits &= magnitude_bits;
-        Lanes magnitude;
-        std::memcpy(&magnitude, &bits, sizeof magnitude);
-        below -= magnitude < reference;
-        const LaneCounts is_above = state > threshold;
-        active -= state > active_level;
-        above -= is_above;
-        crossings -= is_above & ~previous_above;
-        previous_above = is_above;
-    }
-    previous_above = -previous_above;
-    store(p.envelope_state + c, state);
-    store(p.band_energy + c, energy);
-    store(p.below_reference + c, below);
-    store(p.previous_above + c, previous_above);
-    store(p.active_count + c, active);
-    store(p.above_count + c, above);
-    store(p.crossings + c, crossings);
+// run_group<n, Stage> for a run-time n from 0 to kGroupSections.
+template <class Stage, std::size_t... N>
+inline void run_group_of(std::size_t n, std::index_sequence<N...>, BiquadCascade& band,
+                         std::size_t first_section, const SegmentPass& p, const BlockView& b,
+                         std::size_t first, std::size_t count) {
+    ((n == N ? run_group<N, Stage>(band, first_section, p, b, first, count) : void()), ...);
 }
 
 inline void process_block(BiquadCascade& band, const SegmentPass& p, const BlockView& b,
                           std::size_t first, std::size_t count) {
     if (p.decimation > 0) sum_slow(p, b, first, count);
-    run_cascade(band, b, first, count);
-    envelope_and_gates(p, b, first, count);
+    const std::size_t sections = band.coefficients().size();
+    std::size_t done = 0;
+    for (; sections - done > kGroupSections; done += kGroupSections) {
+        run_group<kGroupSections, NoStage>(band, done, p, b, first, count);
+    }
+    run_group_of<EnvelopeStage>(sections - done, std::make_index_sequence<kGroupSections + 1>(),
+                                band, done, p, b, first, count);
 }
 
 }  // namespace
