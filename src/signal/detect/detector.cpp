@@ -44,6 +44,14 @@ double inverse_erf(double p) {
     return x;
 }
 
+// sqrt(2) erfinv(p), where p is the fraction of a segment's samples below the noise reference
+// (kept off 0 and 1): the robust sigma of step 3 is the reference divided by it.
+double below_fraction_scale(std::size_t below, std::size_t frames) {
+    const double p = std::clamp(static_cast<double>(below) / static_cast<double>(frames),
+                                kLowestFraction, 1 - kLowestFraction);
+    return std::sqrt(2.0) * inverse_erf(p);
+}
+
 float median_of(std::vector<float>& values) {
     const auto middle = values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2);
     std::nth_element(values.begin(), middle, values.end());
@@ -88,6 +96,8 @@ struct detail::DetectorState {
     std::size_t review_segments = 0;
     Frame refractory_frames = 0, min_frames = 0, max_frames = 0, merge_frames = 0;
     float envelope_alpha = 0;
+    // below_fraction_scale(below, segment_frames) for every count, computed once.
+    std::vector<double> below_fraction_scales;
 
     // Mains probe: raw frames held until the mains frequency is decided.
     bool mains_decided = false;
@@ -176,6 +186,10 @@ void configure(detail::DetectorState& s) {
     s.merge_frames = static_cast<Frame>(std::llround(o.merge_window_s * fs));
     s.echo_frames = static_cast<Frame>(std::llround(o.echo_window_s * fs));
     s.envelope_alpha = static_cast<float>(1 - std::exp(-1 / (o.envelope_time_constant_s * fs)));
+    s.below_fraction_scales.resize(s.segment_frames + 1);
+    for (std::size_t below = 0; below <= s.segment_frames; ++below) {
+        s.below_fraction_scales[below] = below_fraction_scale(below, s.segment_frames);
+    }
 
     std::vector<detail::Biquad> sections;
     const double nyquist_limit = 0.45 * fs;
@@ -510,6 +524,53 @@ void warm_up(detail::DetectorState& s, const float* x, std::size_t frames) {
     s.band.execute(reversed, frames);
 }
 
+// The events of channel c in this segment. While an event is open every frame counts; otherwise
+// nothing changes until the envelope rises above the threshold, except that a pending event is
+// emitted once its refractory time has run out, so the scan jumps to that frame.
+void scan_events(detail::DetectorState& s, std::size_t c, Frame first, std::size_t frames,
+                 float threshold) {
+    const std::size_t C = s.channels;
+    const float* envelope = s.envelope.data() + c;
+    const float* x = s.filtered.data() + c;
+    auto& open = s.open[c];
+    const float floor = s.noise_floor.value(c);
+    for (std::size_t f = 0; f < frames; ++f) {
+        if (!open.active) {
+            std::size_t next = f;
+            while (next < frames && !(envelope[next * C] > threshold)) ++next;
+            if (open.pending &&
+                open.event.onset + s.refractory_frames < first + static_cast<Frame>(next)) {
+                emit_channel_event(s, open.event);
+                open.pending = false;
+            }
+            if (next == frames) break;
+            f = next;
+        }
+        const Frame g = first + static_cast<Frame>(f);
+        const bool above = envelope[f * C] > threshold;
+        if (above && !open.active) {
+            if (open.pending && g - open.event.onset < s.refractory_frames) {
+                open.active = true;  // too soon for a new twitch: the same event goes on
+            } else {
+                if (open.pending) emit_channel_event(s, open.event);
+                open.event = {g, g, g, c, 0.0f, floor};
+                open.active = true;
+                open.pending = true;
+            }
+        }
+        const float magnitude = std::abs(x[f * C]);
+        if (magnitude > open.event.peak) {
+            open.event.peak = magnitude;
+            open.event.peak_frame = g;
+        }
+        if (!above) {
+            open.active = false;
+            open.event.end = g;
+        }
+    }
+    if (open.active) open.event.end = first + static_cast<Frame>(frames);
+}
+
 // Event and activity thresholds on the squared envelope, from the current noise floor. A
 // channel whose floor is zero (digitally silent) gets an unreachable threshold.
 void set_thresholds(const detail::DetectorState& s, std::vector<float>& threshold,
@@ -620,11 +681,10 @@ void process_segment(detail::DetectorState& s, const float* raw, std::size_t fra
     record.sigma.resize(C);
     for (std::size_t c = 0; c < C; ++c) {
         if (noise_reference[c] > 0) {
-            const double p =
-                std::clamp(static_cast<double>(below_count[c]) / static_cast<double>(frames),
-                           kLowestFraction, 1 - kLowestFraction);
-            record.sigma[c] =
-                static_cast<float>(noise_reference[c] / (std::sqrt(2.0) * inverse_erf(p)));
+            const double scale = frames == s.segment_frames
+                                     ? s.below_fraction_scales[below_count[c]]
+                                     : below_fraction_scale(below_count[c], frames);
+            record.sigma[c] = static_cast<float>(noise_reference[c] / scale);
             continue;
         }
         const std::size_t step = std::max<std::size_t>(1, frames / kNoiseSamplesPerSegment);
@@ -681,36 +741,7 @@ void process_segment(detail::DetectorState& s, const float* raw, std::size_t fra
             }
             continue;
         }
-        const float floor = s.noise_floor.value(c);
-        for (std::size_t f = 0; f < frames; ++f) {
-            const Frame g = first + static_cast<Frame>(f);
-            const bool above = s.envelope[f * C + c] > threshold[c];
-            if (above && !open.active) {
-                if (open.pending && g - open.event.onset < s.refractory_frames) {
-                    open.active = true;  // too soon for a new twitch: the same event goes on
-                } else {
-                    if (open.pending) emit_channel_event(s, open.event);
-                    open.event = {g, g, g, c, 0.0f, floor};
-                    open.active = true;
-                    open.pending = true;
-                }
-            }
-            if (open.active) {
-                const float magnitude = std::abs(x[f * C + c]);
-                if (magnitude > open.event.peak) {
-                    open.event.peak = magnitude;
-                    open.event.peak_frame = g;
-                }
-                if (!above) {
-                    open.active = false;
-                    open.event.end = g;
-                }
-            } else if (open.pending && g - open.event.onset >= s.refractory_frames) {
-                emit_channel_event(s, open.event);
-                open.pending = false;
-            }
-        }
-        if (open.active) open.event.end = first + static_cast<Frame>(frames);
+        scan_events(s, c, first, frames, threshold[c]);
     }
     s.frames_seen += static_cast<Frame>(frames);
     finalize_segments(s, false);
