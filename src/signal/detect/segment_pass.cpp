@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstring>
 #include <utility>
 #include <vector>
@@ -23,12 +24,17 @@ constexpr std::size_t kGroupSections = 8;
 using Lanes = float __attribute__((vector_size(kLanes * sizeof(float))));
 using LaneCounts = std::int32_t __attribute__((vector_size(kLanes * sizeof(std::int32_t))));
 
+// Every helper below is forced inline into run_segment_pass: only there is it compiled for each
+// clone's instruction set; a call to an out-of-line copy would run the baseline (SSE) code. GCC
+// stops inlining on its own once the many small instantiations add up.
+#define TW_PASS_INLINE [[gnu::always_inline]] inline
+
 // Loads and stores through memcpy: the arrays are not aligned to the vector size. References,
 // not values, so no vector crosses a function boundary (that would tie the ABI to the clone).
-inline void load(Lanes& v, const float* p) { std::memcpy(&v, p, sizeof v); }
-inline void store(float* p, const Lanes& v) { std::memcpy(p, &v, sizeof v); }
-inline void load(LaneCounts& v, const std::uint32_t* p) { std::memcpy(&v, p, sizeof v); }
-inline void store(std::uint32_t* p, const LaneCounts& v) { std::memcpy(p, &v, sizeof v); }
+TW_PASS_INLINE void load(Lanes& v, const float* p) { std::memcpy(&v, p, sizeof v); }
+TW_PASS_INLINE void store(float* p, const Lanes& v) { std::memcpy(p, &v, sizeof v); }
+TW_PASS_INLINE void load(LaneCounts& v, const std::uint32_t* p) { std::memcpy(&v, p, sizeof v); }
+TW_PASS_INLINE void store(std::uint32_t* p, const LaneCounts& v) { std::memcpy(p, &v, sizeof v); }
 
 // Where one block's frame-major data lives: the caller's arrays for a whole block (stride =
 // channels), zero-padded scratch for the last, partial one (stride = kLanes).
@@ -42,8 +48,8 @@ struct BlockView {
 };
 
 // Slow band: raw sums, and a row of means every `decimation` frames.
-inline void sum_slow(const SegmentPass& p, const BlockView& b, std::size_t first,
-                     std::size_t count) {
+TW_PASS_INLINE void sum_slow(const SegmentPass& p, const BlockView& b, std::size_t first,
+                             std::size_t count) {
     std::size_t summed = (p.decimation_phase + first) % p.decimation;
     std::size_t row = (p.decimation_phase + first) / p.decimation;
     const float scale = 1.0f / static_cast<float>(p.decimation);
@@ -71,7 +77,7 @@ struct EnvelopeStage {
     // frame's state is a mask here and 0/1 in memory.
     LaneCounts below, previous_above, active, above, crossings;
 
-    void begin(const SegmentPass& p, std::size_t c) {
+    [[gnu::always_inline]] void begin(const SegmentPass& p, std::size_t c) {
         load(state, p.envelope_state + c);
         load(energy, p.band_energy + c);
         load(reference, p.noise_reference + c);
@@ -84,7 +90,7 @@ struct EnvelopeStage {
         load(crossings, p.crossings + c);
         previous_above = -previous_above;
     }
-    void step(const SegmentPass& p, const Lanes& x, float* envelope) {
+    [[gnu::always_inline]] void step(const SegmentPass& p, const Lanes& x, float* envelope) {
         const Lanes square = x * x;
         state = state + p.envelope_alpha * (square - state);
         store(envelope, state);
@@ -101,7 +107,7 @@ struct EnvelopeStage {
         crossings -= is_above & ~previous_above;
         previous_above = is_above;
     }
-    void end(const SegmentPass& p, std::size_t c) {
+    [[gnu::always_inline]] void end(const SegmentPass& p, std::size_t c) {
         previous_above = -previous_above;
         store(p.envelope_state + c, state);
         store(p.band_energy + c, energy);
@@ -115,17 +121,19 @@ struct EnvelopeStage {
 
 // For the earlier groups of a cascade longer than kGroupSections.
 struct NoStage {
-    void begin(const SegmentPass&, std::size_t) {}
-    void step(const SegmentPass&, const Lanes&, float*) {}
-    void end(const SegmentPass&, std::size_t) {}
+    [[gnu::always_inline]] void begin(const SegmentPass&, std::size_t) {}
+    [[gnu::always_inline]] void step(const SegmentPass&, const Lanes&, float*) {}
+    [[gnu::always_inline]] void end(const SegmentPass&, std::size_t) {}
 };
 
 // Sections [first_section, first_section + N) over frames [first, first + count) of one block
 // (transposed direct form II, exactly as BiquadCascade::execute computes it), then the stage.
-// One loop for all: a single section's recursion alone would wait on its own latency.
-template <std::size_t N, class Stage>
-inline void run_group(BiquadCascade& band, std::size_t first_section, const SegmentPass& p,
-                      const BlockView& b, std::size_t first, std::size_t count) {
+// One loop for all: a single section's recursion alone would wait on its own latency. With
+// kSymmetric (b2 == b0 in every section, as in the Butterworth and notch designs) the product
+// b0 x serves for b2 x too: the same number, one multiplication fewer.
+template <std::size_t N, class Stage, bool kSymmetric>
+TW_PASS_INLINE void run_group(BiquadCascade& band, std::size_t first_section, const SegmentPass& p,
+                              const BlockView& b, std::size_t first, std::size_t count) {
     const float* in = first_section == 0 ? b.raw : b.filtered;
     const auto coefficients = band.coefficients().subspan(first_section, N);
     std::array<Lanes, N> s1, s2;
@@ -141,9 +149,10 @@ inline void run_group(BiquadCascade& band, std::size_t first_section, const Segm
         load(x, in + f * b.stride);
         for (std::size_t i = 0; i < N; ++i) {
             const auto& k = coefficients[i];
-            const Lanes y = k.b0 * x + s1[i];
+            const Lanes b0x = k.b0 * x;
+            const Lanes y = b0x + s1[i];
             s1[i] = k.b1 * x - k.a1 * y + s2[i];
-            s2[i] = k.b2 * x - k.a2 * y;
+            s2[i] = (kSymmetric ? b0x : k.b2 * x) - k.a2 * y;
             x = y;
         }
         store(b.filtered + f * b.stride, x);
@@ -157,21 +166,40 @@ inline void run_group(BiquadCascade& band, std::size_t first_section, const Segm
     }
 }
 
-// run_group<n, Stage> for a run-time n from 0 to kGroupSections.
-template <class Stage, std::size_t... N>
-inline void run_group_of(std::size_t n, std::index_sequence<N...>, BiquadCascade& band,
-                         std::size_t first_section, const SegmentPass& p, const BlockView& b,
-                         std::size_t first, std::size_t count) {
-    ((n == N ? run_group<N, Stage>(band, first_section, p, b, first, count) : void()), ...);
+// run_group<n, Stage, symmetric> for a run-time n from 0 to kGroupSections (no lambda: a lambda
+// is a function of its own, compiled for the baseline instruction set rather than the clone's).
+template <class Stage, bool kSymmetric, std::size_t... N>
+TW_PASS_INLINE void run_sized_group(std::size_t n, std::index_sequence<N...>, BiquadCascade& band,
+                                    std::size_t first_section, const SegmentPass& p,
+                                    const BlockView& b, std::size_t first, std::size_t count) {
+    ((n == N ? run_group<N, Stage, kSymmetric>(band, first_section, p, b, first, count) : void()),
+     ...);
 }
 
-inline void process_block(BiquadCascade& band, const SegmentPass& p, const BlockView& b,
-                          std::size_t first, std::size_t count) {
+template <class Stage, std::size_t... N>
+TW_PASS_INLINE void run_group_of(std::size_t n, std::index_sequence<N...> sizes,
+                                 BiquadCascade& band, std::size_t first_section,
+                                 const SegmentPass& p, const BlockView& b, std::size_t first,
+                                 std::size_t count) {
+    const auto group = band.coefficients().subspan(first_section, n);
+    const bool symmetric = std::all_of(group.begin(), group.end(), [](const auto& k) {
+        return std::bit_cast<std::uint32_t>(k.b0) == std::bit_cast<std::uint32_t>(k.b2);
+    });
+    if (symmetric) {
+        run_sized_group<Stage, true>(n, sizes, band, first_section, p, b, first, count);
+    } else {
+        run_sized_group<Stage, false>(n, sizes, band, first_section, p, b, first, count);
+    }
+}
+
+TW_PASS_INLINE void process_block(BiquadCascade& band, const SegmentPass& p, const BlockView& b,
+                                  std::size_t first, std::size_t count) {
     if (p.decimation > 0) sum_slow(p, b, first, count);
     const std::size_t sections = band.coefficients().size();
     std::size_t done = 0;
     for (; sections - done > kGroupSections; done += kGroupSections) {
-        run_group<kGroupSections, NoStage>(band, done, p, b, first, count);
+        run_group_of<NoStage>(kGroupSections, std::index_sequence<kGroupSections>(), band, done, p,
+                              b, first, count);
     }
     run_group_of<EnvelopeStage>(sections - done, std::make_index_sequence<kGroupSections + 1>(),
                                 band, done, p, b, first, count);
