@@ -183,7 +183,7 @@ EdfHeader read_edf_header(const std::filesystem::path& file) {
                        std::to_string(kMaxSignals));
     }
     header.header_bytes = parse_integer(head.substr(184, 8), file, "header size");
-    const std::int64_t expected_header = kFixedHeaderBytes * (signal_count + 1);
+    const std::int64_t expected_header = kFixedHeaderBytes + kBytesPerSignalHeader * signal_count;
     if (header.header_bytes != expected_header) {
         fail(file, "wrong header size: the header says " + std::to_string(header.header_bytes) +
                        " bytes, " + std::to_string(signal_count) + " signals need " +
