@@ -78,6 +78,13 @@ ts::SimulationOptions base(double snr, std::uint64_t seed) {
     return o;
 }
 
+// Every frame of the simulation in one frame-major block.
+std::vector<float> whole_recording(ts::Simulator& sim) {
+    std::vector<float> all(sim.frame_count() * sim.channel_count());
+    sim.generate(all, sim.frame_count());
+    return all;
+}
+
 }  // namespace
 
 TEST(SignalDetect, SensitivityAndPrecisionPerSnrAndCondition) {
@@ -184,8 +191,7 @@ TEST(SignalDetect, TimeFollowsTheBlocksStartTimes) {
     o.duration_s = 20;
     ts::Simulator sim(o);
     const std::size_t C = sim.channel_count();
-    std::vector<float> all(sim.frame_count() * C);
-    sim.generate(all, sim.frame_count());
+    auto all = whole_recording(sim);
     ts::Detector detector(C, o.sample_rate_hz);
     const std::size_t half = sim.frame_count() / 2;
     detector.execute(all, half, 0.0);
@@ -209,8 +215,8 @@ TEST(SignalDetect, AccelerometerSeesTheMechanicalTwitch) {
     o.doublet_probability = 0;
     ts::Simulator sim(o);
     const std::size_t C = sim.channel_count();
-    std::vector<float> all(sim.frame_count() * C), acc(sim.frame_count());
-    sim.generate(all, sim.frame_count());
+    const auto all = whole_recording(sim);
+    std::vector<float> acc(sim.frame_count());
     for (std::size_t f = 0; f < sim.frame_count(); ++f) acc[f] = all[f * C + 2];
     ts::Detector detector(1, o.sample_rate_hz,
                           ts::DetectOptions::for_kind(ts::ChannelKind::accelerometer));
@@ -332,8 +338,7 @@ TEST(SignalDetect, MainsOffItsNominalFrequencyIsStillRemoved) {
     o.duration_s = 60;
     ts::Simulator sim(o);
     const std::size_t C = sim.channel_count();
-    std::vector<float> all(sim.frame_count() * C);
-    sim.generate(all, sim.frame_count());
+    auto all = whole_recording(sim);
     for (std::size_t f = 0; f < sim.frame_count(); ++f) {
         for (std::size_t c = 0; c < C; ++c) {
             all[f * C + c] +=
