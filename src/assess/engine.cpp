@@ -125,7 +125,11 @@ Assessment Engine::assess(const CheckIn& checkin) const {
         answer.advice.push_back(found.cause->advice_entry);
     }
     for (const auto& advice : data.advice) {
-        if (answer.level <= advice.max_level) {
+        const bool said_by_a_cause = std::any_of(causes.begin(), causes.end(), [&](const auto& f) {
+            return std::find(advice.unless_causes.begin(), advice.unless_causes.end(),
+                             f.cause->id) != advice.unless_causes.end();
+        });
+        if (answer.level <= advice.max_level && !said_by_a_cause) {
             answer.advice.push_back(advice.entry);
         }
     }

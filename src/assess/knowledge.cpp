@@ -1,6 +1,7 @@
 // KnowledgeBase::load: reads knowledge/*.toml, checks every entry and compiles the conditions.
 // Every problem becomes one InputError line: "<file>: <entry>: <problem>".
 
+#include <algorithm>
 #include <cstdlib>
 #include <set>
 #include <stdexcept>
@@ -326,11 +327,22 @@ void load_guidance(const json& document, const std::string& file, Data& data) {
         if (entry.is_object() && entry.contains("id") && entry["id"].is_string()) {
             where.entry = "advice '" + entry["id"].get<std::string>() + "'";
         }
-        check_keys(entry, {"id", "text", "max_level", "sources"}, where);
+        check_keys(entry, {"id", "text", "max_level", "unless_causes", "sources"}, where);
         Data::Advice advice;
         advice.id = text_of(entry, "id", where);
         advice.text = with_thresholds(text_of(entry, "text", where), data, where);
         advice.max_level = level_of(entry, "max_level", where);
+        if (entry.contains("unless_causes")) {
+            const json& list = entry["unless_causes"];
+            if (!list.is_array()) where.fail("'unless_causes' must list cause ids");
+            for (const auto& id : list) {
+                const bool known =
+                    id.is_string() && std::any_of(data.causes.begin(), data.causes.end(),
+                                                  [&](const auto& c) { return c.id == id; });
+                if (!known) where.fail("unknown cause " + id.dump() + " in 'unless_causes'");
+                advice.unless_causes.push_back(id.get<std::string>());
+            }
+        }
         advice.sources = sources_of(entry, data, where);
         data.advice.push_back(std::move(advice));
     }

@@ -51,6 +51,8 @@ struct KnowledgeBase::Data {
         std::string id;
         std::string text;
         Level max_level = Level::urgent;
+        // Left out when one of these causes is named: its own advice says the same, better.
+        std::vector<std::string> unless_causes;
         std::vector<std::string> sources;
         nlohmann::json entry;
     };

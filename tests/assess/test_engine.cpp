@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <thread>
@@ -223,6 +224,36 @@ TEST(assess, BenefitsOnlyForTheExpectedPicture) {
     EXPECT_TRUE(assess_text(R"({"hours_since_massage": 5, "twitching": {"present": true},
         "symptoms": {"bruising": true}})")
                     .benefits.empty());
+}
+
+// General aftercare does not repeat what a named cause's own advice says.
+TEST(assess, GeneralAdviceGivesWayToTheCausesOwn) {
+    const auto ids = [](const Assessment& a) {
+        std::vector<std::string> list;
+        for (const auto& item : a.advice) list.push_back(item["id"].get<std::string>());
+        return list;
+    };
+    const auto contains = [](const std::vector<std::string>& list, const std::string& id) {
+        return std::find(list.begin(), list.end(), id) != list.end();
+    };
+    const auto plain = ids(assess_text(R"({"hours_since_massage": 5})"));
+    EXPECT_TRUE(contains(plain, "hydrate"));
+    EXPECT_TRUE(contains(plain, "rest"));
+    EXPECT_TRUE(contains(plain, "gentle_stretching"));
+
+    const auto thirsty =
+        ids(assess_text(R"({"hours_since_massage": 5, "context": {"water_liters_24h": 0.3}})"));
+    EXPECT_TRUE(contains(thirsty, "cause.dehydration"));
+    EXPECT_FALSE(contains(thirsty, "hydrate"));
+    EXPECT_TRUE(contains(thirsty, "rest"));
+
+    const auto tired = ids(assess_text(R"({"hours_since_massage": 5,
+        "massage": {"technique": "deep_tissue", "minutes": 120},
+        "context": {"intense_exercise_48h": true}})"));
+    EXPECT_TRUE(contains(tired, "cause.muscle_fatigue"));
+    EXPECT_FALSE(contains(tired, "rest"));
+    EXPECT_FALSE(contains(tired, "gentle_stretching"));
+    EXPECT_TRUE(contains(tired, "hydrate"));
 }
 
 TEST(assess, IsDeterministicAcrossThreads) {

@@ -177,6 +177,14 @@ TEST(assess, BrokenKnowledgeUnknownSource) {
                  "unknown source 'seed_999'");
 }
 
+TEST(assess, BrokenKnowledgeUnknownCauseInAdvice) {
+    KnowledgeCopy copy;
+    copy.edit("guidance.toml", R"(unless_causes = ["dehydration"])",
+              R"(unless_causes = ["thirst"])");
+    expect_error(copy.load_error(), "guidance.toml", "advice 'hydrate'",
+                 R"(unknown cause "thirst" in 'unless_causes')");
+}
+
 TEST(assess, BrokenKnowledgeExampleThatBreaksTheContract) {
     KnowledgeCopy copy;
     copy.edit("rules.toml", "checkin = { hours_since_massage = 2, symptoms = { fainted = true } }",
