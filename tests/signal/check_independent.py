@@ -71,6 +71,7 @@ def conditions(which):
         ("mains 49.9 Hz", dict(mains_hz=49.9)),
         ("mains 60.1 Hz, 1000 Hz", dict(mains_hz=60.1, fs=1000)),
         ("drift 300 uV", dict(drift_uv=300)),
+        ("unit sizes 1-3 x SNR", dict(snr_spread=3.0)),
         ("pink 80 %", dict(pink_fraction=0.8)),
         ("bursts 2/min", dict(bursts_per_min=2)),
         ("artefacts 2/min", dict(artefacts_per_min=2)),
@@ -160,9 +161,12 @@ class Score:
         return 2 * s * p / (s + p) if s + p else 0.0
 
 
-def score_file(twitchwatch, path, unit):
+def score_file(twitchwatch, path, unit, settings=()):
     twitches, stretches, noise = read_truth(path + ".truth.csv")
-    run = subprocess.run([twitchwatch, "detect", path, "--json"], capture_output=True, text=True)
+    command = [twitchwatch, "detect", path, "--json"]
+    for setting in settings:
+        command += ["--set", setting]
+    run = subprocess.run(command, capture_output=True, text=True)
     if run.returncode != 0:
         raise RuntimeError(f"detect failed on {path}: {run.stderr.strip()}")
     report = json.loads(run.stdout)
@@ -206,9 +210,11 @@ def main(argv):
     parser.add_argument("--workdir")
     parser.add_argument("--file")
     parser.add_argument("--unit", default="uV")
+    parser.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
+                        help="passed to detect as --set NAME=VALUE (to try option values)")
     args = parser.parse_args(argv)
     if args.file:
-        sc, problems, _ = score_file(args.twitchwatch, args.file, args.unit)
+        sc, problems, _ = score_file(args.twitchwatch, args.file, args.unit, args.option)
         print(f"sens {sc.sensitivity():.3f} prec {sc.precision():.3f} F1 {sc.f1():.3f} "
               f"inside {sc.inside} late {sc.late} excluded {sc.excluded_s:.1f} s", problems)
         return 0
@@ -222,7 +228,7 @@ def main(argv):
         p = cond.params
         path = os.path.join(workdir, f"rec{k:02d}.{p.fmt}")
         gen.write_recording(path, p)
-        sc, problems, _ = score_file(args.twitchwatch, path, p.unit)
+        sc, problems, _ = score_file(args.twitchwatch, path, p.unit, args.option)
         print(f"| {cond.name} | {p.snr:g} | {p.fs} | {p.unit} | {p.fmt.upper()} | {sc.truth} "
               f"| {sc.sensitivity():.3f} | {sc.precision():.3f} | {sc.f1():.3f} "
               f"| {sc.same_channel / max(sc.hits, 1):.2f} | {sc.inside} "

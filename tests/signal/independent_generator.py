@@ -204,14 +204,15 @@ def add_voluntary(rng, x, p, grid, noise_rms, start, length):
 
 
 def add_artefact(rng, x, p, start, length):
-    """Movement artefact: an electrode pop (fast step, exponential decay) on one or two channels,
-    or cable sway (damped 1-6 Hz oscillation) on all channels with their own weights."""
+    """Movement artefact of `length` s: an electrode pop (step rising in 2-10 ms, decaying to 10 %
+    by the end) on one or two channels, or cable sway (1-6 Hz under a sin^2 window) on all
+    channels with their own weights."""
     n = x.shape[1]
     first = int(start * p.fs)
     t = np.arange(n - first) / p.fs
     if rng.random() < 0.5:
         rise = rng.uniform(0.002, 0.01)
-        tau = length / 3.0
+        tau = length / math.log(10.0)  # the stretch ends where the step has decayed to 10 %
         wave = (1 - np.exp(-t / rise)) * np.exp(-t / tau) * rng.uniform(300, 2000)
         for c in rng.choice(x.shape[0], size=min(2, x.shape[0]), replace=False):
             x[c, first:] += wave * (1 if rng.random() < 0.5 else -1) * rng.uniform(0.5, 1.0)
