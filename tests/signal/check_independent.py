@@ -203,6 +203,31 @@ def score_file(twitchwatch, path, unit, settings=()):
     return sc, problems, report
 
 
+def check_unit_twin(twitchwatch, p, workdir, settings):
+    """The same recording written in uV and in p.unit must give the same events, and noise and
+    peaks that differ exactly by the unit's factor (up to the 16/24-bit quantisation)."""
+    reports = {}
+    for unit in ("uV", p.unit):
+        path = os.path.join(workdir, f"twin_{unit}.{p.fmt}")
+        gen.write_recording(path, replace(p, unit=unit))
+        reports[unit] = score_file(twitchwatch, path, unit, settings)[2]
+    factor = gen.UNIT_SCALE[p.unit]
+    a, b = reports["uV"], reports[p.unit]
+    problems = []
+    if len(a["events"]) != len(b["events"]):
+        problems.append(f"{len(a['events'])} events in uV, {len(b['events'])} in {p.unit}")
+    for ca, cb in zip(a["channels"], b["channels"]):
+        if abs(cb["noise_rms"] - ca["noise_rms"] * factor) > 0.01 * ca["noise_rms"] * factor:
+            problems.append(f"{ca['label']}: noise_rms {ca['noise_rms']:.4g} uV but "
+                            f"{cb['noise_rms']:.4g} {p.unit}")
+    for ea, eb in zip(a["events"], b["events"]):
+        if abs(eb["peak"] - ea["peak"] * factor) > 0.01 * ea["peak"] * factor:
+            problems.append(f"event at {ea['onset_s']:.3f} s: peak {ea['peak']:.4g} uV but "
+                            f"{eb['peak']:.4g} {p.unit}")
+            break
+    return [f"unit twin uV/{p.unit}: {problem}" for problem in problems]
+
+
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("twitchwatch")
@@ -246,6 +271,10 @@ def main(argv):
         if sc.excluded_s > allowance:
             failures.append(f"{label}: excluded {sc.excluded_s:.1f} s, expected at most "
                             f"{allowance:.1f} s")
+    if args.set == "quick":
+        for unit in ("mV", "V"):
+            failures += check_unit_twin(args.twitchwatch, replace(
+                conditions("quick")[0].params, unit=unit, duration_s=30), workdir, args.option)
     for failure in failures:
         print("FAIL:", failure)
     return 1 if failures else 0
