@@ -302,20 +302,25 @@ def generate(p):
     for tw in truth.twitches:
         tw["peak_uv"] *= gains[tw["channel"]]
 
-    inside = lambda t0: any(s - 0.05 <= t0 <= e + 0.05 for _, s, e in truth.stretches)
-    truth.twitches = [tw for tw in truth.twitches if not inside(tw["onset_s"])]
+    # Twitches inside a burst or artefact are not to be counted; they stay in the truth, marked,
+    # so a scorer can tell a real potential on a clean channel during an artefact elsewhere from
+    # a false one.
+    for tw in truth.twitches:
+        tw["in_stretch"] = next((kind for kind, s, e in truth.stretches
+                                 if s - 0.05 <= tw["onset_s"] <= e + 0.05), "")
     return x, truth
 
 
 # ---------------------------------------------------------------- EDF / BDF writer
-def edf_number(value):
-    """A number in at most 8 ASCII characters (EDF header field), rounded outward is the caller's
-    job; returns the text and the value it stands for."""
+def symmetric_range(peak):
+    """The smallest +-value >= peak whose negative still fits the 8-character EDF field, rounded
+    outward (a range rounded inward would clip). Returns (text of -value, text of value, value)."""
     for decimals in range(7, -1, -1):
-        text = f"{value:.{decimals}f}"
-        if len(text) <= 8:
-            return text, float(text)
-    raise ValueError(f"{value} does not fit in an EDF field")
+        value = math.ceil(peak * 10 ** decimals) / 10 ** decimals
+        low, high = f"{-value:.{decimals}f}", f"{value:.{decimals}f}"
+        if len(low) <= 8:
+            return low, high, float(high)
+    raise ValueError(f"{peak} does not fit in an EDF field")
 
 
 def write_edf(path, x_unit, p, labels):
@@ -330,11 +335,8 @@ def write_edf(path, x_unit, p, labels):
     fields = lambda values, width: b"".join(str(v).encode("ascii")[:width].ljust(width) for v in values)
     pmins, pmaxs, digital = [], [], []
     for c in range(x_unit.shape[0]):
-        peak = np.abs(padded[c]).max() * 1.05
-        # Round the range up to 3 significant digits so it survives the 8-character field.
-        magnitude = 10 ** (math.floor(math.log10(peak)) - 2)
-        text, pmax = edf_number(math.ceil(peak / magnitude) * magnitude)
-        mtext, pmin = edf_number(-pmax)
+        mtext, text, pmax = symmetric_range(np.abs(padded[c]).max() * 1.05)
+        pmin = -pmax
         pmins.append(mtext)
         pmaxs.append(text)
         scale = (dmax - dmin) / (pmax - pmin)
@@ -369,15 +371,15 @@ def write_edf(path, x_unit, p, labels):
 def write_truth(path, truth, p, labels):
     scale = UNIT_SCALE[p.unit]
     with open(path, "w") as out:
-        out.write("kind,onset_s,peak_s,end_s,channel,label,peak,unit,shape,doublet\n")
+        out.write("kind,onset_s,peak_s,end_s,channel,label,peak,unit,shape,doublet,in_stretch\n")
         for tw in truth.twitches:
             out.write(f"twitch,{tw['onset_s']:.5f},{tw['peak_s']:.5f},,{tw['channel'] + 1},"
                       f"{labels[tw['channel']]},{tw['peak_uv'] * scale:.6g},{p.unit},"
-                      f"{tw['shape']},{tw['doublet']}\n")
+                      f"{tw['shape']},{tw['doublet']},{tw['in_stretch']}\n")
         for kind, start, end in truth.stretches:
-            out.write(f"{kind},{start:.4f},,{end:.4f},,,,,,\n")
+            out.write(f"{kind},{start:.4f},,{end:.4f},,,,,,,\n")
         for c, rms in enumerate(truth.noise_rms_uv):
-            out.write(f"noise,,,,{c + 1},{labels[c]},{rms * scale:.6g},{p.unit},,\n")
+            out.write(f"noise,,,,{c + 1},{labels[c]},{rms * scale:.6g},{p.unit},,,\n")
 
 
 def channel_labels(p):
@@ -405,7 +407,8 @@ def main(argv):
     if p.unit not in UNIT_SCALE or p.fmt not in ("edf", "bdf"):
         parser.error("--unit uV|mV|V, --fmt edf|bdf")
     truth = write_recording(out, p)
-    print(f"{out}: {len(truth.twitches)} twitches, {len(truth.stretches)} excluded stretches")
+    counted = sum(1 for tw in truth.twitches if not tw["in_stretch"])
+    print(f"{out}: {counted} twitches to count, {len(truth.stretches)} excluded stretches")
 
 
 if __name__ == "__main__":
