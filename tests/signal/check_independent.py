@@ -164,7 +164,7 @@ class Score:
         return 2 * s * p / (s + p) if s + p else 0.0
 
 
-def score_file(twitchwatch, path, unit, settings=()):
+def score_file(twitchwatch, path, unit, settings=(), truth_time="onset_s"):
     twitches, hidden, stretches, noise = read_truth(path + ".truth.csv")
     command = [twitchwatch, "detect", path, "--json"]
     for setting in settings:
@@ -194,7 +194,7 @@ def score_file(twitchwatch, path, unit, settings=()):
     inside = [ev for ev in events
               if any(s - 0.05 <= ev["onset_s"] <= e + 0.05 and (kind == "voluntary" or not real(ev))
                      for kind, s, e in stretches)]
-    pairs = match([t["onset_s"] for t in truth], [e["onset_s"] for e in events], TOLERANCE_S)
+    pairs = match([t[truth_time] for t in truth], [e["onset_s"] for e in events], TOLERANCE_S)
     sc = Score(truth=len(truth), hits=len(pairs), found=len(events), inside=len(inside),
                excluded_s=report["excluded_s"], duration_s=report["duration_s"],
                true_excluded_s=sum(e - s for _, s, e in stretches))
@@ -208,7 +208,7 @@ def score_file(twitchwatch, path, unit, settings=()):
     matched_truth = {i for i, _ in pairs}
     matched_found = {j for _, j in pairs}
     sc.late = sum(1 for i, t in enumerate(truth) if i not in matched_truth and any(
-        TOLERANCE_S < e["onset_s"] - t["onset_s"] <= 0.040
+        TOLERANCE_S < e["onset_s"] - t[truth_time] <= 0.040
         for j, e in enumerate(events) if j not in matched_found))
     return sc, problems, report
 
@@ -247,9 +247,12 @@ def main(argv):
     parser.add_argument("--unit", default="uV")
     parser.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
                         help="passed to detect as --set NAME=VALUE (to try option values)")
+    parser.add_argument("--truth-time", default="onset_s", choices=["onset_s", "peak_s"],
+                        help="true time a detection is matched to: the potential's onset (10 %% "
+                             "of its peak, default) or its peak")
     args = parser.parse_args(argv)
     if args.file:
-        sc, problems, _ = score_file(args.twitchwatch, args.file, args.unit, args.option)
+        sc, problems, _ = score_file(args.twitchwatch, args.file, args.unit, args.option, args.truth_time)
         print(f"sens {sc.sensitivity():.3f} prec {sc.precision():.3f} F1 {sc.f1():.3f} "
               f"inside {sc.inside} late {sc.late} excluded {sc.excluded_s:.1f} s", problems)
         return 0
@@ -263,7 +266,7 @@ def main(argv):
         p = cond.params
         path = os.path.join(workdir, f"rec{k:02d}.{p.fmt}")
         gen.write_recording(path, p)
-        sc, problems, _ = score_file(args.twitchwatch, path, p.unit, args.option)
+        sc, problems, _ = score_file(args.twitchwatch, path, p.unit, args.option, args.truth_time)
         print(f"| {cond.name} | {p.snr:g} | {p.fs} | {p.unit} | {p.fmt.upper()} | {sc.truth} "
               f"| {sc.sensitivity():.3f} | {sc.precision():.3f} | {sc.f1():.3f} "
               f"| {sc.same_channel / max(sc.hits, 1):.2f} | {sc.inside} "
