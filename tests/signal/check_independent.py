@@ -57,6 +57,9 @@ def conditions(which):
                 base, fs=512, mains_hz=60.1, drift_uv=200, snr=8, seed=13)),
             Condition("bursts + artefacts, 4096 Hz, V", replace(
                 base, fs=4096, unit="V", bursts_per_min=2, artefacts_per_min=2, snr=8, seed=14)),
+            # Long polyphasic potentials were counted two or three times by the former defaults.
+            Condition("polyphasic 15-30 ms, 2048 Hz", replace(
+                base, shapes="poly", min_duration_ms=15, snr=8, seed=15)),
         ]
     rows = []
     base = replace(base, duration_s=240)
