@@ -50,14 +50,22 @@ struct DetectOptions {
     double noise_floor_quantile = 0.2;
     // An event starts when the envelope's RMS exceeds threshold x noise floor.
     double threshold = 3.5;
-    double refractory_s = 0.008;  // a new onset on a channel needs this much time after the last
+    // A new onset on a channel needs this much time after the last. 20 ms, not less: a long
+    // (20-30 ms) bi- or polyphasic potential dips below the threshold between its phases and
+    // would otherwise be counted twice (docs/independent-check.md); doublets are 10-110 ms
+    // apart, mostly 30-40 ms, so few are lost.
+    double refractory_s = 0.020;
     double min_event_duration_s = 0.002;
     double max_event_duration_s = 0.100;  // longer is not a twitch (dropped)
     // An event smaller than echo_ratio x the peak of the event that began on the same channel
-    // at most echo_window_s before it is that event's filter ringing, not a twitch.
+    // at most echo_window_s before it is that event's filter ringing or the band-passed tail of
+    // a long potential (0.5-0.65 of its peak), not a twitch; a doublet's second discharge is
+    // about as large as the first.
     double echo_window_s = 0.3;
-    double echo_ratio = 0.3;
-    double merge_window_s = 0.008;  // peaks this close on different channels = one twitch
+    double echo_ratio = 0.7;
+    // Peaks this close on different channels = one twitch: the peak of a long potential falls
+    // on different phases on different electrodes, up to about 15 ms apart.
+    double merge_window_s = 0.020;
     // Voluntary contraction: a segment in which some channel's robust noise estimate is above
     // voluntary_level x floor, or its envelope is above voluntary_level x floor for more than
     // voluntary_duty_cycle of the time.

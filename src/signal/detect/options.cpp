@@ -180,6 +180,7 @@ DetectOptions DetectOptions::for_kind(ChannelKind kind) {
         // A mechanical twitch fills a good part of a segment; movement lasts longer.
         o.voluntary_min_s = 1.5;
         o.echo_window_s = 0.5;
+        o.echo_ratio = 0.3;
         o.exclusion_padding_s = 1.0;
         o.settling_s = 0.5;
     }
