@@ -50,6 +50,12 @@ struct DetectOptions {
     double noise_floor_quantile = 0.2;
     // An event starts when the envelope's RMS exceeds threshold x noise floor.
     double threshold = 3.5;
+    // The onset reported is where the potential began, not where its envelope crossed the
+    // threshold (which for a wide potential is late): the crossing is traced back, at most
+    // onset_lookback_s and not into the channel's previous event, while the envelope stays
+    // above (onset_level x floor)^2.
+    double onset_lookback_s = 0.020;
+    double onset_level = 1.5;
     // A new onset on a channel needs this much time after the last. 20 ms, not less: a long
     // (20-30 ms) bi- or polyphasic potential dips below the threshold between its phases and
     // would otherwise be counted twice (docs/independent-check.md); doublets are 10-110 ms

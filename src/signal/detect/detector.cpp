@@ -59,7 +59,8 @@ float median_of(std::vector<float>& values) {
 }
 
 struct ChannelEvent {
-    Frame onset = 0, end = 0;
+    Frame onset = 0, end = 0;  // threshold crossing (refractory, echo) and end
+    Frame start = 0;           // the reported onset: the crossing traced back
     Frame peak_frame = 0;
     std::size_t channel = 0;
     float peak = 0;
@@ -95,6 +96,7 @@ struct detail::DetectorState {
     std::size_t padding_segments = 0, lag_segments = 0, voluntary_min_segments = 1;
     std::size_t review_segments = 0;
     Frame refractory_frames = 0, min_frames = 0, max_frames = 0, merge_frames = 0;
+    Frame lookback_frames = 0;
     float envelope_alpha = 0;
     // below_fraction_scale(below, segment_frames) for every count, computed once.
     std::vector<double> below_fraction_scales;
@@ -162,7 +164,8 @@ void configure(detail::DetectorState& s) {
     if (s.channels == 0) throw InputError("detect: no channels to analyse");
     if (!(fs > 0) || !std::isfinite(fs)) throw InputError("detect: sample rate must be positive");
     if (!(o.segment_s > 0) || !(o.noise_history_s >= o.segment_s) || !(o.threshold > 0) ||
-        o.refractory_s < 0 || !(o.envelope_time_constant_s > 0) || o.merge_window_s < 0 ||
+        o.refractory_s < 0 || o.onset_lookback_s < 0 || o.onset_level < 0 ||
+        !(o.envelope_time_constant_s > 0) || o.merge_window_s < 0 ||
         !(o.max_event_duration_s > o.min_event_duration_s) || o.exclusion_padding_s < 0 ||
         !(o.voluntary_duty_cycle > 0) || !(o.mains_notch_bandwidth_hz > 0) || o.echo_ratio < 0 ||
         o.echo_window_s < 0 || !(o.noise_floor_quantile > 0 && o.noise_floor_quantile < 1) ||
@@ -181,6 +184,7 @@ void configure(detail::DetectorState& s) {
         static_cast<std::size_t>(std::ceil((o.max_event_duration_s + o.refractory_s) / segment_s)) +
             1);
     s.refractory_frames = static_cast<Frame>(std::llround(o.refractory_s * fs));
+    s.lookback_frames = static_cast<Frame>(std::llround(o.onset_lookback_s * fs));
     s.min_frames = static_cast<Frame>(std::llround(o.min_event_duration_s * fs));
     s.max_frames = static_cast<Frame>(std::llround(o.max_event_duration_s * fs));
     s.merge_frames = static_cast<Frame>(std::llround(o.merge_window_s * fs));
@@ -385,7 +389,7 @@ void merge_events(detail::DetectorState& s, Frame safe_until, bool flush) {
             return pool[a].peak / pool[a].floor < pool[b].peak / pool[b].floor;
         });
         const auto& e = pool[best];
-        s.out.push_back({s.time_of(e.onset), static_cast<double>(e.end - e.onset) / s.fs, e.channel,
+        s.out.push_back({s.time_of(e.start), static_cast<double>(e.end - e.start) / s.fs, e.channel,
                          e.peak, e.floor > 0 ? e.peak / e.floor : 0, cluster.size()});
     }
     // Keep what is not merged yet (events taken by a cluster are gone).
@@ -534,6 +538,7 @@ void scan_events(detail::DetectorState& s, std::size_t c, Frame first, std::size
     const float* x = s.filtered.data() + c;
     auto& open = s.open[c];
     const float floor = s.noise_floor.value(c);
+    const float onset_level = static_cast<float>(s.o.onset_level * s.o.onset_level) * floor * floor;
     for (std::size_t f = 0; f < frames; ++f) {
         if (!open.active) {
             std::size_t next = f;
@@ -553,7 +558,14 @@ void scan_events(detail::DetectorState& s, std::size_t c, Frame first, std::size
                 open.active = true;  // too soon for a new twitch: the same event goes on
             } else {
                 if (open.pending) emit_channel_event(s, open.event);
-                open.event = {g, g, g, c, 0.0f, floor};
+                // Traced back within this segment, not into the previous event.
+                const Frame earliest = std::max(g - s.lookback_frames, open.event.end + 1);
+                std::size_t start = f;
+                while (start > 0 && first + static_cast<Frame>(start - 1) >= earliest &&
+                       envelope[(start - 1) * C] > onset_level) {
+                    --start;
+                }
+                open.event = {g, g, first + static_cast<Frame>(start), g, c, 0.0f, floor};
                 open.active = true;
                 open.pending = true;
             }
