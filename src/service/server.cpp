@@ -485,9 +485,16 @@ Server::Impl::Therapist Server::Impl::require_therapist(const Request& req, bool
 }
 
 store::Session Server::Impl::require_link_session(const Request& req) {
-    auto session = store->find_session_by_token_hash(token_digest(req.matches[1].str()));
-    if (!session) throw not_found();
-    return std::move(*session);
+    const auto digest = token_digest(req.matches[1].str());
+    auto session = store->find_session_by_token_hash(digest);
+    if (session) return std::move(*session);
+    // Saying "revoked" tells only that this very token was once valid: an unknown token, like a
+    // mistyped one, stays a plain 404.
+    const auto link = store->find_link(digest);
+    if (link && link->revoked_at) {
+        throw HttpError(410, "this link was revoked; ask your therapist for a new one");
+    }
+    throw not_found();
 }
 
 std::string Server::Impl::issue_link(Id clinic_id, Id session_id) {
@@ -623,10 +630,13 @@ void Server::Impl::login(const Request& req, Response& res) {
     // The keys hold no e-mail in clear: the database keeps its digest.
     const std::string email_key = "email:" + token_digest(lowered);
     const std::string address_key = "address:" + req.remote_addr;
-    if (store->count_login_failures(email_key, window_start) >=
-            static_cast<int>(limits.login_failures_per_email) ||
-        store->count_login_failures(address_key, window_start) >=
-            static_cast<int>(limits.login_failures_per_address)) {
+    // The attempt counts as failed before its password is checked, in the same transaction as
+    // the count: a burst of parallel attempts cannot get more than the limit checked.
+    const auto attempt = store->reserve_login_attempt(
+        {{email_key, static_cast<int>(limits.login_failures_per_email)},
+         {address_key, static_cast<int>(limits.login_failures_per_address)}},
+        window_start, now);
+    if (!attempt) {
         res.set_header("Retry-After", std::to_string(limits.login_window.count()));
         throw HttpError(429, "too many failed logins; try again later");
     }
@@ -637,11 +647,8 @@ void Server::Impl::login(const Request& req, Response& res) {
         return therapist ? verify_password(therapist->password_hash, password)
                          : (verify_password_against_dummy(password), false);
     }();
-    if (!accepted) {
-        store->record_login_failure(email_key, now);
-        store->record_login_failure(address_key, now);
-        throw HttpError(401, "wrong e-mail or password");
-    }
+    if (!accepted) throw HttpError(401, "wrong e-mail or password");
+    store->release_login_attempt(*attempt);
     store->clear_login_failures(email_key);
 
     const auto token = random_token();

@@ -125,29 +125,13 @@ std::vector<DemoClient> demo_clients() {
     };
 }
 
-}  // namespace
-
-DemoLogin load_demo(Store& store, const assess::Engine& engine,
-                    const std::function<std::string(const std::string&)>& hash_password,
-                    Timestamp now) {
-    DemoLogin login{kDemoEmail, kDemoPassword, 0, false};
-    if (const auto existing = store.find_therapist_by_email(kDemoEmail)) {
-        login.clinic_id = existing->clinic_id;
-        return login;
-    }
+// Everything of the demo clinic, written through `store` (inside load_demo's transaction).
+// Returns the clinic id.
+Id add_demo_clinic(Store& store, const assess::Engine& engine, const std::string& password_hash,
+                   Timestamp now) {
     const Clinic clinic = store.create_clinic({0, "Demo massage clinic"});
-    Therapist therapist;
-    try {
-        therapist = store.create_therapist(
-            {0, clinic.id, kDemoEmail, hash_password(kDemoPassword), "Alex Demo"});
-    } catch (const Conflict&) {
-        // Another server instance on the same database loaded the demo at the same moment.
-        login.clinic_id = store.find_therapist_by_email(kDemoEmail).value().clinic_id;
-        return login;
-    }
-    login.clinic_id = clinic.id;
-    login.created = true;
-
+    const Therapist therapist =
+        store.create_therapist({0, clinic.id, kDemoEmail, password_hash, "Alex Demo"});
     for (const DemoClient& demo : demo_clients()) {
         const Client client = store.create_client({0, clinic.id, demo.name, demo.note});
         Session session;
@@ -184,6 +168,37 @@ DemoLogin load_demo(Store& store, const assess::Engine& engine,
                 record,
                 {0, assessment.level, assessment.to_json().dump(), assessment.knowledge_version});
         }
+    }
+    return clinic.id;
+}
+
+}  // namespace
+
+DemoLogin load_demo(Store& store, const assess::Engine& engine,
+                    const std::function<std::string(const std::string&)>& hash_password,
+                    Timestamp now) {
+    DemoLogin login{kDemoEmail, kDemoPassword, 0, false};
+    const auto loaded_before = [&] {
+        if (const auto existing = store.find_therapist_by_email(kDemoEmail)) {
+            login.clinic_id = existing->clinic_id;
+            return true;
+        }
+        return false;
+    };
+    if (loaded_before()) return login;
+    // Hashed before the transaction: Argon2id is slow, and SQLite's writers would wait for it.
+    const std::string password_hash = hash_password(kDemoPassword);
+    try {
+        store.in_transaction([&](Store& writing) {
+            if (loaded_before()) return;
+            login.clinic_id = add_demo_clinic(writing, engine, password_hash, now);
+            login.created = true;
+        });
+    } catch (const Conflict&) {
+        // Another server instance on the same database loaded the demo at the same moment; ours
+        // was rolled back as a whole.
+        login.created = false;
+        if (!loaded_before()) throw;
     }
     return login;
 }

@@ -16,6 +16,9 @@ namespace {
 
 // Key of the advisory lock that serialises migrations of server instances starting together.
 constexpr const char* kMigrationLockKey = "7466737472";  // any fixed 64-bit number
+// First half of the advisory lock keys of lock_key() (the second is the key's hash), so they
+// never meet the migration lock's single 64-bit key.
+constexpr const char* kKeyLockClass = "7466";
 constexpr const char* kUniqueViolation = "23505";
 
 struct ResultDeleter {
@@ -83,6 +86,11 @@ class PostgresConnection final : public Connection {
     }
     void lock_for_migrations() override {
         execute_script(std::string("SELECT pg_advisory_xact_lock(") + kMigrationLockKey + ")");
+    }
+    // A hash collision of two keys only makes them wait for each other.
+    void lock_key(const std::string& key) override {
+        query(std::string("SELECT pg_advisory_xact_lock(") + kKeyLockClass + ", hashtext($1))",
+              {key});
     }
     bool healthy() const override {
         return PQstatus(connection_.get()) == CONNECTION_OK &&

@@ -48,6 +48,9 @@ class Connection {
     virtual void rollback() = 0;
     // Inside a write transaction: wait until no other process is migrating the same database.
     virtual void lock_for_migrations() = 0;
+    // Inside a write transaction: wait until no other transaction holds `key`, then hold it until
+    // this transaction ends (check-then-write steps on one key, e.g. the login limit).
+    virtual void lock_key(const std::string& key) = 0;
     // False when the connection is broken and must not go back to the pool.
     virtual bool healthy() const = 0;
 };

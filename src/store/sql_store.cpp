@@ -15,6 +15,15 @@
 namespace twitchwatch::store::detail {
 namespace {
 
+class SqlStore;
+
+// The transaction of in_transaction() that the current thread runs, and whose store it is.
+struct OpenTransaction {
+    const SqlStore* store = nullptr;
+    Connection* connection = nullptr;
+};
+thread_local OpenTransaction open_transaction_of_thread;
+
 using Params = std::vector<Value>;
 
 assess::Level level_from(std::int64_t number) {
@@ -71,14 +80,17 @@ class SqlStore final : public Store {
     // Declared first: the methods below deduce their return types from these.
     template <typename Body>
     auto read(Body&& body) {
+        if (Connection* open = open_transaction()) return body(*open);
         auto connection = pool_.acquire();
         return body(*connection);
     }
 
     // One transaction: committed when body returns, rolled back when it throws. With a single
-    // writer (SQLite) the transaction is shared with other requests' (group commit).
+    // writer (SQLite) the transaction is shared with other requests' (group commit). Inside
+    // in_transaction it is part of that transaction.
     template <typename Body>
     auto write(Body&& body) {
+        if (Connection* open = open_transaction()) return body(*open);
         if (!batcher_) return write_alone(body);
         std::optional<std::invoke_result_t<Body&, Connection&>> result;
         batcher_->run([&](Connection& c) { result.emplace(body(c)); });
@@ -260,6 +272,18 @@ class SqlStore final : public Store {
         });
     }
 
+    std::optional<ClientLink> find_link(const std::string& token_hash) override {
+        return read([&](Connection& c) -> std::optional<ClientLink> {
+            const auto rows = c.query(
+                "SELECT token_hash, session_id, created_at, revoked_at FROM client_links "
+                "WHERE token_hash = $1",
+                {token_hash});
+            if (rows.empty()) return std::nullopt;
+            return ClientLink{rows[0].text(0), rows[0].integer(1), rows[0].integer(2),
+                              rows[0].optional_integer(3)};
+        });
+    }
+
     int revoke_links(Id clinic_id, Id session_id, Timestamp at) override {
         return write([&](Connection& c) {
             return int(c.query("UPDATE client_links SET revoked_at = $1 "
@@ -415,20 +439,43 @@ class SqlStore final : public Store {
         });
     }
 
-    void record_login_failure(const std::string& key, Timestamp at) override {
+    std::optional<std::vector<Id>> reserve_login_attempt(const std::vector<LoginLimit>& limits,
+                                                         Timestamp since, Timestamp at) override {
+        // Keys locked in one order, so two attempts never wait for each other's second key.
+        std::vector<const LoginLimit*> ordered;
+        for (const auto& limit : limits) ordered.push_back(&limit);
+        std::sort(ordered.begin(), ordered.end(),
+                  [](const LoginLimit* a, const LoginLimit* b) { return a->key < b->key; });
+        return write([&](Connection& c) -> std::optional<std::vector<Id>> {
+            for (const LoginLimit* limit : ordered) {
+                c.lock_key("login:" + limit->key);
+                if (count_failures(c, limit->key, since) >= limit->max_failures) {
+                    return std::nullopt;
+                }
+            }
+            std::vector<Id> ids;
+            for (const LoginLimit* limit : ordered) {
+                ids.push_back(c.query("INSERT INTO login_failures (key, at) VALUES ($1, $2) "
+                                      "RETURNING id",
+                                      {limit->key, at})
+                                  .at(0)
+                                  .integer(0));
+            }
+            return ids;
+        });
+    }
+
+    void release_login_attempt(const std::vector<Id>& failure_ids) override {
         write([&](Connection& c) {
-            c.query("INSERT INTO login_failures (key, at) VALUES ($1, $2)", {key, at});
+            for (const Id id : failure_ids) {
+                c.query("DELETE FROM login_failures WHERE id = $1", {id});
+            }
             return 0;
         });
     }
 
     int count_login_failures(const std::string& key, Timestamp since) override {
-        return read([&](Connection& c) {
-            return int(c.query("SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at >= $2",
-                               {key, since})
-                           .at(0)
-                           .integer(0));
-        });
+        return read([&](Connection& c) { return count_failures(c, key, since); });
     }
 
     void clear_login_failures(const std::string& key) override {
@@ -438,7 +485,38 @@ class SqlStore final : public Store {
         });
     }
 
+    void in_transaction(const std::function<void(Store&)>& body) override {
+        if (open_transaction() != nullptr) {
+            body(*this);
+            return;
+        }
+        write([&](Connection& c) {
+            // Set on the thread that runs body (the writer thread under group commit), cleared
+            // however body ends.
+            struct Scope {
+                explicit Scope(OpenTransaction opened) { open_transaction_of_thread = opened; }
+                ~Scope() { open_transaction_of_thread = {}; }
+                Scope(const Scope&) = delete;
+                Scope& operator=(const Scope&) = delete;
+            } scope({this, &c});
+            body(*this);
+            return 0;
+        });
+    }
+
   private:
+    Connection* open_transaction() const {
+        return open_transaction_of_thread.store == this ? open_transaction_of_thread.connection
+                                                        : nullptr;
+    }
+
+    static int count_failures(Connection& c, const std::string& key, Timestamp since) {
+        return int(
+            c.query("SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at >= $2", {key, since})
+                .at(0)
+                .integer(0));
+    }
+
     std::optional<Therapist> find_therapist(const std::string& where, const Value& key) {
         return read([&](Connection& c) -> std::optional<Therapist> {
             const auto rows = c.query(

@@ -130,6 +130,8 @@ class SqliteConnection final : public Connection {
     }
     // BEGIN IMMEDIATE already holds the database's only write lock.
     void lock_for_migrations() override {}
+    // A write transaction (BEGIN IMMEDIATE) already holds the database's only write lock.
+    void lock_key(const std::string&) override {}
     // A connection left inside a transaction (a failed ROLLBACK) is not reused.
     bool healthy() const override { return sqlite3_get_autocommit(database_.get()) != 0; }
 

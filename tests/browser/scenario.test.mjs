@@ -178,11 +178,16 @@ test('revoking closes the client link; a new link opens the same session', async
   const context = await browser.newContext(phone);
   const client = await context.newPage();
   const clientWatch = watchPage(client, server.url);
-  clientWatch.allow(/status of 404/); // the revoked link's API answer, which the page explains
+  // The API answers a revoked link 410 and an unknown one 404; the page explains each.
+  clientWatch.allow(/status of 410/);
+  clientWatch.allow(/status of 404/);
   await client.goto(clientLink);
-  await client.getByText('This link does not work any more').waitFor();
+  await client.getByText('Your therapist has revoked this link').waitFor();
   assert.equal(await client.locator('#checkin-form button').count(), 0, 'no form on a revoked link');
   await client.screenshot({ path: path.join(shots, '12-client-revoked.png') });
+  await client.goto(new URL('/c/never-made-token', server.url).href);
+  await client.getByText('This link is not known').waitFor();
+  assert.equal(await client.locator('#checkin-form button').count(), 0, 'no form on an unknown link');
 
   await page.getByRole('button', { name: 'Make a new link' }).click();
   await page.getByText('New link made.').waitFor();

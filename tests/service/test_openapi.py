@@ -1,6 +1,6 @@
 """docs/openapi.yaml describes exactly the routes the server registers, with their checks:
 every state-changing therapist route documents 403 (CSRF), every route with a body 413 and 400,
-every route under a session id or a link token 404.
+every route under a session id or a link token 404, every route under a link token 410 (revoked).
 
 Usage: test_openapi.py SOURCE_DIR
 """
@@ -49,6 +49,8 @@ for path, item in spec["paths"].items():
             check({"400", "413", "415"} <= codes, f"{name}: documents 400, 413 and 415")
         if "{id}" in path or "{token}" in path:
             check("404" in codes, f"{name}: documents 404")
+        if "{token}" in path:
+            check("410" in codes, f"{name}: documents 410 for a revoked link")
 
 for failure in failures:
     print("FAIL:", failure)

@@ -11,6 +11,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -18,6 +21,7 @@
 #include <future>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "security.hpp"
@@ -282,6 +286,45 @@ TEST_F(Api, RepeatedFailuresForOneEmailAreRateLimited) {
               200);
 }
 
+TEST_F(Api, ParallelWrongPasswordsGetNoMoreThanTheLimitChecked) {
+    constexpr int kLimit = 3;
+    constexpr int kAttempts = 12;  // fewer than the server's 16 workers: all run at once
+    options_.limits.login_failures_per_email = kLimit;
+    start();
+    std::atomic<int> ready{0};
+    std::vector<std::future<int>> answers;
+    for (int i = 0; i < kAttempts; ++i) {
+        answers.push_back(std::async(std::launch::async, [&] {
+            auto client = http();
+            ++ready;
+            while (ready.load() < kAttempts) std::this_thread::yield();
+            const auto result =
+                client.Post("/api/login", json{{"email", a_.email}, {"password", "guess"}}.dump(),
+                            "application/json");
+            return result ? result->status : -1;
+        }));
+    }
+    int refused = 0;
+    int limited = 0;
+    for (auto& answer : answers) {
+        const int status = answer.get();
+        if (status == 401) {
+            ++refused;
+        } else if (status == 429) {
+            ++limited;
+        } else {
+            ADD_FAILURE() << "status " << status;
+        }
+    }
+    EXPECT_EQ(refused, kLimit);
+    EXPECT_EQ(limited, kAttempts - kLimit);
+    // Only the refused attempts stay counted (the server keys e-mails in lower case).
+    std::string lowered = a_.email;
+    std::transform(lowered.begin(), lowered.end(), lowered.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    EXPECT_EQ(store_->count_login_failures("email:" + token_digest(lowered), 0), kLimit);
+}
+
 TEST_F(Api, RepeatedFailuresFromOneAddressAreRateLimited) {
     // Failures of concurrent tests from 127.0.0.1 count too: start from the current count.
     const auto since =
@@ -390,15 +433,27 @@ TEST_F(Api, ARevokedLinkIsGone) {
     const auto path = "/api/sessions/" + std::to_string(link.session_id) + "/link";
     ASSERT_EQ(http().Get(("/api/c/" + link.token).c_str())->status, 200);
     ASSERT_EQ(http().Delete(path.c_str(), headers(login_a))->status, 204);
-    EXPECT_EQ(http().Get(("/api/c/" + link.token).c_str())->status, 404);
-    EXPECT_EQ(checkin(link, {{"twitching", {{"present", true}}}})->status, 404);
+    // 410 Gone on every route a link reaches, with a JSON error that says what to do.
+    const auto read = http().Get(("/api/c/" + link.token).c_str());
+    const auto write = checkin(link, {{"twitching", {{"present", true}}}});
+    for (const auto* answer : {&read, &write}) {
+        ASSERT_TRUE(*answer);
+        EXPECT_EQ((*answer)->status, 410);
+        EXPECT_EQ((*answer)->get_header_value("Content-Type"), "application/json");
+        const auto error = body_of(*answer)["error"].get<std::string>();
+        EXPECT_NE(error.find("revoked"), std::string::npos) << error;
+        EXPECT_NE(error.find("therapist"), std::string::npos) << error;
+    }
     EXPECT_EQ(stored_checkins(a_, link.session_id), 0u);
+    // A token that never existed still reads as not found, like before.
+    EXPECT_EQ(http().Get(("/api/c/" + random_token()).c_str())->status, 404);
 
     const auto fresh = http().Post(path.c_str(), headers(login_a), "", "application/json");
     ASSERT_EQ(fresh->status, 201);
     const auto token = body_of(fresh)["token"].get<std::string>();
     EXPECT_EQ(body_of(fresh)["path"], "/c/" + token);
     EXPECT_EQ(http().Get(("/api/c/" + token).c_str())->status, 200);
+    EXPECT_EQ(http().Get(("/api/c/" + link.token).c_str())->status, 410);
 }
 
 TEST_F(Api, ABodyAboveTheLimitIs413AndNothingIsWritten) {

@@ -101,6 +101,42 @@ TEST_P(demo, loading_twice_adds_nothing) {
     EXPECT_EQ(store_->create_clinic({0, "next"}).id, first.clinic_id + 1);
 }
 
+TEST_P(demo, a_failure_halfway_leaves_nothing_of_the_demo) {
+    // The database refuses the fourth client, after three clients with their sessions and
+    // reports went in (a trigger: a failure of the real write path, on each backend).
+    const auto& url = database_->url();
+    if (GetParam() == Backend::sqlite) {
+        tws::testing::query_directly(url,
+                                     "CREATE TRIGGER refuse_fourth_client BEFORE INSERT ON clients "
+                                     "WHEN (SELECT COUNT(*) FROM clients) >= 3 "
+                                     "BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+    } else {
+        tws::testing::query_directly(
+            url,
+            "CREATE FUNCTION refuse_fourth_client() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN IF (SELECT COUNT(*) FROM clients) >= 3 THEN "
+            "RAISE EXCEPTION 'injected failure'; END IF; RETURN NEW; END $$; "
+            "CREATE TRIGGER refuse_fourth_client BEFORE INSERT ON clients "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_fourth_client()");
+    }
+    EXPECT_THROW(tws::load_demo(*store_, engine(), fake_hash, kNow), tws::StoreError);
+    for (const char* table :
+         {"clinics", "therapists", "clients", "sessions", "checkins", "assessments"}) {
+        EXPECT_EQ(tws::testing::query_directly(url, std::string("SELECT COUNT(*) FROM ") + table),
+                  "0")
+            << table;
+    }
+
+    // Once the database accepts it, the whole demo loads (nothing half-made is in the way).
+    tws::testing::query_directly(url, GetParam() == Backend::sqlite
+                                          ? "DROP TRIGGER refuse_fourth_client"
+                                          : "DROP TRIGGER refuse_fourth_client ON clients");
+    const auto login = tws::load_demo(*store_, engine(), fake_hash, kNow);
+    EXPECT_TRUE(login.created);
+    EXPECT_EQ(store_->list_clients(login.clinic_id).size(), 5u);
+    EXPECT_EQ(tws::testing::query_directly(url, "SELECT COUNT(*) FROM clinics"), "1");
+}
+
 INSTANTIATE_TEST_SUITE_P(, demo, ::testing::Values(Backend::sqlite, Backend::postgresql),
                          [](const auto& info) { return tws::testing::backend_name(info.param); });
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <set>
 #include <thread>
 
@@ -269,6 +270,8 @@ TEST_P(backend, links_find_their_session_until_revoked) {
         store().create_session_with_link(draft, {"hash-one", 0, kNow, std::nullopt});
     store().create_link(practice.clinic.id, {"hash-two", session.id, kNow + 5, std::nullopt});
 
+    EXPECT_FALSE(store().find_link("hash-one")->revoked_at);
+    EXPECT_FALSE(store().find_link("hash-unknown"));
     const auto found = store().find_session_by_token_hash("hash-one");
     ASSERT_TRUE(found);
     EXPECT_EQ(found->id, session.id);
@@ -279,6 +282,14 @@ TEST_P(backend, links_find_their_session_until_revoked) {
     EXPECT_EQ(store().revoke_links(practice.clinic.id, session.id, kNow + 10), 2);
     EXPECT_FALSE(store().find_session_by_token_hash("hash-one"));
     EXPECT_FALSE(store().find_session_by_token_hash("hash-two"));
+    // The link itself is kept: a revoked link is told apart from one that never existed.
+    const auto revoked = store().find_link("hash-one");
+    ASSERT_TRUE(revoked);
+    EXPECT_EQ(revoked->session_id, session.id);
+    EXPECT_EQ(revoked->created_at, kNow);
+    EXPECT_EQ(revoked->revoked_at, kNow + 10);
+    EXPECT_EQ(store().find_link("hash-two")->revoked_at, kNow + 10);
+    EXPECT_FALSE(store().find_link("hash-unknown"));
     EXPECT_EQ(store().revoke_links(practice.clinic.id, session.id, kNow + 20), 0);
 
     // A new link after revoking works; a reused token hash is refused.
@@ -519,18 +530,78 @@ TEST_P(backend, web_sessions_expire_and_can_be_deleted) {
     EXPECT_FALSE(store().find_web_session("cookie-a", kNow));
 }
 
-TEST_P(backend, login_failures_are_counted_per_key_within_the_window) {
+TEST_P(backend, login_attempts_are_counted_per_key_within_the_window) {
+    const std::vector<tws::LoginLimit> limits{{"a@example.org", 3}, {"address", 5}};
+    std::vector<tws::Id> first;
     for (tws::Timestamp i = 0; i < 3; ++i) {
-        store().record_login_failure("a@example.org", kNow - 100 * i);
+        const auto attempt = store().reserve_login_attempt(limits, kNow - 1000, kNow - 100 * i);
+        ASSERT_TRUE(attempt) << "attempt " << i;
+        EXPECT_EQ(attempt->size(), 2u);
+        if (i == 0) first = *attempt;
     }
-    store().record_login_failure("a@example.org", kNow - 5000);
-    store().record_login_failure("b@example.org", kNow);
     EXPECT_EQ(store().count_login_failures("a@example.org", kNow - 1000), 3);
-    EXPECT_EQ(store().count_login_failures("a@example.org", kNow - 10000), 4);
-    EXPECT_EQ(store().count_login_failures("b@example.org", kNow - 1000), 1);
+    EXPECT_EQ(store().count_login_failures("address", kNow - 1000), 3);
+
+    // Over the e-mail's limit: refused, and nothing recorded for either key.
+    EXPECT_FALSE(store().reserve_login_attempt(limits, kNow - 1000, kNow));
+    EXPECT_EQ(store().count_login_failures("address", kNow - 1000), 3);
+    // Failures before the window do not count.
+    EXPECT_TRUE(store().reserve_login_attempt({{"a@example.org", 3}}, kNow - 50, kNow));
+
+    // A released attempt (the password was right) no longer counts; other keys keep theirs.
+    store().release_login_attempt(first);
+    EXPECT_EQ(store().count_login_failures("a@example.org", 0), 3);
+    EXPECT_EQ(store().count_login_failures("address", 0), 2);
     store().clear_login_failures("a@example.org");
     EXPECT_EQ(store().count_login_failures("a@example.org", 0), 0);
-    EXPECT_EQ(store().count_login_failures("b@example.org", 0), 1);
+    EXPECT_EQ(store().count_login_failures("address", 0), 2);
+}
+
+TEST_P(backend, parallel_login_attempts_never_pass_the_limit) {
+    // Reopened with several connections, so that PostgreSQL runs the attempts side by side.
+    store_.reset();
+    store_ = tws::open_store(database_->url(), 8);
+    constexpr int kLimit = 4;
+    constexpr int kThreads = 16;
+    std::atomic<int> passed{0};
+    std::atomic<int> ready{0};
+    {
+        std::vector<std::jthread> threads;
+        for (int t = 0; t < kThreads; ++t) {
+            threads.emplace_back([&] {
+                ++ready;
+                while (ready.load() < kThreads) std::this_thread::yield();
+                if (store().reserve_login_attempt({{"someone", kLimit}}, 0, kNow)) ++passed;
+            });
+        }
+    }
+    EXPECT_EQ(passed.load(), kLimit);
+    EXPECT_EQ(store().count_login_failures("someone", 0), kLimit);
+}
+
+TEST_P(backend, a_transaction_writes_everything_or_nothing) {
+    EXPECT_THROW(store().in_transaction([](tws::Store& writing) {
+        const auto clinic = writing.create_clinic({0, "half"});
+        writing.create_client({0, clinic.id, "first", ""});
+        // Reads inside see the transaction's own writes.
+        EXPECT_EQ(writing.list_clients(clinic.id).size(), 1u);
+        writing.in_transaction([&](tws::Store& nested) {  // joins the open transaction
+            nested.create_client({0, clinic.id, "second", ""});
+        });
+        throw tws::StoreError("failed halfway");
+    }),
+                 tws::StoreError);
+    const auto& url = database_->url();
+    EXPECT_EQ(tws::testing::query_directly(url, "SELECT COUNT(*) FROM clinics"), "0");
+    EXPECT_EQ(tws::testing::query_directly(url, "SELECT COUNT(*) FROM clients"), "0");
+
+    tws::Id clinic_id = 0;
+    store().in_transaction([&](tws::Store& writing) {
+        clinic_id = writing.create_clinic({0, "whole"}).id;
+        writing.create_client({0, clinic_id, "first", ""});
+        writing.create_client({0, clinic_id, "second", ""});
+    });
+    EXPECT_EQ(store().list_clients(clinic_id).size(), 2u);
 }
 
 INSTANTIATE_TEST_SUITE_P(, backend, ::testing::Values(Backend::sqlite, Backend::postgresql),

@@ -3,7 +3,9 @@
 //
 // A clinic, one therapist login, five clients with a session each and check-ins spread over the
 // days after their massage, one with a red flag. Every check-in is assessed by the real engine and
-// stored with its knowledge version. Idempotent: when the demo therapist exists, nothing is added.
+// stored with its knowledge version. All or nothing: the demo is written in one transaction
+// (Store::in_transaction), so a failure halfway leaves nothing of it. Idempotent: when the demo
+// therapist exists, nothing is added.
 
 #include <functional>
 #include <string>

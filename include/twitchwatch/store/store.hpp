@@ -18,6 +18,7 @@
 //   database is unreachable). The SQL is always parameterised; no text is spliced into a query.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -145,6 +146,12 @@ struct WebSession {
     Timestamp expires_at = 0;
 };
 
+// A login rate limit: at most max_failures failed attempts of key within the window.
+struct LoginLimit {
+    std::string key;
+    int max_failures = 0;
+};
+
 // Whether a check-in document reports discomfort: painful twitching, any pain (pain_0_10 > 0) or
 // soreness that is moderate or severe. One definition for the service and the demo data.
 bool reports_discomfort(const nlohmann::json& checkin_document);
@@ -182,6 +189,9 @@ class Store {
     virtual void create_link(Id clinic_id, const ClientLink& link) = 0;
     // The session of a link that exists and is not revoked.
     virtual std::optional<Session> find_session_by_token_hash(const std::string& token_hash) = 0;
+    // The link itself, open or revoked; nullopt when no link has this hash. Tells a revoked link
+    // (HTTP 410) from one that never existed (404).
+    virtual std::optional<ClientLink> find_link(const std::string& token_hash) = 0;
     // Revokes every open link of the session; returns how many were revoked.
     virtual int revoke_links(Id clinic_id, Id session_id, Timestamp at) = 0;
 
@@ -209,9 +219,25 @@ class Store {
     virtual int delete_expired_web_sessions(Timestamp now) = 0;
     // Failed logins per key (e.g. the e-mail or the client address): shared by every server
     // instance on the same database.
-    virtual void record_login_failure(const std::string& key, Timestamp at) = 0;
+    //
+    // One login attempt, counted before its password is checked: when every key has fewer than
+    // its max_failures failures at or after `since`, records one failure of each key at `at` and
+    // returns their ids; otherwise records nothing and returns nullopt (too many attempts).
+    // Counting and recording are one transaction holding each key's lock, so parallel attempts,
+    // also from other server instances, never get more than the limit through. A login that
+    // succeeds gives its failures back with release_login_attempt.
+    virtual std::optional<std::vector<Id>> reserve_login_attempt(
+        const std::vector<LoginLimit>& limits, Timestamp since, Timestamp at) = 0;
+    virtual void release_login_attempt(const std::vector<Id>& failure_ids) = 0;
     virtual int count_login_failures(const std::string& key, Timestamp since) = 0;
     virtual void clear_login_failures(const std::string& key) = 0;
+
+    // --- several writes as one ------------------------------------------------------------
+    // Runs body in one write transaction: every call of this store's methods that body makes (on
+    // the thread that runs body) joins it, reads included, so they see its writes. Committed when
+    // body returns; when body throws, nothing of it is written and the exception is passed on. A
+    // call from inside body joins the transaction already open.
+    virtual void in_transaction(const std::function<void(Store&)>& body) = 0;
 };
 
 // Opens (and migrates) a store:

@@ -280,17 +280,26 @@ function sessionLine(session, hours) {
   return `Your ${name} massage${details.length ? ` (${details.join(', ')})` : ''}${since ? ` ended ${since}.` : '.'}`;
 }
 
+// What the client can do about a link the server refuses: 410 means the therapist revoked it,
+// 404 that no such link exists (an address cut short or mistyped). Null for other errors.
+function linkProblem(error) {
+  if (!(error instanceof ApiError)) return null;
+  if (error.status === 410) {
+    return 'Your therapist has revoked this link, so it no longer opens your aftercare. Please ask your therapist for a new one.';
+  }
+  if (error.status === 404) {
+    return 'This link is not known. Check that you opened the whole address, or ask your therapist for a new one.';
+  }
+  return null;
+}
+
 async function start() {
   let data;
   try {
     data = await get(apiBase);
   } catch (error) {
     byId('session-line').textContent = '';
-    showPageError(
-      error instanceof ApiError && (error.status === 404 || error.status === 410)
-        ? 'This link does not work any more. Please ask your therapist for a new one.'
-        : error.message,
-    );
+    showPageError(linkProblem(error) ?? error.message);
     return;
   }
   byId('session-line').textContent = sessionLine(data.session ?? {}, data.hours_since_massage);
@@ -318,6 +327,14 @@ async function start() {
         form.reset();
         renderResult(answer);
       } catch (error) {
+        const problem = linkProblem(error);
+        if (problem) {
+          // Revoked while the page was open: the form cannot be sent any more.
+          byId('checkin').hidden = true;
+          byId('jump-to-form').hidden = true;
+          showPageError(problem);
+          return;
+        }
         showError(form, error);
       }
     });
