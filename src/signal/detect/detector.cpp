@@ -370,18 +370,25 @@ void merge_events(detail::DetectorState& s, Frame safe_until, bool flush) {
     std::vector<bool> taken(pool.size(), false);
     std::vector<std::size_t> cluster;
     const std::size_t already_out = s.out.size();
+    // Events overlapping in time join too, whatever their peaks' distance: a large potential
+    // reaches a neighbour widened and late, and its peak there can come after the merge window.
+    const Frame reach = s.merge_frames + s.max_frames;
     std::size_t i = 0;
     for (; i < pool.size(); ++i) {
         if (taken[i]) continue;
-        if (!flush && pool[i].peak_frame + s.merge_frames >= safe_until) break;
+        if (!flush && pool[i].peak_frame + reach >= safe_until) break;
         cluster.assign(1, i);
         taken[i] = true;
         for (std::size_t j = i + 1;
-             j < pool.size() && pool[j].peak_frame - pool[i].peak_frame <= s.merge_frames; ++j) {
+             j < pool.size() && pool[j].peak_frame - pool[i].peak_frame <= reach; ++j) {
             const bool same_channel = std::any_of(cluster.begin(), cluster.end(), [&](auto k) {
                 return pool[k].channel == pool[j].channel;
             });
-            if (taken[j] || same_channel) continue;
+            const bool close = pool[j].peak_frame - pool[i].peak_frame <= s.merge_frames;
+            const bool overlapping = std::any_of(cluster.begin(), cluster.end(), [&](auto k) {
+                return pool[j].onset <= pool[k].end && pool[k].onset <= pool[j].end;
+            });
+            if (taken[j] || same_channel || !(close || overlapping)) continue;
             cluster.push_back(j);
             taken[j] = true;
         }
