@@ -242,6 +242,14 @@ TEST(SignalDetect, ChannelKindAndQuality) {
     EXPECT_EQ(ts::classify_channel("Z", "g", ""), ts::ChannelKind::accelerometer);
     EXPECT_EQ(ts::classify_channel("biceps", "mV", "accelerometer"),
               ts::ChannelKind::accelerometer);
+    EXPECT_EQ(ts::classify_channel("ECG", "mV", ""), ts::ChannelKind::other);
+    EXPECT_EQ(ts::classify_channel("EKG2", "uV", ""), ts::ChannelKind::other);
+    EXPECT_EQ(ts::classify_channel("EEG Fp1-F3", "uV", ""), ts::ChannelKind::other);
+    EXPECT_EQ(ts::classify_channel("Status", "Boolean", "Triggers and Status"),
+              ts::ChannelKind::other);
+    EXPECT_EQ(ts::classify_channel("SpO2", "%", ""), ts::ChannelKind::other);
+    EXPECT_EQ(ts::classify_channel("skin", "degC", ""), ts::ChannelKind::other);
+    EXPECT_EQ(ts::classify_channel("tempor EMG", "uV", ""), ts::ChannelKind::emg);  // whole words
 
     const std::size_t F = 100;
     std::vector<float> frames(F * 3);
@@ -329,6 +337,55 @@ TEST(SignalDetect, RecordingEndToEndWithASkippedChannel) {
     ts::DetectRequest unknown;
     unknown.channel_labels = {"NOPE"};
     EXPECT_ANY_THROW(ts::detect_recording(path, unknown));
+}
+
+TEST(SignalDetect, OtherSignalsAreSkippedUnlessPickedByLabel) {
+    auto o = base(8, 23);
+    o.duration_s = 30;
+    o.emg_channels = 2;
+    ts::Simulator sim(o);
+    const auto path = std::filesystem::temp_directory_path() /
+                      ("tw_detect_other_" + std::to_string(::getpid()) + ".edf");
+    {
+        std::vector<ts::WriteChannel> channels;
+        for (const auto& label : sim.channel_labels()) {
+            channels.push_back({label, "uV", o.sample_rate_hz, -1000, 1000, "surface EMG"});
+        }
+        channels.push_back({"ECG", "uV", o.sample_rate_hz, -3000, 3000, "chest lead"});
+        ts::EdfPlusWriter writer(path, channels);
+        const std::size_t C = sim.channel_count();
+        std::vector<float> frames(2048 * C), out(2048 * (C + 1));
+        std::size_t frame = 0;
+        while (const std::size_t n = sim.generate(frames, 2048)) {
+            for (std::size_t f = 0; f < n; ++f, ++frame) {
+                std::copy_n(frames.begin() + static_cast<std::ptrdiff_t>(f * C), C,
+                            out.begin() + static_cast<std::ptrdiff_t>(f * (C + 1)));
+                // A heartbeat a second: a sharp 1.5 mV spike of about 20 ms, which the EMG
+                // detector would count as a twitch every second.
+                const double t = std::fmod(static_cast<double>(frame) / o.sample_rate_hz, 1.0);
+                out[f * (C + 1) + C] =
+                    static_cast<float>(1500 * std::exp(-std::pow((t - 0.5) / 0.005, 2))) +
+                    frames[f * C];  // and some noise: a silent channel is never analysed
+            }
+            writer.write(out, n);
+        }
+        writer.close();
+    }
+    const auto report = ts::detect_recording(path, {});
+    ASSERT_EQ(report.channels.size(), 3u);
+    EXPECT_EQ(report.channels[2].kind, ts::ChannelKind::other);
+    EXPECT_EQ(report.channels[2].skipped, "not a muscle or movement signal");
+    EXPECT_EQ(ts::to_json(report)["channels"][2]["kind"], "other");
+    for (const auto& e : report.events) EXPECT_LT(e.channel, 2u);
+
+    ts::DetectRequest picked;
+    picked.channel_labels = {"ECG"};
+    const auto ecg = ts::detect_recording(path, picked);
+    std::filesystem::remove(path);
+    ASSERT_EQ(ecg.channels.size(), 1u);
+    EXPECT_TRUE(ecg.channels[0].skipped.empty());
+    EXPECT_EQ(ecg.channels[0].kind, ts::ChannelKind::emg);
+    EXPECT_GE(ecg.channels[0].events, 20u);  // the beats, analysed as asked
 }
 
 TEST(SignalDetect, MainsOffItsNominalFrequencyIsStillRemoved) {

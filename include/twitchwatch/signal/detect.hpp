@@ -19,10 +19,15 @@ namespace detail {
 struct DetectorState;
 }
 
-enum class ChannelKind { emg, accelerometer };
+// `other`: a signal that is neither muscle nor movement (ECG, EEG, EOG, respiration, temperature,
+// oximetry, trigger or status lines), which recordings often carry next to the EMG.
+enum class ChannelKind { emg, accelerometer, other };
 std::string_view to_string(ChannelKind kind);
 // Accelerometer when the unit is an acceleration ("g", "mg", "m/s2", "m/s^2") or the label or
-// transducer names one ("acc", "accel", "imu"); EMG otherwise.
+// transducer names one ("acc", "accel", "imu"); other when a word of the label or transducer
+// names one of the signals above ("ecg", "ekg", "eeg", "eog", "resp", "temp", "spo2", "pleth",
+// "status", "trigger", "trig", "marker", "event") or the unit is one of theirs ("degC", "%",
+// "bpm"); EMG otherwise.
 ChannelKind classify_channel(std::string_view label, std::string_view physical_unit,
                              std::string_view transducer);
 

@@ -87,6 +87,18 @@ DetectionReport detect_recording(const std::filesystem::path& file, const Detect
         channel.kind = classify_channel(ch.label, ch.physical_unit, ch.transducer);
         channel.physical_unit = ch.physical_unit;
         channel.sample_rate_hz = ch.sample_rate_hz;
+        if (channel.kind == ChannelKind::other) {
+            // ECG, trigger lines and the like are not analysed unless picked by label, which
+            // says the user knows it is muscle.
+            if (request.channel_labels.empty()) {
+                channel.skipped = "not a muscle or movement signal";
+                report.warnings.push_back("channel " + channel.label +
+                                          " is not a muscle or movement signal: skipped");
+                report.channels.push_back(channel);
+                continue;
+            }
+            channel.kind = ChannelKind::emg;
+        }
         report.channels.push_back(channel);
         auto group = std::find_if(groups.begin(), groups.end(), [&](const Group& g) {
             return g.kind == channel.kind && g.sample_rate_hz == ch.sample_rate_hz;

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <functional>
+#include <set>
 #include <sstream>
 
 #include "twitchwatch/errors.hpp"
@@ -137,7 +138,15 @@ const std::vector<OptionField>& fields() {
 }  // namespace
 
 std::string_view to_string(ChannelKind kind) {
-    return kind == ChannelKind::accelerometer ? "accelerometer" : "emg";
+    switch (kind) {
+        case ChannelKind::accelerometer:
+            return "accelerometer";
+        case ChannelKind::other:
+            return "other";
+        case ChannelKind::emg:
+            break;
+    }
+    return "emg";
 }
 
 ChannelKind classify_channel(std::string_view label, std::string_view physical_unit,
@@ -148,7 +157,12 @@ ChannelKind classify_channel(std::string_view label, std::string_view physical_u
         unit == "ms-2" || unit == "m.s-2") {
         return ChannelKind::accelerometer;
     }
-    // Whole words only: "simulated" must not read as "imu".
+    if (unit == "degc" || unit == "%" || unit == "bpm") return ChannelKind::other;
+    // Whole words only: "simulated" must not read as "imu". Digits end a word, so "ECG2" gives
+    // "ecg" and "SpO2" gives "spo".
+    static const std::set<std::string, std::less<>> kOtherWords = {
+        "ecg",   "ekg",    "eeg",     "eog",  "resp",   "temp", "spo",
+        "pleth", "status", "trigger", "trig", "marker", "event"};
     for (const auto& text : {lower(label), lower(transducer)}) {
         std::string word;
         for (std::size_t i = 0; i <= text.size(); ++i) {
@@ -159,6 +173,7 @@ ChannelKind classify_channel(std::string_view label, std::string_view physical_u
             if (word.rfind("acc", 0) == 0 || word == "imu" || word == "mmg") {
                 return ChannelKind::accelerometer;
             }
+            if (kOtherWords.count(word) != 0) return ChannelKind::other;
             word.clear();
         }
     }
