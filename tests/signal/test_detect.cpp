@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "twitchwatch/errors.hpp"
@@ -377,6 +378,7 @@ TEST(SignalDetect, OtherSignalsAreSkippedUnlessPickedByLabel) {
     EXPECT_EQ(report.channels[2].skipped, "not a muscle or movement signal");
     EXPECT_EQ(ts::to_json(report)["channels"][2]["kind"], "other");
     for (const auto& e : report.events) EXPECT_LT(e.channel, 2u);
+    EXPECT_NEAR(report.analysed_s, 30 - report.excluded_s, 1e-9);
 
     ts::DetectRequest picked;
     picked.channel_labels = {"ECG"};
@@ -386,6 +388,24 @@ TEST(SignalDetect, OtherSignalsAreSkippedUnlessPickedByLabel) {
     EXPECT_TRUE(ecg.channels[0].skipped.empty());
     EXPECT_EQ(ecg.channels[0].kind, ts::ChannelKind::emg);
     EXPECT_GE(ecg.channels[0].events, 20u);  // the beats, analysed as asked
+}
+
+TEST(SignalDetect, NothingIsAnalysedWhenEveryChannelIsSkipped) {
+    const auto path = std::filesystem::temp_directory_path() /
+                      ("tw_detect_flat_" + std::to_string(::getpid()) + ".csv");
+    {
+        std::ofstream csv(path);
+        csv << "time,EMG1,Status\n";
+        for (int i = 0; i < 5000; ++i) csv << i / 1000.0 << ",12.5," << (i / 500) % 2 << "\n";
+    }
+    const auto report = ts::detect_recording(path, {});
+    std::filesystem::remove(path);
+    ASSERT_EQ(report.channels.size(), 2u);
+    EXPECT_EQ(report.channels[0].skipped, "flat");
+    EXPECT_EQ(report.channels[1].skipped, "not a muscle or movement signal");
+    EXPECT_NEAR(report.duration_s, 5, 1e-9);
+    EXPECT_EQ(report.analysed_s, 0.0);
+    EXPECT_EQ(report.rate_per_min, 0.0);
 }
 
 TEST(SignalDetect, MainsOffItsNominalFrequencyIsStillRemoved) {

@@ -198,7 +198,10 @@ DetectionReport detect_recording(const std::filesystem::path& file, const Detect
     report.exclusions = merge_exclusions(std::move(all_exclusions));
     for (const auto& e : report.exclusions) report.excluded_s += e.end_s - e.start_s;
     report.excluded_s = std::min(report.excluded_s, report.duration_s);
-    report.analysed_s = report.duration_s - report.excluded_s;
+    // With every channel skipped nothing was analysed, however long the recording.
+    const bool any_analysed = std::any_of(report.channels.begin(), report.channels.end(),
+                                          [](const ChannelReport& c) { return c.skipped.empty(); });
+    report.analysed_s = any_analysed ? report.duration_s - report.excluded_s : 0.0;
     std::erase_if(report.events,
                   [&](const EventReport& e) { return inside(report.exclusions, e.onset_s); });
     std::sort(report.events.begin(), report.events.end(),
