@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "twitchwatch/errors.hpp"
@@ -84,6 +85,32 @@ std::vector<float> whole_recording(ts::Simulator& sim) {
     std::vector<float> all(sim.frame_count() * sim.channel_count());
     sim.generate(all, sim.frame_count());
     return all;
+}
+
+// Writes the simulation to an EDF+ file with one more channel after its own, whose value at
+// each frame comes from `extra_value(frame, that frame's simulated samples)`.
+void write_with_extra_channel(
+    ts::Simulator& sim, const std::filesystem::path& path, const ts::WriteChannel& extra,
+    const std::function<float(std::size_t frame, const float* simulated)>& extra_value) {
+    const double rate = sim.options().sample_rate_hz;
+    std::vector<ts::WriteChannel> channels;
+    for (const auto& label : sim.channel_labels()) {
+        channels.push_back({label, "uV", rate, -1000, 1000, "surface EMG"});
+    }
+    channels.push_back(extra);
+    ts::EdfPlusWriter writer(path, channels);
+    const std::size_t C = sim.channel_count();
+    std::vector<float> frames(2048 * C), out(2048 * (C + 1));
+    std::size_t frame = 0;
+    while (const std::size_t n = sim.generate(frames, 2048)) {
+        for (std::size_t f = 0; f < n; ++f, ++frame) {
+            std::copy_n(frames.begin() + static_cast<std::ptrdiff_t>(f * C), C,
+                        out.begin() + static_cast<std::ptrdiff_t>(f * (C + 1)));
+            out[f * (C + 1) + C] = extra_value(frame, frames.data() + f * C);
+        }
+        writer.write(out, n);
+    }
+    writer.close();
 }
 
 }  // namespace
@@ -287,25 +314,9 @@ TEST(SignalDetect, RecordingEndToEndWithASkippedChannel) {
     ts::Simulator sim(o);
     const auto path = std::filesystem::temp_directory_path() /
                       ("tw_detect_" + std::to_string(::getpid()) + ".edf");
-    {
-        std::vector<ts::WriteChannel> channels;
-        for (const auto& label : sim.channel_labels()) {
-            channels.push_back({label, "uV", o.sample_rate_hz, -1000, 1000, "surface EMG"});
-        }
-        channels.push_back({"DEAD", "uV", o.sample_rate_hz, -1000, 1000, "surface EMG"});
-        ts::EdfPlusWriter writer(path, channels);
-        const std::size_t C = sim.channel_count();
-        std::vector<float> frames(2048 * C), out(2048 * (C + 1));
-        while (const std::size_t n = sim.generate(frames, 2048)) {
-            for (std::size_t f = 0; f < n; ++f) {
-                std::copy_n(frames.begin() + static_cast<std::ptrdiff_t>(f * C), C,
-                            out.begin() + static_cast<std::ptrdiff_t>(f * (C + 1)));
-                out[f * (C + 1) + C] = 0;  // flat
-            }
-            writer.write(out, n);
-        }
-        writer.close();
-    }
+    write_with_extra_channel(sim, path,
+                             {"DEAD", "uV", o.sample_rate_hz, -1000, 1000, "surface EMG"},
+                             [](std::size_t, const float*) { return 0.0f; });  // flat
     const auto report = ts::detect_recording(path, {});
     std::filesystem::remove(path);
     ASSERT_EQ(report.channels.size(), 4u);
@@ -347,31 +358,15 @@ TEST(SignalDetect, OtherSignalsAreSkippedUnlessPickedByLabel) {
     ts::Simulator sim(o);
     const auto path = std::filesystem::temp_directory_path() /
                       ("tw_detect_other_" + std::to_string(::getpid()) + ".edf");
-    {
-        std::vector<ts::WriteChannel> channels;
-        for (const auto& label : sim.channel_labels()) {
-            channels.push_back({label, "uV", o.sample_rate_hz, -1000, 1000, "surface EMG"});
-        }
-        channels.push_back({"ECG", "uV", o.sample_rate_hz, -3000, 3000, "chest lead"});
-        ts::EdfPlusWriter writer(path, channels);
-        const std::size_t C = sim.channel_count();
-        std::vector<float> frames(2048 * C), out(2048 * (C + 1));
-        std::size_t frame = 0;
-        while (const std::size_t n = sim.generate(frames, 2048)) {
-            for (std::size_t f = 0; f < n; ++f, ++frame) {
-                std::copy_n(frames.begin() + static_cast<std::ptrdiff_t>(f * C), C,
-                            out.begin() + static_cast<std::ptrdiff_t>(f * (C + 1)));
-                // A heartbeat a second: a sharp 1.5 mV spike of about 20 ms, which the EMG
-                // detector would count as a twitch every second.
-                const double t = std::fmod(static_cast<double>(frame) / o.sample_rate_hz, 1.0);
-                out[f * (C + 1) + C] =
-                    static_cast<float>(1500 * std::exp(-std::pow((t - 0.5) / 0.005, 2))) +
-                    frames[f * C];  // and some noise: a silent channel is never analysed
-            }
-            writer.write(out, n);
-        }
-        writer.close();
-    }
+    // A heartbeat a second: a sharp 1.5 mV spike of about 20 ms, which the EMG detector would
+    // count as a twitch every second, and some noise (a silent channel is never analysed).
+    write_with_extra_channel(
+        sim, path, {"ECG", "uV", o.sample_rate_hz, -3000, 3000, "chest lead"},
+        [&](std::size_t frame, const float* simulated) {
+            const double t = std::fmod(static_cast<double>(frame) / o.sample_rate_hz, 1.0);
+            return static_cast<float>(1500 * std::exp(-std::pow((t - 0.5) / 0.005, 2))) +
+                   simulated[0];
+        });
     const auto report = ts::detect_recording(path, {});
     ASSERT_EQ(report.channels.size(), 3u);
     EXPECT_EQ(report.channels[2].kind, ts::ChannelKind::other);
