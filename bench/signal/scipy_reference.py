@@ -3,10 +3,11 @@
 Same steps as twitchwatch's detector (docs/detection.md), in the way one writes them in Python:
 zero-phase band-pass 20-450 Hz (sosfiltfilt), mains notches at 50/150/250 Hz (sosfiltfilt),
 squared signal smoothed by a one-pole low-pass (lfilter), a robust noise sigma per 0.25 s segment
-(1.4826 x median |x|), then find_peaks on the envelope of each channel with the threshold and an
-8 ms refractory distance. It leaves out the mains search, the artefact band, the voluntary gate
-and the merging across channels, so it does less work than twitchwatch. Reads a two-minute slice of the EDF file with MNE (not timed: the
-reading floor is measured separately); its memory grows with the slice length.
+(1.4826 x median |x|), then find_peaks on the envelope of each channel with the threshold and a
+20 ms refractory distance (as `refractory_s`). It leaves out the mains search, the artefact band,
+the voluntary gate and the merging across channels, so it does less work than twitchwatch. Reads
+a two-minute slice of the EDF file with MNE (not timed: the reading floor is measured
+separately); its memory grows with the slice length.
 
 Usage: scipy_reference.py FILE.edf [SECONDS]   prints one JSON line."""
 import json
@@ -42,7 +43,7 @@ floor = np.quantile(sigma, 0.2, axis=1)
 events = 0
 for c in range(channels):
     peaks, _ = signal.find_peaks(envelope[c], height=(3.5 * floor[c]) ** 2,
-                                 distance=max(1, int(0.008 * fs)))
+                                 distance=max(1, int(0.020 * fs)))
     events += len(peaks)
 elapsed = time.perf_counter() - start
 cpu = time.process_time() - start_cpu

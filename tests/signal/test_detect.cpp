@@ -11,6 +11,7 @@
 #include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "twitchwatch/errors.hpp"
 #include "twitchwatch/signal/recording.hpp"
@@ -428,4 +429,42 @@ TEST(SignalDetect, MainsOffItsNominalFrequencyIsStillRemoved) {
     EXPECT_GE(ts::score_events(sim.truth().events, found, 0.02).f1(), 0.95);
     // Only the start, while the filters and notches settle.
     EXPECT_LE(detector.excluded_s(), 1.0);
+}
+
+TEST(SignalDetect, AWeakerLateCopyOnAnotherChannelIsTheSameTwitch) {
+    // Two channels of unit-RMS noise. A large potential on channel 0, then one on channel 1
+    // beginning 45 ms after it (when the first one's event is over): within copy_window_s and
+    // below echo_ratio of its size it is the same twitch seen farther away; otherwise, or as
+    // large, it is a twitch of its own.
+    const double rate = 2048;
+    const auto events_for = [&](double second_size, double copy_window_s) {
+        const std::size_t frames = static_cast<std::size_t>(16 * rate);
+        std::vector<float> x(frames * 2);
+        std::mt19937 rng(5);
+        std::normal_distribution<float> noise(0, 1);
+        for (auto& v : x) v = noise(rng);
+        // A biphasic potential: the derivative of a Gaussian, 3 ms wide, peaking at `size`.
+        const auto add_potential = [&](std::size_t channel, double start_s, double size) {
+            const double width = 0.003, centre = start_s + 2.5 * width;
+            for (double t = start_s; t < start_s + 5 * width; t += 1 / rate) {
+                const double u = (t - centre) / width;
+                x[static_cast<std::size_t>(std::lround(t * rate)) * 2 + channel] +=
+                    static_cast<float>(size * -u * std::exp(0.5 - 0.5 * u * u));
+            }
+        };
+        add_potential(0, 12.0, 30);
+        add_potential(1, 12.045, second_size);
+        ts::DetectOptions options;
+        options.copy_window_s = copy_window_s;
+        ts::Detector detector(2, rate, options);
+        detector.execute(x, frames);
+        detector.finish();
+        return detector.take_events();
+    };
+    const auto copy = events_for(12, 0.05);
+    ASSERT_EQ(copy.size(), 1u);
+    EXPECT_EQ(copy[0].channel, 0u);
+    EXPECT_EQ(copy[0].channels_seen, 2u);
+    EXPECT_EQ(events_for(12, ts::DetectOptions{}.copy_window_s).size(), 2u);  // 30 ms: too late
+    EXPECT_EQ(events_for(30, 0.05).size(), 2u);  // as large: another twitch
 }

@@ -77,6 +77,9 @@ struct DetectOptions {
     // Peaks this close on different channels = one twitch: the peak of a long potential falls
     // on different phases on different electrodes, up to about 15 ms apart.
     double merge_window_s = 0.020;
+    // A weaker event (below echo_ratio x the twitch's peak over noise) that begins on another
+    // channel at most copy_window_s after a twitch began is that twitch seen from farther away.
+    double copy_window_s = 0.030;
     // Voluntary contraction: a segment in which some channel's robust noise estimate is above
     // voluntary_level x floor, or its envelope is above voluntary_level x floor for more than
     // voluntary_duty_cycle of the time.

@@ -95,7 +95,7 @@ struct detail::DetectorState {
     std::size_t segment_frames = 0;
     std::size_t padding_segments = 0, lag_segments = 0, voluntary_min_segments = 1;
     std::size_t review_segments = 0;
-    Frame refractory_frames = 0, min_frames = 0, max_frames = 0, merge_frames = 0;
+    Frame refractory_frames = 0, min_frames = 0, max_frames = 0, merge_frames = 0, copy_frames = 0;
     Frame lookback_frames = 0;
     float envelope_alpha = 0;
     // below_fraction_scale(below, segment_frames) for every count, computed once.
@@ -165,7 +165,7 @@ void configure(detail::DetectorState& s) {
     if (!(fs > 0) || !std::isfinite(fs)) throw InputError("detect: sample rate must be positive");
     if (!(o.segment_s > 0) || !(o.noise_history_s >= o.segment_s) || !(o.threshold > 0) ||
         o.refractory_s < 0 || o.onset_lookback_s < 0 || o.onset_level < 0 ||
-        !(o.envelope_time_constant_s > 0) || o.merge_window_s < 0 ||
+        !(o.envelope_time_constant_s > 0) || o.merge_window_s < 0 || o.copy_window_s < 0 ||
         !(o.max_event_duration_s > o.min_event_duration_s) || o.exclusion_padding_s < 0 ||
         !(o.voluntary_duty_cycle > 0) || !(o.mains_notch_bandwidth_hz > 0) || o.echo_ratio < 0 ||
         o.echo_window_s < 0 || !(o.noise_floor_quantile > 0 && o.noise_floor_quantile < 1) ||
@@ -188,6 +188,7 @@ void configure(detail::DetectorState& s) {
     s.min_frames = static_cast<Frame>(std::llround(o.min_event_duration_s * fs));
     s.max_frames = static_cast<Frame>(std::llround(o.max_event_duration_s * fs));
     s.merge_frames = static_cast<Frame>(std::llround(o.merge_window_s * fs));
+    s.copy_frames = static_cast<Frame>(std::llround(o.copy_window_s * fs));
     s.echo_frames = static_cast<Frame>(std::llround(o.echo_window_s * fs));
     s.envelope_alpha = static_cast<float>(1 - std::exp(-1 / (o.envelope_time_constant_s * fs)));
     s.below_fraction_scales.resize(s.segment_frames + 1);
@@ -372,7 +373,7 @@ void merge_events(detail::DetectorState& s, Frame safe_until, bool flush) {
     const std::size_t already_out = s.out.size();
     // Events overlapping in time join too, whatever their peaks' distance: a large potential
     // reaches a neighbour widened and late, and its peak there can come after the merge window.
-    const Frame reach = s.merge_frames + s.max_frames;
+    const Frame reach = s.merge_frames + s.max_frames + s.copy_frames;
     std::size_t i = 0;
     for (; i < pool.size(); ++i) {
         if (taken[i]) continue;
@@ -392,9 +393,22 @@ void merge_events(detail::DetectorState& s, Frame safe_until, bool flush) {
             cluster.push_back(j);
             taken[j] = true;
         }
-        const auto best = *std::max_element(cluster.begin(), cluster.end(), [&](auto a, auto b) {
-            return pool[a].peak / pool[a].floor < pool[b].peak / pool[b].floor;
-        });
+        const auto snr = [&](std::size_t k) { return pool[k].peak / pool[k].floor; };
+        const auto best = *std::max_element(cluster.begin(), cluster.end(),
+                                            [&](auto a, auto b) { return snr(a) < snr(b); });
+        // A large potential reaches farther electrodes widened and delayed (volume conduction),
+        // so a much weaker event that begins on another channel soon after it is the same
+        // twitch even when neither its peak nor its extent meets the twitch's own.
+        for (std::size_t j = i + 1;
+             j < pool.size() && pool[j].peak_frame - pool[i].peak_frame <= reach; ++j) {
+            const Frame after = pool[j].onset - pool[best].start;
+            if (taken[j] || pool[j].channel == pool[best].channel || after < 0 ||
+                after > s.copy_frames || !(snr(j) < s.o.echo_ratio * snr(best))) {
+                continue;
+            }
+            cluster.push_back(j);
+            taken[j] = true;
+        }
         const auto& e = pool[best];
         s.out.push_back({s.time_of(e.start), static_cast<double>(e.end - e.start) / s.fs, e.channel,
                          e.peak, e.floor > 0 ? e.peak / e.floor : 0, cluster.size()});
