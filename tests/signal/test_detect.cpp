@@ -114,6 +114,37 @@ void write_with_extra_channel(
     writer.close();
 }
 
+// Channels of unit-RMS Gaussian noise at 2048 Hz with potentials added by hand, for the rules
+// that a simulation only meets by chance.
+struct HandMadeRecording {
+    static constexpr double kRate = 2048;
+    std::size_t channels;
+    std::vector<float> x;
+
+    explicit HandMadeRecording(std::size_t channel_count, double seconds = 16)
+        : channels(channel_count), x(static_cast<std::size_t>(seconds * kRate) * channel_count) {
+        std::mt19937 rng(5);
+        std::normal_distribution<float> noise(0, 1);
+        for (auto& v : x) v = noise(rng);
+    }
+    // A biphasic potential (the derivative of a Gaussian `width_s` wide, 5 widths long) peaking
+    // at `size` (negative: inverted).
+    void add_biphasic(std::size_t channel, double start_s, double size, double width_s = 0.003) {
+        const double centre = start_s + 2.5 * width_s;
+        for (double t = start_s; t < start_s + 5 * width_s; t += 1 / kRate) {
+            const double u = (t - centre) / width_s;
+            x[static_cast<std::size_t>(std::lround(t * kRate)) * channels + channel] +=
+                static_cast<float>(size * -u * std::exp(0.5 - 0.5 * u * u));
+        }
+    }
+    std::vector<ts::DetectedEvent> detect(const ts::DetectOptions& options = {}) const {
+        ts::Detector detector(channels, kRate, options);
+        detector.execute(x, x.size() / channels);
+        detector.finish();
+        return detector.take_events();
+    }
+};
+
 }  // namespace
 
 TEST(SignalDetect, SensitivityAndPrecisionPerSnrAndCondition) {
@@ -432,34 +463,16 @@ TEST(SignalDetect, MainsOffItsNominalFrequencyIsStillRemoved) {
 }
 
 TEST(SignalDetect, AWeakerLateCopyOnAnotherChannelIsTheSameTwitch) {
-    // Two channels of unit-RMS noise. A large potential on channel 0, then one on channel 1
-    // beginning 45 ms after it (when the first one's event is over): within copy_window_s and
-    // below echo_ratio of its size it is the same twitch seen farther away; otherwise, or as
-    // large, it is a twitch of its own.
-    const double rate = 2048;
-    const auto events_for = [&](double second_size, double copy_window_s) {
-        const std::size_t frames = static_cast<std::size_t>(16 * rate);
-        std::vector<float> x(frames * 2);
-        std::mt19937 rng(5);
-        std::normal_distribution<float> noise(0, 1);
-        for (auto& v : x) v = noise(rng);
-        // A biphasic potential: the derivative of a Gaussian, 3 ms wide, peaking at `size`.
-        const auto add_potential = [&](std::size_t channel, double start_s, double size) {
-            const double width = 0.003, centre = start_s + 2.5 * width;
-            for (double t = start_s; t < start_s + 5 * width; t += 1 / rate) {
-                const double u = (t - centre) / width;
-                x[static_cast<std::size_t>(std::lround(t * rate)) * 2 + channel] +=
-                    static_cast<float>(size * -u * std::exp(0.5 - 0.5 * u * u));
-            }
-        };
-        add_potential(0, 12.0, 30);
-        add_potential(1, 12.045, second_size);
+    // A large potential on channel 0, then one on channel 1 beginning 45 ms after it (when the
+    // first one's event is over): within copy_window_s and below echo_ratio of its size it is
+    // the same twitch seen farther away; otherwise, or as large, it is a twitch of its own.
+    const auto events_for = [](double second_size, double copy_window_s) {
+        HandMadeRecording recording(2);
+        recording.add_biphasic(0, 12.0, 30);
+        recording.add_biphasic(1, 12.045, second_size);
         ts::DetectOptions options;
         options.copy_window_s = copy_window_s;
-        ts::Detector detector(2, rate, options);
-        detector.execute(x, frames);
-        detector.finish();
-        return detector.take_events();
+        return recording.detect(options);
     };
     const auto copy = events_for(12, 0.05);
     ASSERT_EQ(copy.size(), 1u);
@@ -467,4 +480,29 @@ TEST(SignalDetect, AWeakerLateCopyOnAnotherChannelIsTheSameTwitch) {
     EXPECT_EQ(copy[0].channels_seen, 2u);
     EXPECT_EQ(events_for(12, ts::DetectOptions{}.copy_window_s).size(), 2u);  // 30 ms: too late
     EXPECT_EQ(events_for(30, 0.05).size(), 2u);  // as large: another twitch
+}
+
+TEST(SignalDetect, ADoubletInsideOneEventIsSplitIntoTwoTwitches) {
+    // A 20 ms potential fired again 16 ms later: the two overlap, the envelope never falls in
+    // between and the second crossing would come within the refractory period.
+    const auto doublet = [](const ts::DetectOptions& options) {
+        HandMadeRecording recording(1);
+        recording.add_biphasic(0, 12.0, 15, 0.004);
+        recording.add_biphasic(0, 12.016, 15, 0.004);
+        return recording.detect(options);
+    };
+    const auto split = doublet({});
+    ASSERT_EQ(split.size(), 2u);
+    EXPECT_NEAR(split[0].onset_s, 12.0, 0.004);
+    EXPECT_NEAR(split[1].onset_s, 12.016, 0.002);
+    ts::DetectOptions off;
+    off.doublet_min_interval_s = 0;
+    EXPECT_EQ(doublet(off).size(), 1u);
+
+    // A long potential whose phases differ in width does not repeat itself: one twitch.
+    HandMadeRecording polyphasic(1);
+    polyphasic.add_biphasic(0, 12.0, 15, 0.002);
+    polyphasic.add_biphasic(0, 12.008, -12, 0.004);
+    polyphasic.add_biphasic(0, 12.022, 10, 0.0015);
+    EXPECT_EQ(polyphasic.detect().size(), 1u);
 }

@@ -63,9 +63,16 @@ struct DetectOptions {
     double onset_level = 1.5;
     // A new onset on a channel needs this much time after the last. 20 ms, not less: a long
     // (20-30 ms) bi- or polyphasic potential dips below the threshold between its phases and
-    // would otherwise be counted twice (docs/independent-check.md); doublets are 10-110 ms
-    // apart, mostly 30-40 ms, so few are lost.
+    // would otherwise be counted twice (docs/independent-check.md). A doublet within it is
+    // found by its repetition (below).
     double refractory_s = 0.020;
+    // A doublet (one unit firing twice, 10-110 ms apart) gives one event when the second
+    // discharge begins before the first has died away or within refractory_s: an event whose
+    // band-passed signal repeats itself at a lag of at least doublet_min_interval_s, with a
+    // correlation of at least doublet_correlation between its first part and the part that
+    // follows (about equal in size, within echo_ratio), is split into two twitches there.
+    double doublet_min_interval_s = 0.015;
+    double doublet_correlation = 0.9;
     double min_event_duration_s = 0.002;
     double max_event_duration_s = 0.100;  // longer is not a twitch (dropped)
     // An event smaller than echo_ratio x the peak of the event that began on the same channel

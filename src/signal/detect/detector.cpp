@@ -96,7 +96,7 @@ struct detail::DetectorState {
     std::size_t padding_segments = 0, lag_segments = 0, voluntary_min_segments = 1;
     std::size_t review_segments = 0;
     Frame refractory_frames = 0, min_frames = 0, max_frames = 0, merge_frames = 0, copy_frames = 0;
-    Frame lookback_frames = 0;
+    Frame lookback_frames = 0, doublet_frames = 0;
     float envelope_alpha = 0;
     // below_fraction_scale(below, segment_frames) for every count, computed once.
     std::vector<double> below_fraction_scales;
@@ -119,6 +119,12 @@ struct detail::DetectorState {
     // staging: raw frames of a segment that arrived in pieces; filtered and envelope: the
     // segment after the pass. Per-channel arrays are padded as the pass needs.
     std::vector<float> staging, filtered, envelope, envelope_state, band_energy, scratch;
+    // The previous segment's band-passed frames, kept for the doublet test of events that
+    // began there: (first frame, frame count) of each buffer.
+    std::vector<float> previous_filtered;
+    std::vector<float> scratch_event;  // one event's band-passed samples (doublet test)
+    Frame filtered_first = 0, previous_first = 0;
+    std::size_t filtered_frames = 0, previous_frames = 0;
     std::size_t segment_fill = 0;
     std::int64_t segment_index = 0;
     Frame frames_seen = 0;
@@ -166,6 +172,8 @@ void configure(detail::DetectorState& s) {
     if (!(o.segment_s > 0) || !(o.noise_history_s >= o.segment_s) || !(o.threshold > 0) ||
         o.refractory_s < 0 || o.onset_lookback_s < 0 || o.onset_level < 0 ||
         !(o.envelope_time_constant_s > 0) || o.merge_window_s < 0 || o.copy_window_s < 0 ||
+        o.doublet_min_interval_s < 0 ||
+        !(o.doublet_correlation > 0 && o.doublet_correlation <= 1) ||
         !(o.max_event_duration_s > o.min_event_duration_s) || o.exclusion_padding_s < 0 ||
         !(o.voluntary_duty_cycle > 0) || !(o.mains_notch_bandwidth_hz > 0) || o.echo_ratio < 0 ||
         o.echo_window_s < 0 || !(o.noise_floor_quantile > 0 && o.noise_floor_quantile < 1) ||
@@ -189,6 +197,7 @@ void configure(detail::DetectorState& s) {
     s.max_frames = static_cast<Frame>(std::llround(o.max_event_duration_s * fs));
     s.merge_frames = static_cast<Frame>(std::llround(o.merge_window_s * fs));
     s.copy_frames = static_cast<Frame>(std::llround(o.copy_window_s * fs));
+    s.doublet_frames = static_cast<Frame>(std::llround(o.doublet_min_interval_s * fs));
     s.echo_frames = static_cast<Frame>(std::llround(o.echo_window_s * fs));
     s.envelope_alpha = static_cast<float>(1 - std::exp(-1 / (o.envelope_time_constant_s * fs)));
     s.below_fraction_scales.resize(s.segment_frames + 1);
@@ -330,9 +339,98 @@ void decide_mains(detail::DetectorState& s, std::size_t frames) {
     add_notches(s, refine_mains(s, frames, best_base, best_ratios), present);
 }
 
+// Channel c's band-passed samples of frames [from, to), if the current and the previous
+// segment still hold them all.
+bool band_passed(const detail::DetectorState& s, std::size_t c, Frame from, Frame to,
+                 std::vector<float>& out) {
+    const Frame previous_end = s.previous_first + static_cast<Frame>(s.previous_frames);
+    const Frame current_end = s.filtered_first + static_cast<Frame>(s.filtered_frames);
+    const bool contiguous = s.previous_frames > 0 && previous_end == s.filtered_first;
+    const Frame earliest = contiguous ? s.previous_first : s.filtered_first;
+    if (from < earliest || to > current_end || from >= to) return false;
+    out.resize(static_cast<std::size_t>(to - from));
+    for (Frame f = from; f < to; ++f) {
+        const bool current = f >= s.filtered_first;
+        const auto& buffer = current ? s.filtered : s.previous_filtered;
+        const Frame row = f - (current ? s.filtered_first : s.previous_first);
+        out[static_cast<std::size_t>(f - from)] =
+            buffer[static_cast<std::size_t>(row) * s.channels + c];
+    }
+    return true;
+}
+
+// A unit that fires twice in quick succession (a doublet, 10-110 ms apart) can give one event:
+// the second discharge begins before the envelope of the first has fallen, or within the
+// refractory period. The second part of such an event repeats the first. Returns the lag (in
+// frames, 0 if none) at which the band-passed event correlates best with itself, its first part
+// against the part that follows, if that correlation reaches doublet_correlation, both parts
+// are of about the same size (energy within echo_ratio^2 of each other) and the second is large
+// enough to be a twitch. A long polyphasic potential does not repeat itself.
+Frame doublet_lag(const detail::DetectorState& s, const ChannelEvent& e, std::vector<float>& y) {
+    const Frame length = e.end - e.start;
+    // Both parts compared over at least doublet_min_interval_s: a few samples of band-passed
+    // noise correlate well by chance.
+    if (s.doublet_frames <= 0 || length < 2 * s.doublet_frames) return 0;
+    if (!band_passed(s, e.channel, e.start, e.end, y)) return 0;
+    const double size_ratio = s.o.echo_ratio * s.o.echo_ratio;
+    double best = s.o.doublet_correlation;
+    Frame best_lag = 0;
+    for (Frame lag = s.doublet_frames; lag + s.doublet_frames <= length; ++lag) {
+        const auto width = static_cast<std::size_t>(std::min(lag, length - lag));
+        const auto shift = static_cast<std::size_t>(lag);
+        double cross = 0, first = 0, second = 0;
+        for (std::size_t i = 0; i < width; ++i) {
+            cross += static_cast<double>(y[i]) * y[shift + i];
+            first += static_cast<double>(y[i]) * y[i];
+            second += static_cast<double>(y[shift + i]) * y[shift + i];
+        }
+        if (!(first > 0 && second > 0) || second < size_ratio * first ||
+            first < size_ratio * second) {
+            continue;
+        }
+        const double correlation = cross / std::sqrt(first * second);
+        if (correlation > best) {
+            best = correlation;
+            best_lag = lag;
+        }
+    }
+    if (best_lag == 0) return 0;
+    float second_peak = 0;
+    for (std::size_t i = static_cast<std::size_t>(best_lag); i < y.size(); ++i) {
+        second_peak = std::max(second_peak, std::abs(y[i]));
+    }
+    return second_peak > s.o.threshold * e.floor ? best_lag : 0;
+}
+
+void emit_one(detail::DetectorState& s, const ChannelEvent& e);
+
 void emit_channel_event(detail::DetectorState& s, const ChannelEvent& e) {
     const Frame duration = e.end - e.onset;
     if (duration < s.min_frames || duration > s.max_frames) return;
+    std::vector<float>& y = s.scratch_event;
+    const Frame lag = doublet_lag(s, e, y);
+    if (lag == 0) {
+        emit_one(s, e);
+        return;
+    }
+    // Two events, each with the peak of its own part.
+    ChannelEvent first = e, second = e;
+    first.end = e.start + lag;
+    first.onset = std::min(e.onset, first.end - 1);
+    second.start = second.onset = e.start + lag;
+    first.peak = second.peak = 0;
+    for (std::size_t i = 0; i < y.size(); ++i) {
+        auto& part = static_cast<Frame>(i) < lag ? first : second;
+        if (std::abs(y[i]) > part.peak) {
+            part.peak = std::abs(y[i]);
+            part.peak_frame = e.start + static_cast<Frame>(i);
+        }
+    }
+    emit_one(s, first);
+    emit_one(s, second);
+}
+
+void emit_one(detail::DetectorState& s, const ChannelEvent& e) {
     // Filters ring after a large potential; a much smaller event just after it on the same
     // channel is that echo. (The second discharge of a doublet is as large as the first.)
     auto& last = s.last_event[e.channel];
@@ -639,6 +737,11 @@ std::vector<float> slow_band_rms(detail::DetectorState& s, std::size_t rows) {
 void process_segment(detail::DetectorState& s, const float* raw, std::size_t frames) {
     const std::size_t C = s.channels;
     const std::size_t padded = s.band.state_stride();  // per-channel arrays of the pass
+    std::swap(s.filtered, s.previous_filtered);
+    s.previous_first = s.filtered_first;
+    s.previous_frames = s.filtered_frames;
+    s.filtered_first = s.frames_seen;
+    s.filtered_frames = frames;
     float* x = s.filtered.data();
     SegmentRecord record;
     record.index = s.segment_index++;
@@ -840,6 +943,9 @@ void Detector::reset() {
     s.decimated.assign((s.segment_frames / s.decimation + 1) * C, 0.0f);
     s.staging.assign(s.segment_frames * C, 0.0f);
     s.filtered.assign(s.segment_frames * C, 0.0f);
+    s.previous_filtered.assign(s.segment_frames * C, 0.0f);
+    s.filtered_first = s.previous_first = 0;
+    s.filtered_frames = s.previous_frames = 0;
     s.envelope.assign(s.segment_frames * C, 0.0f);
     s.envelope_state.assign(padded, 0.0f);
     s.band_energy.assign(padded, 0.0f);

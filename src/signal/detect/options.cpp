@@ -101,6 +101,11 @@ const std::vector<OptionField>& fields() {
                &DetectOptions::min_event_duration_s),
         number("max_event_duration_s", "longer crossings are not twitches",
                &DetectOptions::max_event_duration_s),
+        number("doublet_min_interval_s",
+               "an event repeating itself this late or later is a doublet, two twitches (0: off)",
+               &DetectOptions::doublet_min_interval_s),
+        number("doublet_correlation", "...when its two parts correlate at least this well",
+               &DetectOptions::doublet_correlation),
         number("echo_window_s", "after an event, smaller ones this soon may be its ringing",
                &DetectOptions::echo_window_s),
         number("echo_ratio", "...and are dropped when below this fraction of its peak",
@@ -203,6 +208,8 @@ DetectOptions DetectOptions::for_kind(ChannelKind kind) {
         o.voluntary_min_s = 1.5;
         o.echo_window_s = 0.5;
         o.echo_ratio = 0.3;
+        // Two discharges this close fuse into one mechanical twitch.
+        o.doublet_min_interval_s = 0.0;
         o.exclusion_padding_s = 1.0;
         o.settling_s = 0.5;
     }
