@@ -339,6 +339,25 @@ void decide_mains(detail::DetectorState& s, std::size_t frames) {
     add_notches(s, refine_mains(s, frames, best_base, best_ratios), present);
 }
 
+void emit_one(detail::DetectorState& s, const ChannelEvent& e) {
+    // Filters ring after a large potential; a much smaller event just after it on the same
+    // channel is that echo. (The second discharge of a doublet is as large as the first.)
+    auto& last = s.last_event[e.channel];
+    if (last.peak > 0 && e.onset - last.onset <= s.echo_frames &&
+        e.peak < s.o.echo_ratio * last.peak) {
+        return;
+    }
+    last = e;
+    const auto index = e.onset / static_cast<Frame>(s.segment_frames);
+    for (auto& record : s.recent) {
+        if (record.index == index) {
+            record.events.push_back(e);
+            return;
+        }
+    }
+    // Its segment is already final (only possible for very long events): not counted.
+}
+
 // Channel c's band-passed samples of frames [from, to), if the current and the previous
 // segment still hold them all.
 bool band_passed(const detail::DetectorState& s, std::size_t c, Frame from, Frame to,
@@ -402,8 +421,6 @@ Frame doublet_lag(const detail::DetectorState& s, const ChannelEvent& e, std::ve
     return second_peak > s.o.threshold * e.floor ? best_lag : 0;
 }
 
-void emit_one(detail::DetectorState& s, const ChannelEvent& e);
-
 void emit_channel_event(detail::DetectorState& s, const ChannelEvent& e) {
     const Frame duration = e.end - e.onset;
     if (duration < s.min_frames || duration > s.max_frames) return;
@@ -428,25 +445,6 @@ void emit_channel_event(detail::DetectorState& s, const ChannelEvent& e) {
     }
     emit_one(s, first);
     emit_one(s, second);
-}
-
-void emit_one(detail::DetectorState& s, const ChannelEvent& e) {
-    // Filters ring after a large potential; a much smaller event just after it on the same
-    // channel is that echo. (The second discharge of a doublet is as large as the first.)
-    auto& last = s.last_event[e.channel];
-    if (last.peak > 0 && e.onset - last.onset <= s.echo_frames &&
-        e.peak < s.o.echo_ratio * last.peak) {
-        return;
-    }
-    last = e;
-    const auto index = e.onset / static_cast<Frame>(s.segment_frames);
-    for (auto& record : s.recent) {
-        if (record.index == index) {
-            record.events.push_back(e);
-            return;
-        }
-    }
-    // Its segment is already final (only possible for very long events): not counted.
 }
 
 void add_exclusion(detail::DetectorState& s, double start, double end, const std::string& reason) {
