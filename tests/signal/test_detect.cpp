@@ -482,6 +482,23 @@ TEST(SignalDetect, AWeakerLateCopyOnAnotherChannelIsTheSameTwitch) {
     EXPECT_EQ(events_for(30, 0.05).size(), 2u);  // as large: another twitch
 }
 
+TEST(SignalDetect, TheOnsetIsWhereAPotentialBeganAcrossADipOfItsEnvelope) {
+    // A small phase (1.5 x noise) and, 6 ms after it ends, a large one: the envelope dips
+    // between them below onset_level x floor, and the threshold is crossed in the large one.
+    const auto onset_with = [](double onset_gap_s) {
+        HandMadeRecording recording(1);
+        recording.add_biphasic(0, 12.0, 1.5, 0.002);
+        recording.add_biphasic(0, 12.016, 20, 0.002);
+        ts::DetectOptions options;
+        options.onset_gap_s = onset_gap_s;
+        const auto events = recording.detect(options);
+        EXPECT_EQ(events.size(), 1u);
+        return events.empty() ? 0.0 : events[0].onset_s;
+    };
+    EXPECT_LT(onset_with(ts::DetectOptions{}.onset_gap_s), 12.008);  // in the small phase
+    EXPECT_GT(onset_with(0), 12.012);  // without crossing the dip: the large phase
+}
+
 TEST(SignalDetect, ADoubletInsideOneEventIsSplitIntoTwoTwitches) {
     // A 20 ms potential fired again 16 ms later: the two overlap, the envelope never falls in
     // between and the second crossing would come within the refractory period.

@@ -96,7 +96,7 @@ struct detail::DetectorState {
     std::size_t padding_segments = 0, lag_segments = 0, voluntary_min_segments = 1;
     std::size_t review_segments = 0;
     Frame refractory_frames = 0, min_frames = 0, max_frames = 0, merge_frames = 0, copy_frames = 0;
-    Frame lookback_frames = 0, doublet_frames = 0;
+    Frame lookback_frames = 0, onset_gap_frames = 0, doublet_frames = 0;
     float envelope_alpha = 0;
     // below_fraction_scale(below, segment_frames) for every count, computed once.
     std::vector<double> below_fraction_scales;
@@ -170,7 +170,7 @@ void configure(detail::DetectorState& s) {
     if (s.channels == 0) throw InputError("detect: no channels to analyse");
     if (!(fs > 0) || !std::isfinite(fs)) throw InputError("detect: sample rate must be positive");
     if (!(o.segment_s > 0) || !(o.noise_history_s >= o.segment_s) || !(o.threshold > 0) ||
-        o.refractory_s < 0 || o.onset_lookback_s < 0 || o.onset_level < 0 ||
+        o.refractory_s < 0 || o.onset_lookback_s < 0 || o.onset_level < 0 || o.onset_gap_s < 0 ||
         !(o.envelope_time_constant_s > 0) || o.merge_window_s < 0 || o.copy_window_s < 0 ||
         o.doublet_min_interval_s < 0 ||
         !(o.doublet_correlation > 0 && o.doublet_correlation <= 1) ||
@@ -193,6 +193,7 @@ void configure(detail::DetectorState& s) {
             1);
     s.refractory_frames = static_cast<Frame>(std::llround(o.refractory_s * fs));
     s.lookback_frames = static_cast<Frame>(std::llround(o.onset_lookback_s * fs));
+    s.onset_gap_frames = static_cast<Frame>(std::llround(o.onset_gap_s * fs));
     s.min_frames = static_cast<Frame>(std::llround(o.min_event_duration_s * fs));
     s.max_frames = static_cast<Frame>(std::llround(o.max_event_duration_s * fs));
     s.merge_frames = static_cast<Frame>(std::llround(o.merge_window_s * fs));
@@ -675,12 +676,19 @@ void scan_events(detail::DetectorState& s, std::size_t c, Frame first, std::size
                 open.active = true;  // too soon for a new twitch: the same event goes on
             } else {
                 if (open.pending) emit_channel_event(s, open.event);
-                // Traced back within this segment, not into the previous event.
+                // Traced back within this segment, not into the previous event, across dips
+                // of up to onset_gap_s: where a biphasic potential changes sign its envelope
+                // falls, and a small first phase before that is part of the potential.
                 const Frame earliest = std::max(g - s.lookback_frames, open.event.end + 1);
                 std::size_t start = f;
-                while (start > 0 && first + static_cast<Frame>(start - 1) >= earliest &&
-                       envelope[(start - 1) * C] > onset_level) {
-                    --start;
+                for (std::size_t probe = f;
+                     probe > 0 && first + static_cast<Frame>(probe - 1) >= earliest;) {
+                    --probe;
+                    if (envelope[probe * C] > onset_level) {
+                        start = probe;
+                    } else if (static_cast<Frame>(start - probe) > s.onset_gap_frames) {
+                        break;
+                    }
                 }
                 open.event = {g, g, first + static_cast<Frame>(start), g, c, 0.0f, floor};
                 open.active = true;

@@ -95,6 +95,8 @@ const std::vector<OptionField>& fields() {
                &DetectOptions::onset_lookback_s),
         number("onset_level", "...while the envelope RMS stays above this x noise floor",
                &DetectOptions::onset_level),
+        number("onset_gap_s", "...across dips below that level this short",
+               &DetectOptions::onset_gap_s),
         number("refractory_s", "least time between two onsets on one channel",
                &DetectOptions::refractory_s),
         number("min_event_duration_s", "shorter crossings are noise",
