@@ -61,9 +61,11 @@ struct DetectOptions {
     // above (onset_level x floor)^2.
     double onset_lookback_s = 0.020;
     double onset_level = 1.5;
-    // ...crossing dips below that level of at most onset_gap_s (where a biphasic potential
-    // changes sign, its envelope falls before its larger phase).
+    // ...and across dips below that level of at most onset_gap_s to an earlier stretch whose
+    // envelope RMS rises above onset_phase_level x floor (where a biphasic potential changes
+    // sign its envelope falls; a first phase below the threshold is still part of it).
     double onset_gap_s = 0.005;
+    double onset_phase_level = 2.0;
     // A new onset on a channel needs this much time after the last. 20 ms, not less: a long
     // (20-30 ms) bi- or polyphasic potential dips below the threshold between its phases and
     // would otherwise be counted twice (docs/independent-check.md). A doublet within it is

@@ -171,8 +171,8 @@ void configure(detail::DetectorState& s) {
     if (!(fs > 0) || !std::isfinite(fs)) throw InputError("detect: sample rate must be positive");
     if (!(o.segment_s > 0) || !(o.noise_history_s >= o.segment_s) || !(o.threshold > 0) ||
         o.refractory_s < 0 || o.onset_lookback_s < 0 || o.onset_level < 0 || o.onset_gap_s < 0 ||
-        !(o.envelope_time_constant_s > 0) || o.merge_window_s < 0 || o.copy_window_s < 0 ||
-        o.doublet_min_interval_s < 0 ||
+        o.onset_phase_level < o.onset_level || !(o.envelope_time_constant_s > 0) ||
+        o.merge_window_s < 0 || o.copy_window_s < 0 || o.doublet_min_interval_s < 0 ||
         !(o.doublet_correlation > 0 && o.doublet_correlation <= 1) ||
         !(o.max_event_duration_s > o.min_event_duration_s) || o.exclusion_padding_s < 0 ||
         !(o.voluntary_duty_cycle > 0) || !(o.mains_notch_bandwidth_hz > 0) || o.echo_ratio < 0 ||
@@ -646,6 +646,46 @@ void warm_up(detail::DetectorState& s, const float* x, std::size_t frames) {
     s.band.execute(reversed, frames);
 }
 
+// Where the event crossing the threshold at frame f of the segment began: traced back while the
+// envelope stays above onset_level (squared), at most onset_lookback_s, within this segment and
+// not into the channel's previous event (which ended at previous_end). Dips of up to
+// onset_gap_s are crossed to an earlier stretch whose envelope rises above phase_level: where a
+// wide biphasic potential changes sign its envelope falls, and a first phase too small to cross
+// the threshold is still where the potential began (noise rarely rises that high). Right after
+// an event of this channel the stretch before a dip is that event's tail, so none is crossed.
+std::size_t traced_onset(const detail::DetectorState& s, const float* envelope, Frame first,
+                         std::size_t f, Frame previous_end, float onset_level, float phase_level) {
+    const std::size_t C = s.channels;
+    const Frame g = first + static_cast<Frame>(f);
+    const Frame earliest = std::max(g - s.lookback_frames, previous_end + 1);
+    const auto allowed = [&](std::size_t frame) {
+        return first + static_cast<Frame>(frame) >= earliest;
+    };
+    const auto above = [&](std::size_t frame) { return envelope[frame * C] > onset_level; };
+    std::size_t start = f;
+    while (start > 0 && allowed(start - 1) && above(start - 1)) --start;
+    const Frame gap = previous_end + s.lookback_frames >= g ? 0 : s.onset_gap_frames;
+    while (gap > 0) {
+        std::size_t run_end = start;  // one past the earlier stretch
+        while (run_end > 0 && allowed(run_end - 1) && !above(run_end - 1) &&
+               static_cast<Frame>(start - run_end) <= gap) {
+            --run_end;
+        }
+        if (static_cast<Frame>(start - run_end) > gap || run_end == 0 || !allowed(run_end - 1)) {
+            break;
+        }
+        std::size_t run_start = run_end;
+        float highest = 0;
+        while (run_start > 0 && allowed(run_start - 1) && above(run_start - 1)) {
+            --run_start;
+            highest = std::max(highest, envelope[run_start * C]);
+        }
+        if (!(highest > phase_level)) break;
+        start = run_start;
+    }
+    return start;
+}
+
 // The events of channel c in this segment. While an event is open every frame counts; otherwise
 // nothing changes until the envelope rises above the threshold, except that a pending event is
 // emitted once its refractory time has run out, so the scan jumps to that frame.
@@ -657,6 +697,8 @@ void scan_events(detail::DetectorState& s, std::size_t c, Frame first, std::size
     auto& open = s.open[c];
     const float floor = s.noise_floor.value(c);
     const float onset_level = static_cast<float>(s.o.onset_level * s.o.onset_level) * floor * floor;
+    const float phase_level =
+        static_cast<float>(s.o.onset_phase_level * s.o.onset_phase_level) * floor * floor;
     for (std::size_t f = 0; f < frames; ++f) {
         if (!open.active) {
             std::size_t next = f;
@@ -676,20 +718,8 @@ void scan_events(detail::DetectorState& s, std::size_t c, Frame first, std::size
                 open.active = true;  // too soon for a new twitch: the same event goes on
             } else {
                 if (open.pending) emit_channel_event(s, open.event);
-                // Traced back within this segment, not into the previous event, across dips
-                // of up to onset_gap_s: where a biphasic potential changes sign its envelope
-                // falls, and a small first phase before that is part of the potential.
-                const Frame earliest = std::max(g - s.lookback_frames, open.event.end + 1);
-                std::size_t start = f;
-                for (std::size_t probe = f;
-                     probe > 0 && first + static_cast<Frame>(probe - 1) >= earliest;) {
-                    --probe;
-                    if (envelope[probe * C] > onset_level) {
-                        start = probe;
-                    } else if (static_cast<Frame>(start - probe) > s.onset_gap_frames) {
-                        break;
-                    }
-                }
+                const std::size_t start =
+                    traced_onset(s, envelope, first, f, open.event.end, onset_level, phase_level);
                 open.event = {g, g, first + static_cast<Frame>(start), g, c, 0.0f, floor};
                 open.active = true;
                 open.pending = true;
