@@ -7,12 +7,9 @@
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 
-#if defined(__SSE2__)
-#include <immintrin.h>
-#endif
-
-#include "detect/filters.hpp"  // TW_SIMD_CLONES
+#include "io/edf_decode.hpp"
 #include "io/edf_header.hpp"
 #include "io/readers.hpp"
 #include "twitchwatch/errors.hpp"
@@ -163,72 +160,6 @@ struct Scaling {
     }
 };
 
-// The decoding loops below run along one channel's contiguous samples with no branches, so the
-// compiler vectorises them; the arithmetic (double multiply, then add, rounded to float) is the
-// one that tests/signal/test_recording_edflib.cpp compares with EDFlib.
-TW_SIMD_CLONES void decode_16bit(const unsigned char* __restrict samples, std::size_t count,
-                                 double gain, double offset, float* __restrict out) {
-    for (std::size_t i = 0; i < count; ++i) {
-        const unsigned char* p = samples + i * 2;
-        const std::int32_t digital =
-            static_cast<std::int16_t>(static_cast<std::uint16_t>(p[0] | (p[1] << 8)));
-        out[i] = static_cast<float>(digital * gain + offset);
-    }
-}
-
-TW_SIMD_CLONES void decode_24bit(const unsigned char* __restrict samples, std::size_t count,
-                                 double gain, double offset, float* __restrict out) {
-    for (std::size_t i = 0; i < count; ++i) {
-        const unsigned char* p = samples + i * 3;
-        // Sign-extend the 24-bit two's complement value through the top byte.
-        const std::int32_t digital =
-            static_cast<std::int32_t>(static_cast<std::uint32_t>(p[0]) << 8 |
-                                      static_cast<std::uint32_t>(p[1]) << 16 |
-                                      static_cast<std::uint32_t>(p[2]) << 24) >>
-            8;
-        out[i] = static_cast<float>(digital * gain + offset);
-    }
-}
-
-// Records store each channel's samples together, the output is frame-major. Decoding a tile of
-// frames per channel into a planar scratch buffer and then interleaving it keeps both the decode
-// loops contiguous and the scratch (channels x kTileFrames floats) in the L1 cache.
-constexpr std::size_t kTileFrames = 64;
-
-void interleave(const float* __restrict planar, std::size_t frames, std::size_t n_channels,
-                float* __restrict out) {
-    std::size_t c = 0;
-#if defined(__SSE2__)
-    // Four channels by four frames per SSE transpose: element-wise copying cost as much as the
-    // decoding itself.
-    const std::size_t whole_quads = frames - frames % 4;
-    for (; c + 4 <= n_channels; c += 4) {
-        const float* row = planar + c * kTileFrames;
-        for (std::size_t f = 0; f < whole_quads; f += 4) {
-            __m128 r0 = _mm_loadu_ps(row + f);
-            __m128 r1 = _mm_loadu_ps(row + kTileFrames + f);
-            __m128 r2 = _mm_loadu_ps(row + 2 * kTileFrames + f);
-            __m128 r3 = _mm_loadu_ps(row + 3 * kTileFrames + f);
-            _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
-            _mm_storeu_ps(out + f * n_channels + c, r0);
-            _mm_storeu_ps(out + (f + 1) * n_channels + c, r1);
-            _mm_storeu_ps(out + (f + 2) * n_channels + c, r2);
-            _mm_storeu_ps(out + (f + 3) * n_channels + c, r3);
-        }
-        for (std::size_t f = whole_quads; f < frames; ++f) {
-            for (std::size_t k = 0; k < 4; ++k) {
-                out[f * n_channels + c + k] = row[k * kTileFrames + f];
-            }
-        }
-    }
-#endif
-    for (; c < n_channels; ++c) {
-        for (std::size_t f = 0; f < frames; ++f) {
-            out[f * n_channels + c] = planar[c * kTileFrames + f];
-        }
-    }
-}
-
 class EdfSampleReader final : public SampleReader {
   public:
     EdfSampleReader(EdfHeader header, std::vector<std::size_t> channel_indices)
@@ -238,21 +169,24 @@ class EdfSampleReader final : public SampleReader {
         info_ = info_with_annotations(header_, std::move(scan));
         const auto chosen = choose_channels(info_, std::move(channel_indices), sample_rate_hz_);
         const auto all = signal_channels(header_);
+        std::vector<DecodeChannel> decode_channels;
         for (const auto index : chosen) {
-            channels_.push_back(all[index]);
-            scalings_.emplace_back(all[index]->info);
+            const Scaling scaling(all[index]->info);
+            decode_channels.push_back({static_cast<std::size_t>(all[index]->byte_offset_in_record),
+                                       scaling.gain, scaling.offset});
         }
-        frames_per_record_ = channels_.front()->samples_per_record;
+        channel_count_ = chosen.size();
+        frames_per_record_ = all[chosen.front()]->samples_per_record;
+        decoder_.emplace(std::move(decode_channels), header_.bytes_per_sample());
         records_per_block_ = std::max<std::int64_t>(1, kBlockBytes / header_.record_bytes);
-        tile_.resize(channels_.size() * kTileFrames);
     }
 
     const RecordingInfo& info() const override { return info_; }
-    std::size_t channel_count() const override { return channels_.size(); }
+    std::size_t channel_count() const override { return channel_count_; }
     double sample_rate_hz() const override { return sample_rate_hz_; }
 
     std::size_t read(std::span<float> out, std::size_t max_frames, double& start_s) override {
-        const std::size_t n = channels_.size();
+        const std::size_t n = channel_count_;
         if (out.size() < max_frames * n) {
             throw std::invalid_argument("SampleReader::read: output span smaller than max_frames");
         }
@@ -271,23 +205,7 @@ class EdfSampleReader final : public SampleReader {
             }
             const auto available = static_cast<std::size_t>(frames_per_record_ - frame_);
             const std::size_t take = std::min(available, max_frames - done);
-            for (std::size_t tile = 0; tile < take; tile += kTileFrames) {
-                const std::size_t frames = std::min(kTileFrames, take - tile);
-                const auto first_frame = static_cast<std::size_t>(frame_) + tile;
-                for (std::size_t c = 0; c < n; ++c) {
-                    const unsigned char* samples = record + channels_[c]->byte_offset_in_record +
-                                                   first_frame * header_.bytes_per_sample();
-                    float* planar = tile_.data() + c * kTileFrames;
-                    if (header_.bdf) {
-                        decode_24bit(samples, frames, scalings_[c].gain, scalings_[c].offset,
-                                     planar);
-                    } else {
-                        decode_16bit(samples, frames, scalings_[c].gain, scalings_[c].offset,
-                                     planar);
-                    }
-                }
-                interleave(tile_.data(), frames, n, out.data() + (done + tile) * n);
-            }
+            decoder_->decode(record, static_cast<std::size_t>(frame_), take, out.data() + done * n);
             done += take;
             frame_ += static_cast<std::int64_t>(take);
             if (frame_ == frames_per_record_) {
@@ -313,13 +231,12 @@ class EdfSampleReader final : public SampleReader {
     RecordFile file_;
     RecordingInfo info_;
     double first_record_s_ = 0;  // subtracted from record time stamps (see scan_annotations)
-    std::vector<const EdfSignal*> channels_;
-    std::vector<Scaling> scalings_;
+    std::size_t channel_count_ = 0;
+    std::optional<FrameDecoder> decoder_;  // set once the channels are chosen
     double sample_rate_hz_ = 0;
     std::int64_t frames_per_record_ = 0;
     std::int64_t records_per_block_ = 1;
     std::vector<unsigned char> block_;
-    std::vector<float> tile_;  // one tile of decoded frames, channel after channel
     std::int64_t block_first_ = 0, block_count_ = 0;
     std::int64_t record_ = 0, frame_ = 0;  // next frame to decode
     double expected_start_ = 0;            // where the next record starts if there is no gap
