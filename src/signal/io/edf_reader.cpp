@@ -3,11 +3,14 @@
 // tests/signal/compare_with_mne.py to MNE.
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
-#include <fstream>
 #include <optional>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "io/edf_decode.hpp"
 #include "io/edf_header.hpp"
@@ -43,13 +46,20 @@ std::vector<const EdfSignal*> signal_channels(const EdfHeader& header) {
     return channels;
 }
 
-// Reads whole data records, a block at a time, from an open EDF/BDF file.
+// Reads whole data records, a block at a time, from an open EDF/BDF file. POSIX pread: one
+// system call per block or annotation field, where a stream re-filled its 8 KiB buffer after
+// every seek (the annotation scan reads a few bytes of every record). Mapping the file instead
+// was slower here: setting up the page tables costs more than the kernel's copy.
 class RecordFile {
   public:
     explicit RecordFile(const EdfHeader& header)
-        : header_(header), in_(header.path, std::ios::binary) {
-        if (!in_) throw InputError(header.path.string() + ": cannot open the file");
+        : header_(header), descriptor_(::open(header.path.c_str(), O_RDONLY | O_CLOEXEC)) {
+        if (descriptor_ < 0) throw InputError(header.path.string() + ": cannot open the file");
     }
+    RecordFile(const RecordFile&) = delete;
+    RecordFile& operator=(const RecordFile&) = delete;
+    ~RecordFile() { ::close(descriptor_); }
+
     // Reads `count` records starting at `first` into `buffer` (resized to fit).
     void read(std::int64_t first, std::int64_t count, std::vector<unsigned char>& buffer) {
         buffer.resize(static_cast<std::size_t>(count * header_.record_bytes));
@@ -57,19 +67,24 @@ class RecordFile {
                    buffer.size());
     }
     void read_bytes(std::int64_t offset, unsigned char* out, std::size_t size) {
-        in_.clear();
-        in_.seekg(offset);
-        in_.read(reinterpret_cast<char*>(out), static_cast<std::streamsize>(size));
-        if (!in_) {
-            // The size was checked when the header was read: the file shrank under us.
-            throw InputError(header_.path.string() + ": read failed at byte " +
-                             std::to_string(offset) + " (file truncated while reading?)");
+        std::size_t done = 0;
+        while (done < size) {
+            const ssize_t got =
+                ::pread(descriptor_, out + done, size - done,
+                        static_cast<off_t>(offset + static_cast<std::int64_t>(done)));
+            if (got < 0 && errno == EINTR) continue;
+            if (got <= 0) {
+                // The size was checked when the header was read: the file shrank under us.
+                throw InputError(header_.path.string() + ": read failed at byte " +
+                                 std::to_string(offset) + " (file truncated while reading?)");
+            }
+            done += static_cast<std::size_t>(got);
         }
     }
 
   private:
     const EdfHeader& header_;
-    std::ifstream in_;
+    int descriptor_;
 };
 
 std::string_view annotation_bytes(const EdfHeader& header, const EdfSignal& signal,
@@ -95,9 +110,23 @@ double record_start_s(const EdfHeader& header, std::int64_t index, const unsigne
     return entries.front().onset_s - first_record_s;
 }
 
-// Annotations of every annotation signal, by onset, and the time stamp of the first data
-// record. That stamp is the sub-second part of the start (EDF+ headers give whole seconds), so
-// times are counted from it: time 0 is the first sample, as in EDFlib.
+// The time stamp of the first data record: the time-keeping entry that opens the first
+// annotation signal of record 0 (0 without one). It is the sub-second part of the start (EDF+
+// headers give whole seconds), so times are counted from it: time 0 is the first sample, as in
+// EDFlib.
+double first_record_stamp(const EdfHeader& header, RecordFile& file) {
+    const auto* signal = header.first_annotation_signal();
+    if (signal == nullptr || header.record_count == 0) return 0;
+    std::vector<unsigned char> bytes(
+        static_cast<std::size_t>(signal->samples_per_record * header.bytes_per_sample()));
+    file.read_bytes(header.header_bytes + signal->byte_offset_in_record, bytes.data(),
+                    bytes.size());
+    const std::string_view view(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    const auto entries = parse_tal_block(view, header.path, 0);
+    return !entries.empty() && entries.front().text.empty() ? entries.front().onset_s : 0;
+}
+
+// Annotations of every annotation signal, by onset from the first record's time stamp.
 struct AnnotationScan {
     std::vector<Annotation> annotations;
     double first_record_s = 0;
@@ -106,8 +135,8 @@ struct AnnotationScan {
 AnnotationScan scan_annotations(const EdfHeader& header) {
     AnnotationScan scan;
     RecordFile file(header);
+    scan.first_record_s = first_record_stamp(header, file);
     std::vector<unsigned char> bytes;
-    bool first_signal = true;
     for (const auto& signal : header.signals) {
         if (!signal.is_annotation) continue;
         bytes.resize(
@@ -117,17 +146,12 @@ AnnotationScan scan_annotations(const EdfHeader& header) {
                 header.header_bytes + record * header.record_bytes + signal.byte_offset_in_record,
                 bytes.data(), bytes.size());
             const std::string_view view(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-            auto entries = parse_tal_block(view, header.path, record);
-            if (first_signal && record == 0 && !entries.empty() && entries.front().text.empty()) {
-                scan.first_record_s = entries.front().onset_s;
-            }
-            for (auto& entry : entries) {
+            for (auto& entry : parse_tal_block(view, header.path, record)) {
                 if (entry.text.empty()) continue;  // time keeping, not an event
                 scan.annotations.push_back(
                     {entry.onset_s, entry.duration_s, std::move(entry.text)});
             }
         }
-        first_signal = false;
     }
     for (auto& annotation : scan.annotations) annotation.onset_s -= scan.first_record_s;
     std::stable_sort(
@@ -163,10 +187,8 @@ struct Scaling {
 class EdfSampleReader final : public SampleReader {
   public:
     EdfSampleReader(EdfHeader header, std::vector<std::size_t> channel_indices)
-        : header_(std::move(header)), file_(header_) {
-        auto scan = scan_annotations(header_);
-        first_record_s_ = scan.first_record_s;
-        info_ = info_with_annotations(header_, std::move(scan));
+        : header_(std::move(header)), file_(header_), info_(info_from_header(header_)) {
+        first_record_s_ = first_record_stamp(header_, file_);
         const auto chosen = choose_channels(info_, std::move(channel_indices), sample_rate_hz_);
         const auto all = signal_channels(header_);
         std::vector<DecodeChannel> decode_channels;
@@ -181,7 +203,15 @@ class EdfSampleReader final : public SampleReader {
         records_per_block_ = std::max<std::int64_t>(1, kBlockBytes / header_.record_bytes);
     }
 
-    const RecordingInfo& info() const override { return info_; }
+    // The annotations are read on the first call: they cost one read per data record, and
+    // detect_recording opens a file's readers after reading its info (read_edf_info) already.
+    const RecordingInfo& info() const override {
+        if (!annotations_read_) {
+            info_ = info_with_annotations(header_, scan_annotations(header_));
+            annotations_read_ = true;
+        }
+        return info_;
+    }
     std::size_t channel_count() const override { return channel_count_; }
     double sample_rate_hz() const override { return sample_rate_hz_; }
 
@@ -229,7 +259,8 @@ class EdfSampleReader final : public SampleReader {
 
     EdfHeader header_;
     RecordFile file_;
-    RecordingInfo info_;
+    mutable RecordingInfo info_;  // channels from the start, annotations once info() is called
+    mutable bool annotations_read_ = false;
     double first_record_s_ = 0;  // subtracted from record time stamps (see scan_annotations)
     std::size_t channel_count_ = 0;
     std::optional<FrameDecoder> decoder_;  // set once the channels are chosen
