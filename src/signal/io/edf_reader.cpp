@@ -3,16 +3,16 @@
 // tests/signal/compare_with_mne.py to MNE.
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
-#include <fstream>
+#include <optional>
 
-#if defined(__SSE2__)
-#include <immintrin.h>
-#endif
+#include <fcntl.h>
+#include <unistd.h>
 
-#include "detect/filters.hpp"  // TW_SIMD_CLONES
+#include "io/edf_decode.hpp"
 #include "io/edf_header.hpp"
 #include "io/readers.hpp"
 #include "twitchwatch/errors.hpp"
@@ -46,13 +46,20 @@ std::vector<const EdfSignal*> signal_channels(const EdfHeader& header) {
     return channels;
 }
 
-// Reads whole data records, a block at a time, from an open EDF/BDF file.
+// Reads whole data records, a block at a time, from an open EDF/BDF file. POSIX pread: one
+// system call per block or annotation field, where a stream re-filled its 8 KiB buffer after
+// every seek (the annotation scan reads a few bytes of every record). Mapping the file instead
+// was slower here: setting up the page tables costs more than the kernel's copy.
 class RecordFile {
   public:
     explicit RecordFile(const EdfHeader& header)
-        : header_(header), in_(header.path, std::ios::binary) {
-        if (!in_) throw InputError(header.path.string() + ": cannot open the file");
+        : header_(header), descriptor_(::open(header.path.c_str(), O_RDONLY | O_CLOEXEC)) {
+        if (descriptor_ < 0) throw InputError(header.path.string() + ": cannot open the file");
     }
+    RecordFile(const RecordFile&) = delete;
+    RecordFile& operator=(const RecordFile&) = delete;
+    ~RecordFile() { ::close(descriptor_); }
+
     // Reads `count` records starting at `first` into `buffer` (resized to fit).
     void read(std::int64_t first, std::int64_t count, std::vector<unsigned char>& buffer) {
         buffer.resize(static_cast<std::size_t>(count * header_.record_bytes));
@@ -60,19 +67,24 @@ class RecordFile {
                    buffer.size());
     }
     void read_bytes(std::int64_t offset, unsigned char* out, std::size_t size) {
-        in_.clear();
-        in_.seekg(offset);
-        in_.read(reinterpret_cast<char*>(out), static_cast<std::streamsize>(size));
-        if (!in_) {
-            // The size was checked when the header was read: the file shrank under us.
-            throw InputError(header_.path.string() + ": read failed at byte " +
-                             std::to_string(offset) + " (file truncated while reading?)");
+        std::size_t done = 0;
+        while (done < size) {
+            const ssize_t got =
+                ::pread(descriptor_, out + done, size - done,
+                        static_cast<off_t>(offset + static_cast<std::int64_t>(done)));
+            if (got < 0 && errno == EINTR) continue;
+            if (got <= 0) {
+                // The size was checked when the header was read: the file shrank under us.
+                throw InputError(header_.path.string() + ": read failed at byte " +
+                                 std::to_string(offset) + " (file truncated while reading?)");
+            }
+            done += static_cast<std::size_t>(got);
         }
     }
 
   private:
     const EdfHeader& header_;
-    std::ifstream in_;
+    int descriptor_;
 };
 
 std::string_view annotation_bytes(const EdfHeader& header, const EdfSignal& signal,
@@ -98,9 +110,23 @@ double record_start_s(const EdfHeader& header, std::int64_t index, const unsigne
     return entries.front().onset_s - first_record_s;
 }
 
-// Annotations of every annotation signal, by onset, and the time stamp of the first data
-// record. That stamp is the sub-second part of the start (EDF+ headers give whole seconds), so
-// times are counted from it: time 0 is the first sample, as in EDFlib.
+// The time stamp of the first data record: the time-keeping entry that opens the first
+// annotation signal of record 0 (0 without one). It is the sub-second part of the start (EDF+
+// headers give whole seconds), so times are counted from it: time 0 is the first sample, as in
+// EDFlib.
+double first_record_stamp(const EdfHeader& header, RecordFile& file) {
+    const auto* signal = header.first_annotation_signal();
+    if (signal == nullptr || header.record_count == 0) return 0;
+    std::vector<unsigned char> bytes(
+        static_cast<std::size_t>(signal->samples_per_record * header.bytes_per_sample()));
+    file.read_bytes(header.header_bytes + signal->byte_offset_in_record, bytes.data(),
+                    bytes.size());
+    const std::string_view view(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    const auto entries = parse_tal_block(view, header.path, 0);
+    return !entries.empty() && entries.front().text.empty() ? entries.front().onset_s : 0;
+}
+
+// Annotations of every annotation signal, by onset from the first record's time stamp.
 struct AnnotationScan {
     std::vector<Annotation> annotations;
     double first_record_s = 0;
@@ -109,8 +135,8 @@ struct AnnotationScan {
 AnnotationScan scan_annotations(const EdfHeader& header) {
     AnnotationScan scan;
     RecordFile file(header);
+    scan.first_record_s = first_record_stamp(header, file);
     std::vector<unsigned char> bytes;
-    bool first_signal = true;
     for (const auto& signal : header.signals) {
         if (!signal.is_annotation) continue;
         bytes.resize(
@@ -120,17 +146,12 @@ AnnotationScan scan_annotations(const EdfHeader& header) {
                 header.header_bytes + record * header.record_bytes + signal.byte_offset_in_record,
                 bytes.data(), bytes.size());
             const std::string_view view(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-            auto entries = parse_tal_block(view, header.path, record);
-            if (first_signal && record == 0 && !entries.empty() && entries.front().text.empty()) {
-                scan.first_record_s = entries.front().onset_s;
-            }
-            for (auto& entry : entries) {
+            for (auto& entry : parse_tal_block(view, header.path, record)) {
                 if (entry.text.empty()) continue;  // time keeping, not an event
                 scan.annotations.push_back(
                     {entry.onset_s, entry.duration_s, std::move(entry.text)});
             }
         }
-        first_signal = false;
     }
     for (auto& annotation : scan.annotations) annotation.onset_s -= scan.first_record_s;
     std::stable_sort(
@@ -163,96 +184,39 @@ struct Scaling {
     }
 };
 
-// The decoding loops below run along one channel's contiguous samples with no branches, so the
-// compiler vectorises them; the arithmetic (double multiply, then add, rounded to float) is the
-// one that tests/signal/test_recording_edflib.cpp compares with EDFlib.
-TW_SIMD_CLONES void decode_16bit(const unsigned char* __restrict samples, std::size_t count,
-                                 double gain, double offset, float* __restrict out) {
-    for (std::size_t i = 0; i < count; ++i) {
-        const unsigned char* p = samples + i * 2;
-        const std::int32_t digital =
-            static_cast<std::int16_t>(static_cast<std::uint16_t>(p[0] | (p[1] << 8)));
-        out[i] = static_cast<float>(digital * gain + offset);
-    }
-}
-
-TW_SIMD_CLONES void decode_24bit(const unsigned char* __restrict samples, std::size_t count,
-                                 double gain, double offset, float* __restrict out) {
-    for (std::size_t i = 0; i < count; ++i) {
-        const unsigned char* p = samples + i * 3;
-        // Sign-extend the 24-bit two's complement value through the top byte.
-        const std::int32_t digital =
-            static_cast<std::int32_t>(static_cast<std::uint32_t>(p[0]) << 8 |
-                                      static_cast<std::uint32_t>(p[1]) << 16 |
-                                      static_cast<std::uint32_t>(p[2]) << 24) >>
-            8;
-        out[i] = static_cast<float>(digital * gain + offset);
-    }
-}
-
-// Records store each channel's samples together, the output is frame-major. Decoding a tile of
-// frames per channel into a planar scratch buffer and then interleaving it keeps both the decode
-// loops contiguous and the scratch (channels x kTileFrames floats) in the L1 cache.
-constexpr std::size_t kTileFrames = 64;
-
-void interleave(const float* __restrict planar, std::size_t frames, std::size_t n_channels,
-                float* __restrict out) {
-    std::size_t c = 0;
-#if defined(__SSE2__)
-    // Four channels by four frames per SSE transpose: element-wise copying cost as much as the
-    // decoding itself.
-    const std::size_t whole_quads = frames - frames % 4;
-    for (; c + 4 <= n_channels; c += 4) {
-        const float* row = planar + c * kTileFrames;
-        for (std::size_t f = 0; f < whole_quads; f += 4) {
-            __m128 r0 = _mm_loadu_ps(row + f);
-            __m128 r1 = _mm_loadu_ps(row + kTileFrames + f);
-            __m128 r2 = _mm_loadu_ps(row + 2 * kTileFrames + f);
-            __m128 r3 = _mm_loadu_ps(row + 3 * kTileFrames + f);
-            _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
-            _mm_storeu_ps(out + f * n_channels + c, r0);
-            _mm_storeu_ps(out + (f + 1) * n_channels + c, r1);
-            _mm_storeu_ps(out + (f + 2) * n_channels + c, r2);
-            _mm_storeu_ps(out + (f + 3) * n_channels + c, r3);
-        }
-        for (std::size_t f = whole_quads; f < frames; ++f) {
-            for (std::size_t k = 0; k < 4; ++k) {
-                out[f * n_channels + c + k] = row[k * kTileFrames + f];
-            }
-        }
-    }
-#endif
-    for (; c < n_channels; ++c) {
-        for (std::size_t f = 0; f < frames; ++f) {
-            out[f * n_channels + c] = planar[c * kTileFrames + f];
-        }
-    }
-}
-
 class EdfSampleReader final : public SampleReader {
   public:
     EdfSampleReader(EdfHeader header, std::vector<std::size_t> channel_indices)
-        : header_(std::move(header)), file_(header_) {
-        auto scan = scan_annotations(header_);
-        first_record_s_ = scan.first_record_s;
-        info_ = info_with_annotations(header_, std::move(scan));
+        : header_(std::move(header)), file_(header_), info_(info_from_header(header_)) {
+        first_record_s_ = first_record_stamp(header_, file_);
         const auto chosen = choose_channels(info_, std::move(channel_indices), sample_rate_hz_);
         const auto all = signal_channels(header_);
+        std::vector<DecodeChannel> decode_channels;
         for (const auto index : chosen) {
-            channels_.push_back(all[index]);
-            scalings_.emplace_back(all[index]->info);
+            const Scaling scaling(all[index]->info);
+            decode_channels.push_back({static_cast<std::size_t>(all[index]->byte_offset_in_record),
+                                       scaling.gain, scaling.offset});
         }
-        frames_per_record_ = channels_.front()->samples_per_record;
+        channel_count_ = chosen.size();
+        frames_per_record_ = all[chosen.front()]->samples_per_record;
+        decoder_.emplace(std::move(decode_channels), header_.bytes_per_sample());
         records_per_block_ = std::max<std::int64_t>(1, kBlockBytes / header_.record_bytes);
-        tile_.resize(channels_.size() * kTileFrames);
     }
 
-    const RecordingInfo& info() const override { return info_; }
-    std::size_t channel_count() const override { return channels_.size(); }
+    // The annotations are read on the first call: they cost one read per data record, and
+    // detect_recording opens a file's readers after reading its info (read_edf_info) already.
+    const RecordingInfo& info() const override {
+        if (!annotations_read_) {
+            info_ = info_with_annotations(header_, scan_annotations(header_));
+            annotations_read_ = true;
+        }
+        return info_;
+    }
+    std::size_t channel_count() const override { return channel_count_; }
     double sample_rate_hz() const override { return sample_rate_hz_; }
 
     std::size_t read(std::span<float> out, std::size_t max_frames, double& start_s) override {
-        const std::size_t n = channels_.size();
+        const std::size_t n = channel_count_;
         if (out.size() < max_frames * n) {
             throw std::invalid_argument("SampleReader::read: output span smaller than max_frames");
         }
@@ -271,23 +235,7 @@ class EdfSampleReader final : public SampleReader {
             }
             const auto available = static_cast<std::size_t>(frames_per_record_ - frame_);
             const std::size_t take = std::min(available, max_frames - done);
-            for (std::size_t tile = 0; tile < take; tile += kTileFrames) {
-                const std::size_t frames = std::min(kTileFrames, take - tile);
-                const auto first_frame = static_cast<std::size_t>(frame_) + tile;
-                for (std::size_t c = 0; c < n; ++c) {
-                    const unsigned char* samples = record + channels_[c]->byte_offset_in_record +
-                                                   first_frame * header_.bytes_per_sample();
-                    float* planar = tile_.data() + c * kTileFrames;
-                    if (header_.bdf) {
-                        decode_24bit(samples, frames, scalings_[c].gain, scalings_[c].offset,
-                                     planar);
-                    } else {
-                        decode_16bit(samples, frames, scalings_[c].gain, scalings_[c].offset,
-                                     planar);
-                    }
-                }
-                interleave(tile_.data(), frames, n, out.data() + (done + tile) * n);
-            }
+            decoder_->decode(record, static_cast<std::size_t>(frame_), take, out.data() + done * n);
             done += take;
             frame_ += static_cast<std::int64_t>(take);
             if (frame_ == frames_per_record_) {
@@ -311,15 +259,15 @@ class EdfSampleReader final : public SampleReader {
 
     EdfHeader header_;
     RecordFile file_;
-    RecordingInfo info_;
+    mutable RecordingInfo info_;  // channels from the start, annotations once info() is called
+    mutable bool annotations_read_ = false;
     double first_record_s_ = 0;  // subtracted from record time stamps (see scan_annotations)
-    std::vector<const EdfSignal*> channels_;
-    std::vector<Scaling> scalings_;
+    std::size_t channel_count_ = 0;
+    std::optional<FrameDecoder> decoder_;  // set once the channels are chosen
     double sample_rate_hz_ = 0;
     std::int64_t frames_per_record_ = 0;
     std::int64_t records_per_block_ = 1;
     std::vector<unsigned char> block_;
-    std::vector<float> tile_;  // one tile of decoded frames, channel after channel
     std::int64_t block_first_ = 0, block_count_ = 0;
     std::int64_t record_ = 0, frame_ = 0;  // next frame to decode
     double expected_start_ = 0;            // where the next record starts if there is no gap
