@@ -122,7 +122,12 @@ struct detail::DetectorState {
     // The previous segment's band-passed frames, kept for the doublet test of events that
     // began there: (first frame, frame count) of each buffer.
     std::vector<float> previous_filtered;
-    std::vector<float> scratch_event;  // one event's band-passed samples (doublet test)
+    std::vector<float> scratch_event;    // one event's band-passed samples (doublet test)
+    std::vector<double> scratch_energy;  // and their running energy
+    // Whether the noise of some channel is raised in the segment being scanned (step 4): no
+    // doublet test there; contraction makes crossings by the thousand, and they are excluded
+    // when it lasts.
+    bool segment_raised = false;
     Frame filtered_first = 0, previous_first = 0;
     std::size_t filtered_frames = 0, previous_frames = 0;
     std::size_t segment_fill = 0;
@@ -386,28 +391,41 @@ bool band_passed(const detail::DetectorState& s, std::size_t c, Frame from, Fram
 // against the part that follows, if that correlation reaches doublet_correlation, both parts
 // are of about the same size (energy within echo_ratio^2 of each other) and the second is large
 // enough to be a twitch. A long polyphasic potential does not repeat itself.
-Frame doublet_lag(const detail::DetectorState& s, const ChannelEvent& e, std::vector<float>& y) {
+// Uses s.scratch_event (left holding the event's samples) and s.scratch_energy.
+Frame doublet_lag(detail::DetectorState& s, const ChannelEvent& e) {
+    auto& y = s.scratch_event;
     const Frame length = e.end - e.start;
     // Both parts compared over at least doublet_min_interval_s: a few samples of band-passed
     // noise correlate well by chance.
-    if (s.doublet_frames <= 0 || length < 2 * s.doublet_frames) return 0;
+    if (s.doublet_frames <= 0 || length < 2 * s.doublet_frames || s.segment_raised) return 0;
     if (!band_passed(s, e.channel, e.start, e.end, y)) return 0;
+    // Energies of any stretch from running sums; the cross products in eight float lanes (the
+    // compiler keeps them in one vector register) because this runs for every event.
+    const auto n = static_cast<std::size_t>(length);
+    auto& energy = s.scratch_energy;
+    energy.assign(n + 1, 0.0);
+    for (std::size_t i = 0; i < n; ++i)
+        energy[i + 1] = energy[i] + static_cast<double>(y[i]) * y[i];
     const double size_ratio = s.o.echo_ratio * s.o.echo_ratio;
     double best = s.o.doublet_correlation;
     Frame best_lag = 0;
     for (Frame lag = s.doublet_frames; lag + s.doublet_frames <= length; ++lag) {
-        const auto width = static_cast<std::size_t>(std::min(lag, length - lag));
         const auto shift = static_cast<std::size_t>(lag);
-        double cross = 0, first = 0, second = 0;
-        for (std::size_t i = 0; i < width; ++i) {
-            cross += static_cast<double>(y[i]) * y[shift + i];
-            first += static_cast<double>(y[i]) * y[i];
-            second += static_cast<double>(y[shift + i]) * y[shift + i];
-        }
+        const std::size_t width = std::min(shift, n - shift);
+        const double first = energy[width];
+        const double second = energy[shift + width] - energy[shift];
         if (!(first > 0 && second > 0) || second < size_ratio * first ||
             first < size_ratio * second) {
             continue;
         }
+        std::array<float, 8> lanes{};
+        std::size_t i = 0;
+        for (; i + lanes.size() <= width; i += lanes.size()) {
+            for (std::size_t k = 0; k < lanes.size(); ++k) lanes[k] += y[i + k] * y[shift + i + k];
+        }
+        double cross = 0;
+        for (; i < width; ++i) cross += static_cast<double>(y[i]) * y[shift + i];
+        for (float lane : lanes) cross += lane;
         const double correlation = cross / std::sqrt(first * second);
         if (correlation > best) {
             best = correlation;
@@ -425,8 +443,8 @@ Frame doublet_lag(const detail::DetectorState& s, const ChannelEvent& e, std::ve
 void emit_channel_event(detail::DetectorState& s, const ChannelEvent& e) {
     const Frame duration = e.end - e.onset;
     if (duration < s.min_frames || duration > s.max_frames) return;
-    std::vector<float>& y = s.scratch_event;
-    const Frame lag = doublet_lag(s, e, y);
+    const Frame lag = doublet_lag(s, e);
+    const auto& y = s.scratch_event;
     if (lag == 0) {
         emit_one(s, e);
         return;
@@ -885,8 +903,10 @@ void process_segment(detail::DetectorState& s, const float* raw, std::size_t fra
     // twitches hardly move) rises above the floor, the envelope stays up most of the time, or
     // it crosses the threshold more often than twitching units fire.
     std::size_t voluntary_channels = 0;
+    s.segment_raised = false;
     for (std::size_t c = 0; c < C; ++c) {
         const bool raised = record.sigma[c] > s.o.voluntary_level * s.noise_floor.value(c);
+        s.segment_raised = s.segment_raised || raised;
         const bool crowded = static_cast<double>(crossing_count[c]) >=
                              s.o.voluntary_crossings_per_s * static_cast<double>(frames) / s.fs;
         const bool busy = crowded || static_cast<double>(active_count[c]) >
@@ -981,6 +1001,7 @@ void Detector::reset() {
     s.filtered.assign(s.segment_frames * C, 0.0f);
     s.previous_filtered.assign(s.segment_frames * C, 0.0f);
     s.filtered_first = s.previous_first = 0;
+    s.segment_raised = false;
     s.filtered_frames = s.previous_frames = 0;
     s.envelope.assign(s.segment_frames * C, 0.0f);
     s.envelope_state.assign(padded, 0.0f);
