@@ -717,7 +717,8 @@ void scan_events(detail::DetectorState& s, std::size_t c, Frame first, std::size
     const float onset_level = static_cast<float>(s.o.onset_level * s.o.onset_level) * floor * floor;
     const float phase_level =
         static_cast<float>(s.o.onset_phase_level * s.o.onset_phase_level) * floor * floor;
-    for (std::size_t f = 0; f < frames; ++f) {
+    std::size_t f = 0;
+    while (f < frames) {
         if (!open.active) {
             std::size_t next = f;
             while (next < frames && !(envelope[next * C] > threshold)) ++next;
@@ -728,10 +729,7 @@ void scan_events(detail::DetectorState& s, std::size_t c, Frame first, std::size
             }
             if (next == frames) break;
             f = next;
-        }
-        const Frame g = first + static_cast<Frame>(f);
-        const bool above = envelope[f * C] > threshold;
-        if (above && !open.active) {
+            const Frame g = first + static_cast<Frame>(f);
             if (open.pending && g - open.event.onset < s.refractory_frames) {
                 open.active = true;  // too soon for a new twitch: the same event goes on
             } else {
@@ -743,15 +741,24 @@ void scan_events(detail::DetectorState& s, std::size_t c, Frame first, std::size
                 open.pending = true;
             }
         }
-        const float magnitude = std::abs(x[f * C]);
-        if (magnitude > open.event.peak) {
-            open.event.peak = magnitude;
-            open.event.peak_frame = g;
+        // The open event's peak, up to and including the frame where the envelope falls.
+        float peak = open.event.peak;
+        Frame peak_frame = open.event.peak_frame;
+        std::size_t k = f;
+        for (; k < frames; ++k) {
+            const float magnitude = std::abs(x[k * C]);
+            if (magnitude > peak) {
+                peak = magnitude;
+                peak_frame = first + static_cast<Frame>(k);
+            }
+            if (!(envelope[k * C] > threshold)) break;
         }
-        if (!above) {
-            open.active = false;
-            open.event.end = g;
-        }
+        open.event.peak = peak;
+        open.event.peak_frame = peak_frame;
+        if (k == frames) break;
+        open.active = false;
+        open.event.end = first + static_cast<Frame>(k);
+        f = k + 1;
     }
     if (open.active) open.event.end = first + static_cast<Frame>(frames);
 }
