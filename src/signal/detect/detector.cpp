@@ -388,9 +388,9 @@ bool band_passed(const detail::DetectorState& s, std::size_t c, Frame from, Fram
 // the second discharge begins before the envelope of the first has fallen, or within the
 // refractory period. The second part of such an event repeats the first. Returns the lag (in
 // frames, 0 if none) at which the band-passed event correlates best with itself, its first part
-// against the part that follows, if that correlation reaches doublet_correlation, both parts
-// are of about the same size (energy within echo_ratio^2 of each other) and the second is large
-// enough to be a twitch. A long polyphasic potential does not repeat itself.
+// against the part that follows, if that correlation reaches doublet_correlation and both parts
+// are of about the same size (energy within echo_ratio^2 of each other). A long polyphasic
+// potential does not repeat itself.
 // Uses s.scratch_event (left holding the event's samples) and s.scratch_energy.
 Frame doublet_lag(detail::DetectorState& s, const ChannelEvent& e) {
     auto& y = s.scratch_event;
@@ -432,12 +432,7 @@ Frame doublet_lag(detail::DetectorState& s, const ChannelEvent& e) {
             best_lag = lag;
         }
     }
-    if (best_lag == 0) return 0;
-    float second_peak = 0;
-    for (std::size_t i = static_cast<std::size_t>(best_lag); i < y.size(); ++i) {
-        second_peak = std::max(second_peak, std::abs(y[i]));
-    }
-    return second_peak > s.o.threshold * e.floor ? best_lag : 0;
+    return best_lag;
 }
 
 void emit_channel_event(detail::DetectorState& s, const ChannelEvent& e) {
@@ -449,7 +444,8 @@ void emit_channel_event(detail::DetectorState& s, const ChannelEvent& e) {
         emit_one(s, e);
         return;
     }
-    // Two events, each with the peak of its own part.
+    // Two events, each with the peak of its own part, if the second is large enough to be a
+    // twitch.
     ChannelEvent first = e, second = e;
     first.end = e.start + lag;
     first.onset = std::min(e.onset, first.end - 1);
@@ -461,6 +457,10 @@ void emit_channel_event(detail::DetectorState& s, const ChannelEvent& e) {
             part.peak = std::abs(y[i]);
             part.peak_frame = e.start + static_cast<Frame>(i);
         }
+    }
+    if (!(second.peak > s.o.threshold * e.floor)) {
+        emit_one(s, e);
+        return;
     }
     emit_one(s, first);
     emit_one(s, second);
