@@ -4,7 +4,7 @@
 #include <bit>
 #include <limits>
 
-#include "filters.hpp"  // TW_SIMD_CLONES
+#include "simd_clones.hpp"
 
 namespace twitchwatch::signal::detail {
 namespace {

@@ -13,7 +13,7 @@
 #define TW_DECODE_VECTOR_PATH 0
 #endif
 
-#include "detect/filters.hpp"  // TW_SIMD_CLONES
+#include "simd_clones.hpp"
 
 namespace twitchwatch::signal::io {
 namespace {
