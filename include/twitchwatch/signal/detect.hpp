@@ -32,91 +32,74 @@ ChannelKind classify_channel(std::string_view label, std::string_view physical_u
                              std::string_view transducer);
 
 struct DetectOptions {
-    // Band-pass (Butterworth, causal, applied as cascaded biquads).
-    double band_low_hz = 20.0;
-    double band_high_hz = 450.0;  // lowered to 0.45 x sample rate when above it
-    int band_order = 2;           // order of the high-pass and of the low-pass (even)
+    // The defaults of every option, for EMG and for accelerometer channels, are data:
+    // knowledge/detection.toml, compiled into the library, with the reasoning behind each value.
+    // What each option means, in the order of the method (docs/detection.md):
+    DetectOptions();  // the defaults for EMG channels
+    // Every number 0 and every text empty: the starting point of the defaults' loader.
+    struct Blank {};
+    explicit DetectOptions(Blank) {}
+
+    // Band-pass (Butterworth, causal, applied as cascaded biquads): edges, and the order of the
+    // high-pass and of the low-pass (even). The upper edge is lowered to 0.45 x sample rate.
+    double band_low_hz{}, band_high_hz{};
+    int band_order{};
     // Mains rejection: "auto" (find 50 or 60 Hz and which harmonics are present in the first
-    // mains_probe_s), "off", "50" or "60" (notch every harmonic below the band's upper edge).
-    std::string mains = "auto";
-    int mains_harmonics = 8;  // highest harmonic considered
-    // -3 dB width of each notch. Narrow notches ring less after a large twitch (the ringing's
-    // amplitude grows with the width) but need a stable mains frequency.
-    double mains_notch_bandwidth_hz = 2.0;
-    double mains_detect_ratio = 10.0;  // harmonic power / power beside it to count as present
-    double mains_probe_s = 1.0;
+    // mains_probe_s), "off", "50" or "60" (notch every harmonic below the band's upper edge);
+    // the highest harmonic considered, the -3 dB width of each notch, and the power at a
+    // harmonic over the power beside it that counts it as present.
+    std::string mains;
+    int mains_harmonics{};
+    double mains_notch_bandwidth_hz{}, mains_detect_ratio{}, mains_probe_s{};
     // Envelope: squared band-passed signal smoothed by a one-pole low-pass.
-    double envelope_time_constant_s = 0.003;
+    double envelope_time_constant_s{};
     // Noise floor: robust sigma (1.4826 x median |x|) per segment, a low quantile of the history.
-    double segment_s = 0.25;
-    double noise_history_s = 30.0;
-    // The floor is this quantile of the history, not its median, so that contractions filling
-    // most of the history (or the start of a recording) do not lift it.
-    double noise_floor_quantile = 0.2;
+    double segment_s{}, noise_history_s{}, noise_floor_quantile{};
     // An event starts when the envelope's RMS exceeds threshold x noise floor.
-    double threshold = 3.5;
+    double threshold{};
     // The onset reported is where the potential began, not where its envelope crossed the
-    // threshold (which for a wide potential is late): the crossing is traced back, at most
-    // onset_lookback_s and not into the channel's previous event, while the envelope stays
-    // above (onset_level x floor)^2.
-    double onset_lookback_s = 0.020;
-    double onset_level = 1.5;
-    // ...and across dips below that level of at most onset_gap_s to an earlier stretch whose
-    // envelope RMS rises above onset_phase_level x floor (where a biphasic potential changes
-    // sign its envelope falls; a first phase below the threshold is still part of it).
-    double onset_gap_s = 0.005;
-    double onset_phase_level = 2.0;
-    // A new onset on a channel needs this much time after the last. 20 ms, not less: a long
-    // (20-30 ms) bi- or polyphasic potential dips below the threshold between its phases and
-    // would otherwise be counted twice (docs/independent-check.md). A doublet within it is
-    // found by its repetition (below).
-    double refractory_s = 0.020;
-    // A doublet (one unit firing twice, 10-110 ms apart) gives one event when the second
-    // discharge begins before the first has died away or within refractory_s: an event whose
-    // band-passed signal repeats itself at a lag of at least doublet_min_interval_s, with a
-    // correlation of at least doublet_correlation between its first part and the part that
-    // follows (about equal in size, within echo_ratio), is split into two twitches there.
-    double doublet_min_interval_s = 0.015;
-    double doublet_correlation = 0.9;
-    double min_event_duration_s = 0.002;
-    double max_event_duration_s = 0.100;  // longer is not a twitch (dropped)
+    // threshold: the crossing is traced back, at most onset_lookback_s and not into the
+    // channel's previous event, while the envelope stays above (onset_level x floor)^2, and
+    // across dips below that level of at most onset_gap_s to an earlier stretch whose envelope
+    // RMS rises above onset_phase_level x floor.
+    double onset_lookback_s{}, onset_level{}, onset_gap_s{}, onset_phase_level{};
+    // A new onset on a channel needs this much time after the last.
+    double refractory_s{};
+    // An event whose band-passed signal repeats itself at a lag of at least
+    // doublet_min_interval_s (0: never), with a correlation of at least doublet_correlation
+    // between its first part and the part that follows (about equal in size, within
+    // echo_ratio), is a doublet: split into two twitches there.
+    double doublet_min_interval_s{}, doublet_correlation{};
+    // Shorter events are noise; longer ones are not twitches (dropped).
+    double min_event_duration_s{}, max_event_duration_s{};
     // An event smaller than echo_ratio x the peak of the event that began on the same channel
-    // at most echo_window_s before it is that event's filter ringing or the band-passed tail of
-    // a long potential (0.5-0.65 of its peak), not a twitch; a doublet's second discharge is
-    // about as large as the first.
-    double echo_window_s = 0.3;
-    double echo_ratio = 0.7;
-    // Peaks this close on different channels = one twitch: the peak of a long potential falls
-    // on different phases on different electrodes, up to about 15 ms apart.
-    double merge_window_s = 0.020;
+    // at most echo_window_s before it is that event's ringing or tail, not a twitch.
+    double echo_window_s{}, echo_ratio{};
+    // Peaks this close on different channels are one twitch.
+    double merge_window_s{};
     // A weaker event (below echo_ratio x the twitch's peak over noise) that begins on another
     // channel at most copy_window_s after a twitch began is that twitch seen from farther away.
-    double copy_window_s = 0.030;
+    double copy_window_s{};
     // Voluntary contraction: a segment in which some channel's robust noise estimate is above
     // voluntary_level x floor, or its envelope is above voluntary_level x floor for more than
-    // voluntary_duty_cycle of the time.
-    double voluntary_level = 2.5;
-    double voluntary_duty_cycle = 0.5;
-    // ...or in which the envelope crosses the event threshold this often (per second).
-    double voluntary_crossings_per_s = 16.0;
-    std::size_t voluntary_min_channels = 1;
-    double voluntary_min_s = 0.5;  // shorter activity is not a voluntary contraction
-    // The first seconds are judged again against the floor reached by then (a contraction at the
-    // very start would otherwise set the floor); their results wait that long.
-    double start_review_s = 10.0;
+    // voluntary_duty_cycle of the time, or crosses the event threshold
+    // voluntary_crossings_per_s often; on voluntary_min_channels channels at once, for at least
+    // voluntary_min_s.
+    double voluntary_level{}, voluntary_duty_cycle{}, voluntary_crossings_per_s{};
+    std::size_t voluntary_min_channels{};
+    double voluntary_min_s{};
+    // The first seconds are judged again against the floor reached by then; their results wait
+    // that long.
+    double start_review_s{};
     // Movement artefact: RMS in the slow band above artefact_ratio x its own floor (median of
-    // the history)...
-    double artefact_band_low_hz = 1.0;
-    double artefact_band_high_hz = 15.0;
-    double artefact_ratio = 8.0;
-    // ...and also above artefact_level x the EMG noise floor and above the band-passed RMS.
-    double artefact_level = 20.0;
-    double exclusion_padding_s = 0.5;  // also excluded on either side of a stretch
+    // the history; 0: no test), and also above artefact_level x the EMG noise floor and above
+    // the band-passed RMS. Excluded stretches grow by exclusion_padding_s on either side.
+    double artefact_band_low_hz{}, artefact_band_high_hz{}, artefact_ratio{}, artefact_level{};
+    double exclusion_padding_s{};
     // The start of a recording while the filters settle (whole segments) is not analysed.
-    double settling_s = 0.1;
+    double settling_s{};
 
-    // Defaults for a kind of channel: EMG as above; accelerometers use 1-40 Hz, no mains notch,
-    // a longer envelope and no slow-band artefact test (the slow band is the signal).
+    // The defaults for a kind of channel (other kinds get the EMG ones).
     static DetectOptions for_kind(ChannelKind kind);
     // Every option with its value and a one-line description (for --help and the docs).
     std::vector<std::pair<std::string, std::string>> describe() const;

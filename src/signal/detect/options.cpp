@@ -1,13 +1,17 @@
-// DetectOptions: defaults per kind of channel, their descriptions, setting them by name; and the
-// classification and quality checks of channels.
+// DetectOptions: the defaults per kind of channel (read from knowledge/detection.toml), setting
+// options by name; and the classification and quality checks of channels.
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <charconv>
 #include <cmath>
 #include <functional>
 #include <set>
 #include <sstream>
+#include <toml.hpp>
 
+#include "defaults.hpp"
+#include "detection_defaults_text.hpp"
 #include "twitchwatch/errors.hpp"
 #include "twitchwatch/signal/detect.hpp"
 
@@ -27,10 +31,10 @@ std::string format_number(double value) {
     return out.str();
 }
 
-// One entry per option: its name, a description, and access to the field.
+// One entry per option: its name and access to the field (its default and description are in
+// knowledge/detection.toml).
 struct OptionField {
     const char* name;
-    const char* description;
     std::function<std::string(const DetectOptions&)> get;
     std::function<void(DetectOptions&, std::string_view)> set;
 };
@@ -47,9 +51,9 @@ double parse_number(std::string_view name, std::string_view text) {
 }
 
 template <typename Field>
-OptionField number(const char* name, const char* description, Field DetectOptions::*field) {
+OptionField number(const char* name, Field DetectOptions::*field) {
     return {
-        name, description,
+        name,
         [field](const DetectOptions& o) { return format_number(static_cast<double>(o.*field)); },
         [field, name](DetectOptions& o, std::string_view text) {
             const double value = parse_number(name, text);
@@ -65,89 +69,120 @@ OptionField number(const char* name, const char* description, Field DetectOption
 
 const std::vector<OptionField>& fields() {
     static const std::vector<OptionField> all = {
-        number("band_low_hz", "high-pass edge of the band-pass (0 = none)",
-               &DetectOptions::band_low_hz),
-        number("band_high_hz", "low-pass edge (lowered to 0.45 x sample rate)",
-               &DetectOptions::band_high_hz),
-        number("band_order", "Butterworth order of each edge (even)", &DetectOptions::band_order),
-        {"mains", "auto | off | 50 | 60: mains notches (auto finds which harmonics are present)",
-         [](const DetectOptions& o) { return o.mains; },
+        number("band_low_hz", &DetectOptions::band_low_hz),
+        number("band_high_hz", &DetectOptions::band_high_hz),
+        number("band_order", &DetectOptions::band_order),
+        {"mains", [](const DetectOptions& o) { return o.mains; },
          [](DetectOptions& o, std::string_view text) { o.mains = std::string(text); }},
-        number("mains_harmonics", "highest mains harmonic notched",
-               &DetectOptions::mains_harmonics),
-        number("mains_notch_bandwidth_hz", "-3 dB width of each mains notch",
-               &DetectOptions::mains_notch_bandwidth_hz),
-        number("mains_detect_ratio", "power at a harmonic / power beside it to notch it",
-               &DetectOptions::mains_detect_ratio),
-        number("mains_probe_s", "seconds at the start used to find the mains",
-               &DetectOptions::mains_probe_s),
-        number("envelope_time_constant_s", "smoothing of the squared signal",
-               &DetectOptions::envelope_time_constant_s),
-        number("segment_s", "segment over which noise and activity are judged",
-               &DetectOptions::segment_s),
-        number("noise_history_s", "history of segment noise for the floor",
-               &DetectOptions::noise_history_s),
-        number("noise_floor_quantile", "floor = this quantile of the history",
-               &DetectOptions::noise_floor_quantile),
-        number("threshold", "event when envelope RMS > threshold x noise floor",
-               &DetectOptions::threshold),
-        number("onset_lookback_s", "the reported onset is traced back at most this far",
-               &DetectOptions::onset_lookback_s),
-        number("onset_level", "...while the envelope RMS stays above this x noise floor",
-               &DetectOptions::onset_level),
-        number("onset_gap_s", "...and across dips below that level this short",
-               &DetectOptions::onset_gap_s),
-        number("onset_phase_level", "...to an earlier phase rising above this x noise floor",
-               &DetectOptions::onset_phase_level),
-        number("refractory_s", "least time between two onsets on one channel",
-               &DetectOptions::refractory_s),
-        number("min_event_duration_s", "shorter crossings are noise",
-               &DetectOptions::min_event_duration_s),
-        number("max_event_duration_s", "longer crossings are not twitches",
-               &DetectOptions::max_event_duration_s),
-        number("doublet_min_interval_s",
-               "an event repeating itself this late or later is a doublet, two twitches (0: off)",
-               &DetectOptions::doublet_min_interval_s),
-        number("doublet_correlation", "...when its two parts correlate at least this well",
-               &DetectOptions::doublet_correlation),
-        number("echo_window_s", "after an event, smaller ones this soon may be its ringing",
-               &DetectOptions::echo_window_s),
-        number("echo_ratio", "...and are dropped when below this fraction of its peak",
-               &DetectOptions::echo_ratio),
-        number("merge_window_s", "peaks this close on several channels are one twitch",
-               &DetectOptions::merge_window_s),
-        number("copy_window_s",
-               "weaker events starting this soon after a twitch on other channels are its copies",
-               &DetectOptions::copy_window_s),
-        number("voluntary_level", "activity level (x noise floor) for the voluntary gate",
-               &DetectOptions::voluntary_level),
-        number("voluntary_duty_cycle", "fraction of a segment above that level = voluntary",
-               &DetectOptions::voluntary_duty_cycle),
-        number("voluntary_crossings_per_s", "threshold crossings per second = voluntary",
-               &DetectOptions::voluntary_crossings_per_s),
-        number("voluntary_min_channels", "channels that must be active at once",
-               &DetectOptions::voluntary_min_channels),
-        number("voluntary_min_s", "activity must last this long to be voluntary",
-               &DetectOptions::voluntary_min_s),
-        number("start_review_s", "the start is judged again after this long",
-               &DetectOptions::start_review_s),
-        number("artefact_band_low_hz", "slow band for movement artefacts, low edge",
-               &DetectOptions::artefact_band_low_hz),
-        number("artefact_band_high_hz", "slow band, high edge",
-               &DetectOptions::artefact_band_high_hz),
-        number("artefact_ratio", "slow-band RMS / its floor = artefact (0 = off)",
-               &DetectOptions::artefact_ratio),
-        number("artefact_level", "...and above this x the EMG noise floor",
-               &DetectOptions::artefact_level),
-        number("exclusion_padding_s", "also excluded before and after a stretch",
-               &DetectOptions::exclusion_padding_s),
-        number("settling_s", "start of the recording not analysed while filters settle",
-               &DetectOptions::settling_s),
+        number("mains_harmonics", &DetectOptions::mains_harmonics),
+        number("mains_notch_bandwidth_hz", &DetectOptions::mains_notch_bandwidth_hz),
+        number("mains_detect_ratio", &DetectOptions::mains_detect_ratio),
+        number("mains_probe_s", &DetectOptions::mains_probe_s),
+        number("envelope_time_constant_s", &DetectOptions::envelope_time_constant_s),
+        number("segment_s", &DetectOptions::segment_s),
+        number("noise_history_s", &DetectOptions::noise_history_s),
+        number("noise_floor_quantile", &DetectOptions::noise_floor_quantile),
+        number("threshold", &DetectOptions::threshold),
+        number("onset_lookback_s", &DetectOptions::onset_lookback_s),
+        number("onset_level", &DetectOptions::onset_level),
+        number("onset_gap_s", &DetectOptions::onset_gap_s),
+        number("onset_phase_level", &DetectOptions::onset_phase_level),
+        number("refractory_s", &DetectOptions::refractory_s),
+        number("min_event_duration_s", &DetectOptions::min_event_duration_s),
+        number("max_event_duration_s", &DetectOptions::max_event_duration_s),
+        number("doublet_min_interval_s", &DetectOptions::doublet_min_interval_s),
+        number("doublet_correlation", &DetectOptions::doublet_correlation),
+        number("echo_window_s", &DetectOptions::echo_window_s),
+        number("echo_ratio", &DetectOptions::echo_ratio),
+        number("merge_window_s", &DetectOptions::merge_window_s),
+        number("copy_window_s", &DetectOptions::copy_window_s),
+        number("voluntary_level", &DetectOptions::voluntary_level),
+        number("voluntary_duty_cycle", &DetectOptions::voluntary_duty_cycle),
+        number("voluntary_crossings_per_s", &DetectOptions::voluntary_crossings_per_s),
+        number("voluntary_min_channels", &DetectOptions::voluntary_min_channels),
+        number("voluntary_min_s", &DetectOptions::voluntary_min_s),
+        number("start_review_s", &DetectOptions::start_review_s),
+        number("artefact_band_low_hz", &DetectOptions::artefact_band_low_hz),
+        number("artefact_band_high_hz", &DetectOptions::artefact_band_high_hz),
+        number("artefact_ratio", &DetectOptions::artefact_ratio),
+        number("artefact_level", &DetectOptions::artefact_level),
+        number("exclusion_padding_s", &DetectOptions::exclusion_padding_s),
+        number("settling_s", &DetectOptions::settling_s),
     };
     return all;
 }
 
+// A TOML number or text as the text DetectOptions::set reads (numbers in their shortest exact
+// form, so the option gets the very double written in the file).
+std::string option_text(const toml::value& value, const std::string& where) {
+    if (value.is_string()) return value.as_string().str;
+    if (value.is_integer()) return std::to_string(value.as_integer());
+    if (value.is_floating()) {
+        std::array<char, 32> buffer{};
+        const auto result =
+            std::to_chars(buffer.data(), buffer.data() + buffer.size(), value.as_floating());
+        return std::string(buffer.data(), result.ptr);
+    }
+    throw InputError(where + " must be a number or a text");
+}
+
 }  // namespace
+
+namespace detail {
+
+DetectDefaults parse_detect_defaults(std::string_view toml_text, const std::string& source) {
+    toml::value document;
+    try {
+        std::istringstream in{std::string(toml_text)};
+        document = toml::parse(in, source);
+    } catch (const toml::exception& e) {
+        throw InputError(source + ": line " + std::to_string(e.location().line()) +
+                         ": not valid TOML");
+    }
+    static const std::set<std::string, std::less<>> kKeys = {"value", "accelerometer", "unit",
+                                                             "description", "why"};
+    DetectDefaults out;
+    for (const auto& [name, table] : document.as_table()) {
+        const std::string where = source + ": [" + name + "]";
+        const auto field = std::find_if(fields().begin(), fields().end(),
+                                        [&](const OptionField& f) { return name == f.name; });
+        if (field == fields().end()) throw InputError(where + ": not an option of the detector");
+        if (!table.is_table()) throw InputError(where + " must be a table");
+        for (const auto& [key, item] : table.as_table()) {
+            if (kKeys.count(key) == 0) throw InputError(where + ": unknown key '" + key + "'");
+        }
+        if (!table.contains("value")) throw InputError(where + ": no value");
+        if (!table.contains("description") || !table.at("description").is_string()) {
+            throw InputError(where + ": no description");
+        }
+        const std::string value = option_text(table.at("value"), where + " value");
+        const std::string accelerometer =
+            table.contains("accelerometer")
+                ? option_text(table.at("accelerometer"), where + " accelerometer")
+                : value;
+        try {
+            field->set(out.emg, value);
+            field->set(out.accelerometer, accelerometer);
+        } catch (const InputError& e) {
+            throw InputError(source + ": " + e.what());
+        }
+        out.descriptions.emplace(name, table.at("description").as_string().str);
+    }
+    for (const auto& field : fields()) {
+        if (out.descriptions.count(field.name) == 0) {
+            throw InputError(source + ": option " + field.name + " has no default");
+        }
+    }
+    return out;
+}
+
+const DetectDefaults& detect_defaults() {
+    static const DetectDefaults defaults =
+        parse_detect_defaults(kDetectionDefaultsText, "knowledge/detection.toml");
+    return defaults;
+}
+
+}  // namespace detail
 
 std::string_view to_string(ChannelKind kind) {
     switch (kind) {
@@ -192,38 +227,19 @@ ChannelKind classify_channel(std::string_view label, std::string_view physical_u
     return ChannelKind::emg;
 }
 
+DetectOptions::DetectOptions() : DetectOptions(detail::detect_defaults().emg) {}
+
 DetectOptions DetectOptions::for_kind(ChannelKind kind) {
-    DetectOptions o;
-    if (kind == ChannelKind::accelerometer) {
-        // A mechanical twitch lasts 50-200 ms (contraction time 30-90 ms) and sits at 2-40 Hz;
-        // the slow band is the signal itself, so the artefact test is off and large sustained
-        // movement is caught by the voluntary gate.
-        o.band_low_hz = 2.0;
-        o.band_high_hz = 40.0;
-        o.mains = "off";
-        o.envelope_time_constant_s = 0.015;
-        o.segment_s = 0.5;
-        o.refractory_s = 0.1;
-        o.min_event_duration_s = 0.01;
-        o.max_event_duration_s = 0.4;
-        o.merge_window_s = 0.03;
-        o.artefact_ratio = 0.0;
-        // A mechanical twitch fills a good part of a segment; movement lasts longer.
-        o.voluntary_min_s = 1.5;
-        o.echo_window_s = 0.5;
-        o.echo_ratio = 0.3;
-        // Two discharges this close fuse into one mechanical twitch.
-        o.doublet_min_interval_s = 0.0;
-        o.exclusion_padding_s = 1.0;
-        o.settling_s = 0.5;
-    }
-    return o;
+    const auto& defaults = detail::detect_defaults();
+    return kind == ChannelKind::accelerometer ? defaults.accelerometer : defaults.emg;
 }
 
 std::vector<std::pair<std::string, std::string>> DetectOptions::describe() const {
     std::vector<std::pair<std::string, std::string>> out;
     for (const auto& field : fields()) {
-        out.emplace_back(field.name, field.get(*this) + "  " + field.description);
+        const auto& descriptions = detail::detect_defaults().descriptions;
+        out.emplace_back(field.name,
+                         field.get(*this) + "  " + descriptions.find(field.name)->second);
     }
     return out;
 }
