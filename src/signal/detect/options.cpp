@@ -142,7 +142,10 @@ DetectDefaults parse_detect_defaults(std::string_view toml_text, const std::stri
     static const std::set<std::string, std::less<>> kKeys = {"value", "accelerometer", "unit",
                                                              "description", "why"};
     DetectDefaults out;
-    for (const auto& [name, table] : document.as_table()) {
+    // Not a structured binding: Clang 14 cannot capture one in the lambda below.
+    for (const auto& entry : document.as_table()) {
+        const std::string& name = entry.first;
+        const toml::value& table = entry.second;
         const std::string where = source + ": [" + name + "]";
         const auto field = std::find_if(fields().begin(), fields().end(),
                                         [&](const OptionField& f) { return name == f.name; });
