@@ -319,8 +319,11 @@ TEST(SignalDetect, ChannelKindAndQuality) {
         frames[f * 3 + 2] = f % 10 == 0 ? 0.0f : 500.0f;  // stuck at the top of the range
     }
     const std::vector<double> low = {-500, -500, -500}, high = {500, 500, 500};
-    const auto verdict = ts::check_channel_quality(frames, F, 3, low, high);
-    EXPECT_EQ(verdict, (std::vector<std::string>{"", "flat", "saturated"}));
+    const double saturated_fraction = ts::DetectOptions().saturated_fraction;
+    EXPECT_EQ(ts::check_channel_quality(frames, F, 3, low, high, saturated_fraction),
+              (std::vector<std::string>{"", "flat", "saturated"}));
+    // 90 % of the third channel's samples are at the limit: saturated only above that share.
+    EXPECT_EQ(ts::check_channel_quality(frames, F, 3, low, high, 0.95)[2], "");
 }
 
 TEST(SignalDetect, OptionsBySetAndDescribe) {

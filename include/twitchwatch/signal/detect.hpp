@@ -98,6 +98,10 @@ struct DetectOptions {
     double exclusion_padding_s{};
     // The start of a recording while the filters settle (whole segments) is not analysed.
     double settling_s{};
+    // The first quality_probe_s of every channel are checked before it is analysed: a channel
+    // with no variation at all is flat, one with more than saturated_fraction of its samples at
+    // the ends of its physical range is saturated; either is skipped with a warning.
+    double quality_probe_s{}, saturated_fraction{};
 
     // The defaults for a kind of channel (other kinds get the EMG ones).
     static DetectOptions for_kind(ChannelKind kind);
@@ -149,12 +153,14 @@ class Detector {
     std::unique_ptr<detail::DetectorState> state_;
 };
 
-// Flat (no variation) or saturated (stuck at the physical limits) channels cannot be analysed.
-// Returns, per channel, an empty string when usable or the reason ("flat", "saturated").
+// Flat (no variation) or saturated (more than saturated_fraction of the samples at the physical
+// limits) channels cannot be analysed. Returns, per channel, an empty string when usable or the
+// reason ("flat", "saturated").
 std::vector<std::string> check_channel_quality(std::span<const float> frames,
                                                std::size_t frame_count, std::size_t channels,
                                                std::span<const double> physical_min,
-                                               std::span<const double> physical_max);
+                                               std::span<const double> physical_max,
+                                               double saturated_fraction);
 
 // A recording analysed end to end (reading through recording.hpp).
 struct ChannelReport {

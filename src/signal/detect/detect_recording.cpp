@@ -12,9 +12,6 @@
 namespace twitchwatch::signal {
 namespace {
 
-// Seconds at the start looked at for flat or saturated channels.
-constexpr double kQualityProbeS = 10.0;
-
 struct Group {
     ChannelKind kind;
     double sample_rate_hz;
@@ -119,11 +116,12 @@ DetectionReport detect_recording(const std::filesystem::path& file, const Detect
     std::vector<std::vector<double>> peaks(report.channels.size());
     for (auto& group : groups) {
         // Skip flat or saturated channels (judged on the first seconds).
+        const auto& options = group.kind == ChannelKind::emg ? request.emg : request.accelerometer;
         {
             auto reader = SampleReader::open(file, group.file_channels);
             const std::size_t C = reader->channel_count();
-            const auto probe_frames =
-                static_cast<std::size_t>(std::max(1.0, kQualityProbeS * group.sample_rate_hz));
+            const auto probe_frames = static_cast<std::size_t>(
+                std::max(1.0, options.quality_probe_s * group.sample_rate_hz));
             std::vector<float> probe(probe_frames * C);
             std::size_t have = 0;
             double start_s = 0;
@@ -138,7 +136,8 @@ DetectionReport detect_recording(const std::filesystem::path& file, const Detect
                 lows.push_back(info.channels[index].physical_min);
                 highs.push_back(info.channels[index].physical_max);
             }
-            const auto verdict = check_channel_quality(probe, have, C, lows, highs);
+            const auto verdict =
+                check_channel_quality(probe, have, C, lows, highs, options.saturated_fraction);
             Group kept{group.kind, group.sample_rate_hz, {}, {}};
             for (std::size_t i = 0; i < C; ++i) {
                 if (verdict[i].empty()) {
@@ -159,7 +158,6 @@ DetectionReport detect_recording(const std::filesystem::path& file, const Detect
         }
         auto reader = SampleReader::open(file, group.file_channels);
         const std::size_t C = reader->channel_count();
-        const auto& options = group.kind == ChannelKind::emg ? request.emg : request.accelerometer;
         Detector detector(C, group.sample_rate_hz, options);
         const auto block_frames =
             static_cast<std::size_t>(std::max(1.0, request.block_s * group.sample_rate_hz));

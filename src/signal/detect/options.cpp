@@ -108,6 +108,8 @@ const std::vector<OptionField>& fields() {
         number("artefact_level", &DetectOptions::artefact_level),
         number("exclusion_padding_s", &DetectOptions::exclusion_padding_s),
         number("settling_s", &DetectOptions::settling_s),
+        number("quality_probe_s", &DetectOptions::quality_probe_s),
+        number("saturated_fraction", &DetectOptions::saturated_fraction),
     };
     return all;
 }
@@ -261,10 +263,10 @@ void DetectOptions::set(std::string_view name, std::string_view value) {
 std::vector<std::string> check_channel_quality(std::span<const float> frames,
                                                std::size_t frame_count, std::size_t channels,
                                                std::span<const double> physical_min,
-                                               std::span<const double> physical_max) {
-    // Saturated: most samples sit at one of the ends of the physical range (the amplifier
+                                               std::span<const double> physical_max,
+                                               double saturated_fraction) {
+    // Saturated: many samples sit at one of the ends of the physical range (the amplifier
     // clipped). Flat: no variation at all.
-    constexpr double kSaturatedFraction = 0.5;
     std::vector<std::string> verdict(channels);
     if (frame_count == 0) return verdict;
     for (std::size_t c = 0; c < channels; ++c) {
@@ -282,7 +284,7 @@ std::vector<std::string> check_channel_quality(std::span<const float> frames,
         if (high == low) {
             verdict[c] = "flat";
         } else if (static_cast<double>(at_limit) >
-                   kSaturatedFraction * static_cast<double>(frame_count)) {
+                   saturated_fraction * static_cast<double>(frame_count)) {
             verdict[c] = "saturated";
         }
     }
