@@ -80,10 +80,11 @@ TEST(SignalDetectDefaults, ValuesAreReadExactly) {
 TEST(SignalDetectDefaults, ABrokenFileIsRefusedWithTheOptionNamed) {
     const std::string text = repository_file();
     EXPECT_EQ(error_of(text), "");
-    EXPECT_NE(error_of(with_table(text, "threshold", "", false)).find("threshold has no default"),
+    EXPECT_NE(error_of(with_table(text, "threshold", "", false))
+                  .find("[threshold] is missing (every detector option needs one)"),
               std::string::npos);
     EXPECT_NE(error_of(text + "\n[thresold]\nvalue = 3\ndescription = \"typo\"\n")
-                  .find("[thresold]: not an option"),
+                  .find("[thresold]: not a detector option"),
               std::string::npos);
     EXPECT_NE(error_of(with_table(text, "threshold", "valeu = 3.5\ndescription = \"d\"\n"))
                   .find("unknown key 'valeu'"),

@@ -8,10 +8,10 @@
 #include <functional>
 #include <set>
 #include <sstream>
-#include <toml.hpp>
 
 #include "defaults.hpp"
 #include "detection_defaults_text.hpp"
+#include "named_entries.hpp"
 #include "twitchwatch/errors.hpp"
 #include "twitchwatch/signal/detect.hpp"
 
@@ -133,50 +133,27 @@ std::string option_text(const toml::value& value, const std::string& where) {
 namespace detail {
 
 DetectDefaults parse_detect_defaults(std::string_view toml_text, const std::string& source) {
-    toml::value document;
-    try {
-        std::istringstream in{std::string(toml_text)};
-        document = toml::parse(in, source);
-    } catch (const toml::exception& e) {
-        throw InputError(source + ": line " + std::to_string(e.location().line()) +
-                         ": not valid TOML");
-    }
-    static const std::set<std::string, std::less<>> kKeys = {"value", "accelerometer", "unit",
-                                                             "description", "why"};
+    std::vector<std::string_view> names;
+    for (const auto& field : fields()) names.emplace_back(field.name);
     DetectDefaults out;
-    // Not a structured binding: Clang 14 cannot capture one in the lambda below.
-    for (const auto& entry : document.as_table()) {
-        const std::string& name = entry.first;
-        const toml::value& table = entry.second;
-        const std::string where = source + ": [" + name + "]";
-        const auto field = std::find_if(fields().begin(), fields().end(),
-                                        [&](const OptionField& f) { return name == f.name; });
-        if (field == fields().end()) throw InputError(where + ": not an option of the detector");
-        if (!table.is_table()) throw InputError(where + " must be a table");
-        for (const auto& [key, item] : table.as_table()) {
-            if (kKeys.count(key) == 0) throw InputError(where + ": unknown key '" + key + "'");
-        }
-        if (!table.contains("value")) throw InputError(where + ": no value");
-        if (!table.contains("description") || !table.at("description").is_string()) {
-            throw InputError(where + ": no description");
-        }
-        const std::string value = option_text(table.at("value"), where + " value");
+    for (const auto& entry : read_named_entries(toml_text, source, "detector option", names,
+                                                {"accelerometer", "unit", "why"})) {
+        const auto& table = entry.table;
+        const std::string value = option_text(table.at("value"), entry.where + " value");
         const std::string accelerometer =
             table.contains("accelerometer")
-                ? option_text(table.at("accelerometer"), where + " accelerometer")
+                ? option_text(table.at("accelerometer"), entry.where + " accelerometer")
                 : value;
+        const auto& field =
+            *std::find_if(fields().begin(), fields().end(),
+                          [&](const OptionField& f) { return entry.name == f.name; });
         try {
-            field->set(out.emg, value);
-            field->set(out.accelerometer, accelerometer);
+            field.set(out.emg, value);
+            field.set(out.accelerometer, accelerometer);
         } catch (const InputError& e) {
             throw InputError(source + ": " + e.what());
         }
-        out.descriptions.emplace(name, table.at("description").as_string().str);
-    }
-    for (const auto& field : fields()) {
-        if (out.descriptions.count(field.name) == 0) {
-            throw InputError(source + ": option " + field.name + " has no default");
-        }
+        out.descriptions.emplace(entry.name, table.at("description").as_string().str);
     }
     return out;
 }

@@ -1,5 +1,5 @@
-// Simulated resting surface EMG with known twitches. The model and the sources of every number are
-// in docs/simulator.md.
+// Simulated resting surface EMG with known twitches. The model is described in docs/simulator.md;
+// its numbers, with their sources, are data (knowledge/simulation.toml, read by model.hpp).
 #include "twitchwatch/signal/simulate.hpp"
 
 #include <algorithm>
@@ -7,6 +7,7 @@
 #include <numbers>
 
 #include "../detect/filters.hpp"
+#include "model.hpp"
 #include "random.hpp"
 #include "twitchwatch/errors.hpp"
 
@@ -16,12 +17,16 @@ namespace {
 constexpr double kPi = std::numbers::pi;
 // Hermite-Rodriguez functions are negligible (< 1e-5 of the peak) beyond 3.5 tau.
 constexpr double kSupportInTau = 3.5;
-// Mechanical twitch seen by an accelerometer: it follows the electrical potential (muscle
-// contraction time 30-90 ms, see docs/simulator.md).
-constexpr double kAccelerometerDelayS = 0.015;
-constexpr double kAccelerometerNoiseG = 0.002;
-constexpr double kAccelerometerTwitchG = 0.02;
-constexpr double kTwitchContractionS = 0.04;
+// The burst-shaping band-pass stays well below the Nyquist frequency at low sample rates.
+constexpr double kHighestColourFraction = 0.2;
+// That band-pass keeps about 0.6 of white noise's RMS; bursts are scaled back up by it.
+constexpr double kColourRmsKept = 0.6;
+// The twitch force (t/T) e^(1 - t/T) is negligible after 6 T.
+constexpr double kTwitchSpanInT = 6.0;
+
+double draw(detail::Random& random, const detail::Range& range) {
+    return random.uniform(range.low, range.high);
+}
 
 double hermite_rodriguez(double u, double triphasic_weight) {
     const double gauss = std::exp(-u * u);
@@ -122,17 +127,18 @@ Simulator::Simulator(SimulationOptions options)
     }
     s.frames = static_cast<std::size_t>(std::llround(o.duration_s * o.sample_rate_hz));
     detail::Random random(o.seed);
+    const auto& model = detail::simulation_model();
 
-    // Units: shape width tau 2.5-4 ms gives main phases of about 10-16 ms and tails to ~25 ms.
+    // Units, each with its own shape width tau.
     for (auto channel : twitching) {
         for (std::size_t k = 0; k < o.units_per_channel; ++k) {
             Unit unit;
             unit.home_channel = channel;
-            const double tau = random.uniform(0.0025, 0.004);
+            const double tau = draw(random, model.muap_tau_s);
             const double weight = random.uniform(0.0, 1.0);
             unit.polarity = random.uniform() < 0.5 ? -1 : 1;
             unit.amplitude_uv = o.snr * o.noise_rms_uv * random.uniform(1.0, o.amplitude_spread);
-            unit.neighbour_delay_s = random.uniform(0.0005, 0.002);
+            unit.neighbour_delay_s = draw(random, model.neighbour_delay_s);
             unit.half_length =
                 static_cast<std::size_t>(std::ceil(kSupportInTau * tau * o.sample_rate_hz));
             bool onset_found = false;
@@ -143,7 +149,7 @@ Simulator::Simulator(SimulationOptions options)
                                  o.sample_rate_hz;
                 const double value = hermite_rodriguez(t / tau, weight) / normaliser;
                 unit.waveform.push_back(static_cast<float>(value));
-                if (!onset_found && std::abs(value) >= 0.1) {
+                if (!onset_found && std::abs(value) >= model.onset_fraction) {
                     unit.onset_offset_s = t;
                     onset_found = true;
                 }
@@ -167,9 +173,11 @@ Simulator::Simulator(SimulationOptions options)
                                        static_cast<std::size_t>(random.uniform() * s.units.size()));
             s.discharges.push_back({t, unit, false});
             if (random.uniform() < o.doublet_probability) {
-                // F-wave-like repeats: most 30-40 ms after the first, all within 10-110 ms.
-                const double gap = random.uniform() < 0.8 ? random.uniform(0.030, 0.040)
-                                                          : random.uniform(0.010, 0.110);
+                // F-wave-like repeats: most at the common interval, the others anywhere in the
+                // range.
+                const double gap = random.uniform() < model.doublet_common_share
+                                       ? draw(random, model.doublet_common_gap_s)
+                                       : draw(random, model.doublet_gap_s);
                 if (t + gap < o.duration_s) s.discharges.push_back({t + gap, unit, true});
             }
             t += random.exponential(1 / primary_rate_per_s);
@@ -185,12 +193,13 @@ Simulator::Simulator(SimulationOptions options)
         while (t < o.duration_s) {
             Stretch stretch;
             stretch.start_s = t;
-            stretch.duration_s = voluntary ? o.burst_duration_s * random.uniform(0.5, 1.5)
-                                           : random.uniform(0.3, 1.0);
+            stretch.duration_s =
+                voluntary ? o.burst_duration_s * draw(random, model.burst_duration_factor)
+                          : draw(random, model.artefact_duration_s);
             stretch.voluntary = voluntary;
             const double sign = random.uniform() < 0.5 ? -1 : 1;
             for (std::size_t c = 0; c < o.emg_channels + o.accelerometer_channels; ++c) {
-                stretch.channel_gain.push_back(sign * random.uniform(0.5, 1.0));
+                stretch.channel_gain.push_back(sign * draw(random, model.stretch_channel_gain));
             }
             t += stretch.duration_s + random.exponential(60.0 / per_min);
             s.stretches.push_back(std::move(stretch));
@@ -203,17 +212,19 @@ Simulator::Simulator(SimulationOptions options)
 
     for (std::size_t c = 0; c < o.emg_channels; ++c) {
         s.mains_phase.push_back(random.uniform(0, 2 * kPi));
-        s.mains_gain.push_back(random.uniform(0.8, 1.2));
+        s.mains_gain.push_back(draw(random, model.mains_channel_gain));
         for (int k = 0; k < 2; ++k) {
-            s.drift_frequency.push_back(random.uniform(0.05, 0.5));
+            s.drift_frequency.push_back(draw(random, model.drift_frequency_hz));
             s.drift_phase.push_back(random.uniform(0, 2 * kPi));
         }
     }
     // Voluntary interference pattern: the sum of many asynchronous units is close to Gaussian
-    // noise with the sEMG spectrum (most power 50-150 Hz).
+    // noise with the sEMG spectrum.
     const std::size_t all_channels = o.emg_channels + o.accelerometer_channels;
     s.burst_colour = detail::BiquadCascade(
-        {detail::bandpass(std::min(90.0, 0.2 * o.sample_rate_hz), 0.7, o.sample_rate_hz)},
+        {detail::bandpass(
+            std::min(model.burst_colour_centre_hz, kHighestColourFraction * o.sample_rate_hz),
+            model.burst_colour_q, o.sample_rate_hz)},
         all_channels);
     s.burst_noise.resize(all_channels);
 
@@ -273,6 +284,7 @@ std::size_t Simulator::generate(std::span<float> out, std::size_t max_frames) {
     if (count == 0) return 0;
     if (out.size() < count * channels) throw std::invalid_argument("simulate: buffer too small");
     const double fs = o.sample_rate_hz;
+    const auto& model = detail::simulation_model();
     const auto first = static_cast<std::int64_t>(s.position);
     const auto end = first + static_cast<std::int64_t>(count);
 
@@ -283,7 +295,7 @@ std::size_t Simulator::generate(std::span<float> out, std::size_t max_frames) {
             frame[c] = static_cast<float>(o.noise_rms_uv * s.noise.normal());
         }
         for (std::size_t c = emg; c < channels; ++c) {
-            frame[c] = static_cast<float>(kAccelerometerNoiseG * s.noise.normal());
+            frame[c] = static_cast<float>(model.accelerometer_noise_g * s.noise.normal());
         }
     }
     // Mains (fundamental with odd harmonics) and slow baseline drift.
@@ -322,20 +334,23 @@ std::size_t Simulator::generate(std::span<float> out, std::size_t max_frames) {
             if (st.voluntary) {
                 for (auto& v : s.burst_noise) v = static_cast<float>(s.burst_random.normal());
                 s.burst_colour.execute(s.burst_noise, 1);
-                // Raised-cosine ramps of 15 % of the burst at each end.
-                const double ramp = std::min({1.0, u / 0.15, (1 - u) / 0.15});
+                // Raised-cosine ramps at each end.
+                const double ramp =
+                    std::min({1.0, u / model.burst_ramp_share, (1 - u) / model.burst_ramp_share});
                 const double envelope = 0.5 - 0.5 * std::cos(kPi * ramp);
-                // The colouring filter keeps about 0.6 of white noise's RMS.
-                const double emg_scale = o.burst_rms_ratio * o.noise_rms_uv * envelope / 0.6;
+                const double emg_scale =
+                    o.burst_rms_ratio * o.noise_rms_uv * envelope / kColourRmsKept;
                 for (std::size_t c = 0; c < channels; ++c) {
-                    const double scale = c < emg ? emg_scale : kAccelerometerTwitchG * envelope;
+                    const double scale =
+                        c < emg ? emg_scale : model.accelerometer_twitch_g * envelope;
                     frame[c] +=
                         static_cast<float>(std::abs(st.channel_gain[c]) * scale * s.burst_noise[c]);
                 }
             } else {
                 const double bump = std::pow(std::sin(kPi * u), 2);
                 for (std::size_t c = 0; c < channels; ++c) {
-                    const double amplitude = c < emg ? o.artefact_amplitude_uv : 0.5;
+                    const double amplitude =
+                        c < emg ? o.artefact_amplitude_uv : model.accelerometer_artefact_g;
                     frame[c] += static_cast<float>(st.channel_gain[c] * amplitude * bump);
                 }
             }
@@ -375,16 +390,17 @@ std::size_t Simulator::generate(std::span<float> out, std::size_t max_frames) {
         // derivative, peak normalised), scaled by the unit's relative size.
         for (std::size_t a = emg; a < channels; ++a) {
             const double relative = unit.amplitude_uv / (o.snr * o.noise_rms_uv);
-            const double t0 = discharge.centre_s + kAccelerometerDelayS;
+            const double t0 = discharge.centre_s + model.accelerometer_delay_s;
             const auto f_begin = std::max(first, static_cast<std::int64_t>(std::ceil(t0 * fs)));
-            const auto f_end =
-                std::min(end, static_cast<std::int64_t>((t0 + 6 * kTwitchContractionS) * fs));
+            const auto f_end = std::min(
+                end,
+                static_cast<std::int64_t>((t0 + kTwitchSpanInT * model.twitch_contraction_s) * fs));
             for (auto f = f_begin; f < f_end; ++f) {
-                const double x = (static_cast<double>(f) / fs - t0) / kTwitchContractionS;
+                const double x = (static_cast<double>(f) / fs - t0) / model.twitch_contraction_s;
                 // d2/dx2 [x e^{1-x}] = (x - 2) e^{1-x}; its largest |value| is 2e at x = 0.
                 const double acceleration = (x - 2) * std::exp(1 - x) / (2 * std::numbers::e);
                 out[static_cast<std::size_t>(f - first) * channels + a] +=
-                    static_cast<float>(-kAccelerometerTwitchG * relative * acceleration);
+                    static_cast<float>(-model.accelerometer_twitch_g * relative * acceleration);
             }
         }
     }

@@ -1,0 +1,32 @@
+#pragma once
+// Data files of named entries compiled into the library (knowledge/detection.toml,
+// knowledge/simulation.toml): one TOML table per name, each with a `value` and a
+// `description`, plus the keys a file allows besides.
+
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <toml.hpp>
+#include <vector>
+
+namespace twitchwatch::signal::detail {
+
+struct NamedEntry {
+    std::string name;
+    std::string where;  // "SOURCE: [name]", for error messages
+    toml::value table;
+};
+
+// Every top-level key of `text` must be a table with a `value`, a text `description` and no
+// keys but those and `extra_keys`; otherwise throws InputError naming `source`, the entry and
+// the problem. `names` are the entries the reader of the file knows, each a `kind` ("detector
+// option"): each must appear, and no other.
+std::vector<NamedEntry> read_named_entries(std::string_view text, const std::string& source,
+                                           const std::string& kind,
+                                           const std::vector<std::string_view>& names,
+                                           std::initializer_list<std::string_view> extra_keys);
+
+// A number of an entry's table, by key ("value", ...); InputError when it is not a number.
+double entry_number(const NamedEntry& entry, const std::string& key);
+
+}  // namespace twitchwatch::signal::detail
