@@ -34,7 +34,7 @@ band = np.vstack([signal.butter(2, 20, "highpass", fs=fs, output="sos"),
                   signal.butter(2, 450, "lowpass", fs=fs, output="sos")])
 notches = np.vstack([signal.tf2sos(*signal.iirnotch(f, f / 2.0, fs=fs)) for f in (50, 150, 250)])
 filtered = signal.sosfiltfilt(np.vstack([band, notches]), data, axis=1)
-alpha = 1 - np.exp(-1 / (0.003 * fs))
+alpha = 1 - np.exp(-1 / (0.005 * fs))  # envelope_time_constant_s
 envelope = signal.lfilter([alpha], [1, alpha - 1], filtered ** 2, axis=1)
 segment = int(0.25 * fs)
 usable = frames // segment * segment
@@ -42,7 +42,7 @@ sigma = 1.4826 * np.median(np.abs(filtered[:, :usable]).reshape(channels, -1, se
 floor = np.quantile(sigma, 0.2, axis=1)
 events = 0
 for c in range(channels):
-    peaks, _ = signal.find_peaks(envelope[c], height=(3.5 * floor[c]) ** 2,
+    peaks, _ = signal.find_peaks(envelope[c], height=(3.0 * floor[c]) ** 2,
                                  distance=max(1, int(0.020 * fs)))
     events += len(peaks)
 elapsed = time.perf_counter() - start

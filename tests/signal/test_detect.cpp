@@ -486,12 +486,13 @@ TEST(SignalDetect, AWeakerLateCopyOnAnotherChannelIsTheSameTwitch) {
 }
 
 TEST(SignalDetect, TheOnsetIsWhereAPotentialBeganAcrossADipOfItsEnvelope) {
-    // A small phase (1.5 x noise) and, 6 ms after it ends, a large one: the envelope dips
-    // between them below onset_level x floor, and the threshold is crossed in the large one.
+    // A small phase (1.5 x noise) and, 10 ms after it ends, a large one: the envelope dips
+    // between them below onset_level x floor for a few ms (less than onset_gap_s), and the
+    // threshold is crossed in the large one.
     const auto onset_with = [](double onset_gap_s) {
         HandMadeRecording recording(1);
         recording.add_biphasic(0, 12.0, 1.5, 0.002);
-        recording.add_biphasic(0, 12.016, 20, 0.002);
+        recording.add_biphasic(0, 12.020, 20, 0.002);
         ts::DetectOptions options;
         options.onset_gap_s = onset_gap_s;
         const auto events = recording.detect(options);

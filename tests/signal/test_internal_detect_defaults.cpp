@@ -60,11 +60,19 @@ TEST(SignalDetectDefaults, AnAccelerometerValueChangesOnlyThatKind) {
     const std::string text = repository_file();
     const auto before = parse_detect_defaults(text, "t");
     const auto after = parse_detect_defaults(
-        with_table(text, "threshold", "value = 3.5\naccelerometer = 7.25\ndescription = \"d\"\n"),
+        with_table(text, "threshold", "value = 4.25\ndescription = \"d\"\n"), "t");
+    const auto split = parse_detect_defaults(
+        with_table(text, "threshold", "value = 4.25\naccelerometer = 7.25\ndescription = \"d\"\n"),
         "t");
-    EXPECT_EQ(after.accelerometer.threshold, 7.25);
-    EXPECT_EQ(after.emg.threshold, before.emg.threshold);
-    EXPECT_EQ(after.descriptions.at("threshold"), "d");
+    // Without an accelerometer value both kinds take the value; with one, only EMG does.
+    EXPECT_EQ(after.emg.threshold, 4.25);
+    EXPECT_EQ(after.accelerometer.threshold, 4.25);
+    EXPECT_EQ(split.emg.threshold, 4.25);
+    EXPECT_EQ(split.accelerometer.threshold, 7.25);
+    EXPECT_EQ(split.descriptions.at("threshold"), "d");
+    // The other options are untouched.
+    EXPECT_EQ(split.emg.refractory_s, before.emg.refractory_s);
+    EXPECT_EQ(split.accelerometer.refractory_s, before.accelerometer.refractory_s);
 }
 
 TEST(SignalDetectDefaults, ValuesAreReadExactly) {
