@@ -3,12 +3,10 @@
 // option and the problem named.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "detect/defaults.hpp"
-#include "twitchwatch/errors.hpp"
+#include "knowledge_file_support.hpp"
 
 namespace {
 
@@ -16,10 +14,7 @@ namespace ts = twitchwatch::signal;
 using ts::detail::parse_detect_defaults;
 
 std::string repository_file() {
-    std::ifstream in(std::string(TW_SOURCE_DIR) + "/knowledge/detection.toml");
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
+    return twitchwatch::signal::test::knowledge_file("detection.toml");
 }
 
 // The file with the table of `option` replaced by `body` (lines after the header; empty body
@@ -34,14 +29,8 @@ std::string with_table(const std::string& text, const std::string& option, const
     return text.substr(0, start) + (keep_header ? header + body : "") + text.substr(end);
 }
 
-// The message of the InputError that parsing `text` throws ("" when it does not throw).
 std::string error_of(const std::string& text) {
-    try {
-        parse_detect_defaults(text, "test.toml");
-    } catch (const twitchwatch::InputError& e) {
-        return e.what();
-    }
-    return "";
+    return twitchwatch::signal::test::error_of(parse_detect_defaults, text);
 }
 
 TEST(SignalDetectDefaults, TheRepositoryFileIsTheOneTheLibraryCarries) {

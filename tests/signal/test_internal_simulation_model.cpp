@@ -2,12 +2,10 @@
 // library carries, and a broken file is refused with the entry and the problem named.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
 #include <string>
 
+#include "knowledge_file_support.hpp"
 #include "simulate/model.hpp"
-#include "twitchwatch/errors.hpp"
 
 namespace {
 
@@ -15,10 +13,7 @@ using twitchwatch::signal::detail::parse_simulation_model;
 using twitchwatch::signal::detail::simulation_model;
 
 std::string repository_file() {
-    std::ifstream in(std::string(TW_SOURCE_DIR) + "/knowledge/simulation.toml");
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
+    return twitchwatch::signal::test::knowledge_file("simulation.toml");
 }
 
 // The file with the value line of `entry` replaced by `value_line`.
@@ -32,12 +27,7 @@ std::string with_value(const std::string& text, const std::string& entry,
 }
 
 std::string error_of(const std::string& text) {
-    try {
-        parse_simulation_model(text, "test.toml");
-    } catch (const twitchwatch::InputError& e) {
-        return e.what();
-    }
-    return "";
+    return twitchwatch::signal::test::error_of(parse_simulation_model, text);
 }
 
 TEST(SignalSimulationModel, TheRepositoryFileIsTheOneTheLibraryCarries) {
@@ -59,18 +49,22 @@ TEST(SignalSimulationModel, AChangedValueIsRead) {
 TEST(SignalSimulationModel, ABrokenFileIsRefusedWithTheEntryNamed) {
     const std::string text = repository_file();
     EXPECT_EQ(error_of(text), "");
-    EXPECT_NE(error_of(with_value(text, "muap_tau_s", "value = [0.004, 0.0025]"))
-                  .find("[muap_tau_s] value: low is above high"),
-              std::string::npos);
-    EXPECT_NE(error_of(with_value(text, "muap_tau_s", "value = 0.003"))
-                  .find("[muap_tau_s] value must be a range [low, high]"),
-              std::string::npos);
-    EXPECT_NE(error_of(with_value(text, "onset_fraction", "value = [0.1, 0.2]"))
-                  .find("[onset_fraction] value must be a number"),
-              std::string::npos);
-    EXPECT_NE(error_of(with_value(text, "muap_tau_s", "value = [0.002, \"wide\"]"))
-                  .find("[muap_tau_s] value must be a number"),
-              std::string::npos);
+    struct Case {
+        const char* entry;
+        const char* value_line;
+        const char* message;
+    };
+    const Case cases[] = {
+        {"muap_tau_s", "value = [0.004, 0.0025]", "[muap_tau_s] value: low is above high"},
+        {"muap_tau_s", "value = 0.003", "[muap_tau_s] value must be a range [low, high]"},
+        {"muap_tau_s", "value = [0.002, \"wide\"]", "[muap_tau_s] value must be a number"},
+        {"onset_fraction", "value = [0.1, 0.2]", "[onset_fraction] value must be a number"},
+    };
+    for (const auto& c : cases) {
+        EXPECT_NE(error_of(with_value(text, c.entry, c.value_line)).find(c.message),
+                  std::string::npos)
+            << c.value_line;
+    }
     EXPECT_NE(error_of(text + "\n[tau]\nvalue = 1\ndescription = \"d\"\n")
                   .find("[tau]: not a model number"),
               std::string::npos);
