@@ -49,11 +49,4 @@ std::vector<NamedEntry> read_named_entries(std::string_view text, const std::str
     return entries;
 }
 
-double entry_number(const NamedEntry& entry, const std::string& key) {
-    const auto& item = entry.table.at(key);
-    if (item.is_floating()) return item.as_floating();
-    if (item.is_integer()) return static_cast<double>(item.as_integer());
-    throw InputError(entry.where + " " + key + " must be a number");
-}
-
 }  // namespace twitchwatch::signal::detail

@@ -26,7 +26,4 @@ std::vector<NamedEntry> read_named_entries(std::string_view text, const std::str
                                            const std::vector<std::string_view>& names,
                                            std::initializer_list<std::string_view> extra_keys);
 
-// A number of an entry's table, by key ("value", ...); InputError when it is not a number.
-double entry_number(const NamedEntry& entry, const std::string& key);
-
 }  // namespace twitchwatch::signal::detail
