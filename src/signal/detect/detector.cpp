@@ -175,8 +175,10 @@ std::vector<float> slow_band_rms(DetectorState& s, std::size_t rows) {
     return rms;
 }
 
-// One segment of raw frames (the caller's or the staging buffer; not modified).
-void process_segment(DetectorState& s, const float* raw, std::size_t frames) {
+// One segment of raw frames (the caller's or the staging buffer; not modified), of which
+// `readable_frames` (>= frames) can be read.
+void process_segment(DetectorState& s, const float* raw, std::size_t frames,
+                     std::size_t readable_frames) {
     const std::size_t C = s.channels;
     const std::size_t padded = s.band.state_stride();  // per-channel arrays of the pass
     std::swap(s.filtered, s.previous_filtered);
@@ -227,6 +229,7 @@ void process_segment(DetectorState& s, const float* raw, std::size_t frames) {
         pass.slow_sum = s.slow_sum.data();
         pass.decimated = s.decimated.data();
     }
+    pass.readable_frames = readable_frames;
     const std::size_t slow_rows = detail::run_segment_pass(s.band, pass);
 
     // 2. Artefacts. A movement artefact is slow and large: its slow-band RMS stands out from
@@ -332,7 +335,7 @@ void push_frames(DetectorState& s, const float* frames, std::size_t count) {
     while (count > 0) {
         if (s.segment_fill == 0 && count >= s.segment_frames) {
             // A whole segment in the caller's block is processed where it lies.
-            process_segment(s, frames, s.segment_frames);
+            process_segment(s, frames, s.segment_frames, count);
             frames += s.segment_frames * C;
             count -= s.segment_frames;
             continue;
@@ -344,7 +347,7 @@ void push_frames(DetectorState& s, const float* frames, std::size_t count) {
         frames += take * C;
         count -= take;
         if (s.segment_fill == s.segment_frames) {
-            process_segment(s, s.staging.data(), s.segment_fill);
+            process_segment(s, s.staging.data(), s.segment_fill, s.segment_fill);
             s.segment_fill = 0;
         }
     }
@@ -450,7 +453,7 @@ void Detector::finish() {
     if (s.finished) return;
     if (!s.mains_decided) release_probe(s);
     if (s.segment_fill > 0) {
-        process_segment(s, s.staging.data(), s.segment_fill);
+        process_segment(s, s.staging.data(), s.segment_fill, s.segment_fill);
         s.segment_fill = 0;
     }
     for (auto& open : s.open) {

@@ -45,6 +45,7 @@ struct BlockView {
     float* filtered = nullptr;
     float* envelope = nullptr;
     float* decimated = nullptr;
+    std::size_t readable_frames = 0;  // raw frames that exist from the segment's start
 };
 
 // Slow band: raw sums, and a row of means every `decimation` frames.
@@ -147,6 +148,11 @@ TW_PASS_INLINE void run_group(BiquadCascade& band, std::size_t first_section, co
     for (std::size_t f = first; f < first + count; ++f) {
         Lanes x;
         load(x, in + f * b.stride);
+        if (first_section == 0 && f + kChunkFrames < b.readable_frames) {
+            // The raw frames of the next chunk, towards the L2 cache while this one is filtered:
+            // sum_slow, the next chunk's first reader, would otherwise wait on each of them.
+            __builtin_prefetch(in + (f + kChunkFrames) * b.stride, 0, 2);
+        }
         for (std::size_t i = 0; i < N; ++i) {
             const auto& k = coefficients[i];
             const Lanes b0x = k.b0 * x;
@@ -222,7 +228,8 @@ TW_SIMD_CLONES std::size_t run_segment_pass(BiquadCascade& band, const SegmentPa
                 padded.data(),
                 padded.data() + kLanes * p.frames,
                 padded.data() + 2 * kLanes * p.frames,
-                padded.data() + 3 * kLanes * p.frames};
+                padded.data() + 3 * kLanes * p.frames,
+                p.frames};
         for (std::size_t f = 0; f < p.frames; ++f) {
             std::copy_n(p.raw + f * C + last.channel, tail, padded.data() + f * kLanes);
         }
@@ -232,8 +239,9 @@ TW_SIMD_CLONES std::size_t run_segment_pass(BiquadCascade& band, const SegmentPa
         for (std::size_t block = 0; block < whole_blocks; ++block) {
             const std::size_t c = block * kLanes;
             process_block(band, p,
-                          {c, C, p.raw + c, p.filtered + c, p.envelope + c, p.decimated + c}, first,
-                          count);
+                          {c, C, p.raw + c, p.filtered + c, p.envelope + c, p.decimated + c,
+                           std::max(p.frames, p.readable_frames)},
+                          first, count);
         }
         if (tail > 0) process_block(band, p, last, first, count);
     }

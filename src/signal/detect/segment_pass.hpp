@@ -43,6 +43,10 @@ struct SegmentPass {
     std::size_t decimation_phase = 0;  // frames summed before this segment, < decimation
     float* slow_sum = nullptr;
     float* decimated = nullptr;  // room for frames / decimation + 1 rows
+
+    // Frames readable at `raw` (0 = `frames`): when the caller's block goes on past the segment,
+    // the pass fetches the next segment's first frames ahead of time.
+    std::size_t readable_frames = 0;
 };
 
 // Runs the pass; returns the number of decimated rows written.
