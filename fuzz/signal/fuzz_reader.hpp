@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "twitchwatch/errors.hpp"
@@ -20,6 +21,14 @@ inline void read_whole_recording(const std::uint8_t* data, std::size_t size,
                                  const std::string& extension) {
     static const auto path = std::filesystem::temp_directory_path() /
                              ("twitchwatch-fuzz-" + std::to_string(::getpid()) + extension);
+    // Removed after every input, however it ends: libFuzzer leaves a process without running its
+    // static destructors, and a file per run piled up in the temporary folder.
+    struct RemoveAtEnd {
+        ~RemoveAtEnd() {
+            std::error_code ignored;
+            std::filesystem::remove(path, ignored);
+        }
+    } remove_at_end;
     {
         std::ofstream out(path, std::ios::binary | std::ios::trunc);
         out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
