@@ -18,7 +18,7 @@ struct CourseArgs {
     std::vector<std::string> points;  // HOURS:RATE
     std::string massage;
     bool json = false;
-    signal::CourseOptions options;
+    signal::CourseOptions options = signal::recording_course_options();
 };
 
 struct Source {
@@ -40,8 +40,8 @@ Source read_input(const std::string& input, const std::string& massage) {
         nlohmann::json report;
         try {
             report = nlohmann::json::parse(in);
-            source.point.rate_per_min = report.at("rate_per_min").get<double>();
-            source.point.analysed_min = report.at("analysed_s").get<double>() / 60;
+            source.point.rate = report.at("rate_per_min").get<double>();
+            source.point.exposure = report.at("analysed_s").get<double>() / 60;
             start = report.value("start", "");
         } catch (const nlohmann::json::exception& e) {
             throw InputError(file + ": not a `twitchwatch detect --json` result (" +
@@ -49,8 +49,8 @@ Source read_input(const std::string& input, const std::string& massage) {
         }
     } else {
         const auto report = signal::detect_recording(file, {});
-        source.point.rate_per_min = report.rate_per_min;
-        source.point.analysed_min = report.analysed_s / 60;
+        source.point.rate = report.rate_per_min;
+        source.point.exposure = report.analysed_s / 60;
         start = report.start;
     }
     if (!when.empty() && when.back() == 'h') {
@@ -89,7 +89,7 @@ int run_course(const CourseArgs& args) {
             Source s;
             s.name = "point " + text;
             s.point.hours_since_massage = std::stod(text.substr(0, colon));
-            s.point.rate_per_min = std::stod(text.substr(colon + 1));
+            s.point.rate = std::stod(text.substr(colon + 1));
             sources.push_back(s);
         } catch (const std::exception&) {
             throw InputError("--point expects HOURS:RATE like 24:12.5, got '" + text + "'");
@@ -101,42 +101,24 @@ int run_course(const CourseArgs& args) {
     const auto fit = signal::fit_course(points, args.options);
 
     if (args.json) {
-        nlohmann::json out;
+        auto out = signal::to_json(fit);
         out["points"] = nlohmann::json::array();
         for (std::size_t i = 0; i < sources.size(); ++i) {
             nlohmann::json p = {{"source", sources[i].name},
                                 {"hours_since_massage", points[i].hours_since_massage},
-                                {"rate_per_min", points[i].rate_per_min},
-                                {"analysed_min", points[i].analysed_min}};
-            if (fit.fitted) p["fitted_rate_per_min"] = fit.fitted_rate_per_min[i];
+                                {"rate_per_min", points[i].rate},
+                                {"analysed_min", points[i].exposure}};
+            if (fit.fitted) p["fitted_rate_per_min"] = fit.fitted_rate[i];
             out["points"].push_back(p);
         }
-        auto finite = [](double v) -> nlohmann::json {
-            return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
-        };
-        out["fitted"] = fit.fitted;
-        out["decline"] = fit.decline;
-        out["baseline_per_min"] = fit.baseline_per_min;
-        out["baseline_estimated"] = fit.baseline_estimated;
-        out["excess_at_massage_per_min"] = fit.excess_at_massage_per_min;
-        out["decay_per_hour"] = fit.decay_per_hour;
-        out["decay_standard_error"] = finite(fit.decay_standard_error);
-        if (fit.decline) {
-            out["half_life_h"] = fit.half_life_h;
-            out["half_life_ci95_h"] = {finite(fit.half_life_low_h), finite(fit.half_life_high_h)};
-            out["back_at_baseline_h"] = fit.back_at_baseline_h;
-            out["back_at_baseline_ci95_h"] = {finite(fit.back_at_baseline_low_h),
-                                              finite(fit.back_at_baseline_high_h)};
-        }
-        out["verdict"] = fit.verdict;
         std::cout << out.dump(2) << "\n";
         return kExitOk;
     }
     std::printf("%-40s %10s %10s %10s\n", "recording", "hours", "per min", "fitted");
     for (std::size_t i = 0; i < sources.size(); ++i) {
         std::printf("%-40s %10.1f %10.1f %10s\n", sources[i].name.c_str(),
-                    points[i].hours_since_massage, points[i].rate_per_min,
-                    fit.fitted ? format_one_decimal(fit.fitted_rate_per_min[i]).c_str() : "-");
+                    points[i].hours_since_massage, points[i].rate,
+                    fit.fitted ? format_one_decimal(fit.fitted_rate[i]).c_str() : "-");
     }
     std::printf("%s\n", fit.verdict.c_str());
     return kExitOk;
@@ -156,9 +138,10 @@ Command add_course_command(CLI::App& app) {
                     "recording's start time is used");
     sub->add_option("--massage", args->massage, "time of the massage, e.g. 2026-11-20T18:00");
     sub->add_option("--point", args->points, "a known rate as HOURS:RATE (repeatable)");
-    sub->add_option("--baseline", args->options.baseline_rate_per_min,
-                    "baseline rate per minute (default: estimated from 4 or more points, else 0)");
-    sub->add_option("--margin", args->options.back_at_baseline_margin_per_min,
+    sub->add_option(
+        "--baseline", args->options.baseline_rate,
+        "baseline rate per minute (default: estimated when there are enough points, else 0)");
+    sub->add_option("--margin", args->options.back_at_baseline_margin,
                     "back at baseline once within this many per minute of it")
         ->capture_default_str();
     sub->add_flag("--json", args->json, "print as JSON");

@@ -17,6 +17,16 @@ inline std::string knowledge_file(const std::string& name) {
     return text.str();
 }
 
+// `text` with the value line of `entry` replaced by `value_line`; "" when there is no such entry.
+inline std::string with_value(const std::string& text, const std::string& entry,
+                              const std::string& value_line) {
+    const auto table = text.find("[" + entry + "]\n");
+    if (table == std::string::npos) return "";
+    const auto start = text.find("value = ", table);
+    const auto end = text.find('\n', start);
+    return text.substr(0, start) + value_line + text.substr(end);
+}
+
 // The message of the InputError that parse(text, "test.toml") throws ("" when it does not).
 template <class Parse>
 std::string error_of(Parse parse, const std::string& text) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <random>
 
 #include "twitchwatch/errors.hpp"
@@ -34,8 +35,8 @@ TEST(SignalCourse, RecoversAKnownHalfLife) {
     const int trials = 40;
     for (int trial = 0; trial < trials; ++trial) {
         const auto points = decaying(0, 60, 20, hours, 10, static_cast<std::uint32_t>(trial));
-        ts::CourseOptions options;
-        options.baseline_rate_per_min = 0;
+        auto options = ts::recording_course_options();
+        options.baseline_rate = 0;
         const auto fit = ts::fit_course(points, options);
         ASSERT_TRUE(fit.fitted);
         ASSERT_TRUE(fit.decline) << fit.verdict;
@@ -53,13 +54,16 @@ TEST(SignalCourse, RecoversAKnownHalfLife) {
 
 TEST(SignalCourse, EstimatesTheBaselineFromEnoughPoints) {
     const auto points = decaying(5, 40, 12, {1, 6, 12, 24, 36, 48, 72, 96}, 30, 3);
-    const auto fit = ts::fit_course(points);
+    const auto fit = ts::fit_course(points, ts::recording_course_options());
     ASSERT_TRUE(fit.decline) << fit.verdict;
     EXPECT_TRUE(fit.baseline_estimated);
-    EXPECT_NEAR(fit.baseline_per_min, 5, 1.5);
+    EXPECT_NEAR(fit.baseline, 5, 1.5);
     EXPECT_NEAR(fit.half_life_h, 12, 4);
-    ASSERT_EQ(fit.fitted_rate_per_min.size(), points.size());
-    EXPECT_NEAR(fit.fitted_rate_per_min[0], points[0].rate_per_min, 5);
+    ASSERT_EQ(fit.fitted_rate.size(), points.size());
+    EXPECT_NEAR(fit.fitted_rate[0], points[0].rate, 5);
+    // The curve between the points is the same function.
+    EXPECT_DOUBLE_EQ(fit.rate_at(points[3].hours_since_massage), fit.fitted_rate[3]);
+    EXPECT_NEAR(fit.rate_at(1000), fit.baseline, 1e-9);
 }
 
 TEST(SignalCourse, SaysPlainlyWhenThereIsNoDecline) {
@@ -67,8 +71,8 @@ TEST(SignalCourse, SaysPlainlyWhenThereIsNoDecline) {
     std::poisson_distribution<int> count(20 * 10);
     std::vector<ts::CoursePoint> flat;
     for (double h : {2.0, 24.0, 48.0, 72.0, 96.0}) flat.push_back({h, count(random) / 10.0, 10});
-    ts::CourseOptions options;
-    options.baseline_rate_per_min = 0;
+    auto options = ts::recording_course_options();
+    options.baseline_rate = 0;
     auto fit = ts::fit_course(flat, options);
     EXPECT_TRUE(fit.fitted);
     EXPECT_FALSE(fit.decline);
@@ -82,11 +86,39 @@ TEST(SignalCourse, SaysPlainlyWhenThereIsNoDecline) {
 
 TEST(SignalCourse, TooFewPointsAndBadInput) {
     const std::vector<ts::CoursePoint> two = {{1, 30, 0}, {24, 10, 0}};
-    const auto fit = ts::fit_course(two);
+    const auto fit = ts::fit_course(two, ts::recording_course_options());
     EXPECT_FALSE(fit.fitted);
     EXPECT_NE(fit.verdict.find("at least 3"), std::string::npos);
+    EXPECT_EQ(fit.rate_at(1), 0);
     const std::vector<ts::CoursePoint> negative = {{1, -3, 0}, {2, 1, 0}, {3, 1, 0}};
-    EXPECT_THROW(ts::fit_course(negative), twitchwatch::InputError);
+    EXPECT_THROW(ts::fit_course(negative, ts::recording_course_options()), twitchwatch::InputError);
+    const std::vector<ts::CoursePoint> endless = {{1, 3, INFINITY}, {2, 1, 0}, {3, 1, 0}};
+    EXPECT_THROW(ts::fit_course(endless, ts::recording_course_options()), twitchwatch::InputError);
+}
+
+TEST(SignalCourse, ReportsPerDayAreFittedInTheirOwnUnit) {
+    // Episodes a client reports: 12 a day halving every 24 h, no exposure known.
+    std::vector<ts::CoursePoint> reports;
+    for (double h : {3.0, 20.0, 30.0, 44.0, 54.0, 70.0}) {
+        reports.push_back({h, 12 * std::exp2(-h / 24), 0});
+    }
+    const auto options = ts::report_course_options();
+    EXPECT_EQ(options.rate_unit, "/day");
+    const auto fit = ts::fit_course(reports, options);
+    ASSERT_TRUE(fit.decline) << fit.verdict;
+    EXPECT_NEAR(fit.half_life_h, 24, 1);
+    // Back within the report margin of a baseline of about 0: 12 exp(-k t) = margin.
+    EXPECT_NEAR(fit.back_at_baseline_h,
+                24 * std::log2(fit.excess_at_massage / options.back_at_baseline_margin), 0.5);
+    EXPECT_NE(fit.verdict.find("/day of the baseline"), std::string::npos) << fit.verdict;
+    EXPECT_EQ(fit.verdict.find("/min"), std::string::npos) << fit.verdict;
+
+    const auto json = ts::to_json(fit);
+    EXPECT_EQ(json.at("decline"), true);
+    EXPECT_DOUBLE_EQ(json.at("half_life_h").get<double>(), fit.half_life_h);
+    EXPECT_TRUE(json.contains("baseline_per_day"));
+    EXPECT_TRUE(json.contains("excess_at_massage_per_day"));
+    EXPECT_EQ(json.at("verdict"), fit.verdict);
 }
 
 TEST(SignalCourse, HoursBetweenDateTimes) {

@@ -11,19 +11,10 @@ namespace {
 
 using twitchwatch::signal::detail::parse_simulation_model;
 using twitchwatch::signal::detail::simulation_model;
+using twitchwatch::signal::test::with_value;
 
 std::string repository_file() {
     return twitchwatch::signal::test::knowledge_file("simulation.toml");
-}
-
-// The file with the value line of `entry` replaced by `value_line`.
-std::string with_value(const std::string& text, const std::string& entry,
-                       const std::string& value_line) {
-    const auto table = text.find("[" + entry + "]\n");
-    EXPECT_NE(table, std::string::npos) << entry;
-    const auto start = text.find("value = ", table);
-    const auto end = text.find('\n', start);
-    return text.substr(0, start) + value_line + text.substr(end);
 }
 
 std::string error_of(const std::string& text) {

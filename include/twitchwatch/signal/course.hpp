@@ -2,44 +2,64 @@
 // The course of the twitch rate over the days after a massage: an exponential decay towards a
 // baseline, r(t) = baseline + A * exp(-k t), fitted by weighted log-linear least squares, with the
 // half-life, its 95 % confidence interval and when the rate is expected back at baseline. Plain
-// inputs, so the service's charts use the same function. Method: docs/detection.md ("Course").
+// inputs: `twitchwatch course` fits the rates of recordings, the service's session page the
+// episodes a client reports. Method: docs/detection.md ("Course over days").
 
+#include <nlohmann/json_fwd.hpp>
 #include <span>
 #include <string>
 #include <vector>
 
 namespace twitchwatch::signal {
 
+// One observed rate: events per unit of time, per minute for recordings, per day for what a
+// client reports. `exposure` is the time behind it in the same unit (rate x exposure = events);
+// 0 = unknown, and then all points weigh the same.
 struct CoursePoint {
     double hours_since_massage = 0;
-    double rate_per_min = 0;
-    double analysed_min = 0;  // minutes behind the rate; 0 = unknown (all points weigh the same)
+    double rate = 0;
+    double exposure = 0;
 };
 
 struct CourseOptions {
     // Rate the person has without the massage's effect; < 0: estimated from the data when there
-    // are at least 4 points, else 0.
-    double baseline_rate_per_min = -1;
-    // "Back at baseline" once the excess over the baseline is below this many twitches per minute.
-    double back_at_baseline_margin_per_min = 0.5;
+    // are enough points (knowledge/course.toml), else 0.
+    double baseline_rate = -1;
+    // "Back at baseline" once the excess over the baseline is below this (the rate's unit).
+    double back_at_baseline_margin = 0;
+    std::string rate_unit;  // printed after rates in the verdict: "/min", "/day"
 };
+
+// The options of the two kinds of course, with the margins of knowledge/course.toml.
+CourseOptions recording_course_options();  // twitches per minute from recordings
+CourseOptions report_course_options();     // episodes per day reported by the client
 
 struct CourseFit {
     std::size_t points_used = 0;
     bool fitted = false;   // false when there are too few points (see verdict)
     bool decline = false;  // the decay rate is above 0 with 95 % confidence
-    double baseline_per_min = 0;
+    double baseline = 0;
     bool baseline_estimated = false;
-    double excess_at_massage_per_min = 0;  // A
-    double decay_per_hour = 0;             // k; negative means rising
+    double excess_at_massage = 0;  // A
+    double decay_per_hour = 0;     // k; negative means rising
     double decay_standard_error = 0;
     double half_life_h = 0, half_life_low_h = 0, half_life_high_h = 0;  // high may be infinity
     double back_at_baseline_h = 0, back_at_baseline_low_h = 0, back_at_baseline_high_h = 0;
-    std::vector<double> fitted_rate_per_min;  // at each input point, in input order
-    std::string verdict;                      // plain sentence(s) for a person
+    std::vector<double> fitted_rate;  // at each input point, in input order
+    std::string rate_unit;            // the options' ("/min", "/day")
+    std::string verdict;              // plain sentence(s) for a person
+
+    // The fitted rate at any time (for charts); 0 when not fitted.
+    double rate_at(double hours_since_massage) const;
 };
 
-CourseFit fit_course(std::span<const CoursePoint> points, const CourseOptions& options = {});
+CourseFit fit_course(std::span<const CoursePoint> points, const CourseOptions& options);
+
+// The fit without its per-point values: fitted, decline, baseline_PER, baseline_estimated,
+// excess_at_massage_PER, decay_per_hour, decay_standard_error, verdict, and with a decline
+// half_life_h, half_life_ci95_h, back_at_baseline_h, back_at_baseline_ci95_h (an unbounded end
+// is null). PER is the rate unit as a word: "per_min" for "/min".
+nlohmann::json to_json(const CourseFit& fit);
 
 // Hours between two ISO 8601 date-times ("YYYY-MM-DDThh:mm[:ss]", also with a space instead of
 // T); throws InputError naming the text when it is not one.

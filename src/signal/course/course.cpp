@@ -5,19 +5,16 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <numeric>
 
+#include "course/course_model.hpp"
 #include "twitchwatch/errors.hpp"
 
 namespace twitchwatch::signal {
 namespace {
 
 constexpr double kInfinity = std::numeric_limits<double>::infinity();
-// Smallest excess used in the logarithm when no recording length is known (per minute).
-constexpr double kExcessFloorPerMin = 0.1;
-constexpr int kBaselineGridSteps = 60;
-// Largest baseline tried, as a fraction of the lowest observed rate.
-constexpr double kBaselineCeiling = 0.9;
 
 // Two-sided 95 % quantile of Student's t for df degrees of freedom.
 double t_quantile_95(std::size_t df) {
@@ -36,17 +33,18 @@ struct LineFit {
 };
 
 // Weighted least squares of log(rate - baseline) on time. A Poisson count N has a log with
-// variance about 1/N, so a point weighs its number of excess events when lengths are known.
+// variance about 1/N, so a point weighs its number of excess events when exposures are known.
 LineFit fit_line(std::span<const CoursePoint> p, double baseline) {
-    const bool weighted =
-        std::all_of(p.begin(), p.end(), [](auto& x) { return x.analysed_min > 0; });
+    const auto& model = detail::course_model();
+    const bool weighted = std::all_of(p.begin(), p.end(), [](auto& x) { return x.exposure > 0; });
     std::vector<double> t, y, w;
     for (const auto& x : p) {
-        const double floor = weighted ? 0.5 / x.analysed_min : kExcessFloorPerMin;
-        const double excess = std::max(x.rate_per_min - baseline, floor);
+        const double floor =
+            weighted ? model.excess_floor_events / x.exposure : model.excess_floor_rate;
+        const double excess = std::max(x.rate - baseline, floor);
         t.push_back(x.hours_since_massage);
         y.push_back(std::log(excess));
-        w.push_back(weighted ? excess * x.analysed_min : 1.0);
+        w.push_back(weighted ? excess * x.exposure : 1.0);
     }
     const double sw = std::accumulate(w.begin(), w.end(), 0.0);
     double mt = 0, my = 0;
@@ -68,7 +66,7 @@ LineFit fit_line(std::span<const CoursePoint> p, double baseline) {
         const double e = y[i] - fit.intercept - fit.slope * t[i];
         residual += w[i] * e * e;
         const double r = baseline + std::exp(fit.intercept + fit.slope * t[i]);
-        fit.sse_rate += (r - p[i].rate_per_min) * (r - p[i].rate_per_min);
+        fit.sse_rate += (r - p[i].rate) * (r - p[i].rate);
     }
     // Weights are relative when they come from counts; the residual scatter sets the scale.
     const double s2 = fit.df > 0 ? residual / static_cast<double>(fit.df) : 0;
@@ -89,12 +87,25 @@ std::string hours_text(double h) {
 
 }  // namespace
 
+CourseOptions recording_course_options() {
+    return {-1, detail::course_model().recording_margin, "/min"};
+}
+
+CourseOptions report_course_options() { return {-1, detail::course_model().report_margin, "/day"}; }
+
+double CourseFit::rate_at(double hours_since_massage) const {
+    return fitted ? baseline + excess_at_massage * std::exp(-decay_per_hour * hours_since_massage)
+                  : 0;
+}
+
 CourseFit fit_course(std::span<const CoursePoint> points, const CourseOptions& options) {
+    const auto& model = detail::course_model();
     CourseFit fit;
     fit.points_used = points.size();
+    fit.rate_unit = options.rate_unit;
     for (const auto& p : points) {
-        if (!std::isfinite(p.hours_since_massage) || !std::isfinite(p.rate_per_min) ||
-            p.rate_per_min < 0 || p.analysed_min < 0) {
+        if (!std::isfinite(p.hours_since_massage) || !std::isfinite(p.rate) || p.rate < 0 ||
+            !std::isfinite(p.exposure) || p.exposure < 0) {
             throw InputError("course: each point needs a finite time and a rate >= 0");
         }
     }
@@ -103,23 +114,24 @@ CourseFit fit_course(std::span<const CoursePoint> points, const CourseOptions& o
     std::sort(times.begin(), times.end());
     const auto distinct =
         static_cast<std::size_t>(std::unique(times.begin(), times.end()) - times.begin());
-    if (distinct < 3) {
-        fit.verdict =
-            "Not enough recordings to judge the course: at least 3 at different times are "
-            "needed, " +
-            std::to_string(distinct) + " given.";
+    if (distinct < model.minimum_times) {
+        fit.verdict = "Not enough points to judge the course: at least " +
+                      std::to_string(model.minimum_times) + " at different times are needed, " +
+                      std::to_string(distinct) + " given.";
         return fit;
     }
 
     const double lowest = std::min_element(points.begin(), points.end(), [](auto& a, auto& b) {
-                              return a.rate_per_min < b.rate_per_min;
-                          })->rate_per_min;
-    double baseline = std::max(0.0, options.baseline_rate_per_min);
-    if (options.baseline_rate_per_min < 0 && points.size() >= 4 && lowest > 0) {
+                              return a.rate < b.rate;
+                          })->rate;
+    double baseline = std::max(0.0, options.baseline_rate);
+    if (options.baseline_rate < 0 && points.size() >= model.baseline_minimum_points && lowest > 0) {
         // Profile: the baseline whose log-linear fit leaves the smallest error in rates.
         double best_sse = kInfinity;
-        for (int i = 0; i <= kBaselineGridSteps; ++i) {
-            const double candidate = kBaselineCeiling * lowest * i / kBaselineGridSteps;
+        const std::size_t steps = model.baseline_grid_steps;
+        for (std::size_t i = 0; i <= steps; ++i) {
+            const double candidate = model.baseline_ceiling * lowest * static_cast<double>(i) /
+                                     static_cast<double>(steps);
             const auto line = fit_line(points, candidate);
             if (line.slope < 0 && line.sse_rate < best_sse) {
                 best_sse = line.sse_rate;
@@ -128,17 +140,13 @@ CourseFit fit_course(std::span<const CoursePoint> points, const CourseOptions& o
         }
         fit.baseline_estimated = true;
     }
-    fit.baseline_per_min = baseline;
+    fit.baseline = baseline;
     const auto line = fit_line(points, baseline);
     fit.fitted = true;
-    fit.excess_at_massage_per_min = std::exp(line.intercept);
+    fit.excess_at_massage = std::exp(line.intercept);
     fit.decay_per_hour = -line.slope;
     fit.decay_standard_error = line.slope_se;
-    for (const auto& p : points) {
-        fit.fitted_rate_per_min.push_back(
-            baseline +
-            fit.excess_at_massage_per_min * std::exp(-fit.decay_per_hour * p.hours_since_massage));
-    }
+    for (const auto& p : points) fit.fitted_rate.push_back(fit.rate_at(p.hours_since_massage));
     const double t = t_quantile_95(line.df);
     const double k = fit.decay_per_hour;
     const double k_low = k - t * line.slope_se;
@@ -151,17 +159,17 @@ CourseFit fit_course(std::span<const CoursePoint> points, const CourseOptions& o
         const double percent_per_day = std::round((std::exp(-k * 24) - 1) * 100) + 0.0;
         std::snprintf(buffer, sizeof buffer,
                       "The data do not show a decline: the fitted excess over the baseline "
-                      "(%.1f/min) changes by %+.0f %% per day, and the uncertainty includes no "
+                      "(%.1f%s) changes by %+.0f %% per day, and the uncertainty includes no "
                       "change or a rise.",
-                      baseline, percent_per_day);
+                      baseline, options.rate_unit.c_str(), percent_per_day);
         fit.verdict = buffer;
         return fit;
     }
     fit.half_life_h = std::log(2.0) / k;
     fit.half_life_low_h = std::log(2.0) / k_high;
     fit.half_life_high_h = std::log(2.0) / k_low;
-    const double margin = options.back_at_baseline_margin_per_min;
-    const double excess = fit.excess_at_massage_per_min;
+    const double margin = options.back_at_baseline_margin;
+    const double excess = fit.excess_at_massage;
     if (margin > 0 && excess > margin) {
         fit.back_at_baseline_h = std::log(excess / margin) / k;
         fit.back_at_baseline_low_h = std::log(excess / margin) / k_high;
@@ -169,16 +177,41 @@ CourseFit fit_course(std::span<const CoursePoint> points, const CourseOptions& o
     }
     std::snprintf(buffer, sizeof buffer,
                   "The twitch rate is falling: half-life %s (95 %% CI %s to %s). It is expected "
-                  "back within %.1f/min of the baseline (%.1f/min%s) about %s after the massage "
+                  "back within %.1f%s of the baseline (%.1f%s%s) about %s after the massage "
                   "(95 %% CI %s to %s).",
                   hours_text(fit.half_life_h).c_str(), hours_text(fit.half_life_low_h).c_str(),
-                  hours_text(fit.half_life_high_h).c_str(), margin, baseline,
-                  fit.baseline_estimated ? ", estimated" : "",
+                  hours_text(fit.half_life_high_h).c_str(), margin, options.rate_unit.c_str(),
+                  baseline, options.rate_unit.c_str(), fit.baseline_estimated ? ", estimated" : "",
                   hours_text(fit.back_at_baseline_h).c_str(),
                   hours_text(fit.back_at_baseline_low_h).c_str(),
                   hours_text(fit.back_at_baseline_high_h).c_str());
     fit.verdict = buffer;
     return fit;
+}
+
+nlohmann::json to_json(const CourseFit& fit) {
+    const std::string per =
+        "per_" + (fit.rate_unit.empty() ? std::string("unit") : fit.rate_unit.substr(1));
+    auto finite = [](double v) -> nlohmann::json {
+        return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+    };
+    nlohmann::json out;
+    out["fitted"] = fit.fitted;
+    out["decline"] = fit.decline;
+    out["baseline_" + per] = fit.baseline;
+    out["baseline_estimated"] = fit.baseline_estimated;
+    out["excess_at_massage_" + per] = fit.excess_at_massage;
+    out["decay_per_hour"] = fit.decay_per_hour;
+    out["decay_standard_error"] = finite(fit.decay_standard_error);
+    if (fit.decline) {
+        out["half_life_h"] = fit.half_life_h;
+        out["half_life_ci95_h"] = {finite(fit.half_life_low_h), finite(fit.half_life_high_h)};
+        out["back_at_baseline_h"] = fit.back_at_baseline_h;
+        out["back_at_baseline_ci95_h"] = {finite(fit.back_at_baseline_low_h),
+                                          finite(fit.back_at_baseline_high_h)};
+    }
+    out["verdict"] = fit.verdict;
+    return out;
 }
 
 namespace {

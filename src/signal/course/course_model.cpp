@@ -1,0 +1,84 @@
+#include "course_model.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <variant>
+#include <vector>
+
+#include "course_model_text.hpp"
+#include "named_entries.hpp"
+#include "twitchwatch/errors.hpp"
+
+namespace twitchwatch::signal::detail {
+namespace {
+
+// What an entry may hold: a number at least `minimum` (above it when `exclusive`) and below
+// `maximum`; a whole number for a std::size_t member.
+struct CourseField {
+    std::string_view name;
+    std::variant<double CourseModel::*, std::size_t CourseModel::*> member;
+    double minimum = 0;
+    bool exclusive = false;
+    double maximum = INFINITY;
+};
+
+const std::vector<CourseField>& course_fields() {
+    using M = CourseModel;
+    static const std::vector<CourseField> all = {
+        {"recording_margin", &M::recording_margin},
+        {"report_margin", &M::report_margin},
+        // A decay and its scatter need a degree of freedom; the baseline is one parameter more.
+        {"minimum_times", &M::minimum_times, 3},
+        {"baseline_minimum_points", &M::baseline_minimum_points, 4},
+        {"baseline_ceiling", &M::baseline_ceiling, 0, true, 1},
+        {"baseline_grid_steps", &M::baseline_grid_steps, 1},
+        {"excess_floor_events", &M::excess_floor_events, 0, true},
+        {"excess_floor_rate", &M::excess_floor_rate, 0, true},
+    };
+    return all;
+}
+
+double number_of(const toml::value& item, const std::string& where) {
+    if (item.is_floating()) return item.as_floating();
+    if (item.is_integer()) return static_cast<double>(item.as_integer());
+    throw InputError(where + " must be a number");
+}
+
+}  // namespace
+
+CourseModel parse_course_model(std::string_view toml_text, const std::string& source) {
+    std::vector<std::string_view> names;
+    for (const auto& field : course_fields()) names.push_back(field.name);
+    CourseModel model;
+    for (const auto& entry :
+         read_named_entries(toml_text, source, "course number", names, {"unit", "why"})) {
+        const auto& field =
+            *std::find_if(course_fields().begin(), course_fields().end(),
+                          [&](const CourseField& f) { return f.name == entry.name; });
+        const std::string where = entry.where + " value";
+        const double value = number_of(entry.table.at("value"), where);
+        const bool too_low = field.exclusive ? !(value > field.minimum) : !(value >= field.minimum);
+        if (!std::isfinite(value) || too_low || value >= field.maximum) {
+            throw InputError(
+                where + " is outside what the fit can use (" +
+                (field.exclusive ? "above " : "at least ") + std::to_string(field.minimum) +
+                (std::isfinite(field.maximum) ? ", below " + std::to_string(field.maximum)
+                                              : std::string()) +
+                ")");
+        }
+        if (const auto* whole = std::get_if<std::size_t CourseModel::*>(&field.member)) {
+            if (value != std::floor(value)) throw InputError(where + " must be a whole number");
+            model.*(*whole) = static_cast<std::size_t>(value);
+        } else {
+            model.*std::get<double CourseModel::*>(field.member) = value;
+        }
+    }
+    return model;
+}
+
+const CourseModel& course_model() {
+    static const CourseModel model = parse_course_model(kCourseModelText, "knowledge/course.toml");
+    return model;
+}
+
+}  // namespace twitchwatch::signal::detail
