@@ -6,6 +6,8 @@
 #include <optional>
 #include <set>
 
+#include "twitchwatch/signal/course.hpp"
+
 namespace twitchwatch::service {
 namespace {
 
@@ -96,6 +98,42 @@ json course_by_day(const std::vector<store::CheckinWithAssessment>& checkins) {
                                               : json(nullptr)}});
     }
     return course;
+}
+
+json reported_course_fit(const std::vector<store::CheckinWithAssessment>& checkins) {
+    std::vector<signal::CoursePoint> points;
+    for (const auto& entry : checkins) {
+        const json document = json::parse(entry.checkin.document, nullptr, false);
+        if (!document.is_object()) continue;
+        auto episodes = number_at(document, "twitching", "episodes_per_day");
+        const auto twitching = document.find("twitching");
+        const bool stopped = twitching != document.end() && twitching->is_object() &&
+                             twitching->value("present", true) == false;
+        if (!episodes && stopped) episodes = 0.0;
+        if (episodes)
+            points.push_back({std::max(0.0, entry.checkin.hours_since_massage), *episodes});
+    }
+    const auto fit = signal::fit_course(points, signal::report_course_options());
+    json out = signal::to_json(fit);
+    out["points"] = json::array();
+    for (const auto& point : points) {
+        out["points"].push_back({point.hours_since_massage, point.rate});
+    }
+    out["curve"] = json::array();
+    if (fit.fitted) {
+        double last = 0;
+        for (const auto& point : points) last = std::max(last, point.hours_since_massage);
+        // A falling course is drawn on to when it is expected back at baseline, at most a week
+        // past the last report: the question the therapist is asked is "how long".
+        double end = last;
+        if (fit.decline && std::isfinite(fit.back_at_baseline_h)) {
+            end = std::clamp(fit.back_at_baseline_h, last, last + kCurveMaxProjectionHours);
+        }
+        for (double hours = 0; hours <= end + kCurveStepHours / 2; hours += kCurveStepHours) {
+            out["curve"].push_back({hours, fit.rate_at(hours)});
+        }
+    }
+    return out;
 }
 
 std::string next_session_note(const store::Session& session,

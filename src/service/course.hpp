@@ -16,6 +16,17 @@ namespace twitchwatch::service {
 // level of the day's assessments (null when none was assessed). Sorted by day.
 nlohmann::json course_by_day(const std::vector<store::CheckinWithAssessment>& checkins);
 
+// The decay of the twitching the client reported, fitted like the rates of recordings
+// (signal::fit_course with the report options: episodes per day, back at baseline within
+// knowledge/course.toml's report margin). Points: every check-in with an episodes_per_day, and
+// 0 for one that says twitching is no longer present. signal::to_json of the fit plus "points"
+// (the [hours, episodes] fitted) and "curve": the fitted episodes per day, [hours, value] every
+// kCurveStepHours from the massage to the last report, and for a falling course on to when it
+// is expected back at baseline (at most kCurveMaxProjectionHours further); empty without a fit.
+nlohmann::json reported_course_fit(const std::vector<store::CheckinWithAssessment>& checkins);
+inline constexpr double kCurveStepHours = 3;
+inline constexpr double kCurveMaxProjectionHours = 7 * 24;
+
 // A short note for the next session, drawn from the reports and the session: where twitching
 // was painful, the highest pain, bruising or strong soreness, the highest level reached, and what
 // to change (lighter pressure after firm or deep work, less time on knots) when there was

@@ -736,6 +736,7 @@ void Server::Impl::session_detail(const Request& req, Response& res) {
                {"hours_since_massage", hours_between(session->started_at, now_seconds())},
                {"checkins", listed},
                {"course", course_by_day(checkins)},
+               {"course_fit", reported_course_fit(checkins)},
                {"next_session_note", next_session_note(*session, checkins)}});
 }
 

@@ -147,6 +147,9 @@ test("the therapist's dashboard lists that client first, flagged see_doctor, and
   assert.equal(watch.apiRequests.at(-1), `GET ${new URL(sessionPage).pathname.replace('/sessions/', '/api/sessions/')}`);
   assert.equal(watch.apiRequests.filter((request) => request.startsWith('GET /api/sessions/')).length, 1);
   assert.match(await page.locator('.report .badge').textContent(), /doctor/i);
+  // One report: the page says the course cannot be judged yet, rather than draw a guess.
+  assert.equal(await page.locator('.course-verdict').getAttribute('data-fitted'), 'false');
+  assert.match(await page.locator('.course-verdict').textContent(), /at least 3/);
   await shoot(page, '09-session-course');
 
   // The same pages on a phone: readable without sideways scrolling.
@@ -163,6 +166,23 @@ test("the therapist's dashboard lists that client first, flagged see_doctor, and
   assert.ok(dashboardOverflow <= 0, `the dashboard is ${dashboardOverflow} px wider than the phone`);
 
   assert.deepEqual(await watch.cspViolations(), []);
+  assert.deepEqual(watch.problems, []);
+});
+
+test("a demo client's course page draws the fitted course and says when it is expected back at baseline", async () => {
+  const { page, watch } = therapist;
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(`${server.url}/dashboard`);
+  await page.locator('.clients li', { hasText: 'Maria K.' }).locator('a').click();
+  await page.waitForURL(/\/sessions\/\d+$/);
+  await page.locator('.charts canvas').first().waitFor();
+  // Maria reported 12, 6 and 2 episodes a day: a falling course, drawn as a fourth series.
+  const verdict = page.locator('.course-verdict');
+  assert.equal(await verdict.getAttribute('data-fitted'), 'true');
+  assert.match(await verdict.textContent(), /falling: half-life \d+ h .*expected back within 1\.0\/day of the baseline/);
+  const legend = await page.locator('.charts .u-legend').first().textContent();
+  assert.match(legend, /Fitted course/);
+  await shoot(page, '12-session-fitted-course');
   assert.deepEqual(watch.problems, []);
 });
 

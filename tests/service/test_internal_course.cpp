@@ -1,6 +1,8 @@
 // The course over days and the next-session note, from hand-made check-ins.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "course.hpp"
 
 namespace twitchwatch::service {
@@ -49,6 +51,45 @@ TEST(service, course_groups_reports_by_day_with_the_highest_values) {
 }
 
 TEST(service, course_of_no_reports_is_empty) { EXPECT_TRUE(course_by_day({}).empty()); }
+
+TEST(service, reported_course_fit_follows_falling_episodes_to_baseline) {
+    // 16 episodes a day halving every 24 h; one report without episodes, one without twitching.
+    std::vector<store::CheckinWithAssessment> checkins;
+    for (double hours : {4.0, 22.0, 30.0, 47.0, 70.0}) {
+        checkins.push_back(
+            report(hours, {{"twitching", {{"episodes_per_day", 16 * std::exp2(-hours / 24)}}}}));
+    }
+    checkins.push_back(report(50, {{"symptoms", {{"pain_0_10", 1}}}}));
+    const auto fit = reported_course_fit(checkins);
+    ASSERT_EQ(fit["decline"], true) << fit.dump();
+    EXPECT_NEAR(fit["half_life_h"].get<double>(), 24, 1);
+    EXPECT_EQ(fit["points"].size(), 5u);
+    EXPECT_NE(fit["verdict"].get<std::string>().find("/day"), std::string::npos);
+    // The curve starts at the massage, steps evenly and runs on past the last report to when the
+    // course is expected back at baseline.
+    const auto& curve = fit["curve"];
+    ASSERT_GT(curve.size(), 2u);
+    EXPECT_EQ(curve[0][0], 0.0);
+    EXPECT_EQ(curve[1][0].get<double>() - curve[0][0].get<double>(), kCurveStepHours);
+    EXPECT_NEAR(curve.back()[0].get<double>(), fit["back_at_baseline_h"].get<double>(),
+                kCurveStepHours);
+    EXPECT_GT(curve.back()[0].get<double>(), 70);
+    EXPECT_GT(curve[0][1].get<double>(), curve.back()[1].get<double>());
+}
+
+TEST(service, reported_course_fit_counts_a_stop_and_needs_three_times) {
+    const std::vector<store::CheckinWithAssessment> two{
+        report(5, {{"twitching", {{"episodes_per_day", 10}}}}),
+        report(30, {{"twitching", {{"present", false}}}}),
+    };
+    auto fit = reported_course_fit(two);
+    EXPECT_EQ(fit["fitted"], false);
+    EXPECT_TRUE(fit["curve"].empty());
+    ASSERT_EQ(fit["points"].size(), 2u);
+    EXPECT_EQ(fit["points"][1][1], 0.0);  // "no longer present" is 0 episodes
+    EXPECT_NE(fit["verdict"].get<std::string>().find("at least 3"), std::string::npos);
+    EXPECT_EQ(reported_course_fit({})["fitted"], false);
+}
 
 TEST(service, note_names_painful_regions_and_suggests_lighter_pressure) {
     const std::vector<store::CheckinWithAssessment> checkins{

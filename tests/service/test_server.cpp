@@ -550,6 +550,11 @@ TEST_F(Api, ACheckinIsAssessedStoredAndShownOnTheDashboard) {
     EXPECT_EQ(detail["checkins"][0]["assessment"]["level"], level);
     ASSERT_EQ(detail["course"].size(), 1u);
     EXPECT_EQ(detail["course"][0]["day"], 1);
+    // One report is too few for a fitted course; the fit says so rather than guess.
+    EXPECT_EQ(detail["course_fit"]["fitted"], false);
+    EXPECT_TRUE(detail["course_fit"]["curve"].empty());
+    EXPECT_NE(detail["course_fit"]["verdict"].get<std::string>().find("at least"),
+              std::string::npos);
     EXPECT_FALSE(detail["next_session_note"].get<std::string>().empty());
 }
 

@@ -76,7 +76,7 @@ TEST(SignalCourse, SaysPlainlyWhenThereIsNoDecline) {
     auto fit = ts::fit_course(flat, options);
     EXPECT_TRUE(fit.fitted);
     EXPECT_FALSE(fit.decline);
-    EXPECT_NE(fit.verdict.find("do not show a decline"), std::string::npos) << fit.verdict;
+    EXPECT_NE(fit.verdict.find("do not show a clear decline"), std::string::npos) << fit.verdict;
 
     const std::vector<ts::CoursePoint> rising = {{2, 5, 0}, {24, 9, 0}, {48, 15, 0}, {72, 30, 0}};
     fit = ts::fit_course(rising, options);

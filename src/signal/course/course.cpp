@@ -158,9 +158,9 @@ CourseFit fit_course(std::span<const CoursePoint> points, const CourseOptions& o
         // Rounded here so that a tiny change does not print as "-0 %".
         const double percent_per_day = std::round((std::exp(-k * 24) - 1) * 100) + 0.0;
         std::snprintf(buffer, sizeof buffer,
-                      "The data do not show a decline: the fitted excess over the baseline "
-                      "(%.1f%s) changes by %+.0f %% per day, and the uncertainty includes no "
-                      "change or a rise.",
+                      "The data do not show a clear decline: the fitted excess over the "
+                      "baseline (%.1f%s) changes by %+.0f %% per day, but the uncertainty still "
+                      "includes no change or a rise.",
                       baseline, options.rate_unit.c_str(), percent_per_day);
         fit.verdict = buffer;
         return fit;

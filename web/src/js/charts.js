@@ -9,7 +9,7 @@ const grid = '#dfe5e4';
 const font = '13px system-ui, sans-serif';
 // Tick steps of the day axis: whole days only.
 const wholeDays = [1, 2, 7, 14, 28];
-const colours = { episodes: '#2f5d62', pain: '#b5542d', level: '#6b4fa0', bar: '#5b8c85' };
+const colours = { episodes: '#2f5d62', fitted: '#5b8c85', pain: '#b5542d', level: '#6b4fa0', bar: '#5b8c85' };
 
 function widthOf(container) {
   return Math.max(260, Math.floor(container.getBoundingClientRect().width));
@@ -82,11 +82,18 @@ function dayRange(days) {
   return [0, Math.max(3, Math.ceil(last + 0.5))];
 }
 
-/** Twitching episodes per day (left axis) and pain 0-10 (right axis) over days since the massage. */
-export function courseChart(container, course) {
-  const days = course.map((point) => point.day);
-  const episodes = course.map((point) => (typeof point.episodes_per_day === 'number' ? point.episodes_per_day : null));
-  const pain = course.map((point) => (typeof point.pain_0_10 === 'number' ? point.pain_0_10 : null));
+/**
+ * Twitching episodes per day (left axis) and pain 0-10 (right axis) over days since the massage,
+ * with the fitted course of the episodes (`fit.curve`, [hours, episodes per day]) when there is one.
+ */
+export function courseChart(container, course, fit) {
+  const curve = new Map((fit?.curve ?? []).map(([hours, value]) => [hours / 24, value]));
+  const byDay = new Map(course.map((point) => [point.day, point]));
+  const days = [...new Set([...byDay.keys(), ...curve.keys()])].sort((a, b) => a - b);
+  const numberOn = (day, field) => (typeof byDay.get(day)?.[field] === 'number' ? byDay.get(day)[field] : null);
+  const episodes = days.map((day) => numberOn(day, 'episodes_per_day'));
+  const pain = days.map((day) => numberOn(day, 'pain_0_10'));
+  const fitted = days.map((day) => curve.get(day) ?? null);
   const chart = new uPlot(
     {
       width: widthOf(container),
@@ -107,9 +114,10 @@ export function courseChart(container, course) {
         { label: 'Day', value: (_, v) => (v == null ? '–' : `day ${v}`) },
         { label: 'Episodes per day', scale: 'episodes', stroke: colours.episodes, width: 2, points: { size: 7, fill: colours.episodes }, spanGaps: true },
         { label: 'Pain (0–10)', scale: 'pain', stroke: colours.pain, width: 2, dash: [6, 4], points: { size: 7, fill: colours.pain }, spanGaps: true },
+        { label: 'Fitted course', scale: 'episodes', stroke: colours.fitted, width: 2, dash: [2, 4], points: { show: false }, spanGaps: true, show: curve.size > 0 },
       ],
     },
-    [days, episodes, pain],
+    [days, episodes, pain, fitted],
     container,
   );
   followWidth(chart, container);

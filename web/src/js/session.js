@@ -40,6 +40,12 @@ function courseTable(course) {
   );
 }
 
+// The fitted course of the reported episodes, in words: what the chart's dotted line says.
+function courseVerdict(fit) {
+  if (!fit?.verdict) return null;
+  return h('p', { class: 'course-verdict', 'data-fitted': String(Boolean(fit.fitted)) }, h('strong', {}, 'Expected course: '), fit.verdict);
+}
+
 function reportItem(checkin) {
   const assessment = checkin.assessment ?? {};
   return h(
@@ -53,7 +59,7 @@ function reportItem(checkin) {
 }
 
 function render(data) {
-  const { session = {}, client = {}, checkins = [], course = [] } = data;
+  const { session = {}, client = {}, checkins = [], course = [], course_fit: courseFit = null } = data;
   document.title = `${client.name ?? 'Client'} · twitchwatch`;
   const charts = h('div', { class: 'charts' });
   const linkTools = h('div', { class: 'link-box' });
@@ -84,10 +90,13 @@ function render(data) {
     charts.append(h('p', { class: 'empty' }, 'The charts appear with the first report.'));
     return;
   }
-  const twitching = chartFigure('Twitching and pain', 'Solid line: twitching episodes per day (left scale). Dashed line: pain from 0 to 10 (right scale).');
+  const twitching = chartFigure(
+    'Twitching and pain',
+    'Solid line: twitching episodes per day (left scale). Dashed line: pain from 0 to 10 (right scale). Dotted line: the fitted course of the episodes, drawn on to when they are expected back at baseline.',
+  );
   const level = chartFigure('Level of each report', 'From normal to urgent.');
-  charts.append(twitching.figure, level.figure, courseTable(course));
-  courseChart(twitching.plot, course);
+  charts.append(...[twitching.figure, courseVerdict(courseFit), level.figure, courseTable(course)].filter(Boolean));
+  courseChart(twitching.plot, course, courseFit);
   levelChart(level.plot, course);
 }
 
