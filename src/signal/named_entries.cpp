@@ -49,4 +49,10 @@ std::vector<NamedEntry> read_named_entries(std::string_view text, const std::str
     return entries;
 }
 
+double entry_number(const toml::value& item, const std::string& where) {
+    if (item.is_floating()) return item.as_floating();
+    if (item.is_integer()) return static_cast<double>(item.as_integer());
+    throw InputError(where + " must be a number");
+}
+
 }  // namespace twitchwatch::signal::detail

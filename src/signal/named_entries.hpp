@@ -26,4 +26,7 @@ std::vector<NamedEntry> read_named_entries(std::string_view text, const std::str
                                            const std::vector<std::string_view>& names,
                                            std::initializer_list<std::string_view> extra_keys);
 
+// A TOML integer or float as a double; otherwise throws InputError "`where` must be a number".
+double entry_number(const toml::value& item, const std::string& where);
+
 }  // namespace twitchwatch::signal::detail

@@ -1,7 +1,10 @@
 #pragma once
 // Helpers of the tests of the data files compiled into the signal library (knowledge/*.toml).
 
+#include <gtest/gtest.h>
+
 #include <fstream>
+#include <initializer_list>
 #include <sstream>
 #include <string>
 
@@ -36,6 +39,25 @@ std::string error_of(Parse parse, const std::string& text) {
         return e.what();
     }
     return "";
+}
+
+// One broken value of a knowledge file and (part of) the message it must be refused with.
+struct BrokenValue {
+    const char* entry;
+    const char* value_line;
+    const char* message;
+};
+
+// Every case, written into `text`, is refused by `parse` with its message.
+template <class Parse>
+void expect_refused(Parse parse, const std::string& text,
+                    std::initializer_list<BrokenValue> cases) {
+    for (const auto& c : cases) {
+        const auto changed = with_value(text, c.entry, c.value_line);
+        ASSERT_NE(changed, "") << "no entry " << c.entry;
+        const auto message = error_of(parse, changed);
+        EXPECT_NE(message.find(c.message), std::string::npos) << c.value_line << ": " << message;
+    }
 }
 
 }  // namespace twitchwatch::signal::test

@@ -36,27 +36,18 @@ TEST(SignalCourseModel, AChangedValueIsRead) {
 TEST(SignalCourseModel, ABrokenFileIsRefusedWithTheEntryNamed) {
     const std::string text = repository_file();
     EXPECT_EQ(error_of(text), "");
-    struct Case {
-        const char* entry;
-        const char* value_line;
-        const char* message;
-    };
-    const Case cases[] = {
-        {"minimum_times", "value = 2", "[minimum_times] value is outside what the fit can use"},
-        {"minimum_times", "value = 3.5", "[minimum_times] value must be a whole number"},
-        {"baseline_ceiling", "value = 1.0", "[baseline_ceiling] value is outside"},
-        {"baseline_ceiling", "value = 0", "[baseline_ceiling] value is outside"},
-        {"excess_floor_rate", "value = 0", "[excess_floor_rate] value is outside"},
-        {"recording_margin", "value = -0.5", "[recording_margin] value is outside"},
-        {"report_margin", "value = nan", "[report_margin] value is outside"},
-        {"report_margin", "value = \"one\"", "[report_margin] value must be a number"},
-    };
-    for (const auto& c : cases) {
-        const auto changed = with_value(text, c.entry, c.value_line);
-        ASSERT_NE(changed, "") << c.entry;
-        EXPECT_NE(error_of(changed).find(c.message), std::string::npos)
-            << c.value_line << ": " << error_of(changed);
-    }
+    twitchwatch::signal::test::expect_refused(
+        parse_course_model, text,
+        {
+            {"minimum_times", "value = 2", "[minimum_times] value is outside what the fit can use"},
+            {"minimum_times", "value = 3.5", "[minimum_times] value must be a whole number"},
+            {"baseline_ceiling", "value = 1.0", "[baseline_ceiling] value is outside"},
+            {"baseline_ceiling", "value = 0", "[baseline_ceiling] value is outside"},
+            {"excess_floor_rate", "value = 0", "[excess_floor_rate] value is outside"},
+            {"recording_margin", "value = -0.5", "[recording_margin] value is outside"},
+            {"report_margin", "value = nan", "[report_margin] value is outside"},
+            {"report_margin", "value = \"one\"", "[report_margin] value must be a number"},
+        });
     EXPECT_NE(error_of(text + "\n[grid]\nvalue = 1\ndescription = \"d\"\n")
                   .find("[grid]: not a course number"),
               std::string::npos);

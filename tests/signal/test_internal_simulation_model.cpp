@@ -40,22 +40,14 @@ TEST(SignalSimulationModel, AChangedValueIsRead) {
 TEST(SignalSimulationModel, ABrokenFileIsRefusedWithTheEntryNamed) {
     const std::string text = repository_file();
     EXPECT_EQ(error_of(text), "");
-    struct Case {
-        const char* entry;
-        const char* value_line;
-        const char* message;
-    };
-    const Case cases[] = {
-        {"muap_tau_s", "value = [0.004, 0.0025]", "[muap_tau_s] value: low is above high"},
-        {"muap_tau_s", "value = 0.003", "[muap_tau_s] value must be a range [low, high]"},
-        {"muap_tau_s", "value = [0.002, \"wide\"]", "[muap_tau_s] value must be a number"},
-        {"onset_fraction", "value = [0.1, 0.2]", "[onset_fraction] value must be a number"},
-    };
-    for (const auto& c : cases) {
-        EXPECT_NE(error_of(with_value(text, c.entry, c.value_line)).find(c.message),
-                  std::string::npos)
-            << c.value_line;
-    }
+    twitchwatch::signal::test::expect_refused(
+        parse_simulation_model, text,
+        {
+            {"muap_tau_s", "value = [0.004, 0.0025]", "[muap_tau_s] value: low is above high"},
+            {"muap_tau_s", "value = 0.003", "[muap_tau_s] value must be a range [low, high]"},
+            {"muap_tau_s", "value = [0.002, \"wide\"]", "[muap_tau_s] value must be a number"},
+            {"onset_fraction", "value = [0.1, 0.2]", "[onset_fraction] value must be a number"},
+        });
     EXPECT_NE(error_of(text + "\n[tau]\nvalue = 1\ndescription = \"d\"\n")
                   .find("[tau]: not a model number"),
               std::string::npos);

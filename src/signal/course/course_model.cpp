@@ -38,12 +38,6 @@ const std::vector<CourseField>& course_fields() {
     return all;
 }
 
-double number_of(const toml::value& item, const std::string& where) {
-    if (item.is_floating()) return item.as_floating();
-    if (item.is_integer()) return static_cast<double>(item.as_integer());
-    throw InputError(where + " must be a number");
-}
-
 }  // namespace
 
 CourseModel parse_course_model(std::string_view toml_text, const std::string& source) {
@@ -56,7 +50,7 @@ CourseModel parse_course_model(std::string_view toml_text, const std::string& so
             *std::find_if(course_fields().begin(), course_fields().end(),
                           [&](const CourseField& f) { return f.name == entry.name; });
         const std::string where = entry.where + " value";
-        const double value = number_of(entry.table.at("value"), where);
+        const double value = entry_number(entry.table.at("value"), where);
         const bool too_low = field.exclusive ? !(value > field.minimum) : !(value >= field.minimum);
         if (!std::isfinite(value) || too_low || value >= field.maximum) {
             throw InputError(

@@ -42,17 +42,12 @@ const std::vector<ModelField>& model_fields() {
     return all;
 }
 
-double number_of(const toml::value& item, const std::string& where) {
-    if (item.is_floating()) return item.as_floating();
-    if (item.is_integer()) return static_cast<double>(item.as_integer());
-    throw InputError(where + " must be a number");
-}
-
 Range range_of(const toml::value& item, const std::string& where) {
     if (!item.is_array() || item.as_array().size() != 2) {
         throw InputError(where + " must be a range [low, high]");
     }
-    const Range range{number_of(item.as_array()[0], where), number_of(item.as_array()[1], where)};
+    const Range range{entry_number(item.as_array()[0], where),
+                      entry_number(item.as_array()[1], where)};
     if (!(range.low <= range.high)) throw InputError(where + ": low is above high");
     return range;
 }
@@ -73,7 +68,7 @@ SimulationModel parse_simulation_model(std::string_view toml_text, const std::st
         if (const auto* range = std::get_if<Range SimulationModel::*>(&field.member)) {
             model.*(*range) = range_of(value, where);
         } else {
-            model.*std::get<double SimulationModel::*>(field.member) = number_of(value, where);
+            model.*std::get<double SimulationModel::*>(field.member) = entry_number(value, where);
         }
     }
     return model;
