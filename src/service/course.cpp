@@ -120,7 +120,7 @@ json reported_course_fit(const std::vector<store::CheckinWithAssessment>& checki
         out["points"].push_back({point.hours_since_massage, point.rate});
     }
     out["curve"] = json::array();
-    if (fit.fitted) {
+    if (fit.fitted && !fit.at_baseline) {
         double last = 0;
         for (const auto& point : points) last = std::max(last, point.hours_since_massage);
         // A falling course is drawn on to when it is expected back at baseline, at most a week

@@ -22,7 +22,8 @@ nlohmann::json course_by_day(const std::vector<store::CheckinWithAssessment>& ch
 // 0 for one that says twitching is no longer present. signal::to_json of the fit plus "points"
 // (the [hours, episodes] fitted) and "curve": the fitted episodes per day, [hours, value] every
 // kCurveStepHours from the massage to the last report, and for a falling course on to when it
-// is expected back at baseline (at most kCurveMaxProjectionHours further); empty without a fit.
+// is expected back at baseline (at most kCurveMaxProjectionHours further); empty without a fit
+// or when every report is already at the baseline.
 nlohmann::json reported_course_fit(const std::vector<store::CheckinWithAssessment>& checkins);
 inline constexpr double kCurveStepHours = 3;
 inline constexpr double kCurveMaxProjectionHours = 7 * 24;

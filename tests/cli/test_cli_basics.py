@@ -1,4 +1,6 @@
-"""The twitchwatch executable as a user meets it: help, version and exit codes."""
+"""The twitchwatch executable as a user meets it: help, version, exit codes, `course --json`."""
+import json
+import math
 import subprocess
 import sys
 
@@ -31,6 +33,20 @@ check(r.returncode == 2, f"no command exits 2, got {r.returncode}")
 
 r = run("info", "--json")
 check(r.returncode == 0 and '"version"' in r.stdout, f"info --json: {r.stdout!r}")
+
+# course --json: rates halving every 20 h from 32/min; the fit recovers it and keeps the schema of
+# docs/detection.md ("Course over days").
+points = [arg for h in (2, 12, 24, 36, 48) for arg in ("--point", f"{h}:{32 * 0.5 ** (h / 20):.4f}")]
+r = run("course", "--baseline", "0", *points, "--json")
+check(r.returncode == 0, f"course --json exits 0: {r.stderr!r}")
+if r.returncode == 0:
+    fit = json.loads(r.stdout)
+    check(fit["decline"] is True and fit["at_baseline"] is False, f"course decline: {fit}")
+    check(math.isclose(fit["half_life_h"], 20, rel_tol=0.01), f"course half-life: {fit['half_life_h']}")
+    check(len(fit["points"]) == 5 and "fitted_rate_per_min" in fit["points"][0], f"course points: {fit['points']}")
+    check("baseline_per_min" in fit and "/min" in fit["verdict"], f"course units: {fit}")
+r = run("course", "--point", "2:30", "--point", "soon:10")
+check(r.returncode == 2 and "soon:10" in r.stderr, f"course with a bad point exits 2 naming it: {r.stderr!r}")
 
 for f in failures:
     print("FAIL:", f)

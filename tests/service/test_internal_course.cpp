@@ -89,6 +89,16 @@ TEST(service, reported_course_fit_counts_a_stop_and_needs_three_times) {
     EXPECT_EQ(fit["points"][1][1], 0.0);  // "no longer present" is 0 episodes
     EXPECT_NE(fit["verdict"].get<std::string>().find("at least 3"), std::string::npos);
     EXPECT_EQ(reported_course_fit({})["fitted"], false);
+
+    // Twitching gone in every report: at the baseline, and no curve to draw.
+    const std::vector<store::CheckinWithAssessment> gone{
+        report(5, {{"twitching", {{"present", false}}}}),
+        report(30, {{"twitching", {{"episodes_per_day", 0}}}}),
+        report(60, {{"twitching", {{"present", false}}}}),
+    };
+    fit = reported_course_fit(gone);
+    EXPECT_EQ(fit["at_baseline"], true) << fit.dump();
+    EXPECT_TRUE(fit["curve"].empty());
 }
 
 TEST(service, note_names_painful_regions_and_suggests_lighter_pressure) {

@@ -84,6 +84,29 @@ TEST(SignalCourse, SaysPlainlyWhenThereIsNoDecline) {
     EXPECT_LT(fit.decay_per_hour, 0);
 }
 
+TEST(SignalCourse, PointsAtTheBaselineAreSaidToBeThereNotFitted) {
+    // Within the margin everywhere: no decay is judged, and no "back in 0 h" is promised.
+    const std::vector<ts::CoursePoint> quiet = {{4, 0.3, 0}, {28, 0.2, 0}, {76, 0.1, 0}};
+    auto fit = ts::fit_course(quiet, ts::recording_course_options());
+    EXPECT_TRUE(fit.at_baseline);
+    EXPECT_FALSE(fit.decline);
+    EXPECT_EQ(fit.back_at_baseline_h, 0);
+    EXPECT_NE(fit.verdict.find("at its baseline"), std::string::npos) << fit.verdict;
+    EXPECT_EQ(ts::to_json(fit).at("at_baseline"), true);
+
+    // One point above the margin is enough to judge the course; the latest point being back
+    // is said whatever the fit concludes.
+    const std::vector<ts::CoursePoint> stopped = {{4, 5, 0}, {28, 3, 0}, {76, 0, 0}};
+    fit = ts::fit_course(stopped, ts::recording_course_options());
+    EXPECT_FALSE(fit.at_baseline);
+    EXPECT_NE(fit.verdict.find("The latest point, 3.2 days after the massage, is within 0.5/min"),
+              std::string::npos)
+        << fit.verdict;
+    const std::vector<ts::CoursePoint> still = {{4, 5, 0}, {28, 3, 0}, {76, 2, 0}};
+    fit = ts::fit_course(still, ts::recording_course_options());
+    EXPECT_EQ(fit.verdict.find("latest point"), std::string::npos) << fit.verdict;
+}
+
 TEST(SignalCourse, TooFewPointsAndBadInput) {
     const std::vector<ts::CoursePoint> two = {{1, 30, 0}, {24, 10, 0}};
     const auto fit = ts::fit_course(two, ts::recording_course_options());

@@ -38,6 +38,8 @@ struct CourseFit {
     std::size_t points_used = 0;
     bool fitted = false;   // false when there are too few points (see verdict)
     bool decline = false;  // the decay rate is above 0 with 95 % confidence
+    // Every point within the margin of the baseline: nothing to fade, and no decay is judged.
+    bool at_baseline = false;
     double baseline = 0;
     bool baseline_estimated = false;
     double excess_at_massage = 0;  // A
@@ -55,10 +57,10 @@ struct CourseFit {
 
 CourseFit fit_course(std::span<const CoursePoint> points, const CourseOptions& options);
 
-// The fit without its per-point values: fitted, decline, baseline_PER, baseline_estimated,
-// excess_at_massage_PER, decay_per_hour, decay_standard_error, verdict, and with a decline
-// half_life_h, half_life_ci95_h, back_at_baseline_h, back_at_baseline_ci95_h (an unbounded end
-// is null). PER is the rate unit as a word: "per_min" for "/min".
+// The fit without its per-point values: fitted, decline, at_baseline, baseline_PER,
+// baseline_estimated, excess_at_massage_PER, decay_per_hour, decay_standard_error, verdict, and
+// with a decline half_life_h, half_life_ci95_h, back_at_baseline_h, back_at_baseline_ci95_h (an
+// unbounded end is null). PER is the rate unit as a word: "per_min" for "/min".
 nlohmann::json to_json(const CourseFit& fit);
 
 // Hours between two ISO 8601 date-times ("YYYY-MM-DDThh:mm[:ss]", also with a space instead of

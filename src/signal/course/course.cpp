@@ -147,13 +147,41 @@ CourseFit fit_course(std::span<const CoursePoint> points, const CourseOptions& o
     fit.decay_per_hour = -line.slope;
     fit.decay_standard_error = line.slope_se;
     for (const auto& p : points) fit.fitted_rate.push_back(fit.rate_at(p.hours_since_massage));
+    const double margin = options.back_at_baseline_margin;
+    const char* unit = options.rate_unit.c_str();
+    char buffer[512];
+    const double highest = std::max_element(points.begin(), points.end(), [](auto& a, auto& b) {
+                               return a.rate < b.rate;
+                           })->rate;
+    if (highest - baseline <= margin) {
+        // Nothing left to fade: a decay fitted to noise around the baseline would only mislead.
+        fit.at_baseline = true;
+        std::snprintf(buffer, sizeof buffer,
+                      "Every point is within %.1f%s of the baseline (%.1f%s%s): the rate is at "
+                      "its baseline, with nothing left to fade.",
+                      margin, unit, baseline, unit, fit.baseline_estimated ? ", estimated" : "");
+        fit.verdict = buffer;
+        return fit;
+    }
+    // What the latest point says, whatever the fit concludes.
+    const auto& latest = *std::max_element(points.begin(), points.end(), [](auto& a, auto& b) {
+        return a.hours_since_massage < b.hours_since_massage;
+    });
+    std::string latest_note;
+    if (latest.rate - baseline <= margin) {
+        std::snprintf(buffer, sizeof buffer,
+                      " The latest point, %s after the massage, is within %.1f%s of the "
+                      "baseline already.",
+                      hours_text(latest.hours_since_massage).c_str(), margin, unit);
+        latest_note = buffer;
+    }
+
     const double t = t_quantile_95(line.df);
     const double k = fit.decay_per_hour;
     const double k_low = k - t * line.slope_se;
     const double k_high = k + t * line.slope_se;
     fit.decline = k > 0 && k_low > 0;
 
-    char buffer[512];
     if (!fit.decline) {
         // Rounded here so that a tiny change does not print as "-0 %".
         const double percent_per_day = std::round((std::exp(-k * 24) - 1) * 100) + 0.0;
@@ -161,15 +189,16 @@ CourseFit fit_course(std::span<const CoursePoint> points, const CourseOptions& o
                       "The data do not show a clear decline: the fitted excess over the "
                       "baseline (%.1f%s) changes by %+.0f %% per day, but the uncertainty still "
                       "includes no change or a rise.",
-                      baseline, options.rate_unit.c_str(), percent_per_day);
-        fit.verdict = buffer;
+                      baseline, unit, percent_per_day);
+        fit.verdict = buffer + latest_note;
         return fit;
     }
     fit.half_life_h = std::log(2.0) / k;
     fit.half_life_low_h = std::log(2.0) / k_high;
     fit.half_life_high_h = std::log(2.0) / k_low;
-    const double margin = options.back_at_baseline_margin;
     const double excess = fit.excess_at_massage;
+    // Every point above the margin was checked above, so the fitted excess at the massage is
+    // above it too unless the fit runs below the points; then the course is back at once.
     if (margin > 0 && excess > margin) {
         fit.back_at_baseline_h = std::log(excess / margin) / k;
         fit.back_at_baseline_low_h = std::log(excess / margin) / k_high;
@@ -180,12 +209,12 @@ CourseFit fit_course(std::span<const CoursePoint> points, const CourseOptions& o
                   "back within %.1f%s of the baseline (%.1f%s%s) about %s after the massage "
                   "(95 %% CI %s to %s).",
                   hours_text(fit.half_life_h).c_str(), hours_text(fit.half_life_low_h).c_str(),
-                  hours_text(fit.half_life_high_h).c_str(), margin, options.rate_unit.c_str(),
-                  baseline, options.rate_unit.c_str(), fit.baseline_estimated ? ", estimated" : "",
+                  hours_text(fit.half_life_high_h).c_str(), margin, unit, baseline, unit,
+                  fit.baseline_estimated ? ", estimated" : "",
                   hours_text(fit.back_at_baseline_h).c_str(),
                   hours_text(fit.back_at_baseline_low_h).c_str(),
                   hours_text(fit.back_at_baseline_high_h).c_str());
-    fit.verdict = buffer;
+    fit.verdict = buffer + latest_note;
     return fit;
 }
 
@@ -198,6 +227,7 @@ nlohmann::json to_json(const CourseFit& fit) {
     nlohmann::json out;
     out["fitted"] = fit.fitted;
     out["decline"] = fit.decline;
+    out["at_baseline"] = fit.at_baseline;
     out["baseline_" + per] = fit.baseline;
     out["baseline_estimated"] = fit.baseline_estimated;
     out["excess_at_massage_" + per] = fit.excess_at_massage;
