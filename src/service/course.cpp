@@ -28,6 +28,14 @@ bool flag_at(const json& document, const char* object, const char* field) {
     return value != found->end() && value->is_boolean() && value->get<bool>();
 }
 
+// The field is there and false (absent is not "no").
+bool says_no(const json& document, const char* object, const char* field) {
+    const auto found = document.find(object);
+    if (found == document.end() || !found->is_object()) return false;
+    const auto value = found->find(field);
+    return value != found->end() && value->is_boolean() && !value->get<bool>();
+}
+
 std::string string_at(const json& document, const char* object, const char* field) {
     const auto found = document.find(object);
     if (found == document.end() || !found->is_object()) return {};
@@ -106,12 +114,10 @@ json reported_course_fit(const std::vector<store::CheckinWithAssessment>& checki
         const json document = json::parse(entry.checkin.document, nullptr, false);
         if (!document.is_object()) continue;
         auto episodes = number_at(document, "twitching", "episodes_per_day");
-        const auto twitching = document.find("twitching");
-        const bool stopped = twitching != document.end() && twitching->is_object() &&
-                             twitching->value("present", true) == false;
-        if (!episodes && stopped) episodes = 0.0;
-        if (episodes)
+        if (!episodes && says_no(document, "twitching", "present")) episodes = 0.0;
+        if (episodes) {
             points.push_back({std::max(0.0, entry.checkin.hours_since_massage), *episodes});
+        }
     }
     const auto fit = signal::fit_course(points, signal::report_course_options());
     json out = signal::to_json(fit);
