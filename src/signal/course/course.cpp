@@ -197,8 +197,8 @@ CourseFit fit_course(std::span<const CoursePoint> points, const CourseOptions& o
     fit.half_life_low_h = std::log(2.0) / k_high;
     fit.half_life_high_h = std::log(2.0) / k_low;
     const double excess = fit.excess_at_massage;
-    // Every point above the margin was checked above, so the fitted excess at the massage is
-    // above it too unless the fit runs below the points; then the course is back at once.
+    // Some point is above the margin (checked above), but the fitted curve may still start
+    // below it; then the course counts as back from the start (0 h).
     if (margin > 0 && excess > margin) {
         fit.back_at_baseline_h = std::log(excess / margin) / k;
         fit.back_at_baseline_low_h = std::log(excess / margin) / k_high;
