@@ -87,7 +87,7 @@ TEST(service, reported_course_fit_counts_a_stop_and_needs_three_times) {
     EXPECT_TRUE(fit["curve"].empty());
     ASSERT_EQ(fit["points"].size(), 2u);
     EXPECT_EQ(fit["points"][1][1], 0.0);  // "no longer present" is 0 episodes
-    EXPECT_NE(fit["verdict"].get<std::string>().find("at least 3"), std::string::npos);
+    EXPECT_NE(fit["verdict"].get<std::string>().find("Not enough reports"), std::string::npos);
     EXPECT_EQ(reported_course_fit({})["fitted"], false);
 
     // Twitching gone in every report: at the baseline, and no curve to draw.

@@ -111,7 +111,8 @@ TEST(SignalCourse, TooFewPointsAndBadInput) {
     const std::vector<ts::CoursePoint> two = {{1, 30, 0}, {24, 10, 0}};
     const auto fit = ts::fit_course(two, ts::recording_course_options());
     EXPECT_FALSE(fit.fitted);
-    EXPECT_NE(fit.verdict.find("at least 3"), std::string::npos);
+    EXPECT_NE(fit.verdict.find("Not enough points to judge the course: at least 3"),
+              std::string::npos);
     EXPECT_EQ(fit.rate_at(1), 0);
     const std::vector<ts::CoursePoint> negative = {{1, -3, 0}, {2, 1, 0}, {3, 1, 0}};
     EXPECT_THROW(ts::fit_course(negative, ts::recording_course_options()), twitchwatch::InputError);

@@ -27,7 +27,8 @@ struct CourseOptions {
     double baseline_rate = -1;
     // "Back at baseline" once the excess over the baseline is below this (the rate's unit).
     double back_at_baseline_margin = 0;
-    std::string rate_unit;  // printed after rates in the verdict: "/min", "/day"
+    std::string rate_unit;             // printed after rates in the verdict: "/min", "/day"
+    std::string point_name = "point";  // what a point is, in the verdict: "point", "report"
 };
 
 // The options of the two kinds of course, with the margins of knowledge/course.toml.

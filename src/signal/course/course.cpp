@@ -88,10 +88,12 @@ std::string hours_text(double h) {
 }  // namespace
 
 CourseOptions recording_course_options() {
-    return {-1, detail::course_model().recording_margin, "/min"};
+    return {-1, detail::course_model().recording_margin, "/min", "point"};
 }
 
-CourseOptions report_course_options() { return {-1, detail::course_model().report_margin, "/day"}; }
+CourseOptions report_course_options() {
+    return {-1, detail::course_model().report_margin, "/day", "report"};
+}
 
 double CourseFit::rate_at(double hours_since_massage) const {
     return fitted ? baseline + excess_at_massage * std::exp(-decay_per_hour * hours_since_massage)
@@ -115,7 +117,7 @@ CourseFit fit_course(std::span<const CoursePoint> points, const CourseOptions& o
     const auto distinct =
         static_cast<std::size_t>(std::unique(times.begin(), times.end()) - times.begin());
     if (distinct < model.minimum_times) {
-        fit.verdict = "Not enough points to judge the course: at least " +
+        fit.verdict = "Not enough " + options.point_name + "s to judge the course: at least " +
                       std::to_string(model.minimum_times) + " at different times are needed, " +
                       std::to_string(distinct) + " given.";
         return fit;
@@ -157,9 +159,10 @@ CourseFit fit_course(std::span<const CoursePoint> points, const CourseOptions& o
         // Nothing left to fade: a decay fitted to noise around the baseline would only mislead.
         fit.at_baseline = true;
         std::snprintf(buffer, sizeof buffer,
-                      "Every point is within %.1f%s of the baseline (%.1f%s%s): the rate is at "
+                      "Every %s is within %.1f%s of the baseline (%.1f%s%s): the rate is at "
                       "its baseline, with nothing left to fade.",
-                      margin, unit, baseline, unit, fit.baseline_estimated ? ", estimated" : "");
+                      options.point_name.c_str(), margin, unit, baseline, unit,
+                      fit.baseline_estimated ? ", estimated" : "");
         fit.verdict = buffer;
         return fit;
     }
@@ -170,9 +173,10 @@ CourseFit fit_course(std::span<const CoursePoint> points, const CourseOptions& o
     std::string latest_note;
     if (latest.rate - baseline <= margin) {
         std::snprintf(buffer, sizeof buffer,
-                      " The latest point, %s after the massage, is within %.1f%s of the "
+                      " The latest %s, %s after the massage, is within %.1f%s of the "
                       "baseline already.",
-                      hours_text(latest.hours_since_massage).c_str(), margin, unit);
+                      options.point_name.c_str(), hours_text(latest.hours_since_massage).c_str(),
+                      margin, unit);
         latest_note = buffer;
     }
 
