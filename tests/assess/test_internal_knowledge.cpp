@@ -216,6 +216,40 @@ TEST(assess, BrokenKnowledgeDefinitionCycle) {
     expect_error(copy.load_error(), "rules.toml", "definition 'twitching_", "cycle");
 }
 
+TEST(assess, BrokenKnowledgeUnknownKey) {
+    KnowledgeCopy copy;
+    copy.edit("guidance.toml", "id = \"settling\"\n", "id = \"settling\"\ncolour = \"blue\"\n");
+    expect_error(copy.load_error(), "guidance.toml", "course #2", "unknown key 'colour'");
+}
+
+TEST(assess, BrokenKnowledgeEmptyText) {
+    KnowledgeCopy copy;
+    copy.edit("guidance.toml",
+              "text = \"Most discomfort after a massage is gone within about "
+              "{threshold.discomfort_resolved_hours} hours, so expect it to ease over the next "
+              "day.\"",
+              "text = \"\"");
+    expect_error(copy.load_error(), "guidance.toml", "course 'settling'",
+                 "'text' must be a non-empty text");
+}
+
+TEST(assess, BrokenKnowledgeCourseWindowsOutOfOrder) {
+    KnowledgeCopy copy;
+    copy.edit("guidance.toml", "until = \"expected_window_hours\"",
+              "until = \"discomfort_onset_hours\"");
+    expect_error(copy.load_error(), "guidance.toml", "course 'expected_window'",
+                 "'until' must grow from one window to the next");
+}
+
+TEST(assess, BrokenKnowledgeUnknownDefinition) {
+    KnowledgeCopy copy;
+    copy.edit("rules.toml", R"(threshold = "persistent_twitching_hours" },
+  { ref = "twitching_reported" },)",
+              R"(threshold = "persistent_twitching_hours" },
+  { ref = "twitching_seen" },)");
+    expect_error(copy.load_error(), "rules.toml", "rule '", "unknown definition 'twitching_seen'");
+}
+
 TEST(assess, EditedThresholdChangesTheAnswerWithoutARebuild) {
     KnowledgeCopy copy;
     const auto checkin =
