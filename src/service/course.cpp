@@ -135,7 +135,11 @@ json reported_course_fit(const std::vector<store::CheckinWithAssessment>& checki
         if (fit.decline && std::isfinite(fit.back_at_baseline_h)) {
             end = std::clamp(fit.back_at_baseline_h, last, last + kCurveMaxProjectionHours);
         }
-        for (double hours = 0; hours <= end + kCurveStepHours / 2; hours += kCurveStepHours) {
+        // Reports may span up to a year (the contract's limit): the step grows to keep the curve
+        // a size a chart draws at once.
+        const double step = std::max(kCurveStepHours, end / kCurveMaxPoints);
+        for (std::size_t i = 0; static_cast<double>(i) * step <= end + step / 2; ++i) {
+            const double hours = static_cast<double>(i) * step;
             out["curve"].push_back({hours, fit.rate_at(hours)});
         }
     }

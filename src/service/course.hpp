@@ -21,12 +21,14 @@ nlohmann::json course_by_day(const std::vector<store::CheckinWithAssessment>& ch
 // knowledge/course.toml's report margin). Points: every check-in with an episodes_per_day, and
 // 0 for one that says twitching is no longer present. signal::to_json of the fit plus "points"
 // (the [hours, episodes] fitted) and "curve": the fitted episodes per day, [hours, value] every
-// kCurveStepHours from the massage to the last report, and for a falling course on to when it
+// kCurveStepHours (or coarser, to stay within kCurveMaxPoints) from the massage to the last
+// report, and for a falling course on to when it
 // is expected back at baseline (at most kCurveMaxProjectionHours further); empty without a fit
 // or when every report is already at the baseline.
 nlohmann::json reported_course_fit(const std::vector<store::CheckinWithAssessment>& checkins);
 inline constexpr double kCurveStepHours = 3;
 inline constexpr double kCurveMaxProjectionHours = 7 * 24;
+inline constexpr double kCurveMaxPoints = 240;
 
 // A short note for the next session, drawn from the reports and the session: where twitching
 // was painful, the highest pain, bruising or strong soreness, the highest level reached, and what

@@ -77,6 +77,21 @@ TEST(service, reported_course_fit_follows_falling_episodes_to_baseline) {
     EXPECT_GT(curve[0][1].get<double>(), curve.back()[1].get<double>());
 }
 
+TEST(service, reported_course_fit_keeps_a_long_course_a_drawable_size) {
+    // Reports over a year: the curve's step grows so that it stays within its bound.
+    std::vector<store::CheckinWithAssessment> checkins;
+    for (double hours : {10.0, 2000.0, 5000.0, 8700.0}) {
+        checkins.push_back(
+            report(hours, {{"twitching", {{"episodes_per_day", 20 - hours / 500}}}}));
+    }
+    const auto fit = reported_course_fit(checkins);
+    ASSERT_EQ(fit["fitted"], true) << fit.dump();
+    const auto& curve = fit["curve"];
+    ASSERT_FALSE(curve.empty());
+    EXPECT_LE(curve.size(), static_cast<std::size_t>(kCurveMaxPoints) + 1);
+    EXPECT_GE(curve.back()[0].get<double>(), 8700 - 8700 / kCurveMaxPoints);
+}
+
 TEST(service, reported_course_fit_counts_a_stop_and_needs_three_times) {
     const std::vector<store::CheckinWithAssessment> two{
         report(5, {{"twitching", {{"episodes_per_day", 10}}}}),
