@@ -115,8 +115,10 @@ json reported_course_fit(const std::vector<store::CheckinWithAssessment>& checki
         if (!document.is_object()) continue;
         auto episodes = number_at(document, "twitching", "episodes_per_day");
         if (!episodes && says_no(document, "twitching", "present")) episodes = 0.0;
-        if (episodes) {
-            points.push_back({std::max(0.0, entry.checkin.hours_since_massage), *episodes});
+        // The contract keeps both in range; a stored row that is not must not break the page.
+        const double hours = entry.checkin.hours_since_massage;
+        if (episodes && std::isfinite(*episodes) && *episodes >= 0 && std::isfinite(hours)) {
+            points.push_back({std::max(0.0, hours), *episodes});
         }
     }
     const auto fit = signal::fit_course(points, signal::report_course_options());
@@ -127,8 +129,14 @@ json reported_course_fit(const std::vector<store::CheckinWithAssessment>& checki
     }
     out["curve"] = json::array();
     if (fit.fitted && !fit.at_baseline) {
-        double last = 0;
-        for (const auto& point : points) last = std::max(last, point.hours_since_massage);
+        // From the first report on: before it the fit is an extrapolation (a steep fit to late
+        // reports can start far above anything reported).
+        double first = points.front().hours_since_massage;
+        double last = first;
+        for (const auto& point : points) {
+            first = std::min(first, point.hours_since_massage);
+            last = std::max(last, point.hours_since_massage);
+        }
         // A falling course is drawn on to when it is expected back at baseline, at most a week
         // past the last report: the question the therapist is asked is "how long".
         double end = last;
@@ -137,9 +145,9 @@ json reported_course_fit(const std::vector<store::CheckinWithAssessment>& checki
         }
         // Reports may span up to a year (the contract's limit): the step grows to keep the curve
         // a size a chart draws at once.
-        const double step = std::max(kCurveStepHours, end / kCurveMaxPoints);
-        for (std::size_t i = 0; static_cast<double>(i) * step <= end + step / 2; ++i) {
-            const double hours = static_cast<double>(i) * step;
+        const double step = std::max(kCurveStepHours, (end - first) / (kCurveMaxPoints - 1));
+        for (std::size_t i = 0; first + static_cast<double>(i) * step <= end + step / 2; ++i) {
+            const double hours = first + static_cast<double>(i) * step;
             out["curve"].push_back({hours, fit.rate_at(hours)});
         }
     }

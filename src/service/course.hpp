@@ -21,8 +21,8 @@ nlohmann::json course_by_day(const std::vector<store::CheckinWithAssessment>& ch
 // knowledge/course.toml's report margin). Points: every check-in with an episodes_per_day, and
 // 0 for one that says twitching is no longer present. signal::to_json of the fit plus "points"
 // (the [hours, episodes] fitted) and "curve": the fitted episodes per day, [hours, value] every
-// kCurveStepHours (or coarser, to stay within kCurveMaxPoints) from the massage to the last
-// report, and for a falling course on to when it
+// kCurveStepHours (or coarser, to stay within kCurveMaxPoints) from the first report to the last,
+// and for a falling course on to when it
 // is expected back at baseline (at most kCurveMaxProjectionHours further); empty without a fit
 // or when every report is already at the baseline.
 nlohmann::json reported_course_fit(const std::vector<store::CheckinWithAssessment>& checkins);

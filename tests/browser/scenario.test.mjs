@@ -176,7 +176,7 @@ test("a demo client's course page draws the fitted course and says when it is ex
   await page.locator('.clients li', { hasText: 'Maria K.' }).locator('a').click();
   await page.waitForURL(/\/sessions\/\d+$/);
   await page.locator('.charts canvas').first().waitFor();
-  // Maria reported 12, 6 and 2 episodes a day: a falling course, drawn as a fourth series.
+  // Maria reported 12, 6, 2 and 1 episodes a day: a falling course, drawn as a fourth series.
   const verdict = page.locator('.course-verdict');
   assert.equal(await verdict.getAttribute('data-fitted'), 'true');
   assert.match(await verdict.textContent(), /falling: half-life \d+ h .*expected back within 1\.0\/day of the baseline/);

@@ -45,6 +45,8 @@ if r.returncode == 0:
     check(math.isclose(fit["half_life_h"], 20, rel_tol=0.01), f"course half-life: {fit['half_life_h']}")
     check(len(fit["points"]) == 5 and "fitted_rate_per_min" in fit["points"][0], f"course points: {fit['points']}")
     check("baseline_per_min" in fit and "/min" in fit["verdict"], f"course units: {fit}")
+r = run("course", "--point", "2:30", "--point", "24:10", "--point", "48:5", "--margin", "0")
+check(r.returncode == 2 and "margin" in r.stderr, f"course --margin 0 exits 2 naming it: {r.stderr!r}")
 r = run("course", "--point", "2:30", "--point", "soon:10")
 check(r.returncode == 2 and "soon:10" in r.stderr, f"course with a bad point exits 2 naming it: {r.stderr!r}")
 

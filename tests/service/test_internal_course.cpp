@@ -53,7 +53,7 @@ TEST(service, course_groups_reports_by_day_with_the_highest_values) {
 TEST(service, course_of_no_reports_is_empty) { EXPECT_TRUE(course_by_day({}).empty()); }
 
 TEST(service, reported_course_fit_follows_falling_episodes_to_baseline) {
-    // 16 episodes a day halving every 24 h; one report without episodes, one without twitching.
+    // 16 episodes a day halving every 24 h, and one report that says nothing of twitching.
     std::vector<store::CheckinWithAssessment> checkins;
     for (double hours : {4.0, 22.0, 30.0, 47.0, 70.0}) {
         checkins.push_back(
@@ -65,11 +65,11 @@ TEST(service, reported_course_fit_follows_falling_episodes_to_baseline) {
     EXPECT_NEAR(fit["half_life_h"].get<double>(), 24, 1);
     EXPECT_EQ(fit["points"].size(), 5u);
     EXPECT_NE(fit["verdict"].get<std::string>().find("/day"), std::string::npos);
-    // The curve starts at the massage, steps evenly and runs on past the last report to when the
-    // course is expected back at baseline.
+    // The curve starts at the first report, steps evenly and runs on past the last report to
+    // when the course is expected back at baseline.
     const auto& curve = fit["curve"];
     ASSERT_GT(curve.size(), 2u);
-    EXPECT_EQ(curve[0][0], 0.0);
+    EXPECT_EQ(curve[0][0], 4.0);
     EXPECT_EQ(curve[1][0].get<double>() - curve[0][0].get<double>(), kCurveStepHours);
     EXPECT_NEAR(curve.back()[0].get<double>(), fit["back_at_baseline_h"].get<double>(),
                 kCurveStepHours);
@@ -88,8 +88,35 @@ TEST(service, reported_course_fit_keeps_a_long_course_a_drawable_size) {
     ASSERT_EQ(fit["fitted"], true) << fit.dump();
     const auto& curve = fit["curve"];
     ASSERT_FALSE(curve.empty());
-    EXPECT_LE(curve.size(), static_cast<std::size_t>(kCurveMaxPoints) + 1);
-    EXPECT_GE(curve.back()[0].get<double>(), 8700 - 8700 / kCurveMaxPoints);
+    EXPECT_LE(curve.size(), static_cast<std::size_t>(kCurveMaxPoints));
+    EXPECT_EQ(curve[0][0], 10.0);
+    EXPECT_GE(curve.back()[0].get<double>(), 8700 - 8690 / (kCurveMaxPoints - 1));
+}
+
+TEST(service, reported_course_fit_draws_no_extrapolation_before_the_first_report) {
+    // First reports two days after the massage, falling fast: the fit's value at the massage
+    // is enormous, and the curve does not reach back there.
+    const std::vector<store::CheckinWithAssessment> late{
+        report(48, {{"twitching", {{"episodes_per_day", 20}}}}),
+        report(50, {{"twitching", {{"episodes_per_day", 8}}}}),
+        report(52, {{"twitching", {{"episodes_per_day", 3}}}}),
+    };
+    const auto fit = reported_course_fit(late);
+    ASSERT_FALSE(fit["curve"].empty()) << fit.dump();
+    EXPECT_EQ(fit["curve"][0][0], 48.0);
+    EXPECT_LT(fit["curve"][0][1].get<double>(), 40) << fit["curve"][0].dump();
+    EXPECT_GT(fit["excess_at_massage_per_day"].get<double>(), 1e6);
+}
+
+TEST(service, reported_course_fit_skips_a_stored_value_out_of_range) {
+    std::vector<store::CheckinWithAssessment> checkins{
+        report(5, {{"twitching", {{"episodes_per_day", 10}}}}),
+        report(30, {{"twitching", {{"episodes_per_day", -4}}}}),
+        report(55, {{"twitching", {{"episodes_per_day", 3}}}}),
+    };
+    const auto fit = reported_course_fit(checkins);
+    EXPECT_EQ(fit["points"].size(), 2u);
+    EXPECT_EQ(fit["fitted"], false);
 }
 
 TEST(service, reported_course_fit_counts_a_stop_and_needs_three_times) {

@@ -105,6 +105,11 @@ TEST(SignalCourse, PointsAtTheBaselineAreSaidToBeThereNotFitted) {
     const std::vector<ts::CoursePoint> still = {{4, 5, 0}, {28, 3, 0}, {76, 2, 0}};
     fit = ts::fit_course(still, ts::recording_course_options());
     EXPECT_EQ(fit.verdict.find("latest point"), std::string::npos) << fit.verdict;
+    // A given baseline far above every point is not "within the margin" of them.
+    auto high = ts::recording_course_options();
+    high.baseline_rate = 100;
+    fit = ts::fit_course(std::vector<ts::CoursePoint>{{2, 30, 0}, {24, 15, 0}, {48, 8, 0}}, high);
+    EXPECT_FALSE(fit.at_baseline) << fit.verdict;
 }
 
 TEST(SignalCourse, TooFewPointsAndBadInput) {
@@ -118,6 +123,11 @@ TEST(SignalCourse, TooFewPointsAndBadInput) {
     EXPECT_THROW(ts::fit_course(negative, ts::recording_course_options()), twitchwatch::InputError);
     const std::vector<ts::CoursePoint> endless = {{1, 3, INFINITY}, {2, 1, 0}, {3, 1, 0}};
     EXPECT_THROW(ts::fit_course(endless, ts::recording_course_options()), twitchwatch::InputError);
+    // No margin, no "back at baseline": a margin of 0 would promise a return at 0 h.
+    auto no_margin = ts::recording_course_options();
+    no_margin.back_at_baseline_margin = 0;
+    EXPECT_THROW(ts::fit_course(two, no_margin), twitchwatch::InputError);
+    EXPECT_THROW(ts::fit_course(two, ts::CourseOptions{}), twitchwatch::InputError);
 }
 
 TEST(SignalCourse, ReportsPerDayAreFittedInTheirOwnUnit) {

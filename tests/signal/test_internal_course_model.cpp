@@ -47,6 +47,7 @@ TEST(SignalCourseModel, ABrokenFileIsRefusedWithTheEntryNamed) {
             {"recording_margin", "value = -0.5", "[recording_margin] value is outside"},
             {"report_margin", "value = nan", "[report_margin] value is outside"},
             {"report_margin", "value = \"one\"", "[report_margin] value must be a number"},
+            {"baseline_grid_steps", "value = 1e30", "[baseline_grid_steps] value is outside"},
         });
     EXPECT_NE(error_of(text + "\n[grid]\nvalue = 1\ndescription = \"d\"\n")
                   .find("[grid]: not a course number"),

@@ -111,6 +111,9 @@ CourseFit fit_course(std::span<const CoursePoint> points, const CourseOptions& o
             throw InputError("course: each point needs a finite time and a rate >= 0");
         }
     }
+    if (!(options.back_at_baseline_margin > 0) || !std::isfinite(options.back_at_baseline_margin)) {
+        throw InputError("course: the back-at-baseline margin must be a number above 0");
+    }
     std::vector<double> times;
     for (const auto& p : points) times.push_back(p.hours_since_massage);
     std::sort(times.begin(), times.end());
@@ -152,10 +155,10 @@ CourseFit fit_course(std::span<const CoursePoint> points, const CourseOptions& o
     const double margin = options.back_at_baseline_margin;
     const char* unit = options.rate_unit.c_str();
     char buffer[512];
-    const double highest = std::max_element(points.begin(), points.end(), [](auto& a, auto& b) {
-                               return a.rate < b.rate;
-                           })->rate;
-    if (highest - baseline <= margin) {
+    const bool all_near_baseline = std::all_of(points.begin(), points.end(), [&](auto& p) {
+        return std::abs(p.rate - baseline) <= margin;
+    });
+    if (all_near_baseline) {
         // Nothing left to fade: a decay fitted to noise around the baseline would only mislead.
         fit.at_baseline = true;
         std::snprintf(buffer, sizeof buffer,
@@ -171,7 +174,7 @@ CourseFit fit_course(std::span<const CoursePoint> points, const CourseOptions& o
         return a.hours_since_massage < b.hours_since_massage;
     });
     std::string latest_note;
-    if (latest.rate - baseline <= margin) {
+    if (std::abs(latest.rate - baseline) <= margin) {
         std::snprintf(buffer, sizeof buffer,
                       " The latest %s, %s after the massage, is within %.1f%s of the "
                       "baseline already.",
@@ -191,7 +194,7 @@ CourseFit fit_course(std::span<const CoursePoint> points, const CourseOptions& o
         const double percent_per_day = std::round((std::exp(-k * 24) - 1) * 100) + 0.0;
         std::snprintf(buffer, sizeof buffer,
                       "The data do not show a clear decline: the fitted excess over the "
-                      "baseline (%.1f%s) changes by %+.0f %% per day, but the uncertainty still "
+                      "baseline of %.1f%s changes by %+.0f %% per day, but the uncertainty still "
                       "includes no change or a rise.",
                       baseline, unit, percent_per_day);
         fit.verdict = buffer + latest_note;
@@ -201,9 +204,9 @@ CourseFit fit_course(std::span<const CoursePoint> points, const CourseOptions& o
     fit.half_life_low_h = std::log(2.0) / k_high;
     fit.half_life_high_h = std::log(2.0) / k_low;
     const double excess = fit.excess_at_massage;
-    // Some point is above the margin (checked above), but the fitted curve may still start
-    // below it; then the course counts as back from the start (0 h).
-    if (margin > 0 && excess > margin) {
+    // Some point is beyond the margin (checked above), but the fitted curve may still start
+    // within it; then the course counts as back from the start (0 h).
+    if (excess > margin) {
         fit.back_at_baseline_h = std::log(excess / margin) / k;
         fit.back_at_baseline_low_h = std::log(excess / margin) / k_high;
         fit.back_at_baseline_high_h = std::log(excess / margin) / k_low;
@@ -234,7 +237,8 @@ nlohmann::json to_json(const CourseFit& fit) {
     out["at_baseline"] = fit.at_baseline;
     out["baseline_" + per] = fit.baseline;
     out["baseline_estimated"] = fit.baseline_estimated;
-    out["excess_at_massage_" + per] = fit.excess_at_massage;
+    // A steep fit to late points can put the excess at the massage beyond any double.
+    out["excess_at_massage_" + per] = finite(fit.excess_at_massage);
     out["decay_per_hour"] = fit.decay_per_hour;
     out["decay_standard_error"] = finite(fit.decay_standard_error);
     if (fit.decline) {

@@ -28,10 +28,11 @@ const std::vector<CourseField>& course_fields() {
         {"recording_margin", &M::recording_margin},
         {"report_margin", &M::report_margin},
         // A decay and its scatter need a degree of freedom; the baseline is one parameter more.
-        {"minimum_times", &M::minimum_times, 3},
-        {"baseline_minimum_points", &M::baseline_minimum_points, 4},
+        // Whole numbers are bounded too: they size loops and become std::size_t.
+        {"minimum_times", &M::minimum_times, 3, false, 1000},
+        {"baseline_minimum_points", &M::baseline_minimum_points, 4, false, 1000},
         {"baseline_ceiling", &M::baseline_ceiling, 0, true, 1},
-        {"baseline_grid_steps", &M::baseline_grid_steps, 1},
+        {"baseline_grid_steps", &M::baseline_grid_steps, 1, false, 100000},
         {"excess_floor_events", &M::excess_floor_events, 0, true},
         {"excess_floor_rate", &M::excess_floor_rate, 0, true},
     };

@@ -76,24 +76,38 @@ export function shareBars(container, rows, labelOf) {
   return chart;
 }
 
-/** Days since the massage from 0 to at least 3, so a first report does not fill the whole width. */
-function dayRange(days) {
-  const last = Math.max(0, ...days.filter((day) => typeof day === 'number'));
-  return [0, Math.max(3, Math.ceil(last + 0.5))];
+/**
+ * Where a day's values are drawn: the middle of that day (day 0 = the first 24 hours), so they sit
+ * on the same time axis as the fitted course, which is drawn at its exact hours.
+ */
+function middleOf(day) {
+  return day + 0.5;
+}
+
+/**
+ * The days-since-the-massage range both course charts share: from 0 to the last day drawn (a
+ * report's day, or the fitted course's end), at least 3 so that a first report does not fill the
+ * whole width.
+ */
+export function courseRange(course, fit) {
+  const ends = [...course.map((point) => middleOf(point.day)), ...(fit?.curve ?? []).map(([hours]) => hours / 24)];
+  return [0, Math.max(3, Math.ceil(Math.max(0, ...ends)))];
 }
 
 /**
  * Twitching episodes per day (left axis) and pain 0-10 (right axis) over days since the massage,
  * with the fitted course of the episodes (`fit.curve`, [hours, episodes per day]) when there is one.
+ * The episodes axis is scaled to what was reported: a fit may start far above the first report.
  */
-export function courseChart(container, course, fit) {
+export function courseChart(container, course, fit, range) {
   const curve = new Map((fit?.curve ?? []).map(([hours, value]) => [hours / 24, value]));
-  const byDay = new Map(course.map((point) => [point.day, point]));
-  const days = [...new Set([...byDay.keys(), ...curve.keys()])].sort((a, b) => a - b);
-  const numberOn = (day, field) => (typeof byDay.get(day)?.[field] === 'number' ? byDay.get(day)[field] : null);
-  const episodes = days.map((day) => numberOn(day, 'episodes_per_day'));
-  const pain = days.map((day) => numberOn(day, 'pain_0_10'));
-  const fitted = days.map((day) => curve.get(day) ?? null);
+  const byX = new Map(course.map((point) => [middleOf(point.day), point]));
+  const xs = [...new Set([...byX.keys(), ...curve.keys()])].sort((a, b) => a - b);
+  const numberAt = (x, field) => (typeof byX.get(x)?.[field] === 'number' ? byX.get(x)[field] : null);
+  const episodes = xs.map((x) => numberAt(x, 'episodes_per_day'));
+  const pain = xs.map((x) => numberAt(x, 'pain_0_10'));
+  const fitted = xs.map((x) => curve.get(x) ?? null);
+  const reportedTop = Math.max(0, ...episodes.filter((value) => value !== null));
   const chart = new uPlot(
     {
       width: widthOf(container),
@@ -101,8 +115,8 @@ export function courseChart(container, course, fit) {
       cursor: { drag: { x: false, y: false } },
       legend: { live: false },
       scales: {
-        x: { time: false, range: dayRange(days) },
-        episodes: { range: (_, min, max) => [0, Math.max(4, Math.ceil((max ?? 0) * 1.15))] },
+        x: { time: false, range },
+        episodes: { range: [0, Math.max(4, Math.ceil(reportedTop * 1.15))] },
         pain: { range: [0, 10] },
       },
       axes: [
@@ -111,13 +125,13 @@ export function courseChart(container, course, fit) {
         { scale: 'pain', side: 1, font, stroke: colours.pain, grid: { show: false }, ticks: { stroke: grid }, size: 36, splits: () => [0, 2, 4, 6, 8, 10] },
       ],
       series: [
-        { label: 'Day', value: (_, v) => (v == null ? '–' : `day ${v}`) },
+        { label: 'Day', value: (_, v) => (v == null ? '–' : `day ${Math.floor(v)}`) },
         { label: 'Episodes per day', scale: 'episodes', stroke: colours.episodes, width: 2, points: { size: 7, fill: colours.episodes }, spanGaps: true },
         { label: 'Pain (0–10)', scale: 'pain', stroke: colours.pain, width: 2, dash: [6, 4], points: { size: 7, fill: colours.pain }, spanGaps: true },
         { label: 'Fitted course', scale: 'episodes', stroke: colours.fitted, width: 2, dash: [2, 4], points: { show: false }, spanGaps: true, show: curve.size > 0 },
       ],
     },
-    [days, episodes, pain, fitted],
+    [xs, episodes, pain, fitted],
     container,
   );
   followWidth(chart, container);
@@ -125,8 +139,8 @@ export function courseChart(container, course, fit) {
 }
 
 /** The level of each report as a step over days since the massage (0 normal .. 3 urgent). */
-export function levelChart(container, course) {
-  const days = course.map((point) => point.day);
+export function levelChart(container, course, range) {
+  const days = course.map((point) => middleOf(point.day));
   const ranks = course.map((point) => levels[point.level]?.rank ?? null);
   const names = ['Normal', 'Tell', 'Doctor', 'Urgent'];
   const chart = new uPlot(
@@ -136,7 +150,7 @@ export function levelChart(container, course) {
       cursor: { drag: { x: false, y: false } },
       legend: { live: false },
       scales: {
-        x: { time: false, range: dayRange(days) },
+        x: { time: false, range },
         y: { range: [-0.3, 3.3] },
       },
       axes: [
@@ -152,7 +166,7 @@ export function levelChart(container, course) {
         },
       ],
       series: [
-        { label: 'Day', value: (_, v) => (v == null ? '–' : `day ${v}`) },
+        { label: 'Day', value: (_, v) => (v == null ? '–' : `day ${Math.floor(v)}`) },
         {
           label: 'Level of each report',
           stroke: colours.level,

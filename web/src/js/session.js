@@ -1,6 +1,6 @@
 // /sessions/<id>: one client's course after one session. Data: one GET /api/sessions/<id>.
 import { get, redirectWhenSignedOut } from './api.js';
-import { chartFigure, courseChart, levelChart } from './charts.js';
+import { chartFigure, courseChart, courseRange, levelChart } from './charts.js';
 import { byId, fill, h, showPageError } from './dom.js';
 import { showLinkTools } from './linkbox.js';
 import { describeReport, label, regionList, levelBadge, levelInfo, pressures, sinceMassage, techniques, when } from './words.js';
@@ -90,14 +90,17 @@ function render(data) {
     charts.append(h('p', { class: 'empty' }, 'The charts appear with the first report.'));
     return;
   }
+  const hasCurve = (courseFit?.curve ?? []).length > 0;
   const twitching = chartFigure(
     'Twitching and pain',
-    'Solid line: twitching episodes per day (left scale). Dashed line: pain from 0 to 10 (right scale). Dotted line: the fitted course of the episodes, drawn on to when they are expected back at baseline.',
+    'Solid line: the most twitching episodes per day reported each day (left scale). Dashed line: the highest pain from 0 to 10 (right scale).' +
+      (hasCurve ? ' Dotted line: the fitted course of the episodes, drawn on to when they are expected back at baseline.' : ''),
   );
   const level = chartFigure('Level of each report', 'From normal to urgent.');
   charts.append(...[twitching.figure, courseVerdict(courseFit), level.figure, courseTable(course)].filter(Boolean));
-  courseChart(twitching.plot, course, courseFit);
-  levelChart(level.plot, course);
+  const range = courseRange(course, courseFit);
+  courseChart(twitching.plot, course, courseFit, range);
+  levelChart(level.plot, course, range);
 }
 
 async function start() {
