@@ -7,6 +7,7 @@
 #include "checkin_schema.hpp"
 #include "twitchwatch/assess/engine.hpp"
 #include "twitchwatch/errors.hpp"
+#include "twitchwatch/json_input.hpp"
 
 namespace twitchwatch::assess {
 
@@ -21,7 +22,9 @@ CheckIn parse_checkin(std::string_view json_text) {
     }
     nlohmann::json document;
     try {
-        document = nlohmann::json::parse(json_text);
+        document = parse_json_input(json_text);
+    } catch (const InputError& e) {
+        throw InputError(std::string("check-in: ") + e.what());
     } catch (const nlohmann::json::exception& e) {
         // A syntax error (parse_error) or a number too large for a double (out_of_range 406).
         // "[json.exception.parse_error.101] parse error at line 1, column 3: ..." -> drop the tag.

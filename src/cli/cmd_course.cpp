@@ -7,6 +7,7 @@
 
 #include "commands.hpp"
 #include "twitchwatch/errors.hpp"
+#include "twitchwatch/json_input.hpp"
 #include "twitchwatch/signal/course.hpp"
 #include "twitchwatch/signal/detect.hpp"
 
@@ -37,12 +38,16 @@ Source read_input(const std::string& input, const std::string& massage) {
     if (file.size() > 5 && file.substr(file.size() - 5) == ".json") {
         std::ifstream in(file);
         if (!in) throw InputError(file + ": cannot open");
+        const std::string text{std::istreambuf_iterator<char>(in),
+                               std::istreambuf_iterator<char>()};
         nlohmann::json report;
         try {
-            report = nlohmann::json::parse(in);
+            report = parse_json_input(text);
             source.point.rate = report.at("rate_per_min").get<double>();
             source.point.exposure = report.at("analysed_s").get<double>() / 60;
             start = report.value("start", "");
+        } catch (const InputError& e) {
+            throw InputError(file + ": " + e.what());
         } catch (const nlohmann::json::exception& e) {
             throw InputError(file + ": not a `twitchwatch detect --json` result (" +
                              std::string(e.what()) + ")");

@@ -27,6 +27,7 @@
 #include "security.hpp"
 #include "twitchwatch/assess/engine.hpp"
 #include "twitchwatch/errors.hpp"
+#include "twitchwatch/json_input.hpp"
 #include "twitchwatch/store/demo.hpp"
 #include "twitchwatch/store/store.hpp"
 
@@ -239,8 +240,14 @@ json parse_json_body(const Request& req) {
     if (type.rfind("application/json", 0) != 0) {
         throw HttpError(415, "the request body must be JSON (Content-Type: application/json)");
     }
-    json body = json::parse(req.body, nullptr, false);
-    if (body.is_discarded()) throw HttpError(400, "the request body is not valid JSON");
+    json body;
+    try {
+        body = parse_json_input(req.body);
+    } catch (const InputError& e) {
+        throw HttpError(400, std::string("the request body is ") + e.what());
+    } catch (const json::exception&) {
+        throw HttpError(400, "the request body is not valid JSON");
+    }
     if (!body.is_object()) throw HttpError(400, "the request body must be a JSON object");
     return body;
 }
@@ -416,8 +423,19 @@ void Server::Impl::configure_http() {
         {"X-Frame-Options", "DENY"},
         {"Cache-Control", "no-store"},
     });
-    http->set_pre_routing_handler([](const Request&, Response&) {
+    http->set_pre_routing_handler([](const Request& req, Response& res) {
         current_request() = RequestContext{std::chrono::steady_clock::now(), {}};
+        // A body must say its length. cpp-httplib 0.11 applies the body limit to Content-Length
+        // only: a chunked body was read whole, whatever its size; and a POST without either
+        // waited for the read timeout. Both are refused before any of the body is read.
+        const bool sends_body = req.method == "POST" || req.method == "PUT" ||
+                                req.method == "PATCH";
+        if (req.has_header("Transfer-Encoding") ||
+            (sends_body && !req.has_header("Content-Length"))) {
+            send_error(res, 411, "send the body with a Content-Length (no chunked bodies)");
+            res.set_header("Connection", "close");
+            return httplib::Server::HandlerResponse::Handled;
+        }
         return httplib::Server::HandlerResponse::Unhandled;
     });
     // Errors decided by cpp-httplib itself (no route, body too large, bad request line) get the

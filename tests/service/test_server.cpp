@@ -471,6 +471,55 @@ TEST_F(Api, ABodyAboveTheLimitIs413AndNothingIsWritten) {
     EXPECT_EQ(stored_checkins(a_, link.session_id), 0u);
 }
 
+TEST_F(Api, AChunkedBodyIs411BeforeItIsRead) {
+    options_.limits.max_body_bytes = 4096;
+    start();
+    const auto login_a = login(a_);
+    const auto link = create_session(login_a, create_client(login_a, "Client"));
+    const std::string path = "/api/c/" + link.token + "/checkins";
+    // A chunked body far above the limit: refused before it is read.
+    const std::string piece(1 << 16, ' ');
+    std::size_t sent = 0;
+    auto chunked = http().Post(
+        path.c_str(),
+        [&](std::size_t, httplib::DataSink& sink) {
+            if (sent == 0) sink.write("{\"hours_since_massage\": 5", 25);
+            if (sent < (64u << 20)) {
+                sent += piece.size();
+                return sink.write(piece.data(), piece.size());
+            }
+            sink.write("}", 1);
+            sink.done();
+            return true;
+        },
+        "application/json");
+    // The server answers 411 and closes at once; the client, still sending, may see only the
+    // closed connection. Either way it stopped reading long before the 64 MiB were sent.
+    if (chunked) {
+        EXPECT_EQ(chunked->status, 411);
+    } else {
+        EXPECT_NE(chunked.error(), httplib::Error::Success);
+    }
+    EXPECT_LT(sent, 16u << 20);
+    EXPECT_EQ(stored_checkins(a_, link.session_id), 0u);
+}
+
+TEST_F(Api, ADeeplyNestedBodyIs400) {
+    start();
+    const auto login_a = login(a_);
+    const auto link = create_session(login_a, create_client(login_a, "Client"));
+    const std::string deep = R"({"hours_since_massage": 5, "context": )" + std::string(20000, '[') +
+                             std::string(20000, ']') + "}";
+    const auto result =
+        http().Post(("/api/c/" + link.token + "/checkins").c_str(), deep, "application/json");
+    ASSERT_TRUE(result);
+    EXPECT_EQ(result->status, 400);
+    EXPECT_NE(body_of(result)["error"].get<std::string>().find("nested deeper than 64"),
+              std::string::npos)
+        << result->body;
+    EXPECT_EQ(stored_checkins(a_, link.session_id), 0u);
+}
+
 TEST_F(Api, EveryKindOfBadCheckinIs400NamingTheFieldAndWritesNothing) {
     start();
     const auto login_a = login(a_);
@@ -659,8 +708,6 @@ TEST_F(Api, ResponsesCarryTheSecurityHeaders) {
     }
 }
 
-// A raw TCP connection that sends one keep-alive request and then stays idle, holding a worker
-// until the server's keep-alive timeout frees it.
 // A raw TCP client that sends some bytes and then nothing more.
 class RawClient {
   public:
@@ -676,6 +723,26 @@ class RawClient {
     RawClient(const RawClient&) = delete;
     RawClient& operator=(const RawClient&) = delete;
     bool connected() const { return connected_; }
+
+    // The first response, whole (headers and Content-Length bytes of body), or what came before
+    // the server closed the connection or `limit` passed.
+    std::string response_within(std::chrono::seconds limit) {
+        timeval timeout{static_cast<time_t>(limit.count()), 0};
+        ::setsockopt(socket_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+        std::string text;
+        char buffer[4096];
+        for (;;) {
+            const auto received = ::recv(socket_, buffer, sizeof buffer, 0);
+            if (received <= 0) return text;
+            text.append(buffer, static_cast<std::size_t>(received));
+            const auto headers_end = text.find("\r\n\r\n");
+            const auto length = text.find("Content-Length: ");
+            if (headers_end != std::string::npos && length < headers_end &&
+                text.size() >= headers_end + 4 + std::stoul(text.substr(length + 16))) {
+                return text;
+            }
+        }
+    }
 
     // Reads until the server closes the connection or `limit` passes; true when it closed.
     bool closed_by_server_within(std::chrono::seconds limit) {
@@ -696,6 +763,18 @@ class RawClient {
 
 const std::string kKeepAliveRequest =
     "GET /api/me HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n";
+
+TEST_F(Api, APostWithoutContentLengthIs411AtOnce) {
+    // No client library sends this; before, the server waited its read timeout (5 s) for a body.
+    start();
+    RawClient raw(port_,
+                  "POST /api/login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  "Content-Type: application/json\r\n\r\n");
+    ASSERT_TRUE(raw.connected());
+    const auto answer = raw.response_within(std::chrono::seconds(2));
+    EXPECT_EQ(answer.rfind("HTTP/1.1 411", 0), 0u) << answer;
+    EXPECT_NE(answer.find("Content-Length"), std::string::npos) << answer;
+}
 
 TEST_F(Api, IdleKeepAliveClientsDoNotStarveOthers) {
     options_.limits.worker_threads = 2;
