@@ -428,8 +428,8 @@ void Server::Impl::configure_http() {
         // A body must say its length. cpp-httplib 0.11 applies the body limit to Content-Length
         // only: a chunked body was read whole, whatever its size; and a POST without either
         // waited for the read timeout. Both are refused before any of the body is read.
-        const bool sends_body = req.method == "POST" || req.method == "PUT" ||
-                                req.method == "PATCH";
+        const bool sends_body =
+            req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
         if (req.has_header("Transfer-Encoding") ||
             (sends_body && !req.has_header("Content-Length"))) {
             send_error(res, 411, "send the body with a Content-Length (no chunked bodies)");
