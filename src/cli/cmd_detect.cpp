@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "output_file.hpp"
 #include "twitchwatch/errors.hpp"
 #include "twitchwatch/signal/detect.hpp"
 #include "twitchwatch/signal/recording.hpp"
@@ -163,9 +164,10 @@ void print_summary(const signal::DetectionReport& r) {
     for (const auto& w : r.warnings) std::cout << "  warning: " << w << "\n";
 }
 
-void write_events_csv(const signal::DetectionReport& r, const std::string& path) {
-    std::ofstream out(path);
-    if (!out) throw InputError(path + ": cannot write the events file");
+void write_events_csv(const signal::DetectionReport& r, const OutputFile& file) {
+    const std::string name = file.target().string();
+    std::ofstream out(file.writing_path());
+    if (!out) throw InputError(name + ": cannot write the events file");
     out.precision(10);
     out << "onset_s,duration_s,channel,peak,unit,snr,channels_seen\n";
     for (const auto& e : r.events) {
@@ -173,10 +175,15 @@ void write_events_csv(const signal::DetectionReport& r, const std::string& path)
         out << e.onset_s << ',' << e.duration_s << ',' << ch.label << ',' << e.peak << ','
             << ch.physical_unit << ',' << e.snr << ',' << e.channels_seen << '\n';
     }
-    if (!out) throw InputError(path + ": writing the events file failed");
+    out.close();  // a full disk shows only when the buffer is written
+    if (!out) throw InputError(name + ": writing the events file failed");
 }
 
 int run_detect(const DetectArgs& args) {
+    refuse_same_files(
+        {{"FILE", args.file}, {"--events-csv", args.events_csv}, {"--annotate", args.annotate}});
+    OutputFile events("--events-csv", args.events_csv);
+    OutputFile annotated("--annotate", args.annotate);
     signal::DetectRequest request;
     for (const auto& list : args.channels) {
         std::stringstream in(list);
@@ -193,8 +200,8 @@ int run_detect(const DetectArgs& args) {
         request.progress = bar.callback();
         report = signal::detect_recording(args.file, request);
     }
-    if (!args.events_csv.empty()) write_events_csv(report, args.events_csv);
-    if (!args.annotate.empty()) {
+    if (events.wanted()) write_events_csv(report, events);
+    if (annotated.wanted()) {
         std::vector<signal::Annotation> notes;
         for (const auto& e : report.events) {
             notes.push_back(
@@ -203,8 +210,10 @@ int run_detect(const DetectArgs& args) {
         for (const auto& x : report.exclusions) {
             notes.push_back({x.start_s, x.end_s - x.start_s, "excluded " + x.reason});
         }
-        signal::write_annotated_copy(args.file, args.annotate, notes);
+        signal::write_annotated_copy(args.file, annotated.writing_path(), notes);
     }
+    events.commit();
+    annotated.commit();
     if (args.json) {
         std::cout << signal::to_json(report).dump(2) << "\n";
     } else {

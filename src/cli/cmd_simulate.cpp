@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "output_file.hpp"
 #include "twitchwatch/errors.hpp"
 #include "twitchwatch/signal/recording.hpp"
 #include "twitchwatch/signal/simulate.hpp"
@@ -63,14 +64,17 @@ int run_simulate(const SimulateArgs& args) {
                             emg ? range : 2.0,
                             emg ? "simulated surface EMG" : "simulated accelerometer"});
     }
-    signal::EdfPlusWriter writer(args.output, channels);
+    const std::string truth_path = args.truth.empty() ? args.output + ".truth.csv" : args.truth;
+    refuse_same_files({{"OUTPUT", args.output}, {"--truth", truth_path}});
+    OutputFile recording("OUTPUT", args.output);
+    OutputFile truth_file("--truth", truth_path);
+    signal::EdfPlusWriter writer(recording.writing_path(), channels);
     const auto block = static_cast<std::size_t>(options.sample_rate_hz);
     std::vector<float> frames(block * simulator.channel_count());
     while (const std::size_t n = simulator.generate(frames, block)) writer.write(frames, n);
     writer.close();
 
-    const std::string truth_path = args.truth.empty() ? args.output + ".truth.csv" : args.truth;
-    std::ofstream truth(truth_path);
+    std::ofstream truth(truth_file.writing_path());
     if (!truth) throw InputError(truth_path + ": cannot write the truth file");
     truth << "kind,onset_s,peak_s,end_s,channel,label,peak,unit,second_of_doublet\n";
     truth.precision(10);
@@ -82,7 +86,10 @@ int run_simulate(const SimulateArgs& args) {
     for (const auto& s : simulator.truth().stretches) {
         truth << s.reason << ',' << s.start_s << ",," << s.end_s << ",,,,,\n";
     }
+    truth.close();  // a full disk shows only when the buffer is written
     if (!truth) throw InputError(truth_path + ": writing the truth file failed");
+    recording.commit();
+    truth_file.commit();
     std::cerr << "wrote " << args.output << " (" << simulator.channel_count() << " channels, "
               << options.duration_s << " s) and " << truth_path << " ("
               << simulator.truth().events.size() << " twitches, "

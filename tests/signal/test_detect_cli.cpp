@@ -125,3 +125,36 @@ TEST_F(SignalCli, BadInputExitsTwo) {
     EXPECT_EQ(run("course --point nonsense").code, 2);
     EXPECT_EQ(run("course").code, 2);
 }
+
+TEST_F(SignalCli, NoOutputDestroysAnInputOrIsLeftHalfWritten) {
+    const auto edf = dir_ / "sim.edf";
+    ASSERT_EQ(run("simulate " + edf.string() + " --duration 10 --channels 2 --seed 3").code, 0);
+    const auto size = fs::file_size(edf);
+    const auto file_count = [&] {
+        return std::distance(fs::directory_iterator(dir_), fs::directory_iterator{});
+    };
+    const auto before = file_count();
+    // An output that is the input, by the same name, another spelling or a link: refused.
+    fs::create_symlink(edf, dir_ / "link.edf");
+    const std::string in = " " + edf.string();
+    EXPECT_EQ(run("detect" + in + " --annotate" + in).code, 2);
+    EXPECT_EQ(run("detect" + in + " --events-csv " + (dir_ / "." / "sim.edf").string()).code, 2);
+    EXPECT_EQ(run("detect " + (dir_ / "link.edf").string() + " --annotate" + in).code, 2);
+    EXPECT_EQ(run("detect" + in + " --events-csv " + (dir_ / "same").string() + " --annotate " +
+                  (dir_ / "same").string())
+                  .code,
+              2);
+    EXPECT_EQ(
+        run("simulate " + (dir_ / "t.edf").string() + " --truth " + (dir_ / "t.edf").string()).code,
+        2);
+    EXPECT_EQ(fs::file_size(edf), size);
+    // A later output that fails leaves no earlier one behind, and a full disk is an error.
+    EXPECT_EQ(run("detect" + in + " --events-csv " + (dir_ / "ok.csv").string() +
+                  " --annotate /nonexistent/a.edf")
+                  .code,
+              2);
+    EXPECT_EQ(run("detect" + in + " --events-csv /dev/full").code, 2);
+    EXPECT_EQ(run("simulate " + (dir_ / "y.edf").string() + " --truth /nonexistent/t.csv").code, 2);
+    EXPECT_EQ(run("simulate " + (dir_ / "z.edf").string() + " --truth /dev/full").code, 2);
+    EXPECT_EQ(file_count(), before + 1);  // the link; no output and no temporary file
+}

@@ -1,0 +1,96 @@
+#include "output_file.hpp"
+
+#include <unistd.h>
+
+#include <system_error>
+
+#include "twitchwatch/errors.hpp"
+
+namespace twitchwatch::cli {
+namespace fs = std::filesystem;
+
+OutputFile::OutputFile(std::string option, fs::path target)
+    : option_(std::move(option)), target_(std::move(target)), writing_(target_) {
+    if (target_.empty()) return;
+    std::error_code error;
+    const auto folder = target_.parent_path();
+    if (!folder.empty() && !fs::is_directory(folder, error)) {
+        throw InputError(option_ + " " + target_.string() + ": there is no folder " +
+                         folder.string());
+    }
+    const auto status = fs::status(target_, error);
+    if (fs::exists(status) && !fs::is_regular_file(status)) return;  // a device or a pipe
+    // ".NAME.partial-PID.EXT": hidden, unique to this process, and with the target's extension
+    // (the EDF writer looks at it).
+    writing_ = target_.parent_path() / ("." + target_.stem().string() + ".partial-" +
+                                        std::to_string(::getpid()) + target_.extension().string());
+    pending_ = true;
+}
+
+OutputFile::~OutputFile() {
+    if (!pending_) return;
+    std::error_code ignored;
+    fs::remove(writing_, ignored);
+}
+
+OutputFile::OutputFile(OutputFile&& other) noexcept
+    : option_(std::move(other.option_)),
+      target_(std::move(other.target_)),
+      writing_(std::move(other.writing_)),
+      pending_(std::exchange(other.pending_, false)) {}
+
+OutputFile& OutputFile::operator=(OutputFile&& other) noexcept {
+    if (this != &other) {
+        OutputFile dropped(std::move(*this));
+        option_ = std::move(other.option_);
+        target_ = std::move(other.target_);
+        writing_ = std::move(other.writing_);
+        pending_ = std::exchange(other.pending_, false);
+    }
+    return *this;
+}
+
+void OutputFile::commit() {
+    if (!pending_) return;
+    std::error_code error;
+    fs::rename(writing_, target_, error);
+    if (error) {
+        throw InputError(option_ + " " + target_.string() + ": cannot be written (" +
+                         error.message() + ")");
+    }
+    pending_ = false;
+}
+
+namespace {
+
+// One spelling per file: the file itself when it exists, else its absolute, normalised path.
+fs::path identity(const fs::path& path) {
+    std::error_code error;
+    auto resolved = fs::weakly_canonical(path, error);
+    return error ? fs::absolute(path).lexically_normal() : resolved;
+}
+
+bool same_file(const fs::path& a, const fs::path& b) {
+    std::error_code error;
+    if (fs::exists(a, error) && fs::exists(b, error)) {
+        const bool same = fs::equivalent(a, b, error);
+        if (!error) return same;
+    }
+    return identity(a) == identity(b);
+}
+
+}  // namespace
+
+void refuse_same_files(const std::vector<std::pair<std::string, fs::path>>& files) {
+    for (std::size_t i = 0; i < files.size(); ++i) {
+        for (std::size_t j = i + 1; j < files.size(); ++j) {
+            const auto& [first_name, first] = files[i];
+            const auto& [second_name, second] = files[j];
+            if (first.empty() || second.empty() || !same_file(first, second)) continue;
+            throw InputError(second_name + " " + second.string() + " is the same file as " +
+                             first_name + " " + first.string() + ": writing it would destroy it");
+        }
+    }
+}
+
+}  // namespace twitchwatch::cli

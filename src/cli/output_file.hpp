@@ -1,0 +1,44 @@
+#pragma once
+// Files a command writes. Each is written under a hidden temporary name beside its target and
+// renamed into place by commit() once the whole command has succeeded, or removed: a failed
+// command leaves no half-written file, and no earlier output replaces a file while a later one
+// may still fail. A target that exists and is not a regular file (/dev/stdout, a pipe) is
+// written directly.
+
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace twitchwatch::cli {
+
+class OutputFile {
+  public:
+    OutputFile() = default;
+    // `option` names the file in messages ("--events-csv"); an empty `target` means none.
+    // Throws InputError when the target's folder does not exist.
+    OutputFile(std::string option, std::filesystem::path target);
+    ~OutputFile();
+    OutputFile(OutputFile&& other) noexcept;
+    OutputFile& operator=(OutputFile&& other) noexcept;
+    OutputFile(const OutputFile&) = delete;
+    OutputFile& operator=(const OutputFile&) = delete;
+
+    bool wanted() const { return !target_.empty(); }
+    const std::filesystem::path& target() const { return target_; }
+    // Where to write now.
+    const std::filesystem::path& writing_path() const { return writing_; }
+    // Moves the written file into place; throws InputError naming the option when it cannot.
+    void commit();
+
+  private:
+    std::string option_;
+    std::filesystem::path target_, writing_;
+    bool pending_ = false;  // a temporary file to rename or remove
+};
+
+// Throws InputError when two of the named files are the same file by any name (a path, another
+// spelling of it, a link to it): writing one would destroy the other. Empty paths are skipped.
+void refuse_same_files(const std::vector<std::pair<std::string, std::filesystem::path>>& files);
+
+}  // namespace twitchwatch::cli
