@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "twitchwatch/errors.hpp"
 
@@ -178,6 +179,43 @@ TEST(SignalSimulate, RejectsNonsense) {
     EXPECT_THROW(ts::Simulator{o}, twitchwatch::InputError);
     o = small();
     o.mains_hz = 55;
+    EXPECT_THROW(ts::Simulator{o}, twitchwatch::InputError);
+
+    // Every number out of range (NaN included) is refused with its name: before, a rate of 1e9
+    // ran until memory ran out and NaN rates wrote a recording without twitches.
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    struct Case {
+        void (*set)(ts::SimulationOptions&, double);
+        double value;
+        const char* named;
+    };
+    const Case cases[] = {
+        {[](auto& x, double v) { x.rate_per_min = v; }, 1e9, "rate"},
+        {[](auto& x, double v) { x.rate_per_min = v; }, nan, "rate"},
+        {[](auto& x, double v) { x.snr = v; }, nan, "snr"},
+        {[](auto& x, double v) { x.noise_rms_uv = v; }, -1, "noise"},
+        {[](auto& x, double v) { x.units_per_channel = static_cast<std::size_t>(v); }, 100000,
+         "units per channel"},
+        {[](auto& x, double v) { x.neighbour_amplitude = v; }, nan, "neighbour amplitude"},
+        {[](auto& x, double v) { x.burst_duration_s = v; }, -1, "burst duration"},
+        {[](auto& x, double v) { x.bursts_per_min = v; }, 1000, "bursts"},
+        {[](auto& x, double v) { x.mains_amplitude_uv = v; }, nan, "mains"},
+        {[](auto& x, double v) { x.burst_rms_ratio = v; }, 0, "burst RMS ratio"},
+    };
+    for (const auto& c : cases) {
+        o = small();
+        c.set(o, c.value);
+        try {
+            ts::Simulator simulator{o};
+            ADD_FAILURE() << c.named << " = " << c.value << " was accepted";
+        } catch (const twitchwatch::InputError& e) {
+            EXPECT_NE(std::string(e.what()).find(c.named), std::string::npos) << e.what();
+        }
+    }
+    // Within range but too many twitches to hold: refused before any is drawn.
+    o = small();
+    o.rate_per_min = 6000;
+    o.duration_s = 7 * 24 * 3600;
     EXPECT_THROW(ts::Simulator{o}, twitchwatch::InputError);
 }
 

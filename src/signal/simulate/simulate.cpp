@@ -109,12 +109,33 @@ Simulator::Simulator(SimulationOptions options)
     if (o.emg_channels == 0 || o.emg_channels > 1024 || o.accelerometer_channels > 64) {
         throw InputError("simulate: 1 to 1024 EMG channels and at most 64 accelerometers");
     }
-    if (o.rate_per_min < 0 || o.snr <= 0 || o.noise_rms_uv <= 0 || o.amplitude_spread < 1 ||
-        o.doublet_probability < 0 || o.doublet_probability > 1 || o.units_per_channel == 0) {
-        throw InputError(
-            "simulate: rate >= 0, snr > 0, noise > 0, amplitude spread >= 1, doublet "
-            "probability in [0, 1] and at least one unit per channel are required");
-    }
+    // Each number within what the model means; written as "!(in range)" so NaN fails too.
+    const auto require = [](bool in_range, const char* what) {
+        if (!in_range) throw InputError(std::string("simulate: ") + what);
+    };
+    require(o.rate_per_min >= 0 && o.rate_per_min <= 6000, "rate must be 0 to 6000 per minute");
+    require(o.snr > 0 && std::isfinite(o.snr), "snr must be a number above 0");
+    require(o.noise_rms_uv > 0 && std::isfinite(o.noise_rms_uv),
+            "noise must be a number above 0 uV");
+    require(o.amplitude_spread >= 1 && o.amplitude_spread <= 100,
+            "amplitude spread must be 1 to 100");
+    require(o.doublet_probability >= 0 && o.doublet_probability <= 1,
+            "doublet probability must be 0 to 1");
+    require(o.units_per_channel >= 1 && o.units_per_channel <= 100,
+            "units per channel must be 1 to 100");
+    require(o.neighbour_amplitude >= 0 && o.neighbour_amplitude <= 1,
+            "neighbour amplitude must be 0 to 1");
+    const auto amplitude = [](double uv) { return uv >= 0 && std::isfinite(uv); };
+    require(amplitude(o.mains_amplitude_uv) && amplitude(o.drift_amplitude_uv) &&
+                amplitude(o.artefact_amplitude_uv),
+            "mains, drift and artefact amplitudes must be numbers of at least 0 uV");
+    require(o.bursts_per_min >= 0 && o.bursts_per_min <= 60 && o.artefacts_per_min >= 0 &&
+                o.artefacts_per_min <= 60,
+            "bursts and artefacts must be 0 to 60 per minute");
+    require(o.burst_duration_s > 0 && o.burst_duration_s <= 600,
+            "burst duration must be above 0 and at most 600 s");
+    require(o.burst_rms_ratio > 0 && std::isfinite(o.burst_rms_ratio),
+            "burst RMS ratio must be a number above 0");
     if (o.mains_hz != 0 && o.mains_hz != 50 && o.mains_hz != 60) {
         throw InputError("simulate: mains must be 0, 50 or 60 Hz");
     }
@@ -125,6 +146,9 @@ Simulator::Simulator(SimulationOptions options)
     for (auto c : twitching) {
         if (c >= o.emg_channels) throw InputError("simulate: twitch channel out of range");
     }
+    // The truth is held in memory: bound the twitches it may have to hold.
+    require(o.rate_per_min * o.duration_s / 60 * static_cast<double>(twitching.size()) <= 1e7,
+            "at most 10 million twitches (rate x minutes x twitching channels)");
     s.frames = static_cast<std::size_t>(std::llround(o.duration_s * o.sample_rate_hz));
     detail::Random random(o.seed);
     const auto& model = detail::simulation_model();
