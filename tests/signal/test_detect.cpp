@@ -340,6 +340,28 @@ TEST(SignalDetect, OptionsBySetAndDescribe) {
     for (const auto& [name, text] : described) EXPECT_FALSE(text.empty()) << name;
     o.mains = "55";
     EXPECT_THROW(ts::Detector(2, 1000, o), twitchwatch::InputError);
+
+    // An option out of range is refused with its name and the rule (NaN too, and contradictory
+    // pairs), not with "an option is out of range".
+    const std::pair<std::vector<std::pair<const char*, const char*>>, const char*> cases[] = {
+        {{{"threshold", "0"}}, "threshold must be above 0"},
+        {{{"refractory_s", "-1"}}, "refractory_s must be >= 0"},
+        {{{"band_low_hz", "500"}}, "band_low_hz must be below band_high_hz"},
+        {{{"band_high_hz", "10"}}, "band_low_hz must be below band_high_hz"},
+        {{{"saturated_fraction", "2"}}, "saturated_fraction must be above 0 and at most 1"},
+        {{{"segment_s", "1"}, {"noise_history_s", "0.5"}},
+         "noise_history_s must be at least segment_s"},
+    };
+    for (const auto& [settings, message] : cases) {
+        ts::DetectOptions bad;
+        for (const auto& [name, value] : settings) bad.set(name, value);
+        try {
+            ts::Detector detector(2, 2048, bad);
+            ADD_FAILURE() << message << ": accepted";
+        } catch (const twitchwatch::InputError& e) {
+            EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
+        }
+    }
 }
 
 TEST(SignalDetect, RecordingEndToEndWithASkippedChannel) {
