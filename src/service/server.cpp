@@ -377,11 +377,21 @@ json warning_signs(const assess::KnowledgeBase& knowledge_base) {
     return signs;
 }
 
+// The database --db names, or an InputError (exit 2): a wrong path, a file that is not a
+// database or a URL that does not connect is the user's to fix, not a failure of the program.
+std::unique_ptr<store::Store> open_database(const std::string& url) {
+    try {
+        return store::open_store(url);
+    } catch (const store::StoreError& e) {
+        throw InputError(std::string("--db: cannot open the database: ") + e.what());
+    }
+}
+
 }  // namespace
 
 Server::Impl::Impl(ServerOptions given)
     : options(std::move(given)),
-      store(store::open_store(options.db_url)),
+      store(open_database(options.db_url)),
       engine(load_engine(options)),
       when_to_worry(warning_signs(engine.knowledge())),
       password_checks(static_cast<std::ptrdiff_t>(

@@ -78,6 +78,18 @@ with tempfile.TemporaryDirectory(prefix="tw-serve-") as workdir:
               f"{what}: exit {expected}, got {result.returncode} ({result.stderr.strip()})")
         check(result.stderr.count("\n") <= 2, f"{what}: a short message, got {result.stderr!r}")
 
+    # A --db that cannot be opened is the user's to fix: exit 2 naming --db (it was "internal
+    # error", exit 1).
+    not_a_database = os.path.join(workdir, "notes.txt")
+    with open(not_a_database, "w") as out:
+        out.write("not a database, " * 100)
+    for db, what in [(workdir, "a folder"), (not_a_database, "a file that is not a database"),
+                     ("postgresql://[bad", "a malformed PostgreSQL URL")]:
+        result = subprocess.run([binary, "serve", "--db", db, "--listen", "127.0.0.1:0"],
+                                capture_output=True, text=True, timeout=60)
+        check(result.returncode == 2 and "--db" in result.stderr,
+              f"--db {what}: exit 2 naming --db, got {result.returncode} ({result.stderr.strip()})")
+
     # --json: the address and the demo login as one JSON line.
     process = subprocess.Popen([binary, "serve", "--json", "--demo", "--listen", "127.0.0.1:0",
                                 "--db", "sqlite:" + os.path.join(workdir, "serve.sqlite3")],
