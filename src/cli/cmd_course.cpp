@@ -1,9 +1,11 @@
 // `twitchwatch course`: the twitch rate over the days after a massage, its decay and half-life.
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "commands.hpp"
 #include "twitchwatch/errors.hpp"
@@ -26,6 +28,16 @@ struct Source {
     std::string name;
     signal::CoursePoint point;
 };
+
+// The whole text as a finite number, or nothing ("2:3", "26hx", "nan" and "" are not numbers).
+std::optional<double> number_in(const std::string& text) {
+    double value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(value)) {
+        return std::nullopt;
+    }
+    return value;
+}
 
 // A recording or a `detect --json` result: its rate, analysed minutes and start time.
 Source read_input(const std::string& input, const std::string& massage) {
@@ -59,14 +71,15 @@ Source read_input(const std::string& input, const std::string& massage) {
         start = report.start;
     }
     if (!when.empty() && when.back() == 'h') {
-        try {
-            source.point.hours_since_massage = std::stod(when.substr(0, when.size() - 1));
-        } catch (const std::exception&) {
-            throw InputError(input + ": '" + when + "' is not a number of hours like 26h");
-        }
+        const auto hours = number_in(when.substr(0, when.size() - 1));
+        if (!hours) throw InputError(input + ": '" + when + "' is not a number of hours like 26h");
+        source.point.hours_since_massage = *hours;
         return source;
     }
-    if (!when.empty()) start = when;
+    if (!when.empty()) {
+        (void)signal::hours_between(when, when);  // names the text when it is not a date-time
+        start = when;
+    }
     if (start.empty()) {
         throw InputError(input +
                          ": no start time in the file; give it as FILE@2026-11-21T09:00 "
@@ -85,20 +98,23 @@ std::string format_one_decimal(double h) {
 }
 
 int run_course(const CourseArgs& args) {
+    // Checked even when no input needs it: a mistyped time is not silently ignored.
+    if (!args.massage.empty()) (void)signal::hours_between(args.massage, args.massage);
     std::vector<Source> sources;
     for (const auto& input : args.inputs) sources.push_back(read_input(input, args.massage));
     for (const auto& text : args.points) {
         const auto colon = text.find(':');
-        try {
-            if (colon == std::string::npos) throw std::invalid_argument(text);
-            Source s;
-            s.name = "point " + text;
-            s.point.hours_since_massage = std::stod(text.substr(0, colon));
-            s.point.rate = std::stod(text.substr(colon + 1));
-            sources.push_back(s);
-        } catch (const std::exception&) {
+        const auto hours = number_in(text.substr(0, colon));
+        const auto rate =
+            colon == std::string::npos ? std::nullopt : number_in(text.substr(colon + 1));
+        if (!hours || !rate) {
             throw InputError("--point expects HOURS:RATE like 24:12.5, got '" + text + "'");
         }
+        Source s;
+        s.name = "point " + text;
+        s.point.hours_since_massage = *hours;
+        s.point.rate = *rate;
+        sources.push_back(s);
     }
     if (sources.empty()) throw InputError("course: give recordings, detect results or --point");
     std::vector<signal::CoursePoint> points;
@@ -143,12 +159,22 @@ Command add_course_command(CLI::App& app) {
                     "recording's start time is used");
     sub->add_option("--massage", args->massage, "time of the massage, e.g. 2026-11-20T18:00");
     sub->add_option("--point", args->points, "a known rate as HOURS:RATE (repeatable)");
+    const auto at_least_zero = [](const std::string& text) -> std::string {
+        const auto value = number_in(text);
+        return value && *value >= 0 ? "" : "must be a number >= 0";
+    };
+    const auto above_zero = [](const std::string& text) -> std::string {
+        const auto value = number_in(text);
+        return value && *value > 0 ? "" : "must be a number above 0";
+    };
     sub->add_option(
-        "--baseline", args->options.baseline_rate,
-        "baseline rate per minute (default: estimated when there are enough points, else 0)");
+           "--baseline", args->options.baseline_rate,
+           "baseline rate per minute (default: estimated when there are enough points, else 0)")
+        ->check(at_least_zero);
     sub->add_option("--margin", args->options.back_at_baseline_margin,
                     "back at baseline once within this many per minute of it")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(above_zero);
     sub->add_flag("--json", args->json, "print as JSON");
     return {sub, [args] { return run_course(*args); }};
 }

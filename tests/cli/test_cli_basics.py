@@ -47,6 +47,12 @@ if r.returncode == 0:
     check("baseline_per_min" in fit and "/min" in fit["verdict"], f"course units: {fit}")
 r = run("course", "--point", "2:30", "--point", "24:10", "--point", "48:5", "--margin", "0")
 check(r.returncode == 2 and "margin" in r.stderr, f"course --margin 0 exits 2 naming it: {r.stderr!r}")
+# Each of these was read as something else before (1:2, ignored, 0): now refused.
+for args, named in [(["--point", "1:2:3"], "1:2:3"), (["--point", "2:3x"], "2:3x"),
+                    (["--massage", "garbage"], "garbage"), (["--baseline", "nan"], "--baseline"),
+                    (["--baseline", "-3"], "--baseline")]:
+    r = run("course", "--point", "4:5", "--point", "8:4", "--point", "12:3", *args)
+    check(r.returncode == 2 and named in r.stderr, f"course {args} exits 2 naming {named}: {r.stderr!r}")
 r = run("course", "--point", "2:30", "--point", "soon:10")
 check(r.returncode == 2 and "soon:10" in r.stderr, f"course with a bad point exits 2 naming it: {r.stderr!r}")
 
