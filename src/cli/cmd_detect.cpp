@@ -191,6 +191,9 @@ int run_detect(const DetectArgs& args) {
         while (std::getline(in, label, ',')) {
             if (!label.empty()) request.channel_labels.push_back(label);
         }
+        if (list.empty() || list.back() == ',' || list.find(",,") != std::string::npos) {
+            throw InputError("--channels '" + list + "': a label is empty");
+        }
     }
     apply_settings(request.emg, args.emg_settings);
     apply_settings(request.accelerometer, args.accelerometer_settings);
@@ -230,7 +233,9 @@ Command add_detect_command(CLI::App& app) {
     auto args = std::make_shared<DetectArgs>();
     sub->add_option("FILE", args->file, "recording")->required();
     sub->add_flag("--json", args->json, "print the report as JSON (docs/detect-output.md)");
-    sub->add_option("--channels", args->channels, "channel labels to analyse (comma-separated)");
+    sub->add_option("--channels", args->channels,
+                    "channel labels to analyse (comma-separated; each names exactly one channel, "
+                    "once)");
     sub->add_option("--events-csv", args->events_csv, "write the events to this CSV file");
     sub->add_option("--annotate", args->annotate,
                     "write a copy of the recording with the events as EDF+ annotations");

@@ -158,3 +158,22 @@ TEST_F(SignalCli, NoOutputDestroysAnInputOrIsLeftHalfWritten) {
     EXPECT_EQ(run("simulate " + (dir_ / "z.edf").string() + " --truth /dev/full").code, 2);
     EXPECT_EQ(file_count(), before + 1);  // the link; no output and no temporary file
 }
+
+TEST_F(SignalCli, AChannelChoiceThatIsNotClearExitsTwo) {
+    const auto edf = dir_ / "sim.edf";
+    ASSERT_EQ(run("simulate " + edf.string() + " --duration 10 --channels 2 --seed 3").code, 0);
+    const std::string in = "detect " + edf.string();
+    EXPECT_EQ(run(in + " --channels EMG1 --json").code, 0);
+    EXPECT_EQ(run(in + " --channels EMG1,EMG1").code, 2);  // was: EMG1 twice, once with nothing
+    EXPECT_EQ(run(in + " --channels ''").code, 2);         // was: ignored, every channel
+    EXPECT_EQ(run(in + " --channels EMG1,").code, 2);
+    // Two channels with one label: the label does not say which.
+    const auto csv = dir_ / "twins.csv";
+    {
+        std::ofstream out(csv);
+        out << "time_s,EMG,EMG\n";
+        for (int i = 0; i < 5000; ++i)
+            out << i / 1000.0 << ',' << (i % 7) << ',' << (i % 5) << '\n';
+    }
+    EXPECT_EQ(run("detect " + csv.string() + " --channels EMG").code, 2);
+}

@@ -66,12 +66,21 @@ DetectionReport detect_recording(const std::filesystem::path& file, const Detect
         for (std::size_t i = 0; i < info.channels.size(); ++i) chosen.push_back(i);
     } else {
         for (const auto& label : request.channel_labels) {
-            const auto it = std::find_if(info.channels.begin(), info.channels.end(),
-                                         [&](const ChannelInfo& ch) { return ch.label == label; });
+            const auto labelled = [&](const ChannelInfo& ch) { return ch.label == label; };
+            const auto it = std::find_if(info.channels.begin(), info.channels.end(), labelled);
             if (it == info.channels.end()) {
                 throw InputError(file.string() + ": no channel labelled '" + label + "'");
             }
-            chosen.push_back(static_cast<std::size_t>(it - info.channels.begin()));
+            // A label that names two channels, or a channel named twice, is not guessed at.
+            if (std::count_if(info.channels.begin(), info.channels.end(), labelled) > 1) {
+                throw InputError(file.string() + ": more than one channel is labelled '" +
+                                 label + "'");
+            }
+            const auto index = static_cast<std::size_t>(it - info.channels.begin());
+            if (std::find(chosen.begin(), chosen.end(), index) != chosen.end()) {
+                throw InputError(file.string() + ": channel '" + label + "' is chosen twice");
+            }
+            chosen.push_back(index);
         }
     }
     if (chosen.empty()) throw InputError(file.string() + ": no signal channels");
