@@ -73,8 +73,8 @@ DetectionReport detect_recording(const std::filesystem::path& file, const Detect
             }
             // A label that names two channels, or a channel named twice, is not guessed at.
             if (std::count_if(info.channels.begin(), info.channels.end(), labelled) > 1) {
-                throw InputError(file.string() + ": more than one channel is labelled '" +
-                                 label + "'");
+                throw InputError(file.string() + ": more than one channel is labelled '" + label +
+                                 "'");
             }
             const auto index = static_cast<std::size_t>(it - info.channels.begin());
             if (std::find(chosen.begin(), chosen.end(), index) != chosen.end()) {
