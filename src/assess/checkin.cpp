@@ -36,6 +36,15 @@ CheckIn parse_checkin(std::string_view json_text) {
     return validate_checkin(document);
 }
 
+double max_hours_since_massage() {
+    static const double hours = nlohmann::json::parse(detail::checkin_schema_text())
+                                    .at("properties")
+                                    .at("hours_since_massage")
+                                    .at("maximum")
+                                    .get<double>();
+    return hours;
+}
+
 CheckIn validate_checkin(const nlohmann::json& document) {
     detail::validate_against(detail::checkin_schema(), document);
     return CheckIn{document};

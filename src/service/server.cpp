@@ -544,8 +544,11 @@ std::string Server::Impl::session_cookie(const std::string& token,
 // the session and the time since it (what is normal, how long it lasts, what to do), and the
 // warning signs (when to worry).
 json Server::Impl::aftercare(const store::Session& session, double hours_since_massage) const {
+    // A link opened more than a year after the massage reads as a year on (the contract's end):
+    // without the clamp the page failed for good once the session was that old.
+    const double hours = std::min(hours_since_massage, assess::max_hours_since_massage());
     const auto baseline = engine.assess(assess::validate_checkin(
-        {{"hours_since_massage", hours_since_massage}, {"massage", massage_json(session)}}));
+        {{"hours_since_massage", hours}, {"massage", massage_json(session)}}));
     json what_to_do = json::array();
     for (const auto& advice : baseline.advice) {
         if (advice.is_string()) {
@@ -711,6 +714,12 @@ void Server::Impl::create_session(const Request& req, Response& res) {
     const auto started = parse_iso_utc(started_text);
     if (!started) {
         throw bad_field("started_at", "must be an ISO 8601 UTC time like 2026-11-26T09:30:00Z");
+    }
+    // The massage has ended (an hour of clock skew allowed) and its reports still fit the
+    // contract: a session in the future or over a year ago is a typing error.
+    const double hours_ago = double(now_seconds() - *started) / 3600.0;
+    if (hours_ago < -1 || hours_ago > assess::max_hours_since_massage()) {
+        throw bad_field("started_at", "must be within the last year and not in the future");
     }
     session.started_at = *started;
     for (const char* field : {"technique", "pressure", "minutes"}) {

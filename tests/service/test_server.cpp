@@ -673,6 +673,9 @@ TEST_F(Api, BadSessionsAre400NamingTheField) {
         {{{"regions", "back"}}, "regions"},
         {{{"started_at", "yesterday"}}, "started_at"},
         {{{"started_at", "2026-02-30T10:00:00Z"}}, "started_at"},
+        // In the future, or longer ago than a check-in can report (a year): a typing error.
+        {{{"started_at", iso_hours_ago(-48)}}, "started_at"},
+        {{{"started_at", iso_hours_ago(9000)}}, "started_at"},
         {{{"client_id", "7"}}, "client_id"},
         {{{"mood", "good"}}, "mood"},
     };
@@ -686,6 +689,22 @@ TEST_F(Api, BadSessionsAre400NamingTheField) {
     }
     EXPECT_EQ(store_->list_sessions(a_.clinic_id, client).size(), sessions_before);
     EXPECT_EQ(post_json("/api/sessions", good, headers(login_a))->status, 201);
+}
+
+TEST_F(Api, AClientLinkStillOpensMoreThanAYearAfterTheMassage) {
+    start();
+    const auto login_a = login(a_);
+    const auto first = create_session(login_a, create_client(login_a, "Client"));
+    // A session 400 days old, written to the store (the API refuses to record one so late).
+    auto session = *store_->get_session(a_.clinic_id, first.session_id);
+    session.started_at -= 400 * 24 * 3600;
+    const std::string token = random_token();
+    store_->create_session_with_link(session,
+                                     {token_digest(token), 0, session.started_at, std::nullopt});
+    const auto page = http().Get(("/api/c/" + token).c_str());
+    ASSERT_TRUE(page);
+    EXPECT_EQ(page->status, 200) << page->body;
+    EXPECT_GT(body_of(page)["hours_since_massage"].get<double>(), 9000);
 }
 
 TEST_F(Api, UnknownApiPathsAreJson404) {

@@ -28,6 +28,10 @@ struct CheckIn {
 CheckIn parse_checkin(std::string_view json_text);
 CheckIn validate_checkin(const nlohmann::json& document);
 
+// The latest time a check-in can report, in hours since the massage: the contract's maximum of
+// hours_since_massage (a year). Callers that compute the hours themselves clamp to it.
+double max_hours_since_massage();
+
 struct Assessment {
     Level level = Level::normal;
     std::string summary;            // at most 140 characters
