@@ -13,7 +13,7 @@ namespace {
 // the brackets' contents (the callback counts an opened container at its parent's depth).
 int reference_depth(const std::string& text) {
     int deepest = 0;
-    (void)nlohmann::json::parse(
+    [[maybe_unused]] const auto document = nlohmann::json::parse(
         text, [&](int depth, nlohmann::json::parse_event_t event, const nlohmann::json&) {
             if (event == nlohmann::json::parse_event_t::object_start ||
                 event == nlohmann::json::parse_event_t::array_start) {
