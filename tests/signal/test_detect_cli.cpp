@@ -177,3 +177,21 @@ TEST_F(SignalCli, AChannelChoiceThatIsNotClearExitsTwo) {
     }
     EXPECT_EQ(run("detect " + csv.string() + " --channels EMG").code, 2);
 }
+
+TEST_F(SignalCli, AChannelSampledTooSlowlyForItsBandIsSkippedWithAWarning) {
+    // 10 Hz cannot hold a band from 20 Hz: before, the channel was analysed without its
+    // high-pass and came out "flat" or empty; now it is skipped and the reason said.
+    const auto csv = dir_ / "slow.csv";
+    {
+        std::ofstream out(csv);
+        out << "time_s,EMG1\n";
+        for (int i = 0; i < 3000; ++i) out << i / 10.0 << ',' << (i % 7) - 3 << '\n';
+    }
+    const auto r = run("detect " + csv.string() + " --json");
+    ASSERT_EQ(r.code, 0);
+    const auto report = nlohmann::json::parse(r.out);
+    EXPECT_EQ(report["channels"][0]["skipped"], "sample rate too low");
+    ASSERT_EQ(report["warnings"].size(), 1u);
+    EXPECT_NE(report["warnings"][0].get<std::string>().find("above 45 Hz needed"),
+              std::string::npos);
+}

@@ -2,6 +2,7 @@
 // skipped with a warning, each group streamed through its own Detector.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -104,6 +105,18 @@ DetectionReport detect_recording(const std::filesystem::path& file, const Detect
                 continue;
             }
             channel.kind = ChannelKind::emg;
+        }
+        // A channel sampled too slowly for its band cannot show a twitch: skipped and said so,
+        // rather than analysed without its high-pass and reported as flat.
+        const auto& band = channel.kind == ChannelKind::emg ? request.emg : request.accelerometer;
+        if (band.band_low_hz > 0 && !(band.band_low_hz < 0.45 * ch.sample_rate_hz)) {
+            char needed[32];
+            std::snprintf(needed, sizeof needed, "%.0f", std::ceil(band.band_low_hz / 0.45));
+            channel.skipped = "sample rate too low";
+            report.warnings.push_back("channel " + channel.label + " is sampled too slowly for " +
+                                      "its band (above " + needed + " Hz needed): skipped");
+            report.channels.push_back(channel);
+            continue;
         }
         report.channels.push_back(channel);
         auto group = std::find_if(groups.begin(), groups.end(), [&](const Group& g) {
