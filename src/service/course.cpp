@@ -13,34 +13,34 @@ namespace {
 
 using nlohmann::json;
 
-std::optional<double> number_at(const json& document, const char* object, const char* field) {
+// document[object][field], or nullptr when either is missing or the object is not one.
+const json* field_at(const json& document, const char* object, const char* field) {
     const auto found = document.find(object);
-    if (found == document.end() || !found->is_object()) return std::nullopt;
+    if (found == document.end() || !found->is_object()) return nullptr;
     const auto value = found->find(field);
-    if (value == found->end() || !value->is_number()) return std::nullopt;
+    return value == found->end() ? nullptr : &*value;
+}
+
+std::optional<double> number_at(const json& document, const char* object, const char* field) {
+    const json* value = field_at(document, object, field);
+    if (value == nullptr || !value->is_number()) return std::nullopt;
     return value->get<double>();
 }
 
 bool flag_at(const json& document, const char* object, const char* field) {
-    const auto found = document.find(object);
-    if (found == document.end() || !found->is_object()) return false;
-    const auto value = found->find(field);
-    return value != found->end() && value->is_boolean() && value->get<bool>();
+    const json* value = field_at(document, object, field);
+    return value != nullptr && value->is_boolean() && value->get<bool>();
 }
 
 // The field is there and false (absent is not "no").
 bool says_no(const json& document, const char* object, const char* field) {
-    const auto found = document.find(object);
-    if (found == document.end() || !found->is_object()) return false;
-    const auto value = found->find(field);
-    return value != found->end() && value->is_boolean() && !value->get<bool>();
+    const json* value = field_at(document, object, field);
+    return value != nullptr && value->is_boolean() && !value->get<bool>();
 }
 
 std::string string_at(const json& document, const char* object, const char* field) {
-    const auto found = document.find(object);
-    if (found == document.end() || !found->is_object()) return {};
-    const auto value = found->find(field);
-    return value != found->end() && value->is_string() ? value->get<std::string>() : std::string{};
+    const json* value = field_at(document, object, field);
+    return value != nullptr && value->is_string() ? value->get<std::string>() : std::string{};
 }
 
 void keep_max(std::optional<double>& best, std::optional<double> candidate) {

@@ -42,14 +42,10 @@ const std::vector<CourseField>& course_fields() {
 }  // namespace
 
 CourseModel parse_course_model(std::string_view toml_text, const std::string& source) {
-    std::vector<std::string_view> names;
-    for (const auto& field : course_fields()) names.push_back(field.name);
     CourseModel model;
-    for (const auto& entry :
-         read_named_entries(toml_text, source, "course number", names, {"unit", "why"})) {
-        const auto& field =
-            *std::find_if(course_fields().begin(), course_fields().end(),
-                          [&](const CourseField& f) { return f.name == entry.name; });
+    for (const auto& [entry, found] :
+         read_named_fields(toml_text, source, "course number", course_fields(), {"unit", "why"})) {
+        const CourseField& field = *found;
         const std::string where = entry.where + " value";
         const double value = entry_number(entry.table.at("value"), where);
         const bool too_low = field.exclusive ? !(value > field.minimum) : !(value >= field.minimum);

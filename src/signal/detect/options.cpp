@@ -133,23 +133,18 @@ std::string option_text(const toml::value& value, const std::string& where) {
 namespace detail {
 
 DetectDefaults parse_detect_defaults(std::string_view toml_text, const std::string& source) {
-    std::vector<std::string_view> names;
-    for (const auto& field : fields()) names.emplace_back(field.name);
     DetectDefaults out;
-    for (const auto& entry : read_named_entries(toml_text, source, "detector option", names,
-                                                {"accelerometer", "unit", "why"})) {
+    for (const auto& [entry, field] : read_named_fields(
+             toml_text, source, "detector option", fields(), {"accelerometer", "unit", "why"})) {
         const auto& table = entry.table;
         const std::string value = option_text(table.at("value"), entry.where + " value");
         const std::string accelerometer =
             table.contains("accelerometer")
                 ? option_text(table.at("accelerometer"), entry.where + " accelerometer")
                 : value;
-        const auto& field =
-            *std::find_if(fields().begin(), fields().end(),
-                          [&](const OptionField& f) { return entry.name == f.name; });
         try {
-            field.set(out.emg, value);
-            field.set(out.accelerometer, accelerometer);
+            field->set(out.emg, value);
+            field->set(out.accelerometer, accelerometer);
         } catch (const InputError& e) {
             throw InputError(source + ": " + e.what());
         }

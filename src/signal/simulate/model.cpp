@@ -55,14 +55,10 @@ Range range_of(const toml::value& item, const std::string& where) {
 }  // namespace
 
 SimulationModel parse_simulation_model(std::string_view toml_text, const std::string& source) {
-    std::vector<std::string_view> names;
-    for (const auto& field : model_fields()) names.push_back(field.name);
     SimulationModel model;
-    for (const auto& entry :
-         read_named_entries(toml_text, source, "model number", names, {"unit", "why", "source"})) {
-        const auto& field =
-            *std::find_if(model_fields().begin(), model_fields().end(),
-                          [&](const ModelField& f) { return f.name == entry.name; });
+    for (const auto& [entry, found] : read_named_fields(
+             toml_text, source, "model number", model_fields(), {"unit", "why", "source"})) {
+        const ModelField& field = *found;
         const auto& value = entry.table.at("value");
         const std::string where = entry.where + " value";
         if (const auto* range = std::get_if<Range SimulationModel::*>(&field.member)) {
