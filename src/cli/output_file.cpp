@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <system_error>
+#include <utility>
 
 #include "twitchwatch/errors.hpp"
 
@@ -31,23 +32,6 @@ OutputFile::~OutputFile() {
     if (!pending_) return;
     std::error_code ignored;
     fs::remove(writing_, ignored);
-}
-
-OutputFile::OutputFile(OutputFile&& other) noexcept
-    : option_(std::move(other.option_)),
-      target_(std::move(other.target_)),
-      writing_(std::move(other.writing_)),
-      pending_(std::exchange(other.pending_, false)) {}
-
-OutputFile& OutputFile::operator=(OutputFile&& other) noexcept {
-    if (this != &other) {
-        OutputFile dropped(std::move(*this));
-        option_ = std::move(other.option_);
-        target_ = std::move(other.target_);
-        writing_ = std::move(other.writing_);
-        pending_ = std::exchange(other.pending_, false);
-    }
-    return *this;
 }
 
 void OutputFile::commit() {

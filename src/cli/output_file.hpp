@@ -14,13 +14,10 @@ namespace twitchwatch::cli {
 
 class OutputFile {
   public:
-    OutputFile() = default;
     // `option` names the file in messages ("--events-csv"); an empty `target` means none.
     // Throws InputError when the target's folder does not exist.
     OutputFile(std::string option, std::filesystem::path target);
     ~OutputFile();
-    OutputFile(OutputFile&& other) noexcept;
-    OutputFile& operator=(OutputFile&& other) noexcept;
     OutputFile(const OutputFile&) = delete;
     OutputFile& operator=(const OutputFile&) = delete;
 
