@@ -244,7 +244,7 @@ json parse_json_body(const Request& req) {
     try {
         body = parse_json_input(req.body);
     } catch (const InputError& e) {
-        throw HttpError(400, std::string("the request body is ") + e.what());
+        throw HttpError(400, std::string("the request body: ") + e.what());
     } catch (const json::exception&) {
         throw HttpError(400, "the request body is not valid JSON");
     }

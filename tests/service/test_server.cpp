@@ -562,6 +562,21 @@ TEST_F(Api, EveryKindOfBadCheckinIs400NamingTheFieldAndWritesNothing) {
     EXPECT_EQ(stored_checkins(a_, link.session_id), 0u);
 }
 
+TEST_F(Api, ABodyWithARepeatedKeyIs400NotItsLastValue) {
+    start();
+    const auto login_a = login(a_);
+    const auto link = create_session(login_a, create_client(login_a, "Client"));
+    const auto result =
+        http().Post(("/api/c/" + link.token + "/checkins").c_str(),
+                    R"({"symptoms": {"weakness": false, "weakness": true}})", "application/json");
+    ASSERT_TRUE(result);
+    EXPECT_EQ(result->status, 400);
+    EXPECT_EQ(body_of(result)["error"],
+              R"(the request body: JSON object with the key "weakness" twice)")
+        << result->body;
+    EXPECT_EQ(stored_checkins(a_, link.session_id), 0u);
+}
+
 TEST_F(Api, ACheckinIsAssessedStoredAndShownOnTheDashboard) {
     start();
     const auto login_a = login(a_);
