@@ -34,7 +34,14 @@ std::unique_ptr<Store> open_store(const std::string& url, int pool_size) {
     if (starts_with(url, "postgresql://") || starts_with(url, "postgres://")) {
         return detail::make_sql_store(detail::make_postgres_backend(url), pool_size);
     }
-    const std::string location = starts_with(url, "sqlite:") ? url.substr(7) : url;
+    if (!starts_with(url, "sqlite:"))
+        return detail::make_sql_store(sqlite_backend_for(url), pool_size);
+    // An explicit "sqlite:" names a file: without one it is a mistake (a variable left empty in
+    // a service file), not a request for the default database.
+    const std::string location = url.substr(7);
+    if (location.empty() || location.front() == '?') {
+        throw InputError("--db: sqlite: needs a file path, e.g. sqlite:./data/twitchwatch.sqlite3");
+    }
     return detail::make_sql_store(sqlite_backend_for(location), pool_size);
 }
 

@@ -324,6 +324,15 @@ TEST(SignalDetect, ChannelKindAndQuality) {
               (std::vector<std::string>{"", "flat", "saturated"}));
     // 90 % of the third channel's samples are at the limit: saturated only above that share.
     EXPECT_EQ(ts::check_channel_quality(frames, F, 3, low, high, 0.95)[2], "");
+    // A CSV's range is its data's: three rows put two samples at its ends, which says nothing
+    // of clipping; eight rows at the top of that range do.
+    const std::vector<float> three_rows = {1.0f, 2.0f, 3.0f};
+    const std::vector<double> csv_low = {1.0}, csv_high = {3.0};
+    EXPECT_EQ(ts::check_channel_quality(three_rows, 3, 1, csv_low, csv_high, saturated_fraction)[0],
+              "");
+    const std::vector<float> clipped = {1, 3, 3, 3, 3, 3, 3, 3, 2};
+    EXPECT_EQ(ts::check_channel_quality(clipped, 9, 1, csv_low, csv_high, saturated_fraction)[0],
+              "saturated");
 }
 
 TEST(SignalDetect, OptionsBySetAndDescribe) {

@@ -195,3 +195,22 @@ TEST_F(SignalCli, AChannelSampledTooSlowlyForItsBandIsSkippedWithAWarning) {
     EXPECT_NE(report["warnings"][0].get<std::string>().find("above 45 Hz needed"),
               std::string::npos);
 }
+
+TEST_F(SignalCli, AFewRowsAreNotSaturatedAndNothingAnalysedIsSaid) {
+    // Three rows of a CSV were called "saturated" (its range is its own data's, so two of the
+    // three samples sat at the ends), and a recording wholly excluded reported 0 twitches per
+    // minute without saying that nothing had been looked at.
+    const auto csv = dir_ / "three.csv";
+    {
+        std::ofstream out(csv);
+        out << "time_s,EMG1\n0,1\n0.001,2\n0.002,3\n";
+    }
+    const auto r = run("detect " + csv.string() + " --json");
+    ASSERT_EQ(r.code, 0) << r.out;
+    const auto report = nlohmann::json::parse(r.out);
+    EXPECT_FALSE(report["channels"][0].contains("skipped")) << r.out;
+    EXPECT_EQ(report["analysed_s"], 0.0);
+    ASSERT_EQ(report["warnings"].size(), 1u) << r.out;
+    EXPECT_EQ(report["warnings"][0],
+              "nothing analysed: the whole recording (0.003 s) is excluded (settling)");
+}

@@ -612,6 +612,18 @@ TEST(open_store, rejects_an_unknown_sqlite_option) {
                  twitchwatch::InputError);
 }
 
+TEST(open_store, rejects_sqlite_without_a_path) {
+    for (const char* url : {"sqlite:", "sqlite:?synchronous=full"}) {
+        try {
+            (void)tws::open_store(url);
+            ADD_FAILURE() << url << " opened a database";
+        } catch (const twitchwatch::InputError& e) {
+            EXPECT_STREQ(e.what(),
+                         "--db: sqlite: needs a file path, e.g. sqlite:./data/twitchwatch.sqlite3");
+        }
+    }
+}
+
 TEST(open_store, reports_an_unreachable_postgresql_server) {
     // Port 1 on loopback: nothing listens there.
     EXPECT_THROW(tws::open_store("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2"),

@@ -153,9 +153,9 @@ class Detector {
     std::unique_ptr<detail::DetectorState> state_;
 };
 
-// Flat (no variation) or saturated (more than saturated_fraction of the samples at the physical
-// limits) channels cannot be analysed. Returns, per channel, an empty string when usable or the
-// reason ("flat", "saturated").
+// Flat (no variation) or saturated (more than saturated_fraction of the samples, and at least
+// 8, at the physical limits) channels cannot be analysed. Returns, per channel, an empty string
+// when usable or the reason ("flat", "saturated").
 std::vector<std::string> check_channel_quality(std::span<const float> frames,
                                                std::size_t frame_count, std::size_t channels,
                                                std::span<const double> physical_min,

@@ -222,6 +222,19 @@ DetectionReport detect_recording(const std::filesystem::path& file, const Detect
     const bool any_analysed = std::any_of(report.channels.begin(), report.channels.end(),
                                           [](const ChannelReport& c) { return c.skipped.empty(); });
     report.analysed_s = any_analysed ? report.duration_s - report.excluded_s : 0.0;
+    if (any_analysed && report.analysed_s <= 0) {
+        // A rate of 0 per minute would read as "no twitches": say that nothing was looked at.
+        std::string reasons;
+        for (const auto& e : report.exclusions) {
+            if (reasons.find(e.reason) == std::string::npos) {
+                reasons += (reasons.empty() ? "" : ", ") + e.reason;
+            }
+        }
+        char seconds[32];
+        std::snprintf(seconds, sizeof seconds, "%.3g", report.duration_s);
+        report.warnings.push_back(std::string("nothing analysed: the whole recording (") + seconds +
+                                  " s) is excluded (" + reasons + ")");
+    }
     std::erase_if(report.events,
                   [&](const EventReport& e) { return inside(report.exclusions, e.onset_s); });
     std::sort(report.events.begin(), report.events.end(),

@@ -238,7 +238,10 @@ std::vector<std::string> check_channel_quality(std::span<const float> frames,
                                                std::span<const double> physical_max,
                                                double saturated_fraction) {
     // Saturated: many samples sit at one of the ends of the physical range (the amplifier
-    // clipped). Flat: no variation at all.
+    // clipped). Flat: no variation at all. A range taken from the data itself (CSV) always has
+    // a sample at each end, which in a probe of two or three samples is "most of them": such a
+    // probe tells nothing about clipping, so saturation needs this many samples at the limits.
+    constexpr std::size_t kMinSamplesAtLimits = 8;
     std::vector<std::string> verdict(channels);
     if (frame_count == 0) return verdict;
     for (std::size_t c = 0; c < channels; ++c) {
@@ -255,8 +258,9 @@ std::vector<std::string> check_channel_quality(std::span<const float> frames,
         }
         if (high == low) {
             verdict[c] = "flat";
-        } else if (static_cast<double>(at_limit) >
-                   saturated_fraction * static_cast<double>(frame_count)) {
+        } else if (at_limit >= kMinSamplesAtLimits &&
+                   static_cast<double>(at_limit) >
+                       saturated_fraction * static_cast<double>(frame_count)) {
             verdict[c] = "saturated";
         }
     }
