@@ -203,6 +203,41 @@ std::filesystem::path discontinuous_file(const std::string& name, bool bdf) {
 
 }  // namespace
 
+TEST(Recording, AWrongSamplesPerRecordIsNamedWhenTheAnnotationsBreak) {
+    // The header says 5 samples a record where the data has 4: the annotation bytes are read
+    // two bytes late and the file's size no longer fits the header. The error said only
+    // "malformed annotation"; now it says what else is wrong and what may be the cause.
+    tw_test::RawHeader header;
+    header.reserved = "EDF+C";
+    header.record_count = "3";
+    header.signals.push_back(RawSignal{});
+    header.signals[0].samples_per_record = "5";
+    RawSignal annotations;
+    annotations.label = "EDF Annotations";
+    annotations.unit = "";
+    annotations.samples_per_record = "30";
+    header.signals.push_back(annotations);
+    std::string bytes = tw_test::edf_header(header);
+    for (int record = 0; record < 3; ++record) {
+        for (int i = 0; i < 4; ++i) tw_test::append_sample(bytes, i * 100, false);
+        bytes += tw_test::tal_bytes(tw_test::time_keeping_tal("+" + std::to_string(record)), 60);
+    }
+    const auto file = tw_test::write_file("wrong_samples_per_record.edf", bytes);
+    try {
+        (void)tws::read_recording_info(file);
+        FAIL() << "read a file whose header does not match its data";
+    } catch (const twitchwatch::InputError& e) {
+        const std::string message = e.what();
+        EXPECT_NE(message.find("data record 0: malformed annotation"), std::string::npos)
+            << message;
+        EXPECT_NE(message.find("the header says 3 data records of 70 bytes, the file holds 2 and "
+                               "64 bytes of an incomplete last data record: the header's samples "
+                               "per record may not match the data"),
+                  std::string::npos)
+            << message;
+    }
+}
+
 TEST(Recording, EdfPlusDRecordTimesAndAnnotationsComeFromTheTals) {
     for (const bool bdf : {false, true}) {
         const auto file = discontinuous_file(bdf ? "gaps.bdf" : "gaps.edf", bdf);
@@ -303,6 +338,10 @@ std::vector<BadCase> bad_cases() {
             h.signals[0].samples_per_record = "1000";
         },
         "absurd sample rate");
+    // A corrupt duration of 1e-300 s gave a rate printed with 300 digits.
+    with(
+        "tiny_duration.edf", [](RawHeader& h) { h.record_duration = "1e-300"; },
+        "absurd sample rate 4e+300 Hz");
     with(
         "zero_duration.edf", [](RawHeader& h) { h.record_duration = "0"; }, "duration");
     with(

@@ -50,12 +50,12 @@ CourseModel parse_course_model(std::string_view toml_text, const std::string& so
         const double value = entry_number(entry.table.at("value"), where);
         const bool too_low = field.exclusive ? !(value > field.minimum) : !(value >= field.minimum);
         if (!std::isfinite(value) || too_low || value >= field.maximum) {
-            throw InputError(
-                where + " is outside what the fit can use (" +
-                (field.exclusive ? "above " : "at least ") + std::to_string(field.minimum) +
-                (std::isfinite(field.maximum) ? ", below " + std::to_string(field.maximum)
-                                              : std::string()) +
-                ")");
+            throw InputError(where + " is outside what the fit can use (" +
+                             (field.exclusive ? "above " : "at least ") +
+                             number_text(field.minimum) +
+                             (std::isfinite(field.maximum) ? ", below " + number_text(field.maximum)
+                                                           : std::string()) +
+                             ")");
         }
         if (const auto* whole = std::get_if<std::size_t CourseModel::*>(&field.member)) {
             if (value != std::floor(value)) throw InputError(where + " must be a whole number");

@@ -18,9 +18,9 @@ void check_design(int order, double cutoff_hz, double sample_rate_hz) {
                          std::to_string(order));
     }
     if (!(cutoff_hz > 0) || !(cutoff_hz < sample_rate_hz / 2)) {
-        throw InputError("filter cutoff " + std::to_string(cutoff_hz) +
+        throw InputError("filter cutoff " + number_text(cutoff_hz) +
                          " Hz must lie between 0 and half the sample rate (" +
-                         std::to_string(sample_rate_hz / 2) + " Hz)");
+                         number_text(sample_rate_hz / 2) + " Hz)");
     }
 }
 

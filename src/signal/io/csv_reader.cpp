@@ -256,7 +256,7 @@ RecordingInfo scan_csv(const std::filesystem::path& file) {
     const double interval = (last_time - first_time) / static_cast<double>(rows - 1);
     const double rate = 1.0 / interval;
     if (!(rate > 0) || rate > kMaxSampleRateHz) {
-        fail(file, "absurd sample rate " + std::to_string(rate) + " Hz from the time column");
+        fail(file, "absurd sample rate " + number_text(rate) + " Hz from the time column");
     }
     // Regular sampling: every time within half an interval of its place on the grid, allowing
     // for the rounding of times printed with few decimals.
@@ -269,9 +269,8 @@ RecordingInfo scan_csv(const std::filesystem::path& file) {
         const double expected = first_time + static_cast<double>(row) * interval;
         if (std::abs(time_s - expected) > tolerance) {
             fail(file, "line " + std::to_string(reader.line_number()) +
-                           ": irregular sampling (time " + std::to_string(time_s) +
-                           " s, expected " + std::to_string(expected) +
-                           " s); resample to a fixed rate first");
+                           ": irregular sampling (time " + number_text(time_s) + " s, expected " +
+                           number_text(expected) + " s); resample to a fixed rate first");
         }
     }
     for (auto& channel : info.channels) {

@@ -274,7 +274,7 @@ EdfHeader read_edf_header(const std::filesystem::path& file) {
                     [](const EdfSignal& signal) { return !signal.is_annotation; });
     if (has_signal_channel) {
         if (!(header.record_duration_s > 0)) {
-            fail(file, "data record duration " + std::to_string(header.record_duration_s) +
+            fail(file, "data record duration " + number_text(header.record_duration_s) +
                            " s must be positive for a file with signals");
         }
         for (auto& signal : header.signals) {
@@ -282,7 +282,7 @@ EdfHeader read_edf_header(const std::filesystem::path& file) {
                 static_cast<double>(signal.samples_per_record) / header.record_duration_s;
             if (!signal.is_annotation && rate > kMaxSampleRateHz) {
                 fail(file, "signal '" + signal.info.label + "': absurd sample rate " +
-                               std::to_string(rate) + " Hz");
+                               number_text(rate) + " Hz");
             }
             signal.info.sample_rate_hz = rate;
         }
@@ -300,13 +300,16 @@ EdfHeader read_edf_header(const std::filesystem::path& file) {
         header.warnings.push_back("number of data records is -1 (unknown); using the " +
                                   std::to_string(whole_records) + " the file holds");
     } else if (claimed_records != whole_records) {
-        header.warnings.push_back("header says " + std::to_string(claimed_records) +
-                                  " data records, the file holds " + std::to_string(whole_records) +
-                                  "; using those");
+        header.size_disagreement = "the header says " + std::to_string(claimed_records) +
+                                   " data records of " + std::to_string(record_bytes) +
+                                   " bytes, the file holds " + std::to_string(whole_records);
+        header.warnings.push_back(header.size_disagreement + "; using those");
     }
     if (leftover != 0) {
-        header.warnings.push_back("ignoring " + std::to_string(leftover) +
-                                  " bytes of an incomplete last data record");
+        const std::string incomplete =
+            std::to_string(leftover) + " bytes of an incomplete last data record";
+        header.size_disagreement += (header.size_disagreement.empty() ? "" : " and ") + incomplete;
+        header.warnings.push_back("ignoring " + incomplete);
     }
     header.record_count = whole_records;
     for (auto& signal : header.signals) {

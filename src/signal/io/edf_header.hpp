@@ -39,6 +39,9 @@ struct EdfHeader {
     double record_duration_s = 0;
     std::vector<EdfSignal> signals;  // all signals, annotation signals included, in file order
     std::vector<std::string> warnings;
+    // How the file's size disagrees with the header's record count and size ("" when it does
+    // not): with annotations that do not parse either, it points at a wrong record layout.
+    std::string size_disagreement;
 
     int bytes_per_sample() const { return bdf ? 3 : 2; }
     const EdfSignal* first_annotation_signal() const;

@@ -93,6 +93,20 @@ std::string_view annotation_bytes(const EdfHeader& header, const EdfSignal& sign
             static_cast<std::size_t>(signal.samples_per_record * header.bytes_per_sample())};
 }
 
+// The annotations of one record. A wrong number of samples per record in the header shifts
+// every field after it, so the annotation bytes are read from the wrong place and the file's
+// size stops matching the header: when both happen, the error says so.
+std::vector<TalEntry> parse_record_annotations(const EdfHeader& header, std::string_view bytes,
+                                               std::int64_t record) {
+    try {
+        return parse_tal_block(bytes, header.path, record);
+    } catch (const InputError& e) {
+        if (header.size_disagreement.empty()) throw;
+        throw InputError(std::string(e.what()) + "; and " + header.size_disagreement +
+                         ": the header's samples per record may not match the data");
+    }
+}
+
 // The start of a data record in seconds from the first sample: from its time-keeping TAL in
 // EDF+D/BDF+D files (whose records may have gaps between them), else from its index.
 double record_start_s(const EdfHeader& header, std::int64_t index, const unsigned char* record,
@@ -102,7 +116,7 @@ double record_start_s(const EdfHeader& header, std::int64_t index, const unsigne
         return static_cast<double>(index) * header.record_duration_s;
     }
     const auto entries =
-        parse_tal_block(annotation_bytes(header, *annotations, record), header.path, index);
+        parse_record_annotations(header, annotation_bytes(header, *annotations, record), index);
     if (entries.empty() || !entries.front().text.empty()) {
         throw InputError(header.path.string() + ": data record " + std::to_string(index) +
                          " of an EDF+D file has no time-keeping annotation");
@@ -122,7 +136,7 @@ double first_record_stamp(const EdfHeader& header, RecordFile& file) {
     file.read_bytes(header.header_bytes + signal->byte_offset_in_record, bytes.data(),
                     bytes.size());
     const std::string_view view(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-    const auto entries = parse_tal_block(view, header.path, 0);
+    const auto entries = parse_record_annotations(header, view, 0);
     return !entries.empty() && entries.front().text.empty() ? entries.front().onset_s : 0;
 }
 
@@ -146,7 +160,7 @@ AnnotationScan scan_annotations(const EdfHeader& header) {
                 header.header_bytes + record * header.record_bytes + signal.byte_offset_in_record,
                 bytes.data(), bytes.size());
             const std::string_view view(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-            for (auto& entry : parse_tal_block(view, header.path, record)) {
+            for (auto& entry : parse_record_annotations(header, view, record)) {
                 if (entry.text.empty()) continue;  // time keeping, not an event
                 scan.annotations.push_back(
                     {entry.onset_s, entry.duration_s, std::move(entry.text)});

@@ -40,16 +40,16 @@ class EdfPlusWriter::Impl {
         const double duration_units = record_duration_s * kRecordDurationUnitsPerSecond;
         if (!(record_duration_s >= 0.001 && record_duration_s <= 60) ||
             std::abs(duration_units - std::round(duration_units)) > 1e-6) {
-            fail(file_, "data record duration " + std::to_string(record_duration_s) +
+            fail(file_, "data record duration " + number_text(record_duration_s) +
                             " s must be a multiple of 10 us between 0.001 and 60 s");
         }
         for (const auto& channel : channels_) {
             const double per_record = channel.sample_rate_hz * record_duration_s;
             if (!(per_record >= 1) || std::abs(per_record - std::round(per_record)) > 1e-6) {
                 fail(file_, "channel '" + channel.label +
-                                "': " + std::to_string(channel.sample_rate_hz) +
+                                "': " + number_text(channel.sample_rate_hz) +
                                 " Hz is not a whole number of samples per data record of " +
-                                std::to_string(record_duration_s) + " s");
+                                number_text(record_duration_s) + " s");
             }
             if (channel.physical_min == channel.physical_max ||
                 !std::isfinite(channel.physical_min) || !std::isfinite(channel.physical_max)) {
