@@ -2,13 +2,16 @@
 // problem, and an edited threshold changes the answer without a rebuild.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "assess/knowledge_data.hpp"
+#include "assess/toml_json.hpp"
 #include "twitchwatch/assess/engine.hpp"
 #include "twitchwatch/errors.hpp"
 
@@ -24,8 +27,10 @@ class KnowledgeCopy {
   public:
     KnowledgeCopy() {
         const auto* test = testing::UnitTest::GetInstance()->current_test_info();
+        std::string name = test->name();  // "Case/parameter" for the data-driven cases
+        std::replace(name.begin(), name.end(), '/', '-');
         dir_ = fs::temp_directory_path() /
-               ("twitchwatch-knowledge-" + std::string(test->name()) + "-" +
+               ("twitchwatch-knowledge-" + name + "-" +
                 std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
         fs::remove_all(dir_);
         fs::copy(kKnowledge, dir_, fs::copy_options::recursive);
@@ -124,131 +129,48 @@ TEST(assess, KnowledgeCoversEveryTopicTheIssueNames) {
     }
 }
 
-TEST(assess, BrokenKnowledgeUnknownThreshold) {
-    KnowledgeCopy copy;
-    copy.edit("rules.toml", R"(op = "ge", threshold = "severe_pain_0_10")",
-              R"(op = "ge", threshold = "severe_pain")");
-    expect_error(copy.load_error(), "rules.toml", "rule 'see_doctor.severe_pain_late'",
-                 "unknown threshold 'severe_pain'");
+// A broken copy of knowledge/, as tests/assess/broken_knowledge.toml describes it.
+struct BrokenCopy {
+    std::string id;
+    std::string file, find, replace;  // the edit
+    std::string remove;               // or the file deleted
+    std::string error_file, entry, problem;
+};
+
+std::vector<BrokenCopy> load_broken_copies() {
+    const auto document =
+        detail::read_toml_file(TW_SOURCE_DIR "/tests/assess/broken_knowledge.toml");
+    std::vector<BrokenCopy> cases;
+    for (const auto& entry : document.at("case")) {
+        cases.push_back({entry.at("id").get<std::string>(), entry.value("file", ""),
+                         entry.value("find", ""), entry.value("replace", ""),
+                         entry.value("remove", ""), entry.at("error_file").get<std::string>(),
+                         entry.at("entry").get<std::string>(),
+                         entry.at("problem").get<std::string>()});
+    }
+    return cases;
 }
 
-TEST(assess, BrokenKnowledgeUnknownLevel) {
+// What GoogleTest prints of a failing case: its id, not its bytes.
+void PrintTo(const BrokenCopy& broken, std::ostream* out) { *out << broken.id; }
+
+class BrokenKnowledge : public testing::TestWithParam<BrokenCopy> {};
+
+TEST_P(BrokenKnowledge, IsRefusedNamingTheFileTheEntryAndTheProblem) {
+    const BrokenCopy& broken = GetParam();
     KnowledgeCopy copy;
-    copy.edit("rules.toml", "id = \"urgent.fainted\"\nlevel = \"urgent\"",
-              "id = \"urgent.fainted\"\nlevel = \"emergency\"");
-    expect_error(copy.load_error(), "rules.toml", "rule 'urgent.fainted'", "not one of normal");
+    if (broken.remove.empty()) {
+        copy.edit(broken.file, broken.find, broken.replace);
+    } else {
+        ASSERT_TRUE(fs::remove(copy.dir() / broken.remove)) << broken.remove;
+    }
+    expect_error(copy.load_error(), broken.error_file, broken.entry, broken.problem);
 }
 
-TEST(assess, BrokenKnowledgeUnknownField) {
-    KnowledgeCopy copy;
-    copy.edit("rules.toml", R"(when = { field = "symptoms.fainted")",
-              R"(when = { field = "symptoms.faint")");
-    expect_error(copy.load_error(), "rules.toml", "rule 'urgent.fainted'",
-                 "unknown check-in field 'symptoms.faint'");
-}
-
-TEST(assess, BrokenKnowledgeValueOfTheWrongType) {
-    KnowledgeCopy copy;
-    copy.edit("rules.toml", R"(op = "eq", value = "severe")", R"(op = "eq", value = "awful")");
-    expect_error(copy.load_error(), "rules.toml", "rule 'tell_therapist.severe_soreness'",
-                 "\"awful\" is not a value of symptoms.soreness");
-}
-
-TEST(assess, BrokenKnowledgeSyntaxError) {
-    KnowledgeCopy copy;
-    copy.edit("thresholds.toml", "value = 72", "value = = 72");
-    expect_error(copy.load_error(), "thresholds.toml", "line 7", "not valid TOML");
-}
-
-TEST(assess, BrokenKnowledgeMissingSources) {
-    KnowledgeCopy copy;
-    copy.edit("causes.toml", R"(sources = ["seed_000", "seed_001"]
-  [[cause.sign]]
-  when = { field = "context.water_liters_24h")",
-              R"([[cause.sign]]
-  when = { field = "context.water_liters_24h")");
-    expect_error(copy.load_error(), "causes.toml", "cause 'dehydration'", "missing 'sources'");
-}
-
-TEST(assess, BrokenKnowledgeUnknownSource) {
-    KnowledgeCopy copy;
-    copy.edit("topics.toml", R"(sources = ["seed_001"])", R"(sources = ["seed_999"])");
-    expect_error(copy.load_error(), "topics.toml", "topic 'myofascial_release'",
-                 "unknown source 'seed_999'");
-}
-
-TEST(assess, BrokenKnowledgeUnknownCauseInAdvice) {
-    KnowledgeCopy copy;
-    copy.edit("guidance.toml", R"(unless_causes = ["dehydration"])",
-              R"(unless_causes = ["thirst"])");
-    expect_error(copy.load_error(), "guidance.toml", "advice 'hydrate'",
-                 R"(unknown cause "thirst" in 'unless_causes')");
-}
-
-TEST(assess, BrokenKnowledgeExampleThatBreaksTheContract) {
-    KnowledgeCopy copy;
-    copy.edit("rules.toml", "checkin = { hours_since_massage = 2, symptoms = { fainted = true } }",
-              "checkin = { hours_since_massage = 2, symptoms = { fainted = 1 } }");
-    expect_error(copy.load_error(), "rules.toml", "rule 'urgent.fainted', example #1",
-                 "symptoms.fainted: expected a boolean");
-}
-
-TEST(assess, BrokenKnowledgeSummaryTooLong) {
-    KnowledgeCopy copy;
-    copy.edit("guidance.toml", "summary = \"Nothing urgent,",
-              "summary = \"" + std::string(140, 'x'));
-    expect_error(copy.load_error(), "guidance.toml", "level 'tell_therapist'",
-                 "longer than 140 characters");
-}
-
-TEST(assess, BrokenKnowledgeMissingFile) {
-    KnowledgeCopy copy;
-    fs::remove(copy.dir() / "topics.toml");
-    expect_error(copy.load_error(), "topics.toml", "topics.toml", "no such file");
-}
-
-TEST(assess, BrokenKnowledgeDefinitionCycle) {
-    KnowledgeCopy copy;
-    copy.edit("rules.toml", R"({ field = "twitching.painful", op = "eq", value = true },
-  { field = "twitching.episodes_per_day")",
-              R"({ ref = "twitching_reported" },
-  { field = "twitching.episodes_per_day")");
-    expect_error(copy.load_error(), "rules.toml", "definition 'twitching_", "cycle");
-}
-
-TEST(assess, BrokenKnowledgeUnknownKey) {
-    KnowledgeCopy copy;
-    copy.edit("guidance.toml", "id = \"settling\"\n", "id = \"settling\"\ncolour = \"blue\"\n");
-    expect_error(copy.load_error(), "guidance.toml", "course #2", "unknown key 'colour'");
-}
-
-TEST(assess, BrokenKnowledgeEmptyText) {
-    KnowledgeCopy copy;
-    copy.edit("guidance.toml",
-              "text = \"Most discomfort after a massage is gone within about "
-              "{threshold.discomfort_resolved_hours} hours, so expect it to ease over the next "
-              "day.\"",
-              "text = \"\"");
-    expect_error(copy.load_error(), "guidance.toml", "course 'settling'",
-                 "'text' must be a non-empty text");
-}
-
-TEST(assess, BrokenKnowledgeCourseWindowsOutOfOrder) {
-    KnowledgeCopy copy;
-    copy.edit("guidance.toml", "until = \"expected_window_hours\"",
-              "until = \"discomfort_onset_hours\"");
-    expect_error(copy.load_error(), "guidance.toml", "course 'expected_window'",
-                 "'until' must grow from one window to the next");
-}
-
-TEST(assess, BrokenKnowledgeUnknownDefinition) {
-    KnowledgeCopy copy;
-    copy.edit("rules.toml", R"(threshold = "persistent_twitching_hours" },
-  { ref = "twitching_reported" },)",
-              R"(threshold = "persistent_twitching_hours" },
-  { ref = "twitching_seen" },)");
-    expect_error(copy.load_error(), "rules.toml", "rule '", "unknown definition 'twitching_seen'");
-}
+INSTANTIATE_TEST_SUITE_P(assess, BrokenKnowledge, testing::ValuesIn(load_broken_copies()),
+                         [](const testing::TestParamInfo<BrokenCopy>& info) {
+                             return info.param.id;
+                         });
 
 TEST(assess, EditedThresholdChangesTheAnswerWithoutARebuild) {
     KnowledgeCopy copy;
