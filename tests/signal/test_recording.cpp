@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <numbers>
 
 #include "test_recording_edf_builder.hpp"
@@ -485,6 +486,45 @@ TEST(Recording, WriterRejectsWhatEdfCannotHold) {
                  twitchwatch::InputError);
 }
 
+TEST(Recording, WriterWidensARangeToWhatTheHeaderHolds) {
+    // A range in volts (a CSV's own data range): EDFlib cut 0.0000478 to "0.000047" in the
+    // 8-character field while the samples were digitised against the exact range, so values
+    // came back up to 58 uV off. The range is now widened to "-0.00003" .. "0.000048".
+    const auto file = tw_test::temp_file("volts.edf");
+    const std::vector<float> values = {-2.5697e-05f, 0.0f, 6e-09f, 1.2e-05f, 4.7867e-05f};
+    {
+        tws::EdfPlusWriter writer(file, {{"emg", "V", 5, -2.5697e-05, 4.7867e-05, ""}});
+        writer.write(values, values.size());
+    }
+    const auto info = tws::read_recording_info(file);
+    EXPECT_DOUBLE_EQ(info.channels[0].physical_min, -0.00003);
+    EXPECT_DOUBLE_EQ(info.channels[0].physical_max, 0.000048);
+    const double half_step = (0.000048 + 0.00003) / 65535 / 2;
+    const auto read = read_all(file);
+    ASSERT_EQ(read.values.size(), values.size());
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        EXPECT_NEAR(read.values[i], values[i], half_step * 1.01) << i;
+    }
+    // An inverted range stays inverted, widened outwards; a range no 8 characters hold is
+    // refused naming the channel.
+    {
+        tws::EdfPlusWriter writer(file, {{"inv", "uV", 5, 1234.5678, -0.0004, ""}});
+        writer.write(values, values.size());
+    }
+    const auto inverted = tws::read_recording_info(file);
+    EXPECT_DOUBLE_EQ(inverted.channels[0].physical_min, 1234.568);
+    EXPECT_DOUBLE_EQ(inverted.channels[0].physical_max, -0.0004);
+    try {
+        tws::EdfPlusWriter writer(file, {{"huge", "uV", 5, -1e9, 1e9, ""}});
+        FAIL() << "a range of +-1e9 was written";
+    } catch (const twitchwatch::InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("channel 'huge': physical range -1e+09 to 1e+09 uV "
+                                             "does not fit the 8 characters of an EDF header"),
+                  std::string::npos)
+            << e.what();
+    }
+}
+
 TEST(Recording, AnnotatedCopyKeepsSignalsAndAddsAnnotations) {
     const auto in = tw_test::temp_file("copy_in.edf");
     const auto out = tw_test::temp_file("copy_out.edf");
@@ -504,13 +544,29 @@ TEST(Recording, AnnotatedCopyKeepsSignalsAndAddsAnnotations) {
 }
 
 TEST(Recording, AnnotatedCopyOfDiscontinuousFileClosesTheGaps) {
+    // Records at 0, 1 and 5 s: the copy is 3 s long, and the annotations move with the data
+    // (they kept the recording's times, so those after the gap pointed 3 s too late).
     const auto in = discontinuous_file("copy_gaps.edf", false);
     const auto out = tw_test::temp_file("copy_gaps_out.edf");
-    tws::write_annotated_copy(in, out, std::vector<tws::Annotation>{{0.25, 0, "added"}});
+    tws::write_annotated_copy(
+        in, out,
+        std::vector<tws::Annotation>{
+            {0.25, 0, "added"}, {5.25, 0.5, "after the gap"}, {3.0, 0, "in the gap"}});
     const auto info = tws::read_recording_info(out);
     EXPECT_EQ(info.format, "EDF+C");
-    EXPECT_EQ(info.annotations.size(), 4u);
+    EXPECT_DOUBLE_EQ(info.duration_s, 3.0);
     EXPECT_EQ(read_all(in).values, read_all(out).values);
+    std::map<std::string, tws::Annotation> by_text;
+    for (const auto& a : info.annotations) by_text[a.text] = a;
+    ASSERT_EQ(by_text.size(), 6u);
+    EXPECT_NEAR(by_text["twitch"].onset_s, 0.5, 1e-4);
+    EXPECT_NEAR(by_text["twitch"].duration_s, 0.25, 1e-4);
+    EXPECT_NEAR(by_text["added"].onset_s, 0.25, 1e-4);
+    EXPECT_NEAR(by_text["cramp"].onset_s, 2.75, 1e-4);
+    EXPECT_NEAR(by_text["second"].onset_s, 2.75, 1e-4);
+    EXPECT_NEAR(by_text["after the gap"].onset_s, 2.25, 1e-4);
+    EXPECT_NEAR(by_text["after the gap"].duration_s, 0.5, 1e-4);
+    EXPECT_NEAR(by_text["in the gap"].onset_s, 2.0, 1e-4);
 }
 
 // CSV

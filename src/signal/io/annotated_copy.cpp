@@ -28,6 +28,44 @@ double record_duration_for(const RecordingInfo& info) {
                      ": its sample rates fit no EDF data record duration; cannot copy to EDF+");
 }
 
+// Where a time of the recording lands in the copy. EDFlib writes continuous files only, so the
+// gaps of an EDF+D input close up in the copy and every time after a gap moves earlier by the
+// gaps before it; annotations keep the recording's times and must be moved with the data (they
+// pointed at the wrong samples, or past the copy's end). A time inside a gap lands where the
+// data resume.
+class ClosedGaps {
+  public:
+    // `length_s` of data starting at `recording_s` in the recording follows in the copy.
+    void add(double recording_s, double length_s) {
+        constexpr double kSameTime = 1e-9;  // pieces read back to back are one stretch
+        if (!stretches_.empty() && std::abs(stretches_.back().recording_s +
+                                            stretches_.back().length_s - recording_s) < kSameTime) {
+            stretches_.back().length_s += length_s;
+        } else {
+            stretches_.push_back({recording_s, copy_length_s_, length_s});
+        }
+        copy_length_s_ += length_s;
+    }
+
+    double copy_time(double recording_s) const {
+        const auto after = std::upper_bound(
+            stretches_.begin(), stretches_.end(), recording_s,
+            [](double t, const Stretch& stretch) { return t < stretch.recording_s; });
+        if (after == stretches_.begin()) return 0;
+        const Stretch& stretch = *std::prev(after);
+        const double into = recording_s - stretch.recording_s;
+        return into < stretch.length_s ? stretch.copy_s + into
+                                       : stretch.copy_s + stretch.length_s;  // in a gap
+    }
+
+  private:
+    struct Stretch {
+        double recording_s, copy_s, length_s;
+    };
+    std::vector<Stretch> stretches_;
+    double copy_length_s_ = 0;
+};
+
 // Channels of one sample rate, read together.
 struct RateGroup {
     std::vector<std::size_t> channels;
@@ -73,6 +111,9 @@ void write_annotated_copy(const std::filesystem::path& in, const std::filesystem
     }
 
     std::vector<std::vector<double>> record(info.channels.size());
+    ClosedGaps gaps;  // every group shares the recording's time line: the first one draws it
+    const RateGroup* timing = &groups.begin()->second;
+    const double timing_rate = groups.begin()->first;
     while (true) {
         bool any = false;
         for (auto& [rate, group] : groups) {
@@ -84,6 +125,7 @@ void write_annotated_copy(const std::filesystem::path& in, const std::filesystem
                     std::span<float>(group.frames).subspan(got * group.channels.size()),
                     group.frames_per_record - got, start_s);
                 if (n == 0) break;
+                if (&group == timing) gaps.add(start_s, static_cast<double>(n) / timing_rate);
                 got += n;
             }
             any = any || got > 0;
@@ -98,12 +140,14 @@ void write_annotated_copy(const std::filesystem::path& in, const std::filesystem
         if (!any) break;
         writer.write_record(record);
     }
-    for (const auto& annotation : info.annotations) {
-        writer.annotate(annotation.onset_s, annotation.duration_s, annotation.text);
-    }
-    for (const auto& annotation : annotations) {
-        writer.annotate(annotation.onset_s, annotation.duration_s, annotation.text);
-    }
+    const auto annotate = [&](const Annotation& annotation) {
+        const double onset = gaps.copy_time(annotation.onset_s);
+        const double end = gaps.copy_time(annotation.onset_s + annotation.duration_s);
+        writer.annotate(onset, annotation.duration_s > 0 ? end - onset : annotation.duration_s,
+                        annotation.text);
+    };
+    for (const auto& annotation : info.annotations) annotate(annotation);
+    for (const auto& annotation : annotations) annotate(annotation);
     writer.close();
 }
 

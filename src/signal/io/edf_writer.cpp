@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <optional>
 
 #include "io/readers.hpp"
 #include "twitchwatch/errors.hpp"
@@ -22,6 +24,32 @@ constexpr int kMaxAnnotationSignals = 64;
 
 [[noreturn]] void fail(const std::filesystem::path& file, const std::string& problem) {
     throw InputError(file.string() + ": " + problem);
+}
+
+// An EDF header holds the physical minimum and maximum as 8 ASCII characters, and EDFlib cuts
+// what does not fit (0.0000478 became "0.000047", 1e9 "10000000"): samples digitised against
+// the exact range were then read back against another one. The range written is therefore one
+// that 8 characters hold exactly, rounded outwards (`round_up` for the upper end), and the
+// samples are digitised against that; nothing when no 8 characters reach the value.
+constexpr std::size_t kHeaderNumberChars = 8;
+
+// EDFlib prints header numbers digit by digit, truncating: 1234.568, stored as 1234.5679999...,
+// came out as "1234.567". A nudge of a millionth of a millionth away from zero, far below the
+// last digit of an 8-character field, makes it print the decimal meant.
+double for_edflib(double header_value) { return header_value * (1 + 1e-12); }
+
+std::optional<double> header_number(double value, bool round_up) {
+    for (int decimals = 6; decimals >= 0; --decimals) {
+        const double scale = std::pow(10.0, decimals);
+        double rounded = (round_up ? std::ceil(value * scale) : std::floor(value * scale)) / scale;
+        if (rounded == 0) rounded = 0;  // no "-0"
+        char text[64];
+        const int length = std::snprintf(text, sizeof text, "%.*f", decimals, rounded);
+        if (length > 0 && static_cast<std::size_t>(length) <= kHeaderNumberChars) {
+            return std::strtod(text, nullptr);  // the number a reader parses from the field
+        }
+    }
+    return std::nullopt;
 }
 
 }  // namespace
@@ -43,7 +71,7 @@ class EdfPlusWriter::Impl {
             fail(file_, "data record duration " + number_text(record_duration_s) +
                             " s must be a multiple of 10 us between 0.001 and 60 s");
         }
-        for (const auto& channel : channels_) {
+        for (auto& channel : channels_) {
             const double per_record = channel.sample_rate_hz * record_duration_s;
             if (!(per_record >= 1) || std::abs(per_record - std::round(per_record)) > 1e-6) {
                 fail(file_, "channel '" + channel.label +
@@ -57,6 +85,7 @@ class EdfPlusWriter::Impl {
                                 "': physical minimum and maximum must "
                                 "be finite and differ");
             }
+            fit_range_to_header(channel);
             samples_per_record_.push_back(static_cast<std::size_t>(std::lround(per_record)));
             pending_.emplace_back();
             pending_.back().reserve(samples_per_record_.back());
@@ -77,8 +106,8 @@ class EdfPlusWriter::Impl {
             ok = ok &&
                  edf_set_samplefrequency(handle_, signal,
                                          static_cast<int>(samples_per_record_[i])) == 0 &&
-                 edf_set_physical_maximum(handle_, signal, channel.physical_max) == 0 &&
-                 edf_set_physical_minimum(handle_, signal, channel.physical_min) == 0 &&
+                 edf_set_physical_maximum(handle_, signal, for_edflib(channel.physical_max)) == 0 &&
+                 edf_set_physical_minimum(handle_, signal, for_edflib(channel.physical_min)) == 0 &&
                  edf_set_digital_maximum(handle_, signal, digital_max) == 0 &&
                  edf_set_digital_minimum(handle_, signal, -digital_max - 1) == 0 &&
                  edf_set_label(handle_, signal, channel.label.c_str()) == 0 &&
@@ -195,6 +224,24 @@ class EdfPlusWriter::Impl {
     }
 
   private:
+    // Widens the channel's range to the nearest one an EDF header holds exactly (an inverted
+    // range, minimum above maximum, stays inverted).
+    void fit_range_to_header(WriteChannel& channel) const {
+        const bool inverted = channel.physical_min > channel.physical_max;
+        const double low = std::min(channel.physical_min, channel.physical_max);
+        const double high = std::max(channel.physical_min, channel.physical_max);
+        const auto written_low = header_number(low, false);
+        const auto written_high = header_number(high, true);
+        if (!written_low || !written_high) {
+            fail(file_, "channel '" + channel.label + "': physical range " + number_text(low) +
+                            " to " + number_text(high) + " " + channel.physical_unit +
+                            " does not fit the 8 characters of an EDF header; write it in a "
+                            "larger unit");
+        }
+        channel.physical_min = inverted ? *written_high : *written_low;
+        channel.physical_max = inverted ? *written_low : *written_high;
+    }
+
     // Physical to digital with rounding to the nearest step (EDFlib's own conversion truncates,
     // which costs up to a whole step and makes copies drift by one step).
     void flush_record() {
