@@ -318,21 +318,50 @@ TEST(SignalDetect, ChannelKindAndQuality) {
         frames[f * 3 + 1] = 12.5f;                        // flat
         frames[f * 3 + 2] = f % 10 == 0 ? 0.0f : 500.0f;  // stuck at the top of the range
     }
-    const std::vector<double> low = {-500, -500, -500}, high = {500, 500, 500};
+    // 16-bit channels of -500..500 (half a step is 0.0076).
+    ts::ChannelInfo edf;
+    edf.physical_min = -500;
+    edf.physical_max = 500;
+    edf.digital_min = -32768;
+    edf.digital_max = 32767;
+    const std::vector<ts::ChannelInfo> three(3, edf);
+    const auto verdict_of = [](const std::vector<ts::ChannelInfo>& channels,
+                               const std::vector<float>& samples, std::size_t frame_count,
+                               double fraction, std::size_t block) {
+        ts::ChannelQualityProbe probe(channels, fraction);
+        const std::size_t C = channels.size();
+        for (std::size_t f = 0; f < frame_count; f += block) {
+            const std::size_t n = std::min(block, frame_count - f);
+            probe.add(std::span<const float>(samples).subspan(f * C, n * C), n);
+        }
+        return probe.verdict();
+    };
     const double saturated_fraction = ts::DetectOptions().saturated_fraction;
-    EXPECT_EQ(ts::check_channel_quality(frames, F, 3, low, high, saturated_fraction),
-              (std::vector<std::string>{"", "flat", "saturated"}));
+    // The same verdict whatever the blocks the frames come in.
+    for (const std::size_t block : {std::size_t{1}, std::size_t{7}, F}) {
+        EXPECT_EQ(verdict_of(three, frames, F, saturated_fraction, block),
+                  (std::vector<std::string>{"", "flat", "saturated"}))
+            << block;
+    }
     // 90 % of the third channel's samples are at the limit: saturated only above that share.
-    EXPECT_EQ(ts::check_channel_quality(frames, F, 3, low, high, 0.95)[2], "");
-    // A CSV's range is its data's: three rows put two samples at its ends, which says nothing
-    // of clipping; eight rows at the top of that range do.
-    const std::vector<float> three_rows = {1.0f, 2.0f, 3.0f};
-    const std::vector<double> csv_low = {1.0}, csv_high = {3.0};
-    EXPECT_EQ(ts::check_channel_quality(three_rows, 3, 1, csv_low, csv_high, saturated_fraction)[0],
-              "");
-    const std::vector<float> clipped = {1, 3, 3, 3, 3, 3, 3, 3, 2};
-    EXPECT_EQ(ts::check_channel_quality(clipped, 9, 1, csv_low, csv_high, saturated_fraction)[0],
+    EXPECT_EQ(verdict_of(three, frames, F, 0.95, F)[2], "");
+    // A CSV's range is its data's (no digital range): three rows put two samples at its ends,
+    // which says nothing of clipping; eight rows at the top of that range do.
+    ts::ChannelInfo csv;
+    csv.physical_min = 1.0;
+    csv.physical_max = 3.0;
+    EXPECT_EQ(verdict_of({csv}, {1.0f, 2.0f, 3.0f}, 3, saturated_fraction, 3)[0], "");
+    EXPECT_EQ(verdict_of({csv}, {1, 3, 3, 3, 3, 3, 3, 3, 2}, 9, saturated_fraction, 9)[0],
               "saturated");
+    // One spike of 400000 in a CSV of small noise: its range is -20..400000, and the noise sat
+    // "near" the lower end when the tolerance was a share of the range; the ends are met exactly.
+    ts::ChannelInfo spiked;
+    spiked.physical_min = -20;
+    spiked.physical_max = 400000;
+    std::vector<float> noise(1000);
+    for (std::size_t f = 0; f < noise.size(); ++f) noise[f] = static_cast<float>(f % 41) - 20;
+    noise[500] = 400000;
+    EXPECT_EQ(verdict_of({spiked}, noise, noise.size(), saturated_fraction, 64)[0], "");
 }
 
 TEST(SignalDetect, OptionsBySetAndDescribe) {
@@ -347,19 +376,26 @@ TEST(SignalDetect, OptionsBySetAndDescribe) {
     const auto described = ts::DetectOptions{}.describe();
     EXPECT_GE(described.size(), 20u);
     for (const auto& [name, text] : described) EXPECT_FALSE(text.empty()) << name;
-    o.mains = "55";
-    EXPECT_THROW(ts::Detector(2, 1000, o), twitchwatch::InputError);
 
     // An option out of range is refused with its name and the rule (NaN too, and contradictory
     // pairs), not with "an option is out of range".
     const std::pair<std::vector<std::pair<const char*, const char*>>, const char*> cases[] = {
         {{{"threshold", "0"}}, "threshold must be above 0"},
-        {{{"refractory_s", "-1"}}, "refractory_s must be >= 0"},
+        {{{"refractory_s", "-1"}}, "refractory_s must be 0 to 60"},
+        // Windows without an upper bound took hours (exclusion_padding_s=1e9) or gigabytes
+        // (quality_probe_s=1e6: 16 GB; noise_history_s=1e7: 950 MB).
+        {{{"exclusion_padding_s", "1e9"}}, "exclusion_padding_s must be 0 to 60"},
+        {{{"quality_probe_s", "1e6"}}, "quality_probe_s must be above 0, at most 60"},
+        {{{"quality_probe_s", "0"}}, "quality_probe_s must be above 0, at most 60"},
+        {{{"noise_history_s", "1e7"}}, "noise_history_s must be segment_s to 3600"},
+        {{{"artefact_band_low_hz", "0"}},
+         "artefact_band_low_hz must be above 0 and below artefact_band_high_hz"},
+        {{{"mains", "55"}}, "mains must be auto, off, 50 or 60"},
         {{{"band_low_hz", "500"}}, "band_low_hz must be below band_high_hz"},
         {{{"band_high_hz", "10"}}, "band_low_hz must be below band_high_hz"},
         {{{"saturated_fraction", "2"}}, "saturated_fraction must be above 0 and at most 1"},
         {{{"segment_s", "1"}, {"noise_history_s", "0.5"}},
-         "noise_history_s must be at least segment_s"},
+         "noise_history_s must be segment_s to 3600"},
     };
     for (const auto& [settings, message] : cases) {
         ts::DetectOptions bad;

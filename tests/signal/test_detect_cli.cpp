@@ -192,7 +192,7 @@ TEST_F(SignalCli, AChannelSampledTooSlowlyForItsBandIsSkippedWithAWarning) {
     const auto report = nlohmann::json::parse(r.out);
     EXPECT_EQ(report["channels"][0]["skipped"], "sample rate too low");
     ASSERT_EQ(report["warnings"].size(), 1u);
-    EXPECT_NE(report["warnings"][0].get<std::string>().find("above 45 Hz needed"),
+    EXPECT_NE(report["warnings"][0].get<std::string>().find("at least 89 Hz needed"),
               std::string::npos);
 }
 
@@ -213,4 +213,40 @@ TEST_F(SignalCli, AFewRowsAreNotSaturatedAndNothingAnalysedIsSaid) {
     ASSERT_EQ(report["warnings"].size(), 1u) << r.out;
     EXPECT_EQ(report["warnings"][0],
               "nothing analysed: the whole recording (0.003 s) is excluded (settling)");
+}
+
+TEST_F(SignalCli, ChannelsOutsideTheDetectorsRatesAreSkippedAndSaid) {
+    // White noise at 60 Hz: squeezed into 20-27 Hz it rang and gave about 80 "twitches" a
+    // minute. At 1 MHz the detector's buffers took gigabytes. Both are skipped with a reason.
+    const auto write_noise = [&](const std::string& name, double rate, int rows) {
+        const auto csv = dir_ / name;
+        std::ofstream out(csv);
+        out << "time_s,EMG1\n";
+        std::uint32_t state = 7;
+        for (int i = 0; i < rows; ++i) {
+            state = state * 1664525u + 1013904223u;
+            out << i / rate << ',' << static_cast<int>(state >> 24) - 128 << '\n';
+        }
+        return csv;
+    };
+    const auto slow = run("detect " + write_noise("slow.csv", 60, 60 * 120).string() + " --json");
+    ASSERT_EQ(slow.code, 0);
+    const auto slow_report = nlohmann::json::parse(slow.out);
+    EXPECT_EQ(slow_report["channels"][0]["skipped"], "sample rate too low");
+    EXPECT_TRUE(slow_report["events"].empty());
+    const auto fast = run("detect " + write_noise("fast.csv", 1e6, 20000).string() + " --json");
+    ASSERT_EQ(fast.code, 0);
+    const auto fast_report = nlohmann::json::parse(fast.out);
+    EXPECT_EQ(fast_report["channels"][0]["skipped"], "sample rate too high");
+    EXPECT_NE(fast_report["warnings"][0].get<std::string>().find("above the detector's 100000 Hz"),
+              std::string::npos)
+        << fast.out;
+}
+
+TEST_F(SignalCli, AccelerometerOptionsAreCheckedWithoutAnAccelerometer) {
+    // --set-acc threshold=-1 was accepted when the file had no accelerometer channel.
+    const auto edf = dir_ / "emg.edf";
+    ASSERT_EQ(run("simulate " + edf.string() + " --duration 5 --channels 2").code, 0);
+    EXPECT_EQ(run("detect " + edf.string() + " --set-acc threshold=-1").code, 2);
+    EXPECT_EQ(run("detect " + edf.string() + " --set exclusion_padding_s=1e9").code, 2);
 }

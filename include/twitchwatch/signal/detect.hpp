@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "twitchwatch/signal/recording.hpp"
+
 namespace twitchwatch::signal {
 namespace detail {
 struct DetectorState;
@@ -30,6 +32,13 @@ std::string_view to_string(ChannelKind kind);
 // "bpm"); EMG otherwise.
 ChannelKind classify_channel(std::string_view label, std::string_view physical_unit,
                              std::string_view transducer);
+
+// The band's upper edge is lowered to at most this fraction of the sample rate (the filters'
+// response bends away from the design near Nyquist).
+inline constexpr double kBandTopFraction = 0.45;
+// Channels sampled faster are skipped with a warning: surface EMG needs a few kHz, and the
+// detector's buffers grow with the sample rate (64 channels at 1 MHz took 2.5 GB).
+inline constexpr double kMaxDetectSampleRateHz = 100000;
 
 struct DetectOptions {
     // The defaults of every option, for EMG and for accelerometer channels, are data:
@@ -109,6 +118,10 @@ struct DetectOptions {
     std::vector<std::pair<std::string, std::string>> describe() const;
     // Sets an option by name from text ("threshold=5"); throws InputError for unknown names.
     void set(std::string_view name, std::string_view value);
+    // Throws InputError naming the first rule the options break ("detect: refractory_s must be
+    // >= 0"; `which` goes before the rule, e.g. "accelerometer option "). Windows in seconds
+    // have upper bounds too: memory and time grow with them.
+    void validate(std::string_view which = {}) const;
 };
 
 struct DetectedEvent {
@@ -154,13 +167,27 @@ class Detector {
 };
 
 // Flat (no variation) or saturated (more than saturated_fraction of the samples, and at least
-// 8, at the physical limits) channels cannot be analysed. Returns, per channel, an empty string
-// when usable or the reason ("flat", "saturated").
-std::vector<std::string> check_channel_quality(std::span<const float> frames,
-                                               std::size_t frame_count, std::size_t channels,
-                                               std::span<const double> physical_min,
-                                               std::span<const double> physical_max,
-                                               double saturated_fraction);
+// 8, at the ends of the physical range) channels cannot be analysed. Frames are fed in blocks,
+// so memory does not grow with the probe's length or the sample rate. A sample is at an end when
+// it lies within half a digital step of it (EDF, BDF) or equals it (CSV, whose range is its own
+// data's: a single spike there must not make every other sample "near" the other end).
+class ChannelQualityProbe {
+  public:
+    ChannelQualityProbe(std::span<const ChannelInfo> channels, double saturated_fraction);
+    void add(std::span<const float> frames, std::size_t frame_count);  // frame-major
+    // Per channel: an empty string when usable, else the reason ("flat", "saturated").
+    std::vector<std::string> verdict() const;
+
+  private:
+    struct Channel {
+        double low = 0, high = 0, tolerance = 0;  // the physical range's ends
+        float smallest = 0, largest = 0;          // of the samples seen
+        std::size_t at_ends = 0;
+    };
+    std::vector<Channel> channels_;
+    double saturated_fraction_;
+    std::size_t frames_ = 0;
+};
 
 // A recording analysed end to end (reading through recording.hpp).
 struct ChannelReport {

@@ -54,6 +54,10 @@ ChannelKind primary_kind(const DetectionReport& report) {
 }
 
 DetectionReport detect_recording(const std::filesystem::path& file, const DetectRequest& request) {
+    // Both sets of options are checked whatever the file holds: a wrong --set-acc is wrong
+    // whether or not this recording has an accelerometer.
+    request.emg.validate();
+    request.accelerometer.validate("accelerometer option ");
     const RecordingInfo info = read_recording_info(file);
     DetectionReport report;
     report.file = file.string();
@@ -107,14 +111,28 @@ DetectionReport detect_recording(const std::filesystem::path& file, const Detect
             channel.kind = ChannelKind::emg;
         }
         // A channel sampled too slowly for its band cannot show a twitch: skipped and said so,
-        // rather than analysed without its high-pass and reported as flat.
+        // rather than analysed without its high-pass and reported as flat. The band must span
+        // an octave at least: squeezed between its low edge and kBandTopFraction x the sample rate,
+        // white noise turns into a ringing tone whose envelope crosses the threshold (80 "twitches"
+        // a minute in noise at 46-64 Hz).
         const auto& band = channel.kind == ChannelKind::emg ? request.emg : request.accelerometer;
-        if (band.band_low_hz > 0 && !(band.band_low_hz < 0.45 * ch.sample_rate_hz)) {
+        if (band.band_low_hz > 0 &&
+            !(2 * band.band_low_hz <= kBandTopFraction * ch.sample_rate_hz)) {
             char needed[32];
-            std::snprintf(needed, sizeof needed, "%.0f", std::ceil(band.band_low_hz / 0.45));
+            std::snprintf(needed, sizeof needed, "%.0f",
+                          std::ceil(2 * band.band_low_hz / kBandTopFraction));
             channel.skipped = "sample rate too low";
             report.warnings.push_back("channel " + channel.label + " is sampled too slowly for " +
-                                      "its band (above " + needed + " Hz needed): skipped");
+                                      "its band (at least " + needed + " Hz needed): skipped");
+            report.channels.push_back(channel);
+            continue;
+        }
+        if (ch.sample_rate_hz > kMaxDetectSampleRateHz) {
+            channel.skipped = "sample rate too high";
+            report.warnings.push_back("channel " + channel.label + " is sampled at " +
+                                      number_text(ch.sample_rate_hz) +
+                                      " Hz, above the detector's " +
+                                      number_text(kMaxDetectSampleRateHz) + " Hz: skipped");
             report.channels.push_back(channel);
             continue;
         }
@@ -142,24 +160,24 @@ DetectionReport detect_recording(const std::filesystem::path& file, const Detect
         {
             auto reader = SampleReader::open(file, group.file_channels);
             const std::size_t C = reader->channel_count();
-            const auto probe_frames = static_cast<std::size_t>(
+            std::vector<ChannelInfo> probed;
+            for (auto index : group.file_channels) probed.push_back(info.channels[index]);
+            ChannelQualityProbe probe(probed, options.saturated_fraction);
+            auto probe_frames = static_cast<std::size_t>(
                 std::max(1.0, options.quality_probe_s * group.sample_rate_hz));
-            std::vector<float> probe(probe_frames * C);
-            std::size_t have = 0;
+            const auto block_frames = std::min(
+                probe_frames,
+                static_cast<std::size_t>(std::max(1.0, request.block_s * group.sample_rate_hz)));
+            std::vector<float> block(block_frames * C);
             double start_s = 0;
-            while (have < probe_frames) {
-                const std::size_t n = reader->read(std::span<float>(probe).subspan(have * C),
-                                                   probe_frames - have, start_s);
+            while (probe_frames > 0) {
+                const std::size_t n =
+                    reader->read(block, std::min(block_frames, probe_frames), start_s);
                 if (n == 0) break;
-                have += n;
+                probe.add(block, n);
+                probe_frames -= n;
             }
-            std::vector<double> lows, highs;
-            for (auto index : group.file_channels) {
-                lows.push_back(info.channels[index].physical_min);
-                highs.push_back(info.channels[index].physical_max);
-            }
-            const auto verdict =
-                check_channel_quality(probe, have, C, lows, highs, options.saturated_fraction);
+            const auto verdict = probe.verdict();
             Group kept{group.kind, group.sample_rate_hz, {}, {}};
             for (std::size_t i = 0; i < C; ++i) {
                 if (verdict[i].empty()) {

@@ -8,10 +8,15 @@
 namespace twitchwatch::signal::detail {
 namespace {
 
+// The band's upper edge: no notch is needed above it.
+double band_top_hz(const DetectorState& s) {
+    return std::min(s.o.band_high_hz > 0 ? s.o.band_high_hz : s.fs / 2, kBandTopFraction * s.fs);
+}
+
 // Notches at the harmonics of base_hz below the band's upper edge (all of them, or those with
 // power standing out when `present` is given).
 void add_notches(DetectorState& s, double base_hz, const std::vector<bool>& present) {
-    const double top = std::min(s.o.band_high_hz > 0 ? s.o.band_high_hz : s.fs / 2, 0.45 * s.fs);
+    const double top = band_top_hz(s);
     for (int k = 1; k <= s.o.mains_harmonics; ++k) {
         const double f = k * base_hz;
         if (f >= top) break;
@@ -24,7 +29,7 @@ void add_notches(DetectorState& s, double base_hz, const std::vector<bool>& pres
 
 // Power at each harmonic against the power a few hertz beside it, summed over channels.
 std::vector<double> harmonic_ratios(const DetectorState& s, std::size_t frames, double base) {
-    const double top = std::min(s.o.band_high_hz > 0 ? s.o.band_high_hz : s.fs / 2, 0.45 * s.fs);
+    const double top = band_top_hz(s);
     constexpr std::array<double, 4> kOffsets = {-7.0, -4.0, 4.0, 7.0};
     std::vector<double> tones;  // per harmonic: itself, then the offsets beside it
     for (int k = 1; k <= s.o.mains_harmonics && k * base + 8 < top; ++k) {

@@ -232,35 +232,131 @@ void DetectOptions::set(std::string_view name, std::string_view value) {
                      "' (twitchwatch detect --help lists them)");
 }
 
-std::vector<std::string> check_channel_quality(std::span<const float> frames,
-                                               std::size_t frame_count, std::size_t channels,
-                                               std::span<const double> physical_min,
-                                               std::span<const double> physical_max,
-                                               double saturated_fraction) {
-    // Saturated: many samples sit at one of the ends of the physical range (the amplifier
-    // clipped). Flat: no variation at all. A range taken from the data itself (CSV) always has
-    // a sample at each end, which in a probe of two or three samples is "most of them": such a
-    // probe tells nothing about clipping, so saturation needs this many samples at the limits.
-    constexpr std::size_t kMinSamplesAtLimits = 8;
-    std::vector<std::string> verdict(channels);
-    if (frame_count == 0) return verdict;
-    for (std::size_t c = 0; c < channels; ++c) {
-        float low = frames[c], high = frames[c];
-        const double lo = std::min(physical_min[c], physical_max[c]);
-        const double hi = std::max(physical_min[c], physical_max[c]);
-        const double tolerance = (hi - lo) * 1e-4;
-        std::size_t at_limit = 0;
-        for (std::size_t f = 0; f < frame_count; ++f) {
-            const float v = frames[f * channels + c];
-            low = std::min(low, v);
-            high = std::max(high, v);
-            if (hi > lo && (v <= lo + tolerance || v >= hi - tolerance)) ++at_limit;
+void DetectOptions::validate(std::string_view which) const {
+    const DetectOptions& o = *this;
+    // Windows in seconds are bounded above as well as below: the detector keeps that much of
+    // the signal (or that many segments) per channel, and holds results back that long, so an
+    // hour of padding or a day of probe would take gigabytes or hours. A minute is far beyond
+    // any sensible value of each; the noise history may reach an hour (one number per segment).
+    constexpr double kMaxWindowS = 60, kMaxHistoryS = 3600;
+    constexpr int kMaxMainsHarmonics = 32;  // each harmonic is a filter section of its own
+    const auto window = [&](double value) { return value >= 0 && value <= kMaxWindowS; };
+    // Each rule names its option (and the one it depends on); written as "holds" so that NaN
+    // fails every one. Checked in order, the first broken one is reported.
+    const struct {
+        bool holds;
+        const char* rule;
+    } rules[] = {
+        {o.band_low_hz >= 0 && o.band_high_hz >= 0, "band_low_hz and band_high_hz must be >= 0"},
+        // (A low edge too high for a channel's sample rate is skipped, not refused: a file may
+        // hold a slow channel beside the EMG.)
+        {o.band_high_hz == 0 || o.band_low_hz < o.band_high_hz,
+         "band_low_hz must be below band_high_hz"},
+        {o.band_order >= 2 && o.band_order <= 16 && o.band_order % 2 == 0,
+         "band_order must be even, 2 to 16"},
+        {o.mains == "auto" || o.mains == "off" || o.mains == "50" || o.mains == "60",
+         "mains must be auto, off, 50 or 60"},
+        {o.mains_harmonics >= 1 && o.mains_harmonics <= kMaxMainsHarmonics,
+         "mains_harmonics must be 1 to 32"},
+        {o.mains_detect_ratio > 0, "mains_detect_ratio must be above 0"},
+        {o.mains_probe_s > 0 && window(o.mains_probe_s),
+         "mains_probe_s must be above 0, at most 60"},
+        {o.segment_s > 0 && o.segment_s <= 10, "segment_s must be above 0, at most 10"},
+        {o.noise_history_s >= o.segment_s && o.noise_history_s <= kMaxHistoryS,
+         "noise_history_s must be segment_s to 3600"},
+        {o.noise_floor_quantile > 0 && o.noise_floor_quantile < 1,
+         "noise_floor_quantile must be between 0 and 1"},
+        {o.threshold > 0, "threshold must be above 0"},
+        {o.envelope_time_constant_s > 0 && window(o.envelope_time_constant_s),
+         "envelope_time_constant_s must be above 0, at most 60"},
+        {window(o.refractory_s), "refractory_s must be 0 to 60"},
+        {window(o.onset_lookback_s), "onset_lookback_s must be 0 to 60"},
+        {o.onset_level >= 0, "onset_level must be >= 0"},
+        {window(o.onset_gap_s), "onset_gap_s must be 0 to 60"},
+        {o.onset_phase_level >= o.onset_level, "onset_phase_level must be at least onset_level"},
+        {window(o.merge_window_s), "merge_window_s must be 0 to 60"},
+        {window(o.copy_window_s), "copy_window_s must be 0 to 60"},
+        {window(o.doublet_min_interval_s), "doublet_min_interval_s must be 0 to 60"},
+        {o.doublet_correlation > 0 && o.doublet_correlation <= 1,
+         "doublet_correlation must be above 0 and at most 1"},
+        {o.min_event_duration_s >= 0 && o.max_event_duration_s > o.min_event_duration_s &&
+             window(o.max_event_duration_s),
+         "max_event_duration_s must be above min_event_duration_s (>= 0), at most 60"},
+        {window(o.exclusion_padding_s), "exclusion_padding_s must be 0 to 60"},
+        {o.voluntary_duty_cycle > 0, "voluntary_duty_cycle must be above 0"},
+        {window(o.voluntary_min_s), "voluntary_min_s must be 0 to 60"},
+        {o.mains_notch_bandwidth_hz > 0, "mains_notch_bandwidth_hz must be above 0"},
+        {o.echo_ratio >= 0, "echo_ratio must be >= 0"},
+        {window(o.echo_window_s), "echo_window_s must be 0 to 60"},
+        {o.start_review_s >= 0 && o.start_review_s <= o.noise_history_s,
+         "start_review_s must be 0 to noise_history_s"},
+        {o.artefact_ratio >= 0, "artefact_ratio must be >= 0"},
+        {o.artefact_ratio == 0 ||
+             (o.artefact_band_low_hz > 0 && o.artefact_band_low_hz < o.artefact_band_high_hz),
+         "artefact_band_low_hz must be above 0 and below artefact_band_high_hz"},
+        {window(o.settling_s), "settling_s must be 0 to 60"},
+        {o.quality_probe_s > 0 && window(o.quality_probe_s),
+         "quality_probe_s must be above 0, at most 60"},
+        {o.saturated_fraction > 0 && o.saturated_fraction <= 1,
+         "saturated_fraction must be above 0 and at most 1"},
+    };
+    for (const auto& check : rules) {
+        if (!check.holds) {
+            throw InputError("detect: " + std::string(which) + check.rule);
         }
-        if (high == low) {
+    }
+}
+
+ChannelQualityProbe::ChannelQualityProbe(std::span<const ChannelInfo> channels,
+                                         double saturated_fraction)
+    : saturated_fraction_(saturated_fraction) {
+    // Without a digital range (CSV) the ends are the data's own extremes, met exactly; a few
+    // millionths of the range absorb the float rounding of the samples.
+    constexpr double kExactEnd = 1e-6;
+    for (const auto& info : channels) {
+        Channel channel;
+        channel.low = std::min(info.physical_min, info.physical_max);
+        channel.high = std::max(info.physical_min, info.physical_max);
+        const double span = channel.high - channel.low;
+        const int steps = info.digital_max - info.digital_min;
+        channel.tolerance = steps > 0 ? 0.5 * span / steps : kExactEnd * span;
+        channels_.push_back(channel);
+    }
+}
+
+void ChannelQualityProbe::add(std::span<const float> frames, std::size_t frame_count) {
+    const std::size_t C = channels_.size();
+    for (std::size_t c = 0; c < C; ++c) {
+        Channel& channel = channels_[c];
+        const bool ranged = channel.high > channel.low;
+        for (std::size_t f = 0; f < frame_count; ++f) {
+            const float v = frames[f * C + c];
+            if (frames_ == 0 && f == 0) channel.smallest = channel.largest = v;
+            channel.smallest = std::min(channel.smallest, v);
+            channel.largest = std::max(channel.largest, v);
+            if (ranged &&
+                (v <= channel.low + channel.tolerance || v >= channel.high - channel.tolerance)) {
+                ++channel.at_ends;
+            }
+        }
+    }
+    frames_ += frame_count;
+}
+
+std::vector<std::string> ChannelQualityProbe::verdict() const {
+    // A range taken from the data itself (CSV) always has a sample at each end, which in a
+    // probe of two or three samples is "most of them": such a probe tells nothing about
+    // clipping, so saturation needs this many samples at the ends.
+    constexpr std::size_t kMinSamplesAtEnds = 8;
+    std::vector<std::string> verdict(channels_.size());
+    if (frames_ == 0) return verdict;
+    for (std::size_t c = 0; c < channels_.size(); ++c) {
+        const Channel& channel = channels_[c];
+        if (channel.largest == channel.smallest) {
             verdict[c] = "flat";
-        } else if (at_limit >= kMinSamplesAtLimits &&
-                   static_cast<double>(at_limit) >
-                       saturated_fraction * static_cast<double>(frame_count)) {
+        } else if (channel.at_ends >= kMinSamplesAtEnds &&
+                   static_cast<double>(channel.at_ends) >
+                       saturated_fraction_ * static_cast<double>(frames_)) {
             verdict[c] = "saturated";
         }
     }
