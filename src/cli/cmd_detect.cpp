@@ -102,23 +102,23 @@ std::string number(double value, int decimals) {
     return buffer;
 }
 
-void print_summary(const signal::DetectionReport& r) {
+void write_summary(const signal::DetectionReport& r, std::ostream& out) {
     std::map<std::string, double> by_reason;
     for (const auto& e : r.exclusions) by_reason[e.reason] += e.end_s - e.start_s;
-    std::cout << r.file << "\n";
-    std::cout << "  recorded " << number(r.duration_s / 60, 1) << " min, analysed "
-              << number(r.analysed_s / 60, 1) << " min, excluded " << number(r.excluded_s / 60, 1)
-              << " min";
+    out << r.file << "\n";
+    out << "  recorded " << number(r.duration_s / 60, 1) << " min, analysed "
+        << number(r.analysed_s / 60, 1) << " min, excluded " << number(r.excluded_s / 60, 1)
+        << " min";
     if (!by_reason.empty()) {
-        std::cout << " (";
+        out << " (";
         bool first = true;
         for (const auto& [reason, seconds] : by_reason) {
-            std::cout << (first ? "" : ", ") << reason << " " << number(seconds, 1) << " s";
+            out << (first ? "" : ", ") << reason << " " << number(seconds, 1) << " s";
             first = false;
         }
-        std::cout << ")";
+        out << ")";
     }
-    std::cout << "\n";
+    out << "\n";
     std::size_t counted = 0;
     double low = 0, high = 0;
     std::string unit;
@@ -131,21 +131,20 @@ void print_summary(const signal::DetectionReport& r) {
         unit = ch.physical_unit;
         ++counted;
     }
-    std::cout << "  twitches: " << counted << ", " << number(r.rate_per_min, 1) << " per minute";
+    out << "  twitches: " << counted << ", " << number(r.rate_per_min, 1) << " per minute";
     if (counted > 0) {
-        std::cout << ", amplitude " << significant(low) << " to " << significant(high) << " "
-                  << unit;
+        out << ", amplitude " << significant(low) << " to " << significant(high) << " " << unit;
     }
-    std::cout << "\n";
+    out << "\n";
     if (!r.mains_notches_hz.empty()) {
-        std::cout << "  mains removed at";
-        for (double f : r.mains_notches_hz) std::cout << " " << number(f, 0);
-        std::cout << " Hz\n";
+        out << "  mains removed at";
+        for (double f : r.mains_notches_hz) out << " " << number(f, 0);
+        out << " Hz\n";
     }
     char line[256];
     std::snprintf(line, sizeof line, "  %-16s %-13s %7s %8s %12s  %s\n", "channel", "kind",
                   "events", "per min", "noise RMS", "amplitude");
-    std::cout << line;
+    out << line;
     for (const auto& c : r.channels) {
         if (!c.skipped.empty()) {
             std::snprintf(line, sizeof line, "  %-16s %-13s skipped: %s\n", c.label.c_str(),
@@ -159,9 +158,21 @@ void print_summary(const signal::DetectionReport& r) {
                           c.label.c_str(), std::string(signal::to_string(c.kind)).c_str(), c.events,
                           c.rate_per_min, c.noise_rms, c.physical_unit.c_str(), amplitude.c_str());
         }
-        std::cout << line;
+        out << line;
     }
-    for (const auto& w : r.warnings) std::cout << "  warning: " << w << "\n";
+    for (const auto& w : r.warnings) out << "  warning: " << w << "\n";
+}
+
+// A CSV field as RFC 4180 writes it: quoted when it holds a comma, a quote or a line break (a
+// label like `EMG,1 "x"` split its row into nine fields under a seven-field header).
+std::string csv_field(const std::string& text) {
+    if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+    std::string quoted = "\"";
+    for (const char c : text) {
+        if (c == '"') quoted += '"';
+        quoted += c;
+    }
+    return quoted + '"';
 }
 
 void write_events_csv(const signal::DetectionReport& r, const OutputFile& file) {
@@ -172,8 +183,8 @@ void write_events_csv(const signal::DetectionReport& r, const OutputFile& file) 
     out << "onset_s,duration_s,channel,peak,unit,snr,channels_seen\n";
     for (const auto& e : r.events) {
         const auto& ch = r.channels[e.channel];
-        out << e.onset_s << ',' << e.duration_s << ',' << ch.label << ',' << e.peak << ','
-            << ch.physical_unit << ',' << e.snr << ',' << e.channels_seen << '\n';
+        out << e.onset_s << ',' << e.duration_s << ',' << csv_field(ch.label) << ',' << e.peak
+            << ',' << csv_field(ch.physical_unit) << ',' << e.snr << ',' << e.channels_seen << '\n';
     }
     out.close();  // a full disk shows only when the buffer is written
     if (!out) throw InputError(name + ": writing the events file failed");
@@ -203,25 +214,36 @@ int run_detect(const DetectArgs& args) {
         request.progress = bar.callback();
         report = signal::detect_recording(args.file, request);
     }
-    if (events.wanted()) write_events_csv(report, events);
-    if (annotated.wanted()) {
-        std::vector<signal::Annotation> notes;
-        for (const auto& e : report.events) {
-            notes.push_back(
-                {e.onset_s, e.duration_s, "twitch " + report.channels[e.channel].label});
+    // The answer is rendered before any file is put in place, so that nothing is left behind
+    // when it cannot be. A file name that is not UTF-8 (the JSON's "file") gets U+FFFD for the
+    // bytes that are not, rather than stopping the dump.
+    std::ostringstream answer;
+    if (args.json) {
+        answer << signal::to_json(report).dump(2, ' ', false,
+                                               nlohmann::json::error_handler_t::replace)
+               << "\n";
+    } else {
+        write_summary(report, answer);
+    }
+    try {
+        if (events.wanted()) write_events_csv(report, events);
+        if (annotated.wanted()) {
+            std::vector<signal::Annotation> notes;
+            for (const auto& e : report.events) {
+                notes.push_back(
+                    {e.onset_s, e.duration_s, "twitch " + report.channels[e.channel].label});
+            }
+            for (const auto& x : report.exclusions) {
+                notes.push_back({x.start_s, x.end_s - x.start_s, "excluded " + x.reason});
+            }
+            signal::write_annotated_copy(args.file, annotated.writing_path(), notes);
         }
-        for (const auto& x : report.exclusions) {
-            notes.push_back({x.start_s, x.end_s - x.start_s, "excluded " + x.reason});
-        }
-        signal::write_annotated_copy(args.file, annotated.writing_path(), notes);
+    } catch (const InputError& e) {
+        throw InputError(annotated.name_target_in(events.name_target_in(e.what())));
     }
     events.commit();
     annotated.commit();
-    if (args.json) {
-        std::cout << signal::to_json(report).dump(2) << "\n";
-    } else {
-        print_summary(report);
-    }
+    std::cout << answer.str();
     return kExitOk;
 }
 
@@ -236,9 +258,11 @@ Command add_detect_command(CLI::App& app) {
     sub->add_option("--channels", args->channels,
                     "channel labels to analyse (comma-separated; each names exactly one channel, "
                     "once)");
-    sub->add_option("--events-csv", args->events_csv, "write the events to this CSV file");
+    sub->add_option("--events-csv", args->events_csv, "write the events to this CSV file")
+        ->check(kNotEmpty);
     sub->add_option("--annotate", args->annotate,
-                    "write a copy of the recording with the events as EDF+ annotations");
+                    "write a copy of the recording with the events as EDF+ annotations")
+        ->check(kNotEmpty);
     sub->add_option("--set", args->emg_settings, "EMG detection option NAME=VALUE (repeatable)");
     sub->add_option("--set-acc", args->accelerometer_settings,
                     "accelerometer detection option NAME=VALUE (repeatable)");

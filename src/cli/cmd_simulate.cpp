@@ -1,4 +1,5 @@
 // `twitchwatch simulate`: an EDF+ recording of resting sEMG with known twitches, and its truth.
+#include <charconv>
 #include <cmath>
 #include <fstream>
 #include <iostream>
@@ -53,6 +54,11 @@ int run_simulate(const SimulateArgs& args) {
     if (options.sample_rate_hz != std::floor(options.sample_rate_hz)) {
         throw InputError("--sample-rate must be a whole number of hertz for EDF+ records");
     }
+    // The file holds whole data records of 1 s; a last partial one would be padded with zeros
+    // that the truth knows nothing of (0.5 s became a 1 s file whose second half is flat).
+    if (options.duration_s != std::floor(options.duration_s)) {
+        throw InputError("--duration must be a whole number of seconds (EDF+ data records of 1 s)");
+    }
     signal::Simulator simulator(options);
     const auto labels = simulator.channel_labels();
     const auto units = simulator.channel_units();
@@ -68,11 +74,15 @@ int run_simulate(const SimulateArgs& args) {
     refuse_same_files({{"OUTPUT", args.output}, {"--truth", truth_path}});
     OutputFile recording("OUTPUT", args.output);
     OutputFile truth_file("--truth", truth_path);
-    signal::EdfPlusWriter writer(recording.writing_path(), channels);
-    const auto block = static_cast<std::size_t>(options.sample_rate_hz);
-    std::vector<float> frames(block * simulator.channel_count());
-    while (const std::size_t n = simulator.generate(frames, block)) writer.write(frames, n);
-    writer.close();
+    try {
+        signal::EdfPlusWriter writer(recording.writing_path(), channels);
+        const auto block = static_cast<std::size_t>(options.sample_rate_hz);
+        std::vector<float> frames(block * simulator.channel_count());
+        while (const std::size_t n = simulator.generate(frames, block)) writer.write(frames, n);
+        writer.close();
+    } catch (const InputError& e) {
+        throw InputError(recording.name_target_in(e.what()));
+    }
 
     std::ofstream truth(truth_file.writing_path());
     if (!truth) throw InputError(truth_path + ": cannot write the truth file");
@@ -106,8 +116,9 @@ Command add_simulate_command(CLI::App& app) {
         "CSV of their truth (model and sources: docs/simulator.md)");
     auto args = std::make_shared<SimulateArgs>();
     auto& o = args->options;
-    sub->add_option("OUTPUT", args->output, "EDF+ file to write")->required();
-    sub->add_option("--truth", args->truth, "truth CSV (default OUTPUT.truth.csv)");
+    sub->add_option("OUTPUT", args->output, "EDF+ file to write")->required()->check(kNotEmpty);
+    sub->add_option("--truth", args->truth, "truth CSV (default OUTPUT.truth.csv)")
+        ->check(kNotEmpty);
     sub->add_option("--duration", o.duration_s, "seconds")->capture_default_str();
     sub->add_option("--channels", o.emg_channels, "EMG channels")->capture_default_str();
     sub->add_option("--accelerometers", o.accelerometer_channels, "accelerometer channels (g)")
@@ -145,7 +156,19 @@ Command add_simulate_command(CLI::App& app) {
         ->capture_default_str();
     sub->add_option("--artefact-uv", o.artefact_amplitude_uv, "artefact amplitude, uV")
         ->capture_default_str();
+    // CLI11 read "-1" as 2^64 - 1 and clamped larger numbers to it: three seeds, one recording.
+    const CLI::Validator whole_seed(
+        [](const std::string& text) {
+            std::uint64_t value = 0;
+            const auto [end, error] =
+                std::from_chars(text.data(), text.data() + text.size(), value);
+            return error == std::errc() && end == text.data() + text.size()
+                       ? std::string()
+                       : std::string("must be a whole number from 0 to 18446744073709551615");
+        },
+        "", "seed");
     sub->add_option("--seed", o.seed, "random seed (same seed, same recording)")
+        ->check(whole_seed)
         ->capture_default_str();
     return {sub, [args] { return run_simulate(*args); }};
 }

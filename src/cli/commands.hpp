@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <string>
 #include <vector>
 
 namespace twitchwatch::cli {
@@ -13,6 +14,12 @@ struct Command {
     CLI::App* app = nullptr;
     std::function<int()> run;
 };
+
+// For options naming an output file: an empty name (a variable left empty in a script) is a
+// mistake, not "no file".
+inline const CLI::Validator kNotEmpty(
+    [](const std::string& value) { return value.empty() ? std::string("must not be empty") : ""; },
+    "", "not empty");
 
 // One line per subcommand; each is defined in its cmd_<name>.cpp.
 std::vector<Command> add_all_commands(CLI::App& app);

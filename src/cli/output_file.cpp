@@ -47,6 +47,16 @@ void OutputFile::commit() {
     pending_ = false;
 }
 
+std::string OutputFile::name_target_in(std::string message) const {
+    if (!pending_) return message;
+    const std::string temporary = writing_.string(), target = target_.string();
+    for (auto at = message.find(temporary); at != std::string::npos;
+         at = message.find(temporary, at + target.size())) {
+        message.replace(at, temporary.size(), target);
+    }
+    return message;
+}
+
 namespace {
 
 // One spelling per file: the file itself when it exists, else its absolute, normalised path.

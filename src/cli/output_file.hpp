@@ -27,6 +27,9 @@ class OutputFile {
     const std::filesystem::path& writing_path() const { return writing_; }
     // Moves the written file into place; throws InputError naming the option when it cannot.
     void commit();
+    // `message` with the temporary name replaced by the target's: errors of the writers name
+    // the file they were given, which the user never asked for.
+    std::string name_target_in(std::string message) const;
 
   private:
     std::string option_;

@@ -250,3 +250,56 @@ TEST_F(SignalCli, AccelerometerOptionsAreCheckedWithoutAnAccelerometer) {
     EXPECT_EQ(run("detect " + edf.string() + " --set-acc threshold=-1").code, 2);
     EXPECT_EQ(run("detect " + edf.string() + " --set exclusion_padding_s=1e9").code, 2);
 }
+
+TEST_F(SignalCli, OutputsAreWholeAndNamedAsAsked) {
+    const auto edf = dir_ / "labels.edf";
+    ASSERT_EQ(run("simulate " + edf.string() + " --duration 20 --channels 2 --seed 4").code, 0);
+    {
+        // The first label becomes `EMG,1 "x"`: a comma and quotes, as EDF allows.
+        std::fstream file(edf, std::ios::in | std::ios::out | std::ios::binary);
+        file.seekp(256);
+        file << "EMG,1 \"x\"       ";
+    }
+    const auto events = dir_ / "events.csv";
+    ASSERT_EQ(run("detect " + edf.string() + " --events-csv " + events.string()).code, 0);
+    std::ifstream csv(events);
+    std::string line;
+    std::getline(csv, line);
+    EXPECT_EQ(line, "onset_s,duration_s,channel,peak,unit,snr,channels_seen");
+    std::size_t quoted = 0;
+    while (std::getline(csv, line)) {
+        // Written unquoted, this row split into nine fields under a seven-field header.
+        if (line.find(",\"EMG,1 \"\"x\"\"\",") != std::string::npos) ++quoted;
+        EXPECT_TRUE(line.find("EMG,1") == std::string::npos ||
+                    line.find("\"EMG,1 \"\"x\"\"\"") != std::string::npos)
+            << line;
+    }
+    EXPECT_GT(quoted, 0u);
+    // An empty output name is a mistake, not "no file".
+    EXPECT_EQ(run("detect " + edf.string() + " --events-csv ''").code, 2);
+    EXPECT_EQ(run("detect " + edf.string() + " --annotate ''").code, 2);
+    // A file name that is not UTF-8: the JSON says U+FFFD for its odd byte (the dump used to
+    // throw, exit 1, after the outputs had been put in place).
+    const auto odd = dir_ /
+                     "a\xff"
+                     "b.edf";
+    fs::copy_file(edf, odd);
+    const auto odd_events = dir_ / "odd.csv";
+    const auto r = run("detect '" + odd.string() + "' --json --events-csv " + odd_events.string());
+    ASSERT_EQ(r.code, 0);
+    EXPECT_NE(nlohmann::json::parse(r.out)["file"].get<std::string>().find("a\xef\xbf\xbd"
+                                                                           "b"),
+              std::string::npos);
+    EXPECT_TRUE(fs::exists(odd_events));
+}
+
+TEST_F(SignalCli, SimulateRefusesWhatAFileCannotHoldOrASeedCannotBe) {
+    const auto edf = (dir_ / "s.edf").string();
+    EXPECT_EQ(run("simulate " + edf + " --noise-uv 1e7").code, 2);  // wrote a corrupt header
+    EXPECT_EQ(run("simulate " + edf + " --snr 1e30").code, 2);
+    EXPECT_EQ(run("simulate " + edf + " --duration 0.5").code, 2);  // padded with zeros
+    EXPECT_EQ(run("simulate " + edf + " --seed -1").code, 2);       // read as 2^64 - 1
+    EXPECT_EQ(run("simulate " + edf + " --seed 18446744073709551616").code, 2);
+    EXPECT_EQ(run("simulate " + edf + " --truth ''").code, 2);
+    EXPECT_FALSE(fs::exists(edf));
+}

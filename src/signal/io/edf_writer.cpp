@@ -233,8 +233,10 @@ class EdfPlusWriter::Impl {
         const auto written_low = header_number(low, false);
         const auto written_high = header_number(high, true);
         if (!written_low || !written_high) {
+            const std::string unit =
+                channel.physical_unit.empty() ? "" : " " + channel.physical_unit;
             fail(file_, "channel '" + channel.label + "': physical range " + number_text(low) +
-                            " to " + number_text(high) + " " + channel.physical_unit +
+                            " to " + number_text(high) + unit +
                             " does not fit the 8 characters of an EDF header; write it in a "
                             "larger unit");
         }

@@ -114,28 +114,34 @@ Simulator::Simulator(SimulationOptions options)
         if (!in_range) throw InputError(std::string("simulate: ") + what);
     };
     require(o.rate_per_min >= 0 && o.rate_per_min <= 6000, "rate must be 0 to 6000 per minute");
+    // Amplitudes within what surface EMG can be (and an EDF header can describe: its range is
+    // 8 characters; --noise-uv 1e8 wrote a corrupt header): noise up to 1 mV RMS, twitch peaks
+    // up to 100 mV (a nearly noise-free test recording may take a huge snr), mains and drift up
+    // to 100 mV, artefacts up to 1 V.
     require(o.snr > 0 && std::isfinite(o.snr), "snr must be a number above 0");
-    require(o.noise_rms_uv > 0 && std::isfinite(o.noise_rms_uv),
-            "noise must be a number above 0 uV");
+    require(o.noise_rms_uv > 0 && o.noise_rms_uv <= 1000,
+            "noise must be above 0 and at most 1000 uV");
     require(o.amplitude_spread >= 1 && o.amplitude_spread <= 100,
             "amplitude spread must be 1 to 100");
+    require(o.snr * o.noise_rms_uv * o.amplitude_spread <= 1e5,
+            "twitch peaks (snr x noise x amplitude spread) must be at most 100000 uV");
     require(o.doublet_probability >= 0 && o.doublet_probability <= 1,
             "doublet probability must be 0 to 1");
     require(o.units_per_channel >= 1 && o.units_per_channel <= 100,
             "units per channel must be 1 to 100");
     require(o.neighbour_amplitude >= 0 && o.neighbour_amplitude <= 1,
             "neighbour amplitude must be 0 to 1");
-    const auto amplitude = [](double uv) { return uv >= 0 && std::isfinite(uv); };
-    require(amplitude(o.mains_amplitude_uv) && amplitude(o.drift_amplitude_uv) &&
-                amplitude(o.artefact_amplitude_uv),
-            "mains, drift and artefact amplitudes must be numbers of at least 0 uV");
+    const auto amplitude = [](double uv, double most) { return uv >= 0 && uv <= most; };
+    require(amplitude(o.mains_amplitude_uv, 1e5) && amplitude(o.drift_amplitude_uv, 1e5),
+            "mains and drift amplitudes must be 0 to 100000 uV");
+    require(amplitude(o.artefact_amplitude_uv, 1e6), "artefact amplitude must be 0 to 1000000 uV");
     require(o.bursts_per_min >= 0 && o.bursts_per_min <= 60 && o.artefacts_per_min >= 0 &&
                 o.artefacts_per_min <= 60,
             "bursts and artefacts must be 0 to 60 per minute");
     require(o.burst_duration_s > 0 && o.burst_duration_s <= 600,
             "burst duration must be above 0 and at most 600 s");
-    require(o.burst_rms_ratio > 0 && std::isfinite(o.burst_rms_ratio),
-            "burst RMS ratio must be a number above 0");
+    require(o.burst_rms_ratio > 0 && o.burst_rms_ratio <= 100,
+            "burst RMS ratio must be above 0 and at most 100");
     if (o.mains_hz != 0 && o.mains_hz != 50 && o.mains_hz != 60) {
         throw InputError("simulate: mains must be 0, 50 or 60 Hz");
     }
