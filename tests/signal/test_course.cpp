@@ -160,3 +160,33 @@ TEST(SignalCourse, HoursBetweenDateTimes) {
     EXPECT_DOUBLE_EQ(ts::hours_between("2024-02-28T00:00:00", "2024-03-01 00:00:00"), 48);
     EXPECT_THROW(ts::hours_between("yesterday", "2026-11-21T09:30"), twitchwatch::InputError);
 }
+
+TEST(SignalCourse, DateTimesAreReadStrictly) {
+    EXPECT_NEAR(ts::hours_between("2024-02-28T00:00", "2024-02-29T12:00:30.5"), 36 + 30.5 / 3600,
+                1e-9);
+    const auto error_of = [](const std::string& text) -> std::string {
+        try {
+            (void)ts::hours_between(text, text);
+        } catch (const twitchwatch::InputError& e) {
+            return e.what();
+        }
+        return "";
+    };
+    // Were accepted and shifted to 1 December and 2 March.
+    EXPECT_NE(error_of("2026-11-31T09:00").find("2026-11 has no day 31"), std::string::npos);
+    EXPECT_NE(error_of("2026-02-30T09:00").find("2026-02 has no day 30"), std::string::npos);
+    EXPECT_NE(error_of("2026-02-29T09:00"), "");
+    EXPECT_EQ(error_of("2024-02-29T09:00"), "");
+    // Were accepted with what follows ignored.
+    EXPECT_NE(error_of("2026-11-20T18:00x").find("'x' follows the time"), std::string::npos);
+    EXPECT_NE(error_of("2026-11-21T09:00junk"), "");
+    EXPECT_NE(error_of("2026-11-21T09:00:00."), "");
+    // An offset was ignored; it is refused, not half applied.
+    EXPECT_NE(error_of("2026-11-21T09:00+02:00").find("time-zone offset ('+02:00')"),
+              std::string::npos);
+    EXPECT_NE(error_of("2026-11-21T09:00:00Z").find("time-zone offset"), std::string::npos);
+    for (const char* bad : {"", " 2026-11-21T09:00", "2026-11-21T9:00", "+026-11-21T09:00",
+                            "2026-13-01T09:00", "2026-11-21T24:00", "2026-11-21"}) {
+        EXPECT_NE(error_of(bad), "") << bad;
+    }
+}

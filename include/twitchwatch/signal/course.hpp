@@ -64,8 +64,10 @@ CourseFit fit_course(std::span<const CoursePoint> points, const CourseOptions& o
 // unbounded end is null). PER is the rate unit as a word: "per_min" for "/min".
 nlohmann::json to_json(const CourseFit& fit);
 
-// Hours between two ISO 8601 date-times ("YYYY-MM-DDThh:mm[:ss]", also with a space instead of
-// T); throws InputError naming the text when it is not one.
+// Hours between two ISO 8601 date-times ("YYYY-MM-DDThh:mm[:ss[.fff]]", also with a space instead
+// of T), both in the same local time; throws InputError naming the text when it is not one: a
+// date that does not exist (31 November), anything after the time, or a time-zone offset ("Z",
+// "+02:00"; refused rather than applied, as the other time would need one too).
 double hours_between(const std::string& from_iso8601, const std::string& to_iso8601);
 
 }  // namespace twitchwatch::signal

@@ -7,6 +7,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <numeric>
+#include <string_view>
 
 #include "course/course_model.hpp"
 #include "twitchwatch/errors.hpp"
@@ -264,20 +265,74 @@ long long days_from_civil(long long y, unsigned m, unsigned d) {
     return era * 146097 + static_cast<long long>(doe) - 719468;
 }
 
-double hours_of(const std::string& text) {
-    int y = 0, mo = 0, d = 0, h = 0, mi = 0;
-    double s = 0;
-    char sep = 0;
-    const int n =
-        std::sscanf(text.c_str(), "%4d-%2d-%2d%c%2d:%2d:%lf", &y, &mo, &d, &sep, &h, &mi, &s);
-    if (n < 6 || (sep != 'T' && sep != ' ') || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-        mi > 59 || s < 0 || s >= 61) {
-        throw InputError("'" + text + "' is not a date-time like 2026-11-20T18:30");
+bool leap_year(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+int days_in_month(int y, int m) {
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 2 && leap_year(y) ? 29 : days[m - 1];
+}
+
+// The `count` digits of `text` from `at` as a number; -1 when the text is shorter or one of them
+// is not a digit (sscanf's "%2d" took " 5", "+5" and "5x").
+int digits_at(std::string_view text, std::size_t at, std::size_t count) {
+    if (at + count > text.size()) return -1;
+    int value = 0;
+    for (std::size_t i = at; i < at + count; ++i) {
+        if (text[i] < '0' || text[i] > '9') return -1;
+        value = value * 10 + (text[i] - '0');
     }
+    return value;
+}
+
+// "YYYY-MM-DDThh:mm[:ss[.fff]]" (or a space for the T), strictly: a real calendar date and
+// nothing after the time.
+double hours_of(const std::string& text) {
+    const auto refuse = [&](const std::string& why) {
+        throw InputError("'" + text + "' is not a date-time like 2026-11-20T18:30" + why);
+    };
+    const std::string_view s = text;
+    const int y = digits_at(s, 0, 4), mo = digits_at(s, 5, 2), d = digits_at(s, 8, 2);
+    const int h = digits_at(s, 11, 2), mi = digits_at(s, 14, 2);
+    if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || s[4] != '-' || s[7] != '-' ||
+        (s[10] != 'T' && s[10] != ' ') || s[13] != ':') {
+        refuse("");
+    }
+    double seconds = 0;
+    std::size_t end = 16;
+    if (end < s.size() && s[end] == ':') {
+        const int whole = digits_at(s, 17, 2);
+        if (whole < 0) refuse("");
+        seconds = whole;
+        end = 19;
+        if (end < s.size() && s[end] == '.') {
+            double fraction = 0.1;
+            for (++end; end < s.size() && s[end] >= '0' && s[end] <= '9'; ++end) {
+                seconds += (s[end] - '0') * fraction;
+                fraction /= 10;
+            }
+            if (s[end - 1] == '.') refuse(": no digits after the '.'");
+        }
+    }
+    if (end < s.size()) {
+        // An offset would have to be applied to both times of a difference; the course's times
+        // are all local times of one place, so an offset is refused rather than half applied.
+        if (s[end] == 'Z' || s[end] == '+' || s[end] == '-') {
+            throw InputError("'" + text + "' has a time-zone offset ('" +
+                             std::string(s.substr(end)) +
+                             "'): give every time without one, in the local time of the massage");
+        }
+        refuse(": '" + std::string(s.substr(end)) + "' follows the time");
+    }
+    if (mo < 1 || mo > 12) refuse(": there is no month " + std::to_string(mo));
+    if (d < 1 || d > days_in_month(y, mo)) {
+        refuse(": " + std::string(s.substr(0, 7)) + " has no day " + std::to_string(d));
+    }
+    // 60 seconds is a leap second, which EDF headers may carry.
+    if (h > 23 || mi > 59 || seconds >= 61) refuse(": no such time of day");
     return static_cast<double>(
                days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d))) *
                24 +
-           h + mi / 60.0 + s / 3600.0;
+           h + mi / 60.0 + seconds / 3600.0;
 }
 
 }  // namespace
