@@ -115,11 +115,13 @@ json reported_course_fit(const std::vector<store::CheckinWithAssessment>& checki
         if (!document.is_object()) continue;
         auto episodes = number_at(document, "twitching", "episodes_per_day");
         if (!episodes && says_no(document, "twitching", "present")) episodes = 0.0;
-        // The contract keeps both in range; a stored row that is not must not break the page.
+        if (!episodes) continue;
+        // The contract keeps both in range; a stored row that is not must not break the page
+        // (fit_course refuses a point outside its limits).
+        // A report a little before the massage's recorded time counts as at it; NaN stays NaN.
         const double hours = entry.checkin.hours_since_massage;
-        if (episodes && std::isfinite(*episodes) && *episodes >= 0 && std::isfinite(hours)) {
-            points.push_back({std::max(0.0, hours), *episodes});
-        }
+        const signal::CoursePoint point{hours < 0 ? 0.0 : hours, *episodes};
+        if (signal::course_point_problem(point).empty()) points.push_back(point);
     }
     const auto fit = signal::fit_course(points, signal::report_course_options());
     json out = signal::to_json(fit);

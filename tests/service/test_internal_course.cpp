@@ -113,6 +113,10 @@ TEST(service, reported_course_fit_skips_a_stored_value_out_of_range) {
         report(5, {{"twitching", {{"episodes_per_day", 10}}}}),
         report(30, {{"twitching", {{"episodes_per_day", -4}}}}),
         report(55, {{"twitching", {{"episodes_per_day", 3}}}}),
+        // Beyond the fit's limits (a year, 10^6 a day): fit_course would refuse the page.
+        report(9000, {{"twitching", {{"episodes_per_day", 3}}}}),
+        report(60, {{"twitching", {{"episodes_per_day", 1e9}}}}),
+        report(NAN, {{"twitching", {{"episodes_per_day", 3}}}}),
     };
     const auto fit = reported_course_fit(checkins);
     EXPECT_EQ(fit["points"].size(), 2u);

@@ -160,3 +160,106 @@ TEST(SignalCourse, HoursBetweenDateTimes) {
     EXPECT_DOUBLE_EQ(ts::hours_between("2024-02-28T00:00:00", "2024-03-01 00:00:00"), 48);
     EXPECT_THROW(ts::hours_between("yesterday", "2026-11-21T09:30"), twitchwatch::InputError);
 }
+
+TEST(SignalCourse, DateTimesAreReadStrictly) {
+    EXPECT_NEAR(ts::hours_between("2024-02-28T00:00", "2024-02-29T12:00:30.5"), 36 + 30.5 / 3600,
+                1e-9);
+    const auto error_of = [](const std::string& text) -> std::string {
+        try {
+            (void)ts::hours_between(text, text);
+        } catch (const twitchwatch::InputError& e) {
+            return e.what();
+        }
+        return "";
+    };
+    // Were accepted and shifted to 1 December and 2 March.
+    EXPECT_NE(error_of("2026-11-31T09:00").find("2026-11 has no day 31"), std::string::npos);
+    EXPECT_NE(error_of("2026-02-30T09:00").find("2026-02 has no day 30"), std::string::npos);
+    EXPECT_NE(error_of("2026-02-29T09:00"), "");
+    EXPECT_EQ(error_of("2024-02-29T09:00"), "");
+    // Were accepted with what follows ignored.
+    EXPECT_NE(error_of("2026-11-20T18:00x").find("'x' follows the time"), std::string::npos);
+    EXPECT_NE(error_of("2026-11-21T09:00junk"), "");
+    EXPECT_NE(error_of("2026-11-21T09:00:00."), "");
+    // An offset was ignored; it is refused, not half applied.
+    EXPECT_NE(error_of("2026-11-21T09:00+02:00").find("time-zone offset ('+02:00')"),
+              std::string::npos);
+    EXPECT_NE(error_of("2026-11-21T09:00:00Z").find("time-zone offset"), std::string::npos);
+    for (const char* bad : {"", " 2026-11-21T09:00", "2026-11-21T9:00", "+026-11-21T09:00",
+                            "2026-13-01T09:00", "2026-11-21T24:00", "2026-11-21"}) {
+        EXPECT_NE(error_of(bad), "") << bad;
+    }
+}
+
+TEST(SignalCourse, APointOutsideTheLimitsIsRefusedByItsPlace) {
+    const auto error_of = [](std::vector<ts::CoursePoint> points) -> std::string {
+        try {
+            (void)ts::fit_course(points, ts::recording_course_options());
+        } catch (const twitchwatch::InputError& e) {
+            return e.what();
+        }
+        return "";
+    };
+    const ts::CoursePoint a{2, 30, 10}, b{30, 10, 10};
+    EXPECT_EQ(error_of({a, b, {60, 1, 10}}), "");
+    EXPECT_NE(error_of({a, {-5, 10, 10}, b})
+                  .find("point 2 of 3: its time, -5 h since the "
+                        "massage, is before it"),
+              std::string::npos);
+    EXPECT_NE(error_of({a, b, {1e308, 1, 10}}).find("point 3 of 3: its time, 1e+308 h"),
+              std::string::npos);
+    EXPECT_NE(error_of({a, b, {60, 1e308, 10}}).find("its rate, 1e+308, is not"),
+              std::string::npos);
+    EXPECT_NE(error_of({a, b, {60, 1, 1e308}}).find("the time behind its rate"), std::string::npos);
+    EXPECT_NE(error_of({a, b, {60, NAN, 10}}), "");
+}
+
+TEST(SignalCourse, PointsAlmostAtTheSameTimeAreOneTime) {
+    // Were three times: a half-life of 0 h from points 1e-10 h apart, and NaN fitted rates.
+    const std::vector<ts::CoursePoint> points = {
+        {10, 30, 0}, {10 + 1e-10, 20, 0}, {10 + 2e-10, 10, 0}, {40, 5, 0}};
+    const auto fit = ts::fit_course(points, ts::recording_course_options());
+    EXPECT_FALSE(fit.fitted);
+    EXPECT_NE(fit.verdict.find("(0.1 h or more apart) are needed, 2 given"), std::string::npos)
+        << fit.verdict;
+}
+
+TEST(SignalCourse, PointsExactlyOnACurveDoNotClaimAZeroWidthInterval) {
+    // Halving every 24 h exactly, the first point given twice: no scatter at all.
+    auto options = ts::recording_course_options();
+    options.baseline_rate = 0;
+    const std::vector<ts::CoursePoint> exact = {{0, 40, 0}, {0, 40, 0}, {24, 20, 0}, {48, 10, 0}};
+    auto fit = ts::fit_course(exact, options);
+    ASSERT_TRUE(fit.decline) << fit.verdict;
+    EXPECT_NEAR(fit.half_life_h, 24, 1e-6);
+    EXPECT_LT(fit.half_life_low_h, 23);
+    EXPECT_GT(fit.half_life_high_h, 25);
+    // With counts behind the rates, at least their Poisson noise.
+    std::vector<ts::CoursePoint> counted = exact;
+    for (auto& p : counted) p.exposure = 10;
+    fit = ts::fit_course(counted, options);
+    ASSERT_TRUE(fit.fitted);
+    EXPECT_GT(fit.decay_standard_error, 0.001);
+}
+
+TEST(SignalCourse, ASteepFitStaysFiniteOrIsNotFitted) {
+    // A fast fall long after the massage: A = e^4600 overflows, and the fitted rates were
+    // infinity x 0 = NaN.
+    const std::vector<ts::CoursePoint> late = {{1000, 1000, 0}, {1001, 10, 0}, {1002, 0.1, 0}};
+    auto options = ts::recording_course_options();
+    options.baseline_rate = 0;
+    auto fit = ts::fit_course(late, options);
+    ASSERT_TRUE(fit.fitted) << fit.verdict;
+    EXPECT_TRUE(std::isinf(fit.excess_at_massage));
+    for (const double r : fit.fitted_rate) EXPECT_TRUE(std::isfinite(r)) << r;
+    EXPECT_NEAR(fit.fitted_rate[1], 10, 1);
+    EXPECT_TRUE(std::isfinite(fit.back_at_baseline_h));
+    EXPECT_NEAR(fit.back_at_baseline_h, 1000 + 2 * std::log(1000 / 0.5) / std::log(1e4), 0.5);
+    EXPECT_TRUE(ts::to_json(fit).at("decay_per_hour").is_number());
+    // A steep rise: the change per day is beyond any double, and said so without "inf" or "nan".
+    const std::vector<ts::CoursePoint> rising = {{0, 0.1, 0}, {0.2, 100, 0}, {0.4, 1e5, 0}};
+    fit = ts::fit_course(rising, options);
+    ASSERT_TRUE(fit.fitted);
+    EXPECT_FALSE(fit.decline);
+    EXPECT_NE(fit.verdict.find("more than +1000000 % per day"), std::string::npos) << fit.verdict;
+}

@@ -21,8 +21,9 @@ struct Result {
     std::string out;
 };
 
-Result run(const std::string& arguments) {
-    const std::string command = kExe.string() + " " + arguments + " 2>/dev/null";
+// Runs twitchwatch with its standard output, or with `redirect` what it captures.
+Result run(const std::string& arguments, const std::string& redirect = "2>/dev/null") {
+    const std::string command = kExe.string() + " " + arguments + " " + redirect;
     Result result{0, {}};
     FILE* pipe = ::popen(command.c_str(), "r");
     if (pipe == nullptr) return {-1, {}};
@@ -34,6 +35,9 @@ Result run(const std::string& arguments) {
     result.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     return result;
 }
+
+// What a run says on its standard error.
+std::string error_of(const std::string& arguments) { return run(arguments, "2>&1 >/dev/null").out; }
 
 class SignalCli : public ::testing::Test {
   protected:
@@ -103,8 +107,10 @@ TEST_F(SignalCli, SimulateDetectAndCourse) {
 
     // The course from detect results at given times, and from plain points.
     const auto json_path = dir_ / "day1.json";
+    const auto json_path2 = dir_ / "day2.json";
     std::ofstream(json_path) << r.out;
-    auto course = run("course --json " + json_path.string() + "@2h " + json_path.string() +
+    std::ofstream(json_path2) << r.out;
+    auto course = run("course --json " + json_path.string() + "@2h " + json_path2.string() +
                       "@30h --point 60:1");
     ASSERT_EQ(course.code, 0) << course.out;
     const auto fit = nlohmann::json::parse(course.out);
@@ -302,4 +308,142 @@ TEST_F(SignalCli, SimulateRefusesWhatAFileCannotHoldOrASeedCannotBe) {
     EXPECT_EQ(run("simulate " + edf + " --seed 18446744073709551616").code, 2);
     EXPECT_EQ(run("simulate " + edf + " --truth ''").code, 2);
     EXPECT_FALSE(fs::exists(edf));
+}
+
+namespace {
+
+// A `detect --json` result of the fields `course` reads.
+void write_result(const fs::path& path, double rate_per_min, double analysed_s,
+                  const std::string& start = "2026-11-21T09:00:00") {
+    std::ofstream(path) << nlohmann::json{
+        {"rate_per_min", rate_per_min},
+        {"analysed_s", analysed_s},
+        {"duration_s", 600},
+        {"start", start}}.dump();
+}
+
+}  // namespace
+
+TEST_F(SignalCli, CourseLeavesOutARecordingWithNothingAnalysed) {
+    // It became a rate of 0 per minute, and the verdict said "back at baseline".
+    const auto d1 = (dir_ / "d1.json").string(), d2 = (dir_ / "d2.json").string(),
+               none = (dir_ / "none.json").string();
+    write_result(d1, 40, 600);
+    write_result(d2, 20, 600);
+    write_result(none, 0, 0);
+    const std::string args =
+        "course --massage 2026-11-20T18:00 " + d1 + "@15h " + d2 + "@39h " + none + "@63h";
+    const auto r = run(args + " --json");
+    ASSERT_EQ(r.code, 0) << r.out;
+    const auto fit = nlohmann::json::parse(r.out);
+    EXPECT_EQ(fit["points"].size(), 2u);
+    EXPECT_FALSE(fit["fitted"].get<bool>());
+    ASSERT_EQ(fit["warnings"].size(), 1u);
+    EXPECT_EQ(fit["warnings"][0], none +
+                                      "@63h: left out, nothing of it was analysed (analysed_s "
+                                      "is 0), so it has no rate");
+    EXPECT_NE(error_of(args).find("warning: " + none + "@63h: left out"), std::string::npos);
+    EXPECT_EQ(run(args).out.find("back"), std::string::npos);
+    // A rate with nothing analysed behind it is a contradiction, not a point.
+    write_result(none, 56, 0);
+    EXPECT_EQ(run(args).code, 2);
+}
+
+TEST_F(SignalCli, CourseRefusesTheSameRecordingTwice) {
+    // It counted as two points and turned "no clear decline" into a confident half-life.
+    const auto a = dir_ / "a.json";
+    write_result(a, 40, 600);
+    fs::create_symlink(a, dir_ / "link.json");
+    const std::string tail = " --point 60:5 --point 80:4";
+    EXPECT_EQ(
+        run("course " + a.string() + "@2h " + (dir_ / "b.json").string() + "@30h" + tail).code,
+        2);  // b.json does not exist: the usual error
+    const auto message = error_of("course " + a.string() + "@2h " + a.string() + "@30h" + tail);
+    EXPECT_NE(message.find(a.string() + " is given twice"), std::string::npos) << message;
+    EXPECT_EQ(
+        run("course " + a.string() + "@2h " + (dir_ / "." / "a.json").string() + "@30h" + tail)
+            .code,
+        2);
+    EXPECT_EQ(
+        run("course " + a.string() + "@2h " + (dir_ / "link.json").string() + "@30h" + tail).code,
+        2);
+    // --point duplicates are the user's numbers.
+    EXPECT_EQ(run("course --point 2:40 --point 2:40 --point 26:20 --point 50:10").code, 0);
+}
+
+TEST_F(SignalCli, CourseTimesAreReadStrictlyAndStartAtTheMassage) {
+    const auto a = (dir_ / "a.json").string();
+    write_result(a, 40, 600);
+    const std::string rest = " --point 30:10 --point 60:5";
+    const auto course = [&](const std::string& massage, const std::string& input) {
+        return run("course --massage " + massage + " " + input + rest);
+    };
+    EXPECT_EQ(course("2026-11-20T18:00", a + "@2026-11-21T09:00").code, 0);
+    EXPECT_EQ(course("2026-11-20T18:00", a).code, 0);  // its start, 2026-11-21T09:00:00
+    for (const std::string when :
+         {"@2026-11-31T09:00", "@2026-02-30T09:00", "@2026-11-21T09:00junk",
+          "@2026-11-21T09:00+02:00", "@", "@-5h", "@2026-11-19T09:00", "@1e308h", "@9000h"}) {
+        EXPECT_EQ(course("2026-11-20T18:00", a + when).code, 2) << when;
+    }
+    EXPECT_EQ(course("2026-11-20T18:00x", a).code, 2);
+    EXPECT_EQ(run("course --point -10:50" + rest).code, 2);
+    // Each message names what was wrong.
+    EXPECT_NE(error_of("course --point -10:50" + rest).find("--point -10:50: its time, -10 h"),
+              std::string::npos);
+    EXPECT_NE(error_of("course --massage 2026-11-20T18:00 " + a + "@" + rest)
+                  .find(a + "@: no time after the '@'"),
+              std::string::npos);
+    EXPECT_NE(error_of("course --massage 2026-11-20T18:00x " + a + rest).find("--massage: "),
+              std::string::npos);
+    EXPECT_NE(error_of("course --massage 2026-11-20T18:00 " + a + "@2026-11-19T09:00" + rest)
+                  .find(a + "@2026-11-19T09:00: its time, -33 h since the massage, is before it"),
+              std::string::npos);
+    write_result(a, 40, 600, "garbage");
+    EXPECT_NE(error_of("course --massage 2026-11-20T18:00 " + a + rest)
+                  .find(a + ": its start: 'garbage' is not a date-time"),
+              std::string::npos);
+}
+
+TEST_F(SignalCli, CourseRefusesAStartThatIsMissingOrUnknown) {
+    // EDF+'s 01.01.85, which `simulate` writes, gave -367170 hours.
+    const auto edf = (dir_ / "sim.edf").string();
+    ASSERT_EQ(run("simulate " + edf + " --duration 10 --channels 1 --seed 3").code, 0);
+    const std::string rest = " --point 30:10 --point 60:5";
+    const auto message = error_of("course --massage 2026-11-20T18:00 " + edf + rest);
+    EXPECT_NE(message.find(edf +
+                           ": the file's start date is 1985-01-01, EDF+'s date for an "
+                           "unknown one; give it as " +
+                           edf + "@2026-11-21T09:00 or " + edf + "@26h"),
+              std::string::npos)
+        << message;
+    EXPECT_EQ(run("course --massage 2026-11-20T18:00 " + edf + "@2h" + rest).code, 0);
+    const auto a = (dir_ / "a.json").string();
+    write_result(a, 40, 600, "");
+    EXPECT_NE(error_of("course --massage 2026-11-20T18:00 " + a + rest).find("no start time"),
+              std::string::npos);
+}
+
+TEST_F(SignalCli, CourseRefusesAbsurdMagnitudes) {
+    const auto a = (dir_ / "a.json").string();
+    const std::string rest = " --point 30:10 --point 60:5";
+    write_result(a, 1e308, 600);
+    EXPECT_NE(error_of("course " + a + "@2h" + rest).find(a + "@2h: its rate, 1e+308"),
+              std::string::npos);
+    write_result(a, 40, 1e308);
+    EXPECT_NE(error_of("course " + a + "@2h" + rest).find(a + ": analysed_s (1e+308) is more"),
+              std::string::npos);
+    EXPECT_EQ(run("course --point 2:1e7" + rest).code, 2);
+    // Points 1e-10 h apart are one time: not fitted, rather than "fitted" with NaN.
+    const auto r = run("course --json --point 1:30 --point 1.0000000001:20 --point 50:5");
+    ASSERT_EQ(r.code, 0);
+    EXPECT_FALSE(nlohmann::json::parse(r.out)["fitted"].get<bool>());
+}
+
+TEST_F(SignalCli, CourseTakesAFileWhoseNameHasAnAt) {
+    // It was cut at the '@' ("we: cannot open the file").
+    const auto weird = (dir_ / "we@ird.json").string();
+    write_result(weird, 40, 600);
+    EXPECT_EQ(
+        run("course --massage 2026-11-20T18:00 " + weird + " --point 30:10 --point 60:5").code, 0);
+    EXPECT_EQ(run("course " + weird + "@2h --point 30:10 --point 60:5").code, 0);
 }

@@ -44,6 +44,8 @@ TEST(SignalCourseModel, ABrokenFileIsRefusedWithTheEntryNamed) {
             {"baseline_ceiling", "value = 1.0", "[baseline_ceiling] value is outside"},
             {"baseline_ceiling", "value = 0", "[baseline_ceiling] value is outside"},
             {"excess_floor_rate", "value = 0", "[excess_floor_rate] value is outside"},
+            {"same_time_h", "value = 0", "[same_time_h] value is outside"},
+            {"log_scatter_floor", "value = -0.1", "[log_scatter_floor] value is outside"},
             {"recording_margin", "value = -0.5", "[recording_margin] value is outside"},
             {"report_margin", "value = nan", "[report_margin] value is outside"},
             {"report_margin", "value = \"one\"", "[report_margin] value must be a number"},

@@ -7,6 +7,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <numeric>
+#include <string_view>
 
 #include "course/course_model.hpp"
 #include "twitchwatch/errors.hpp"
@@ -68,8 +69,13 @@ LineFit fit_line(std::span<const CoursePoint> p, double baseline) {
         const double r = baseline + std::exp(fit.intercept + fit.slope * t[i]);
         fit.sse_rate += (r - p[i].rate) * (r - p[i].rate);
     }
-    // Weights are relative when they come from counts; the residual scatter sets the scale.
-    const double s2 = fit.df > 0 ? residual / static_cast<double>(fit.df) : 0;
+    // The residual scatter sets the scale, but never below what the rates hold: with counts
+    // behind them, the Poisson noise the weights stand for (a dispersion of 1); without, the
+    // knowledge file's floor. Points exactly on a curve would otherwise claim a zero-width
+    // interval.
+    const double scatter_floor = weighted ? 1.0 : model.log_scatter_floor * model.log_scatter_floor;
+    const double s2 =
+        fit.df > 0 ? std::max(residual / static_cast<double>(fit.df), scatter_floor) : 0;
     fit.slope_se = stt > 0 ? std::sqrt(s2 / stt) : kInfinity;
     return fit;
 }
@@ -85,7 +91,57 @@ std::string hours_text(double h) {
     return buffer;
 }
 
+// The fitted change per day as a person reads it; a steep rise between points a few hours apart
+// can be beyond any double.
+std::string change_per_day_text(double decay_per_hour) {
+    // Rounded here so that a tiny change does not print as "-0 %".
+    const double percent = std::round(std::expm1(-decay_per_hour * 24) * 100) + 0.0;
+    if (!(percent <= 1e6)) return "more than +1000000 %";
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, "%+.0f %%", percent);
+    return buffer;
+}
+
+// How many distinct times the points have: times closer than `same_time_h` are one time.
+std::size_t distinct_times(std::span<const CoursePoint> points, double same_time_h) {
+    std::vector<double> times;
+    for (const auto& p : points) times.push_back(p.hours_since_massage);
+    std::sort(times.begin(), times.end());
+    std::size_t distinct = 0;
+    double first_of_group = -kInfinity;
+    for (const double t : times) {
+        if (t - first_of_group >= same_time_h) {
+            ++distinct;
+            first_of_group = t;
+        }
+    }
+    return distinct;
+}
+
 }  // namespace
+
+std::string course_point_problem(const CoursePoint& p) {
+    const auto hours = number_text(p.hours_since_massage) + " h";
+    if (!std::isfinite(p.hours_since_massage)) return "its time is not a finite number";
+    if (p.hours_since_massage < 0) {
+        return "its time, " + hours +
+               " since the massage, is before it: a course starts at the massage";
+    }
+    if (p.hours_since_massage > kCourseMaxHours) {
+        return "its time, " + hours + " since the massage, is more than a year (" +
+               number_text(kCourseMaxHours) + " h) after it";
+    }
+    if (!std::isfinite(p.rate) || p.rate < 0 || p.rate > kCourseMaxRate) {
+        return "its rate, " + number_text(p.rate) + ", is not a number from 0 to " +
+               number_text(kCourseMaxRate);
+    }
+    if (!std::isfinite(p.exposure) || p.exposure < 0 || p.exposure > kCourseMaxExposure) {
+        return "the time behind its rate, " + number_text(p.exposure) +
+               ", is not a number from 0 to " + number_text(kCourseMaxExposure) +
+               " (a year in minutes)";
+    }
+    return {};
+}
 
 CourseOptions recording_course_options() {
     return {-1, detail::course_model().recording_margin, "/min", "point"};
@@ -96,8 +152,10 @@ CourseOptions report_course_options() {
 }
 
 double CourseFit::rate_at(double hours_since_massage) const {
-    return fitted ? baseline + excess_at_massage * std::exp(-decay_per_hour * hours_since_massage)
-                  : 0;
+    // From ln A: A itself may overflow, and infinity x exp(-k t) = 0 x infinity is not a number.
+    return fitted
+               ? baseline + std::exp(log_excess_at_massage - decay_per_hour * hours_since_massage)
+               : 0;
 }
 
 CourseFit fit_course(std::span<const CoursePoint> points, const CourseOptions& options) {
@@ -105,23 +163,20 @@ CourseFit fit_course(std::span<const CoursePoint> points, const CourseOptions& o
     CourseFit fit;
     fit.points_used = points.size();
     fit.rate_unit = options.rate_unit;
-    for (const auto& p : points) {
-        if (!std::isfinite(p.hours_since_massage) || !std::isfinite(p.rate) || p.rate < 0 ||
-            !std::isfinite(p.exposure) || p.exposure < 0) {
-            throw InputError("course: each point needs a finite time and a rate >= 0");
+    for (std::size_t i = 0; i < points.size(); ++i) {
+        if (const auto problem = course_point_problem(points[i]); !problem.empty()) {
+            throw InputError("course: " + options.point_name + " " + std::to_string(i + 1) +
+                             " of " + std::to_string(points.size()) + ": " + problem);
         }
     }
     if (!(options.back_at_baseline_margin > 0) || !std::isfinite(options.back_at_baseline_margin)) {
         throw InputError("course: the back-at-baseline margin must be a number above 0");
     }
-    std::vector<double> times;
-    for (const auto& p : points) times.push_back(p.hours_since_massage);
-    std::sort(times.begin(), times.end());
-    const auto distinct =
-        static_cast<std::size_t>(std::unique(times.begin(), times.end()) - times.begin());
+    const auto distinct = distinct_times(points, model.same_time_h);
     if (distinct < model.minimum_times) {
         fit.verdict = "Not enough " + options.point_name + "s to judge the course: at least " +
-                      std::to_string(model.minimum_times) + " at different times are needed, " +
+                      std::to_string(model.minimum_times) + " at different times (" +
+                      number_text(model.same_time_h) + " h or more apart) are needed, " +
                       std::to_string(distinct) + " given.";
         return fit;
     }
@@ -148,10 +203,24 @@ CourseFit fit_course(std::span<const CoursePoint> points, const CourseOptions& o
     fit.baseline = baseline;
     const auto line = fit_line(points, baseline);
     fit.fitted = true;
+    fit.log_excess_at_massage = line.intercept;
     fit.excess_at_massage = std::exp(line.intercept);
     fit.decay_per_hour = -line.slope;
     fit.decay_standard_error = line.slope_se;
     for (const auto& p : points) fit.fitted_rate.push_back(fit.rate_at(p.hours_since_massage));
+    // Points within the limits keep this finite; should some corner still overflow, no fit is
+    // reported rather than one of numbers that are not numbers.
+    if (!std::isfinite(line.intercept) || !std::isfinite(line.slope) ||
+        !std::isfinite(line.slope_se) ||
+        !std::all_of(fit.fitted_rate.begin(), fit.fitted_rate.end(),
+                     [](double r) { return std::isfinite(r); })) {
+        CourseFit none;
+        none.points_used = fit.points_used;
+        none.rate_unit = fit.rate_unit;
+        none.verdict =
+            "The course cannot be fitted: these " + options.point_name + "s give no finite decay.";
+        return none;
+    }
     const double margin = options.back_at_baseline_margin;
     const char* unit = options.rate_unit.c_str();
     char buffer[512];
@@ -190,26 +259,25 @@ CourseFit fit_course(std::span<const CoursePoint> points, const CourseOptions& o
     fit.decline = k > 0 && k_low > 0;
 
     if (!fit.decline) {
-        // Rounded here so that a tiny change does not print as "-0 %".
-        const double percent_per_day = std::round((std::exp(-k * 24) - 1) * 100) + 0.0;
         std::snprintf(buffer, sizeof buffer,
                       "The data do not show a clear decline: the fitted excess over the "
-                      "baseline of %.1f%s changes by %+.0f %% per day, but the uncertainty still "
+                      "baseline of %.1f%s changes by %s per day, but the uncertainty still "
                       "includes no change or a rise.",
-                      baseline, unit, percent_per_day);
+                      baseline, unit, change_per_day_text(k).c_str());
         fit.verdict = buffer + latest_note;
         return fit;
     }
     fit.half_life_h = std::log(2.0) / k;
     fit.half_life_low_h = std::log(2.0) / k_high;
     fit.half_life_high_h = std::log(2.0) / k_low;
-    const double excess = fit.excess_at_massage;
-    // Some point is beyond the margin (checked above), but the fitted curve may still start
-    // within it; then the course counts as back from the start (0 h).
-    if (excess > margin) {
-        fit.back_at_baseline_h = std::log(excess / margin) / k;
-        fit.back_at_baseline_low_h = std::log(excess / margin) / k_high;
-        fit.back_at_baseline_high_h = std::log(excess / margin) / k_low;
+    // ln(A / margin), from ln A: A may overflow. Some point is beyond the margin (checked
+    // above), but the fitted curve may still start within it; then the course counts as back
+    // from the start (0 h).
+    const double log_excess_over_margin = fit.log_excess_at_massage - std::log(margin);
+    if (log_excess_over_margin > 0) {
+        fit.back_at_baseline_h = log_excess_over_margin / k;
+        fit.back_at_baseline_low_h = log_excess_over_margin / k_high;
+        fit.back_at_baseline_high_h = log_excess_over_margin / k_low;
     }
     std::snprintf(buffer, sizeof buffer,
                   "The twitch rate is falling: half-life %s (95 %% CI %s to %s). It is expected "
@@ -264,20 +332,74 @@ long long days_from_civil(long long y, unsigned m, unsigned d) {
     return era * 146097 + static_cast<long long>(doe) - 719468;
 }
 
-double hours_of(const std::string& text) {
-    int y = 0, mo = 0, d = 0, h = 0, mi = 0;
-    double s = 0;
-    char sep = 0;
-    const int n =
-        std::sscanf(text.c_str(), "%4d-%2d-%2d%c%2d:%2d:%lf", &y, &mo, &d, &sep, &h, &mi, &s);
-    if (n < 6 || (sep != 'T' && sep != ' ') || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-        mi > 59 || s < 0 || s >= 61) {
-        throw InputError("'" + text + "' is not a date-time like 2026-11-20T18:30");
+bool leap_year(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+int days_in_month(int y, int m) {
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 2 && leap_year(y) ? 29 : days[m - 1];
+}
+
+// The `count` digits of `text` from `at` as a number; -1 when the text is shorter or one of them
+// is not a digit (sscanf's "%2d" took " 5", "+5" and "5x").
+int digits_at(std::string_view text, std::size_t at, std::size_t count) {
+    if (at + count > text.size()) return -1;
+    int value = 0;
+    for (std::size_t i = at; i < at + count; ++i) {
+        if (text[i] < '0' || text[i] > '9') return -1;
+        value = value * 10 + (text[i] - '0');
     }
+    return value;
+}
+
+// "YYYY-MM-DDThh:mm[:ss[.fff]]" (or a space for the T), strictly: a real calendar date and
+// nothing after the time.
+double hours_of(const std::string& text) {
+    const auto refuse = [&](const std::string& why) {
+        throw InputError("'" + text + "' is not a date-time like 2026-11-20T18:30" + why);
+    };
+    const std::string_view s = text;
+    const int y = digits_at(s, 0, 4), mo = digits_at(s, 5, 2), d = digits_at(s, 8, 2);
+    const int h = digits_at(s, 11, 2), mi = digits_at(s, 14, 2);
+    if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || s[4] != '-' || s[7] != '-' ||
+        (s[10] != 'T' && s[10] != ' ') || s[13] != ':') {
+        refuse("");
+    }
+    double seconds = 0;
+    std::size_t end = 16;
+    if (end < s.size() && s[end] == ':') {
+        const int whole = digits_at(s, 17, 2);
+        if (whole < 0) refuse("");
+        seconds = whole;
+        end = 19;
+        if (end < s.size() && s[end] == '.') {
+            double fraction = 0.1;
+            for (++end; end < s.size() && s[end] >= '0' && s[end] <= '9'; ++end) {
+                seconds += (s[end] - '0') * fraction;
+                fraction /= 10;
+            }
+            if (s[end - 1] == '.') refuse(": no digits after the '.'");
+        }
+    }
+    if (end < s.size()) {
+        // An offset would have to be applied to both times of a difference; the course's times
+        // are all local times of one place, so an offset is refused rather than half applied.
+        if (s[end] == 'Z' || s[end] == '+' || s[end] == '-') {
+            throw InputError("'" + text + "' has a time-zone offset ('" +
+                             std::string(s.substr(end)) +
+                             "'): give every time without one, in the local time of the massage");
+        }
+        refuse(": '" + std::string(s.substr(end)) + "' follows the time");
+    }
+    if (mo < 1 || mo > 12) refuse(": there is no month " + std::to_string(mo));
+    if (d < 1 || d > days_in_month(y, mo)) {
+        refuse(": " + std::string(s.substr(0, 7)) + " has no day " + std::to_string(d));
+    }
+    // 60 seconds is a leap second, which EDF headers may carry.
+    if (h > 23 || mi > 59 || seconds >= 61) refuse(": no such time of day");
     return static_cast<double>(
                days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d))) *
                24 +
-           h + mi / 60.0 + s / 3600.0;
+           h + mi / 60.0 + seconds / 3600.0;
 }
 
 }  // namespace

@@ -35,6 +35,8 @@ const std::vector<CourseField>& course_fields() {
         {"baseline_grid_steps", &M::baseline_grid_steps, 1, false, 100000},
         {"excess_floor_events", &M::excess_floor_events, 0, true},
         {"excess_floor_rate", &M::excess_floor_rate, 0, true},
+        {"same_time_h", &M::same_time_h, 0, true, 24},
+        {"log_scatter_floor", &M::log_scatter_floor, 0, true, 10},
     };
     return all;
 }

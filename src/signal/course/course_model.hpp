@@ -18,6 +18,8 @@ struct CourseModel {
     std::size_t baseline_grid_steps = 0;
     double excess_floor_events = 0;
     double excess_floor_rate = 0;
+    double same_time_h = 0;
+    double log_scatter_floor = 0;
     friend bool operator==(const CourseModel&, const CourseModel&) = default;
 };
 
