@@ -49,6 +49,8 @@ Command add_serve_command(CLI::App& app) {
         std::string tls_key;
         bool demo = false;
         bool json = false;
+        std::size_t checkins_per_hour = service::Limits{}.max_checkins_per_hour;
+        std::size_t checkins_per_session = service::Limits{}.max_checkins_per_session;
     };
     auto settings = std::make_shared<Settings>();
     sub->add_option("--db", settings->db,
@@ -62,6 +64,14 @@ Command add_serve_command(CLI::App& app) {
                     "Knowledge base folder (default: $TWITCHWATCH_KNOWLEDGE or the built-in one)");
     sub->add_option("--tls-cert", settings->tls_cert, "PEM certificate: serve HTTPS");
     sub->add_option("--tls-key", settings->tls_key, "PEM private key of --tls-cert");
+    sub->add_option("--max-checkins-per-hour", settings->checkins_per_hour,
+                    "Check-ins one session takes in any hour (then 429)")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    sub->add_option("--max-checkins-per-session", settings->checkins_per_session,
+                    "Check-ins one session keeps (then 409)")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
     sub->add_flag("--json", settings->json,
                   "Print the address (and demo login) as one JSON line: {\"url\", \"demo_login\"}");
     return {sub, [settings] {
@@ -72,6 +82,8 @@ Command add_serve_command(CLI::App& app) {
                 options.knowledge_dir = settings->knowledge;
                 options.tls_cert_file = settings->tls_cert;
                 options.tls_key_file = settings->tls_key;
+                options.limits.max_checkins_per_hour = settings->checkins_per_hour;
+                options.limits.max_checkins_per_session = settings->checkins_per_session;
                 return service::run_server(options, std::cout, settings->json);
             }};
 }

@@ -125,6 +125,14 @@ json reported_course_fit(const std::vector<store::CheckinWithAssessment>& checki
     }
     const auto fit = signal::fit_course(points, signal::report_course_options());
     json out = signal::to_json(fit);
+    // The fit words a rise as "changes by +N % per day"; a steep rise over a few hours makes N
+    // dozens of digits long. Beyond tenfold a day the number says nothing more.
+    const double change_per_day = std::exp(-fit.decay_per_hour * 24);
+    if (fit.fitted && !fit.at_baseline && !fit.decline && change_per_day > kSteepRisePerDay) {
+        out["verdict"] =
+            "The data do not show a decline: the reported episodes per day rise more than " +
+            format_number(kSteepRisePerDay) + "-fold a day.";
+    }
     out["points"] = json::array();
     for (const auto& point : points) {
         out["points"].push_back({point.hours_since_massage, point.rate});
@@ -146,12 +154,14 @@ json reported_course_fit(const std::vector<store::CheckinWithAssessment>& checki
             end = std::clamp(fit.back_at_baseline_h, last, last + kCurveMaxProjectionHours);
         }
         // Reports may span up to a year (the contract's limit): the step grows to keep the curve
-        // a size a chart draws at once.
+        // a size a chart draws at once. The last point is the end itself, never past it: beyond
+        // the last report a rising fit soon runs far above anything reported.
         const double step = std::max(kCurveStepHours, (end - first) / (kCurveMaxPoints - 1));
-        for (std::size_t i = 0; first + static_cast<double>(i) * step <= end + step / 2; ++i) {
+        for (std::size_t i = 0; first + static_cast<double>(i) * step < end - step / 2; ++i) {
             const double hours = first + static_cast<double>(i) * step;
             out["curve"].push_back({hours, fit.rate_at(hours)});
         }
+        out["curve"].push_back({end, fit.rate_at(end)});
     }
     return out;
 }

@@ -29,6 +29,8 @@ nlohmann::json reported_course_fit(const std::vector<store::CheckinWithAssessmen
 inline constexpr double kCurveStepHours = 3;
 inline constexpr double kCurveMaxProjectionHours = 7 * 24;
 inline constexpr double kCurveMaxPoints = 240;
+// A rise steeper than this factor a day is worded as "more than N-fold a day", not as a percentage.
+inline constexpr double kSteepRisePerDay = 10;
 
 // A short note for the next session, drawn from the reports and the session: where twitching
 // was painful, the highest pain, bruising or strong soreness, the highest level reached, and what

@@ -8,11 +8,15 @@
 #include <httplib.h>
 #include <signal.h>
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <cmath>
+#include <condition_variable>
 #include <ctime>
+#include <functional>
 #include <iostream>
 #include <mutex>
 #include <optional>
@@ -46,6 +50,12 @@ constexpr std::size_t kMaxNameLength = 200;
 constexpr std::size_t kMaxNoteLength = 4000;
 constexpr std::size_t kMaxEmailLength = 254;
 constexpr std::size_t kMaxPasswordLength = 1024;
+// How far a check-in's hours_since_massage may run ahead of the session's age, for a phone whose
+// clock is ahead: the same hour that a session's start may lie in the future.
+constexpr double kClockSkewHours = 1;
+// Login attempts wait this long at most for the parallel attempts that hold their e-mail's or
+// address's remaining slots to be decided.
+constexpr std::chrono::seconds kLoginWaitLimit{20};
 
 using PasswordCheckSlots = std::counting_semaphore<64>;
 
@@ -59,6 +69,18 @@ class SemaphoreSlot {
 
   private:
     PasswordCheckSlots& slots_;
+};
+
+// Runs an action when the scope ends, however it ends.
+class ScopeExit {
+  public:
+    explicit ScopeExit(std::function<void()> action) : action_(std::move(action)) {}
+    ~ScopeExit() { action_(); }
+    ScopeExit(const ScopeExit&) = delete;
+    ScopeExit& operator=(const ScopeExit&) = delete;
+
+  private:
+    std::function<void()> action_;
 };
 
 // An answer other than success, decided by a handler.
@@ -108,7 +130,7 @@ std::optional<Timestamp> parse_iso_utc(const std::string& text) {
     utc.tm_min = std::stoi(parts[5]);
     utc.tm_sec = parts[6].matched ? std::stoi(parts[6]) : 0;
     if (utc.tm_mon > 11 || utc.tm_mday < 1 || utc.tm_mday > 31 || utc.tm_hour > 23 ||
-        utc.tm_min > 59 || utc.tm_sec > 60) {
+        utc.tm_min > 59 || utc.tm_sec > 59) {
         return std::nullopt;
     }
     const std::tm given = utc;
@@ -233,18 +255,54 @@ bool is_known_method(const std::string& method) {
     return false;
 }
 
+std::string lower_case(std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return text;
+}
+
+std::string trimmed(const std::string& text) {
+    const auto first = text.find_first_not_of(" \t");
+    if (first == std::string::npos) return {};
+    return text.substr(first, text.find_last_not_of(" \t") - first + 1);
+}
+
+// "application/json", in any case, optionally with "; charset=utf-8" (JSON is UTF-8): another
+// media type or charset is another format, which the parser would misread.
+bool is_json_media_type(const std::string& content_type) {
+    const auto parameters = content_type.find(';');
+    if (lower_case(trimmed(content_type.substr(0, parameters))) != "application/json") {
+        return false;
+    }
+    if (parameters == std::string::npos) return true;
+    const auto charset = lower_case(trimmed(content_type.substr(parameters + 1)));
+    return charset == "charset=utf-8" || charset == "charset=\"utf-8\"";
+}
+
 // JSON bodies only: a form post from another site cannot send application/json without a CORS
 // preflight, which this server never grants.
 json parse_json_body(const Request& req) {
-    const auto type = req.get_header_value("Content-Type");
-    if (type.rfind("application/json", 0) != 0) {
-        throw HttpError(415, "the request body must be JSON (Content-Type: application/json)");
+    if (!is_json_media_type(req.get_header_value("Content-Type"))) {
+        throw HttpError(415,
+                        "the request body must be JSON (Content-Type: application/json, "
+                        "optionally with charset=utf-8)",
+                        "Content-Type");
+    }
+    // The parser would stop at a NUL and ignore what follows it.
+    if (req.body.find('\0') != std::string::npos) {
+        throw HttpError(400, "the request body contains a NUL byte");
     }
     json body;
     try {
         body = parse_json_input(req.body);
     } catch (const InputError& e) {
         throw HttpError(400, std::string("the request body: ") + e.what());
+    } catch (const json::out_of_range& e) {
+        // A number beyond the range of a double ("1e400"); the parser stops before its key is
+        // known, and its message quotes the number.
+        const std::string message = e.what();
+        throw HttpError(400, "the request body: a number out of range (" +
+                                 message.substr(message.find(']') + 2) + ")");
     } catch (const json::exception&) {
         throw HttpError(400, "the request body is not valid JSON");
     }
@@ -260,26 +318,131 @@ void reject_unknown_fields(const json& body, std::initializer_list<const char*> 
     }
 }
 
-std::string required_text(const json& body, const char* field, std::size_t max_length) {
-    const auto found = body.find(field);
-    if (found == body.end()) throw bad_field(field, "is required");
-    if (!found->is_string()) throw bad_field(field, "must be a string");
-    auto text = found->get<std::string>();
-    if (text.empty()) throw bad_field(field, "must not be empty");
-    if (text.size() > max_length) {
+// Characters as openapi.yaml's maxLength counts them: Unicode code points (the parser has
+// checked that strings are UTF-8), not bytes.
+std::size_t code_points(const std::string& utf8) {
+    return static_cast<std::size_t>(std::count_if(utf8.begin(), utf8.end(), [](char c) {
+        return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    }));
+}
+
+// Names are shown on one line and notes as paragraphs: neither takes control characters (notes
+// take line breaks and tabs). A secret (password) is taken as typed.
+enum class Text { name, note, secret };
+
+std::string checked_text(const json& value, const char* field, std::size_t max_length, Text kind) {
+    if (!value.is_string()) throw bad_field(field, "must be a string");
+    auto text = value.get<std::string>();
+    if (code_points(text) > max_length) {
         throw bad_field(field, "is longer than " + std::to_string(max_length) + " characters");
+    }
+    if (kind == Text::secret) return text;
+    for (const unsigned char c : text) {
+        const bool line_break = kind == Text::note && (c == '\n' || c == '\r' || c == '\t');
+        if ((c < 0x20 || c == 0x7F) && !line_break) {
+            throw bad_field(field, "must not contain control characters");
+        }
     }
     return text;
 }
 
-std::string optional_text(const json& body, const char* field, std::size_t max_length) {
-    if (!body.contains(field) || body[field].is_null()) return {};
-    if (!body[field].is_string()) throw bad_field(field, "must be a string");
-    auto text = body[field].get<std::string>();
-    if (text.size() > max_length) {
-        throw bad_field(field, "is longer than " + std::to_string(max_length) + " characters");
+std::string required_text(const json& body, const char* field, std::size_t max_length, Text kind) {
+    const auto found = body.find(field);
+    if (found == body.end()) throw bad_field(field, "is required");
+    auto text = checked_text(*found, field, max_length, kind);
+    if (text.empty()) throw bad_field(field, "must not be empty");
+    if (kind != Text::secret && text.find_first_not_of(" \t\r\n") == std::string::npos) {
+        throw bad_field(field, "must not be only spaces");
     }
     return text;
+}
+
+// Absent is empty; null is refused like any other value of the wrong type.
+std::string optional_text(const json& body, const char* field, std::size_t max_length) {
+    const auto found = body.find(field);
+    return found == body.end() ? std::string{}
+                               : checked_text(*found, field, max_length, Text::note);
+}
+
+// The answer to a request refused before its body was read, on a connection that then closes:
+// the unread body must never be read as the next request. cpp-httplib 0.11.4 decides whether a
+// connection stays open from the request alone (an answer saying "Connection: close" leaves it
+// open); a content provider that reports failure once it has written the whole answer is what
+// makes it close the connection. A HEAD answer has no body to write, so it cannot close that way.
+void refuse_and_close(Response& res, const HttpError& error) {
+    json body{{"error", error.what()}};
+    if (!error.field().empty()) body["field"] = error.field();
+    auto text = std::make_shared<const std::string>(body.dump());
+    res.status = error.status();
+    res.set_header("Connection", "close");
+    res.set_content_provider(text->size(), "application/json",
+                             [text](std::size_t, std::size_t, httplib::DataSink& sink) {
+                                 sink.write(text->data(), text->size());
+                                 return false;  // all written: now close
+                             });
+}
+
+bool is_decimal_length(const std::string& text) {
+    return !text.empty() && text.size() <= 18 && std::all_of(text.begin(), text.end(), [](char c) {
+        return std::isdigit(static_cast<unsigned char>(c)) != 0;
+    });
+}
+
+// What is wrong with a request's line and headers, decided before any of its body is read.
+std::optional<HttpError> refusal_before_body(const Request& req, const Limits& limits) {
+    // cpp-httplib has read every header by now (it has no limit of its own on their number); a
+    // request with more is refused rather than served.
+    std::size_t count = 0;
+    std::size_t bytes = 0;
+    for (const auto& [name, value] : req.headers) {
+        // cpp-httplib adds these four itself.
+        if (name == "REMOTE_ADDR" || name == "REMOTE_PORT" || name == "LOCAL_ADDR" ||
+            name == "LOCAL_PORT") {
+            continue;
+        }
+        ++count;
+        bytes += name.size() + value.size();
+    }
+    if (count > limits.max_header_count || bytes > limits.max_header_bytes) {
+        return HttpError(431, "the request headers are too large: at most " +
+                                  std::to_string(limits.max_header_count) + " headers and " +
+                                  std::to_string(limits.max_header_bytes) + " bytes");
+    }
+    // cpp-httplib would decompress the body, beyond any size limit: a small gzip body can
+    // expand a thousandfold.
+    if (req.has_header("Content-Encoding")) {
+        return HttpError(415,
+                         "Content-Encoding: compressed request bodies are not accepted; send "
+                         "the body uncompressed",
+                         "Content-Encoding");
+    }
+    // A body must say its length. cpp-httplib 0.11 applies the body limit to Content-Length
+    // only: a chunked body was read whole, whatever its size.
+    if (req.has_header("Transfer-Encoding")) {
+        return HttpError(411, "send the body with a Content-Length (no chunked bodies)");
+    }
+    // cpp-httplib reads the first Content-Length with strtoull: "2junk" and "+2" read as 2, "abc"
+    // as 0 and "-1" as 2^64-1. Anything but one decimal number is refused, not guessed.
+    const auto lengths = req.get_header_value_count("Content-Length");
+    if (lengths > 1) {
+        return HttpError(400, "Content-Length: given more than once", "Content-Length");
+    }
+    const auto length = req.get_header_value("Content-Length");
+    if (lengths == 1 && !is_decimal_length(length)) {
+        return HttpError(400, "Content-Length: must be one decimal number of bytes",
+                         "Content-Length");
+    }
+    const bool takes_body = req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
+    // cpp-httplib does not read a body of GET, HEAD or OPTIONS: its bytes would be read as the
+    // next request on the connection.
+    if (!takes_body && lengths == 1 && std::stoull(length) > 0) {
+        return HttpError(400, "a " + req.method + " request takes no body", "Content-Length");
+    }
+    // Without a length, a POST waited for the read timeout for a body.
+    if (takes_body && lengths == 0) {
+        return HttpError(411, "send the body with a Content-Length (no chunked bodies)");
+    }
+    return std::nullopt;
 }
 
 Id id_from_path(const Request& req) {
@@ -311,6 +474,12 @@ struct Server::Impl {
     std::string issue_link(Id clinic_id, Id session_id);
     std::string session_cookie(const std::string& token, long long max_age_seconds) const;
     json aftercare(const store::Session& session, double hours_since_massage) const;
+    std::optional<std::vector<Id>> reserve_login_attempt(const std::vector<store::LoginLimit>& keys,
+                                                         Timestamp now);
+    void check_checkin_budget(const store::Session& session, Timestamp now, Response& res);
+    json listed_checkins(
+        const std::vector<store::CheckinWithAssessment>& checkins,
+        const std::function<json(const store::CheckinWithAssessment&)>& item) const;
 
     void login(const Request& req, Response& res);
     void create_session(const Request& req, Response& res);
@@ -326,6 +495,11 @@ struct Server::Impl {
     // Each Argon2id check takes 64 MiB and a core for a moment: at most this many at once, so a
     // burst of logins cannot exhaust memory.
     PasswordCheckSlots password_checks;
+    // Login attempts of this instance whose password is being checked: their reserved slots are
+    // not failures yet (see login()).
+    std::mutex login_mutex;
+    std::condition_variable login_decided;
+    int logins_being_checked = 0;
     std::optional<DemoCredentials> demo;
     std::unique_ptr<httplib::Server> http;
     RequestLog log{std::cerr};
@@ -433,17 +607,17 @@ void Server::Impl::configure_http() {
         {"X-Frame-Options", "DENY"},
         {"Cache-Control", "no-store"},
     });
-    http->set_pre_routing_handler([](const Request& req, Response& res) {
+    // cpp-httplib's default sets SO_REUSEPORT, with which a second server on the same address
+    // starts and silently shares the port. SO_REUSEADDR alone still allows a restart while old
+    // connections linger in TIME_WAIT, and makes a second bind fail.
+    http->set_socket_options([](socket_t sock) {
+        const int yes = 1;
+        ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
+    http->set_pre_routing_handler([this](const Request& req, Response& res) {
         current_request() = RequestContext{std::chrono::steady_clock::now(), {}};
-        // A body must say its length. cpp-httplib 0.11 applies the body limit to Content-Length
-        // only: a chunked body was read whole, whatever its size; and a POST without either
-        // waited for the read timeout. Both are refused before any of the body is read.
-        const bool sends_body =
-            req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
-        if (req.has_header("Transfer-Encoding") ||
-            (sends_body && !req.has_header("Content-Length"))) {
-            send_error(res, 411, "send the body with a Content-Length (no chunked bodies)");
-            res.set_header("Connection", "close");
+        if (const auto refusal = refusal_before_body(req, options.limits)) {
+            refuse_and_close(res, *refusal);
             return httplib::Server::HandlerResponse::Handled;
         }
         return httplib::Server::HandlerResponse::Unhandled;
@@ -451,10 +625,12 @@ void Server::Impl::configure_http() {
     // Errors decided by cpp-httplib itself (no route, body too large, bad request line) get the
     // same JSON shape as ours.
     const httplib::Server::HandlerWithResponse json_errors = [](const Request&, Response& res) {
-        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        // Our own answers (a body, or refuse_and_close's content provider) have a content type.
+        if (res.has_header("Content-Type")) return httplib::Server::HandlerResponse::Unhandled;
         const char* message = res.status == 404   ? "not found"
                               : res.status == 413 ? "request body too large"
                               : res.status == 405 ? "method not allowed"
+                              : res.status == 414 ? "request URI too long"
                                                   : "bad request";
         send_error(res, res.status, message);
         return httplib::Server::HandlerResponse::Handled;
@@ -602,7 +778,7 @@ void Server::Impl::add_routes() {
         reject_unknown_fields(body, {"name", "note"});
         store::Client client;
         client.clinic_id = therapist.account.clinic_id;
-        client.name = required_text(body, "name", kMaxNameLength);
+        client.name = required_text(body, "name", kMaxNameLength, Text::name);
         client.note = optional_text(body, "note", kMaxNoteLength);
         send_json(res, 201, {{"client", client_json(store->create_client(client))}});
     });
@@ -646,41 +822,73 @@ void Server::Impl::add_routes() {
               }));
 }
 
+// A login attempt counts as failed before its password is checked, in the same transaction as the
+// count: a burst of parallel attempts cannot get more than the limit checked. A reserved slot is
+// not a failure yet, though: an attempt that finds no slot free while this instance is checking
+// others waits for those to be decided (a success gives its slot back) rather than answer "too
+// many failed logins" when none failed.
+std::optional<std::vector<Id>> Server::Impl::reserve_login_attempt(
+    const std::vector<store::LoginLimit>& keys, Timestamp now) {
+    const auto deadline = std::chrono::steady_clock::now() + kLoginWaitLimit;
+    std::unique_lock lock(login_mutex);
+    for (;;) {
+        auto attempt =
+            store->reserve_login_attempt(keys, now - options.limits.login_window.count(), now);
+        if (attempt) {
+            ++logins_being_checked;
+            return attempt;
+        }
+        if (logins_being_checked == 0 ||
+            login_decided.wait_until(lock, deadline) == std::cv_status::timeout) {
+            return std::nullopt;
+        }
+        now = now_seconds();
+    }
+}
+
 void Server::Impl::login(const Request& req, Response& res) {
     const auto body = parse_json_body(req);
     reject_unknown_fields(body, {"email", "password"});
-    const auto email = required_text(body, "email", kMaxEmailLength);
-    const auto password = required_text(body, "password", kMaxPasswordLength);
+    const auto email = required_text(body, "email", kMaxEmailLength, Text::name);
+    const auto password = required_text(body, "password", kMaxPasswordLength, Text::secret);
 
     const auto& limits = options.limits;
     const Timestamp now = now_seconds();
-    const Timestamp window_start = now - limits.login_window.count();
-    std::string lowered = email;
-    std::transform(lowered.begin(), lowered.end(), lowered.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     // The keys hold no e-mail in clear: the database keeps its digest.
-    const std::string email_key = "email:" + token_digest(lowered);
+    const std::string email_key = "email:" + token_digest(lower_case(email));
     const std::string address_key = "address:" + req.remote_addr;
-    // The attempt counts as failed before its password is checked, in the same transaction as
-    // the count: a burst of parallel attempts cannot get more than the limit checked.
-    const auto attempt = store->reserve_login_attempt(
-        {{email_key, static_cast<int>(limits.login_failures_per_email)},
-         {address_key, static_cast<int>(limits.login_failures_per_address)}},
-        window_start, now);
+    const auto attempt =
+        reserve_login_attempt({{email_key, static_cast<int>(limits.login_failures_per_email)},
+                               {address_key, static_cast<int>(limits.login_failures_per_address)}},
+                              now);
     if (!attempt) {
         res.set_header("Retry-After", std::to_string(limits.login_window.count()));
         throw HttpError(429, "too many failed logins; try again later");
     }
 
-    const auto therapist = store->find_therapist_by_email(email);
-    const bool accepted = [&] {
-        const SemaphoreSlot slot(password_checks);
-        return therapist ? verify_password(therapist->password_hash, password)
-                         : (verify_password_against_dummy(password), false);
-    }();
+    std::optional<store::Therapist> therapist;
+    bool accepted = false;
+    {
+        // However the check ends (an exception too), the attempt is decided: wake the waiters.
+        const ScopeExit decided([this] {
+            {
+                const std::lock_guard lock(login_mutex);
+                --logins_being_checked;
+            }
+            login_decided.notify_all();
+        });
+        therapist = store->find_therapist_by_email(email);
+        {
+            const SemaphoreSlot slot(password_checks);
+            accepted = therapist ? verify_password(therapist->password_hash, password)
+                                 : (verify_password_against_dummy(password), false);
+        }
+        if (accepted) {
+            store->release_login_attempt(*attempt);
+            store->clear_login_failures(email_key);
+        }
+    }
     if (!accepted) throw HttpError(401, "wrong e-mail or password");
-    store->release_login_attempt(*attempt);
-    store->clear_login_failures(email_key);
 
     const auto token = random_token();
     store::WebSession web_session{token_digest(token), therapist->id, random_token(),
@@ -710,7 +918,7 @@ void Server::Impl::create_session(const Request& req, Response& res) {
     if (!store->get_client(session.clinic_id, session.client_id)) {
         throw bad_field("client_id", "no such client");
     }
-    const auto started_text = required_text(body, "started_at", 64);
+    const auto started_text = required_text(body, "started_at", 64, Text::name);
     const auto started = parse_iso_utc(started_text);
     if (!started) {
         throw bad_field("started_at", "must be an ISO 8601 UTC time like 2026-11-26T09:30:00Z");
@@ -758,20 +966,20 @@ void Server::Impl::session_detail(const Request& req, Response& res) {
     if (!session) throw not_found();
     const auto client = store->get_client(session->clinic_id, session->client_id);
     const auto checkins = store->list_checkins(session->clinic_id, session->id);
-    json listed = json::array();
-    for (const auto& entry : checkins) {
-        listed.push_back({{"id", entry.checkin.id},
-                          {"received_at", iso_utc(entry.checkin.received_at)},
-                          {"hours_since_massage", entry.checkin.hours_since_massage},
-                          {"discomfort", entry.checkin.discomfort},
-                          {"document", json::parse(entry.checkin.document, nullptr, false)},
-                          {"assessment", assessment_json(entry.assessment)}});
-    }
+    const auto listed = listed_checkins(checkins, [](const store::CheckinWithAssessment& entry) {
+        return json{{"id", entry.checkin.id},
+                    {"received_at", iso_utc(entry.checkin.received_at)},
+                    {"hours_since_massage", entry.checkin.hours_since_massage},
+                    {"discomfort", entry.checkin.discomfort},
+                    {"document", json::parse(entry.checkin.document, nullptr, false)},
+                    {"assessment", assessment_json(entry.assessment)}};
+    });
     send_json(res, 200,
               {{"session", session_json(*session)},
                {"client", client ? client_json(*client) : json(nullptr)},
                {"hours_since_massage", hours_between(session->started_at, now_seconds())},
                {"checkins", listed},
+               {"checkins_total", checkins.size()},
                {"course", course_by_day(checkins)},
                {"course_fit", reported_course_fit(checkins)},
                {"next_session_note", next_session_note(*session, checkins)}});
@@ -780,30 +988,92 @@ void Server::Impl::session_detail(const Request& req, Response& res) {
 void Server::Impl::client_page(const Request& req, Response& res) {
     const auto session = require_link_session(req);
     const double hours = hours_between(session.started_at, now_seconds());
-    json checkins = json::array();
-    for (const auto& entry : store->list_checkins(session.clinic_id, session.id)) {
-        checkins.push_back({{"received_at", iso_utc(entry.checkin.received_at)},
-                            {"hours_since_massage", entry.checkin.hours_since_massage},
-                            {"assessment", assessment_json(entry.assessment)}});
-    }
+    const auto checkins = store->list_checkins(session.clinic_id, session.id);
+    const auto listed = listed_checkins(checkins, [](const store::CheckinWithAssessment& entry) {
+        return json{{"received_at", iso_utc(entry.checkin.received_at)},
+                    {"hours_since_massage", entry.checkin.hours_since_massage},
+                    {"assessment", assessment_json(entry.assessment)}};
+    });
     json about = massage_json(session);
     about["started_at"] = iso_utc(session.started_at);
     send_json(res, 200,
               {{"session", about},
                {"hours_since_massage", hours},
                {"aftercare", aftercare(session, hours)},
-               {"checkins", checkins}});
+               {"checkins", listed},
+               {"checkins_total", checkins.size()}});
+}
+
+// The latest check-ins (the store lists them oldest first), so that an answer stays a bounded
+// size however many a session holds.
+json Server::Impl::listed_checkins(
+    const std::vector<store::CheckinWithAssessment>& checkins,
+    const std::function<json(const store::CheckinWithAssessment&)>& item) const {
+    const std::size_t shown = std::min(checkins.size(), options.limits.listed_checkins);
+    json listed = json::array();
+    for (auto entry = checkins.end() - static_cast<std::ptrdiff_t>(shown); entry != checkins.end();
+         ++entry) {
+        listed.push_back(item(*entry));
+    }
+    return listed;
+}
+
+// One link must not fill the database or the therapist's page: a session keeps a bounded number
+// of check-ins, and takes a bounded number an hour.
+void Server::Impl::check_checkin_budget(const store::Session& session, Timestamp now,
+                                        Response& res) {
+    const auto& limits = options.limits;
+    const auto stored = store->list_checkins(session.clinic_id, session.id);
+    if (stored.size() >= limits.max_checkins_per_session) {
+        throw HttpError(409, "this session already has " +
+                                 std::to_string(limits.max_checkins_per_session) +
+                                 " check-ins, the most it keeps; ask your therapist");
+    }
+    constexpr Timestamp kHour = 3600;
+    std::vector<Timestamp> last_hour;
+    for (const auto& entry : stored) {
+        if (entry.checkin.received_at > now - kHour) last_hour.push_back(entry.checkin.received_at);
+    }
+    if (last_hour.size() >= limits.max_checkins_per_hour) {
+        // Stored oldest first: the first of the hour is the next to leave it.
+        res.set_header("Retry-After",
+                       std::to_string(std::max<Timestamp>(1, last_hour.front() + kHour - now)));
+        throw HttpError(429, "too many check-ins in the last hour (at most " +
+                                 std::to_string(limits.max_checkins_per_hour) +
+                                 "); try again later");
+    }
 }
 
 void Server::Impl::add_checkin(const Request& req, Response& res) {
     const auto session = require_link_session(req);
     auto document = parse_json_body(req);
     const Timestamp received_at = now_seconds();
-    if (!document.contains("hours_since_massage")) {
-        document["hours_since_massage"] = hours_between(session.started_at, received_at);
+    const double session_hours = double(received_at - session.started_at) / 3600.0;
+    // Reports describe the first year after the massage (the contract's range); rather than
+    // store every later one as "a year on", a session that old takes none.
+    if (session_hours > assess::max_hours_since_massage()) {
+        throw HttpError(409, "this session is more than a year old and takes no more check-ins");
     }
-    // The session knows the massage; the client need not repeat it.
-    if (!document.contains("massage")) document["massage"] = massage_json(session);
+    check_checkin_budget(session, received_at, res);
+    const auto hours = document.find("hours_since_massage");
+    if (hours == document.end()) {
+        document["hours_since_massage"] = hours_between(session.started_at, received_at);
+    } else if (hours->is_number() && hours->get<double>() > session_hours + kClockSkewHours) {
+        throw bad_field("hours_since_massage",
+                        "is later than now: the massage was " +
+                            std::to_string(std::lround(std::max(0.0, session_hours))) +
+                            " hours ago");
+    }
+    // The session knows the massage; the client need not repeat it, nor any part of it.
+    const auto massage = document.find("massage");
+    if (massage == document.end()) {
+        document["massage"] = massage_json(session);
+    } else if (massage->is_object()) {
+        const json recorded = massage_json(session);
+        for (const auto& field : recorded.items()) {
+            if (!massage->contains(field.key())) (*massage)[field.key()] = field.value();
+        }
+    }
     const auto checkin = assess::validate_checkin(document);
     const auto assessment = engine.assess(checkin);
 

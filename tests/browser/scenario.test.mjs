@@ -222,6 +222,21 @@ test('revoking closes the client link; a new link opens the same session', async
   await page.close();
 });
 
+test('after sign-in, a next address that a browser reads as another site leads to the dashboard', async () => {
+  // Browsers read `/\host` and `/<tab>/host` as `//host`: an open redirect to another site.
+  for (const next of ['/%5Cevil.example/x', '/%09/evil2.example/x', '//evil3.example/x']) {
+    const context = await browser.newContext(laptop);
+    const page = await context.newPage();
+    await page.goto(`${server.url}/?next=${next}`);
+    await page.getByLabel('Email').fill(server.email);
+    await page.getByLabel('Password').fill(server.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((url) => url.pathname !== '/');
+    assert.equal(page.url(), `${server.url}/dashboard`, `next=${next}`);
+    await context.close();
+  }
+});
+
 test('keyboard only: the sign-in form works with Tab and Enter; signing out ends the session', async () => {
   const context = await browser.newContext(laptop);
   const page = await context.newPage();

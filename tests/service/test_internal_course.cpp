@@ -108,6 +108,26 @@ TEST(service, reported_course_fit_draws_no_extrapolation_before_the_first_report
     EXPECT_GT(fit["excess_at_massage_per_day"].get<double>(), 1e6);
 }
 
+TEST(service, reported_course_fit_words_a_steep_rise_and_draws_no_further_than_the_last_report) {
+    // 0, 10 and 100000 episodes a day one hour apart: the fitted rise is far more than tenfold a
+    // day, which printed as a percentage dozens of digits long, and the curve ran on to 4 h.
+    const std::vector<store::CheckinWithAssessment> rising{
+        report(1, {{"twitching", {{"episodes_per_day", 0}}}}),
+        report(2, {{"twitching", {{"episodes_per_day", 10}}}}),
+        report(3, {{"twitching", {{"episodes_per_day", 100000}}}}),
+    };
+    const auto fit = reported_course_fit(rising);
+    ASSERT_EQ(fit["fitted"], true) << fit.dump();
+    ASSERT_EQ(fit["decline"], false) << fit.dump();
+    const auto verdict = fit["verdict"].get<std::string>();
+    EXPECT_NE(verdict.find("more than 10-fold a day"), std::string::npos) << verdict;
+    EXPECT_EQ(verdict.find('%'), std::string::npos) << verdict;
+    const auto& curve = fit["curve"];
+    ASSERT_FALSE(curve.empty());
+    EXPECT_EQ(curve[0][0], 1.0);
+    EXPECT_EQ(curve.back()[0], 3.0) << curve.dump();
+}
+
 TEST(service, reported_course_fit_skips_a_stored_value_out_of_range) {
     std::vector<store::CheckinWithAssessment> checkins{
         report(5, {{"twitching", {{"episodes_per_day", 10}}}}),

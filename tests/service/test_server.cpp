@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -688,6 +689,8 @@ TEST_F(Api, BadSessionsAre400NamingTheField) {
         {{{"regions", "back"}}, "regions"},
         {{{"started_at", "yesterday"}}, "started_at"},
         {{{"started_at", "2026-02-30T10:00:00Z"}}, "started_at"},
+        {{{"started_at", "2026-02-03T10:00:60Z"}}, "started_at"},
+        {{{"notes", nullptr}}, "notes"},
         // In the future, or longer ago than a check-in can report (a year): a typing error.
         {{{"started_at", iso_hours_ago(-48)}}, "started_at"},
         {{{"started_at", iso_hours_ago(9000)}}, "started_at"},
@@ -785,8 +788,9 @@ class RawClient {
         char buffer[4096];
         for (;;) {
             const auto received = ::recv(socket_, buffer, sizeof buffer, 0);
-            if (received == 0) return true;
-            if (received < 0) return false;  // timed out (or failed) while still open
+            // A close with unread bytes in the server's buffer arrives as a reset.
+            if (received == 0 || (received < 0 && errno == ECONNRESET)) return true;
+            if (received < 0) return false;  // timed out while still open
         }
     }
 
@@ -864,6 +868,323 @@ TEST_F(Api, AKeepAliveConnectionIsClosedAfterItsRequestBudget) {
         ASSERT_TRUE(result);
         EXPECT_EQ(result->get_header_value("Connection") == "close", i == 2) << "request " << i;
     }
+}
+
+// The status of a raw answer ("HTTP/1.1 400 Bad Request" -> 400), 0 when there is none.
+int status_of(const std::string& answer) {
+    return answer.rfind("HTTP/1.1 ", 0) == 0 ? std::stoi(answer.substr(9, 3)) : 0;
+}
+
+json body_of_raw(const std::string& answer) {
+    const auto start = answer.find("\r\n\r\n");
+    return start == std::string::npos ? json()
+                                      : json::parse(answer.substr(start + 4), nullptr, false);
+}
+
+const std::string kSmuggled = "GET /api/c/SMUGGLED HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+
+TEST_F(Api, ACompressedBodyIs415BeforeItIsReadAndTheConnectionCloses) {
+    start();
+    const auto login_a = login(a_);
+    const auto link = create_session(login_a, create_client(login_a, "Client"));
+    // 1 MB announced, a few bytes sent: the answer comes before the body, which is never read.
+    for (const char* encoding : {"gzip", "deflate", "br", "identity"}) {
+        RawClient raw(port_, "POST /api/c/" + link.token +
+                                 "/checkins HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                 "Content-Type: application/json\r\nContent-Encoding: " +
+                                 encoding + "\r\nContent-Length: 1000000\r\n\r\n\x1f\x8b");
+        ASSERT_TRUE(raw.connected());
+        const auto answer = raw.response_within(std::chrono::seconds(3));
+        EXPECT_EQ(status_of(answer), 415) << encoding << ": " << answer;
+        EXPECT_EQ(body_of_raw(answer).value("field", ""), "Content-Encoding") << answer;
+        EXPECT_TRUE(raw.closed_by_server_within(std::chrono::seconds(3))) << encoding;
+    }
+    EXPECT_EQ(stored_checkins(a_, link.session_id), 0u);
+}
+
+TEST_F(Api, TooManyOrTooLargeRequestHeadersAre431) {
+    options_.limits.max_header_count = 20;
+    options_.limits.max_header_bytes = 4096;
+    start();
+    std::string many = "GET /api/c/unknown HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    for (int i = 0; i < 30; ++i) many += "X-Pad-" + std::to_string(i) + ": a\r\n";
+    std::string large = "GET /api/c/unknown HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    for (int i = 0; i < 3; ++i)
+        large += "X-Pad-" + std::to_string(i) + ": " + std::string(2000, 'a') + "\r\n";
+    for (const auto& request : {many, large}) {
+        RawClient raw(port_, request + "\r\n");
+        ASSERT_TRUE(raw.connected());
+        const auto answer = raw.response_within(std::chrono::seconds(5));
+        EXPECT_EQ(status_of(answer), 431) << answer;
+        EXPECT_NE(body_of_raw(answer).value("error", "").find("headers"), std::string::npos);
+    }
+    // Within the limits, the same request is answered as usual.
+    RawClient fine(port_, "GET /api/c/unknown HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: a\r\n\r\n");
+    EXPECT_EQ(status_of(fine.response_within(std::chrono::seconds(5))), 404);
+}
+
+TEST_F(Api, ABodyOnAMethodThatTakesNoneIs400AndItsBytesAreNeverARequest) {
+    start();
+    // The body is a whole second request: before, it was answered as one (request smuggling).
+    for (const char* method : {"GET", "OPTIONS", "DELETE"}) {
+        RawClient raw(port_, std::string(method) +
+                                 " /api/me HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " +
+                                 std::to_string(kSmuggled.size()) + "\r\n\r\n" + kSmuggled);
+        ASSERT_TRUE(raw.connected());
+        const auto answer = raw.response_within(std::chrono::seconds(3));
+        EXPECT_EQ(status_of(answer), 400) << method << ": " << answer;
+        EXPECT_EQ(body_of_raw(answer).value("field", ""), "Content-Length") << answer;
+        EXPECT_TRUE(raw.closed_by_server_within(std::chrono::seconds(3))) << method;
+    }
+    // An empty body (Content-Length: 0) is no body.
+    RawClient empty(port_,
+                    "GET /api/c/unknown HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n");
+    EXPECT_EQ(status_of(empty.response_within(std::chrono::seconds(3))), 404);
+}
+
+TEST_F(Api, AnythingButOneDecimalContentLengthIs400AtOnce) {
+    start();
+    const auto login_a = login(a_);
+    const auto link = create_session(login_a, create_client(login_a, "Client"));
+    for (const std::string lengths :
+         {"Content-Length: 2\r\nContent-Length: 40\r\n",
+          "Content-Length: 2\r\nContent-Length: 2\r\n", "Content-Length: 2junk\r\n",
+          "Content-Length: +2\r\n", "Content-Length: -1\r\n", "Content-Length: abc\r\n",
+          "Content-Length: 0x2\r\n"}) {
+        RawClient raw(port_, "POST /api/c/" + link.token +
+                                 "/checkins HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                 "Content-Type: application/json\r\n" +
+                                 lengths + "\r\n{}");
+        ASSERT_TRUE(raw.connected());
+        const auto started = std::chrono::steady_clock::now();
+        const auto answer = raw.response_within(std::chrono::seconds(4));
+        EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2)) << lengths;
+        EXPECT_EQ(status_of(answer), 400) << lengths << answer;
+        EXPECT_EQ(body_of_raw(answer).value("field", ""), "Content-Length") << answer;
+    }
+    EXPECT_EQ(stored_checkins(a_, link.session_id), 0u);
+}
+
+TEST_F(Api, ASecondServerOnTheSameAddressDoesNotStart) {
+    start();
+    auto second_options = options_;
+    second_options.port = port_;
+    Server second(second_options);
+    try {
+        second.start();
+        ADD_FAILURE() << "a second server started on port " << port_;
+    } catch (const InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("address in use"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(http().Get("/api/c/unknown")->status, 404) << "the first still answers";
+}
+
+TEST_F(Api, ABodyWithANulByteOrANumberOutOfRangeIs400) {
+    start();
+    const auto login_a = login(a_);
+    const auto link = create_session(login_a, create_client(login_a, "Client"));
+    const auto path = "/api/c/" + link.token + "/checkins";
+    const auto nul =
+        http().Post(path.c_str(), std::string("{\"symptoms\":{}}\0junk", 20), "application/json");
+    ASSERT_TRUE(nul);
+    EXPECT_EQ(nul->status, 400) << nul->body;
+    EXPECT_NE(body_of(nul)["error"].get<std::string>().find("NUL"), std::string::npos);
+    const auto huge =
+        http().Post(path.c_str(), R"({"symptoms": {"pain_0_10": 1e400}})", "application/json");
+    ASSERT_TRUE(huge);
+    EXPECT_EQ(huge->status, 400) << huge->body;
+    // The parser stops at the number, before its key is known: the message quotes the number.
+    const auto error = body_of(huge)["error"].get<std::string>();
+    EXPECT_NE(error.find("out of range"), std::string::npos) << error;
+    EXPECT_NE(error.find("1e400"), std::string::npos) << error;
+    EXPECT_EQ(stored_checkins(a_, link.session_id), 0u);
+}
+
+TEST_F(Api, OnlyJsonContentTypesAreAccepted) {
+    start();
+    const auto login_a = login(a_);
+    const auto link = create_session(login_a, create_client(login_a, "Client"));
+    const auto path = "/api/c/" + link.token + "/checkins";
+    for (const char* type : {"application/jsonx", "application/json-patch+json",
+                             "application/json; charset=latin1", "text/plain", ""}) {
+        const auto result = http().Post(path.c_str(), "{}", type);
+        ASSERT_TRUE(result);
+        EXPECT_EQ(result->status, 415) << type;
+        EXPECT_EQ(body_of(result).value("field", ""), "Content-Type") << type;
+    }
+    EXPECT_EQ(stored_checkins(a_, link.session_id), 0u);
+    for (const char* type : {"APPLICATION/JSON", "application/json; charset=UTF-8",
+                             "application/json;charset=utf-8"}) {
+        const auto result = http().Post(path.c_str(), "{}", type);
+        ASSERT_TRUE(result);
+        EXPECT_EQ(result->status, 201) << type << ": " << result->body;
+    }
+}
+
+TEST_F(Api, HoursBeyondTheSessionsAgeAre400) {
+    start();
+    const auto login_a = login(a_);
+    const auto link = create_session(login_a, create_client(login_a, "Client"), 2);
+    // 2 h old: 8760 h (a year) is refused; up to the clock-skew hour ahead is accepted.
+    const auto late = checkin(link, {{"hours_since_massage", 8760}});
+    ASSERT_TRUE(late);
+    EXPECT_EQ(late->status, 400) << late->body;
+    EXPECT_EQ(body_of(late).value("field", ""), "hours_since_massage");
+    EXPECT_EQ(checkin(link, {{"hours_since_massage", 4}})->status, 400);
+    EXPECT_EQ(stored_checkins(a_, link.session_id), 0u);
+    EXPECT_EQ(checkin(link, {{"hours_since_massage", 2.5}})->status, 201);
+}
+
+TEST_F(Api, ASessionOverAYearOldTakesNoCheckins) {
+    start();
+    const auto login_a = login(a_);
+    const auto first = create_session(login_a, create_client(login_a, "Client"));
+    // Written to the store: the API refuses to record a session so old.
+    auto session = *store_->get_session(a_.clinic_id, first.session_id);
+    session.started_at -= 370 * 24 * 3600;
+    const std::string token = random_token();
+    const auto created = store_->create_session_with_link(
+        session, {token_digest(token), 0, session.started_at, std::nullopt});
+    for (const json& document :
+         {json{{"twitching", {{"present", true}}}}, json{{"hours_since_massage", 10}}}) {
+        const auto result = checkin({created.id, token}, document);
+        ASSERT_TRUE(result);
+        EXPECT_EQ(result->status, 409) << result->body;
+        EXPECT_NE(body_of(result)["error"].get<std::string>().find("more than a year"),
+                  std::string::npos);
+    }
+    EXPECT_EQ(stored_checkins(a_, created.id), 0u);
+}
+
+TEST_F(Api, APartialMassageIsCompletedFromTheSession) {
+    start();
+    const auto login_a = login(a_);
+    const auto link = create_session(login_a, create_client(login_a, "Client"));
+    ASSERT_EQ(checkin(link, {{"massage", json::object()}})->status, 201);
+    ASSERT_EQ(checkin(link, {{"massage", {{"minutes", 30}}}})->status, 201);
+    const auto stored = store_->list_checkins(a_.clinic_id, link.session_id);
+    ASSERT_EQ(stored.size(), 2u);
+    const auto empty = json::parse(stored[0].checkin.document)["massage"];
+    EXPECT_EQ(empty["technique"], "deep_tissue");
+    EXPECT_EQ(empty["pressure"], "deep");
+    EXPECT_EQ(empty["minutes"], 60);
+    EXPECT_EQ(empty["regions"], json::array({"left_calf"}));
+    EXPECT_EQ(empty["knots_worked"], true);
+    const auto partial = json::parse(stored[1].checkin.document)["massage"];
+    EXPECT_EQ(partial["minutes"], 30) << "what the client gives is kept";
+    EXPECT_EQ(partial["pressure"], "deep");
+}
+
+TEST_F(Api, BadClientsAre400NamingTheField) {
+    start();
+    const auto login_a = login(a_);
+    const auto before = store_->list_clients(a_.clinic_id).size();
+    const std::vector<std::pair<json, std::string>> cases{
+        {{{"name", "   "}}, "name"},
+        {{{"name", std::string("A\0B", 3)}}, "name"},
+        {{{"name", "A\x1b[31mB"}}, "name"},
+        {{{"name", "A\nB"}}, "name"},
+        {{{"name", "Client"}, {"note", nullptr}}, "note"},
+        {{{"name", "Client"}, {"note", "a\x1b"}}, "note"},
+        // 201 characters of two bytes each.
+        {{{"name",
+           [] {
+               std::string text;
+               for (int i = 0; i < 201; ++i) text += "\xc3\xa9";
+               return text;
+           }()}},
+         "name"},
+    };
+    for (const auto& [body, field] : cases) {
+        const auto result = post_json("/api/clients", body, headers(login_a));
+        ASSERT_TRUE(result);
+        EXPECT_EQ(result->status, 400) << body.dump();
+        EXPECT_EQ(body_of(result).value("field", ""), field) << result->body;
+    }
+    EXPECT_EQ(store_->list_clients(a_.clinic_id).size(), before);
+    // 200 characters of two bytes each (400 bytes) fit the limit of 200 characters; a note
+    // keeps its line breaks.
+    std::string accented;
+    for (int i = 0; i < 200; ++i) accented += "\xc3\xa9";
+    const auto fine = post_json(
+        "/api/clients", {{"name", accented}, {"note", "line one\nline two"}}, headers(login_a));
+    ASSERT_TRUE(fine);
+    EXPECT_EQ(fine->status, 201) << fine->body;
+}
+
+TEST_F(Api, CheckinsPerHourAndPerSessionAreLimited) {
+    options_.limits.max_checkins_per_hour = 3;
+    options_.limits.max_checkins_per_session = 5;
+    start();
+    const auto login_a = login(a_);
+    const auto link = create_session(login_a, create_client(login_a, "Client"));
+    for (int i = 0; i < 3; ++i) {
+        ASSERT_EQ(checkin(link, {{"twitching", {{"present", true}}}})->status, 201);
+    }
+    const auto hourly = checkin(link, {{"twitching", {{"present", true}}}});
+    ASSERT_TRUE(hourly);
+    EXPECT_EQ(hourly->status, 429) << hourly->body;
+    EXPECT_TRUE(hourly->has_header("Retry-After"));
+    EXPECT_EQ(stored_checkins(a_, link.session_id), 3u);
+
+    // Two more, written two hours ago, fill the session.
+    for (int i = 0; i < 2; ++i) {
+        store::CheckinRecord old;
+        old.session_id = link.session_id;
+        old.received_at = std::chrono::duration_cast<std::chrono::seconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count() -
+                          7200;
+        old.hours_since_massage = 20;
+        old.document = R"({"hours_since_massage": 20})";
+        store_->add_checkin_with_assessment(old, {0, assess::Level::normal, "{}", "test"});
+    }
+    const auto full = checkin(link, {{"twitching", {{"present", true}}}});
+    ASSERT_TRUE(full);
+    EXPECT_EQ(full->status, 409) << full->body;
+    EXPECT_EQ(stored_checkins(a_, link.session_id), 5u);
+}
+
+TEST_F(Api, AnswersListTheLatestCheckinsAndTheirCount) {
+    options_.limits.listed_checkins = 2;
+    start();
+    const auto login_a = login(a_);
+    const auto link = create_session(login_a, create_client(login_a, "Client"));
+    for (int hours : {10, 20, 29}) {
+        ASSERT_EQ(checkin(link, {{"hours_since_massage", hours}})->status, 201);
+    }
+    const auto detail = body_of(http().Get(
+        ("/api/sessions/" + std::to_string(link.session_id)).c_str(), headers(login_a, false)));
+    EXPECT_EQ(detail["checkins_total"], 3);
+    ASSERT_EQ(detail["checkins"].size(), 2u);
+    EXPECT_EQ(detail["checkins"][1]["hours_since_massage"], 29);
+    EXPECT_EQ(detail["course"].size(), 2u) << "the course still draws on every report";
+    const auto page = body_of(http().Get(("/api/c/" + link.token).c_str()));
+    EXPECT_EQ(page["checkins_total"], 3);
+    ASSERT_EQ(page["checkins"].size(), 2u);
+    EXPECT_EQ(page["checkins"][0]["hours_since_massage"], 20);
+}
+
+TEST_F(Api, ParallelRightPasswordsAreAllAccepted) {
+    // Before, an attempt counted against the limit while its password was checked: 12 right
+    // passwords at once with a limit of 3 got 9 answers "too many failed logins".
+    constexpr int kAttempts = 12;
+    options_.limits.login_failures_per_email = 3;
+    start();
+    std::atomic<int> ready{0};
+    std::vector<std::future<int>> answers;
+    for (int i = 0; i < kAttempts; ++i) {
+        answers.push_back(std::async(std::launch::async, [&] {
+            auto client = http();
+            ++ready;
+            while (ready.load() < kAttempts) std::this_thread::yield();
+            const auto result = client.Post(
+                "/api/login", json{{"email", a_.email}, {"password", a_.password}}.dump(),
+                "application/json");
+            return result ? result->status : -1;
+        }));
+    }
+    for (auto& answer : answers) EXPECT_EQ(answer.get(), 200);
 }
 
 }  // namespace

@@ -18,7 +18,11 @@ namespace twitchwatch::service {
 // Every limit the server enforces; the defaults are documented in docs/service.md.
 struct Limits {
     std::size_t max_body_bytes = 64 * 1024;  // larger request bodies get 413
-    std::chrono::seconds read_timeout{5};    // per read of a request, then the socket closes
+    // Request headers (lines and bytes of names and values) above these get 431; counted once
+    // cpp-httplib has read them (see docs/service.md).
+    std::size_t max_header_count = 100;
+    std::size_t max_header_bytes = 32 * 1024;
+    std::chrono::seconds read_timeout{5};  // per read of a request, then the socket closes
     std::chrono::seconds write_timeout{5};
     std::chrono::seconds keep_alive_timeout{2};  // an idle keep-alive connection frees its worker
     std::size_t keep_alive_max_requests = 100;   // then the connection is closed
@@ -29,6 +33,11 @@ struct Limits {
     std::size_t login_failures_per_address = 20;
     std::chrono::seconds login_window{15 * 60};
     std::chrono::seconds web_session_lifetime{12 * 60 * 60};
+    // Check-ins of one session: at most this many stored (then 409) and this many in any hour
+    // (then 429); the session's and the client page's answers list the latest listed_checkins.
+    std::size_t max_checkins_per_session = 200;
+    std::size_t max_checkins_per_hour = 12;
+    std::size_t listed_checkins = 100;
     // Argon2id checks running at once (each takes 64 MiB); further logins wait their turn.
     std::size_t concurrent_password_checks = 2;
 };

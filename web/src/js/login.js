@@ -3,10 +3,22 @@ import { postAsClient, rememberCsrf } from './api.js';
 import { byId } from './dom.js';
 import { clearErrors, showError, showFieldError, whileSending } from './forms.js';
 
-/** Only a path on this site may follow the sign-in (never another origin). */
+/**
+ * Only a path on this site may follow the sign-in (never another origin). Browsers read `/\host`
+ * and `/<tab>/host` as `//host`, so the value is resolved as the browser would and kept only when
+ * it stays on this origin; what is followed is the resolved path, not the raw text.
+ */
 function nextPage() {
   const next = new URLSearchParams(location.search).get('next');
-  return next && next.startsWith('/') && !next.startsWith('//') && next !== '/' ? next : '/dashboard';
+  if (!next?.startsWith('/')) return '/dashboard';
+  let target;
+  try {
+    target = new URL(next, location.origin);
+  } catch {
+    return '/dashboard';
+  }
+  const path = `${target.pathname}${target.search}${target.hash}`;
+  return target.origin === location.origin && target.pathname !== '/' ? path : '/dashboard';
 }
 
 const form = byId('login-form');

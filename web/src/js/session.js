@@ -78,7 +78,8 @@ function render(data) {
     h(
       'section',
       { 'aria-labelledby': 'reports-title' },
-      h('h2', { id: 'reports-title' }, `Reports (${checkins.length})`),
+      h('h2', { id: 'reports-title' }, `Reports (${data.checkins_total ?? checkins.length})`),
+      checkins.length < (data.checkins_total ?? 0) ? h('p', { class: 'quiet' }, `The latest ${checkins.length} are listed.`) : null,
       reports.length ? h('ol', { class: 'timeline', reversed: true }, reports.map(reportItem)) : h('p', { class: 'empty' }, 'No report yet.'),
     ),
     h('section', { 'aria-labelledby': 'session-title' }, h('h2', { id: 'session-title' }, 'Session'), sessionFacts(session)),
