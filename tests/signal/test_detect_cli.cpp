@@ -197,7 +197,8 @@ TEST_F(SignalCli, AChannelSampledTooSlowlyForItsBandIsSkippedWithAWarning) {
     ASSERT_EQ(r.code, 0);
     const auto report = nlohmann::json::parse(r.out);
     EXPECT_EQ(report["channels"][0]["skipped"], "sample rate too low");
-    ASSERT_EQ(report["warnings"].size(), 1u);
+    ASSERT_EQ(report["warnings"].size(), 2u);
+    EXPECT_EQ(report["warnings"][1], "nothing analysed: every channel was skipped");
     EXPECT_NE(report["warnings"][0].get<std::string>().find("at least 89 Hz needed"),
               std::string::npos);
 }

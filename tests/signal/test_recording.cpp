@@ -166,7 +166,8 @@ namespace {
 
 // EDF+D: one EMG signal (4 samples a record) and an annotation signal, three records whose
 // time stamps are 0, 1 and 5 s: a gap of 3 s before the third.
-std::filesystem::path discontinuous_file(const std::string& name, bool bdf) {
+std::filesystem::path discontinuous_file(const std::string& name, bool bdf,
+                                         const std::string& third_record_stamp = "+5") {
     RawHeader header;
     header.bdf = bdf;
     header.reserved = bdf ? "BDF+D" : "EDF+D";
@@ -188,7 +189,7 @@ std::filesystem::path discontinuous_file(const std::string& name, bool bdf) {
                                                "0.25\x14twitch\x14" +
                                                '\0',
                                            tw_test::time_keeping_tal("+1"),
-                                           tw_test::time_keeping_tal("+5") +
+                                           tw_test::time_keeping_tal(third_record_stamp) +
                                                "+5.75\x14"
                                                "cramp\x14"
                                                "second\x14" +
@@ -236,6 +237,21 @@ TEST(Recording, AWrongSamplesPerRecordIsNamedWhenTheAnnotationsBreak) {
                                "per record may not match the data"),
                   std::string::npos)
             << message;
+    }
+}
+
+TEST(Recording, EdfPlusDRecordsThatGoBackInTimeAreRefused) {
+    // Records at 0, 1 and 1.5 s of 1 s each: the third starts before the second ends. It gave
+    // negative or piled-up event times without a word.
+    const auto file = discontinuous_file("overlap.edf", false, "+1.5");
+    try {
+        (void)read_all(file);
+        FAIL() << "overlapping records were read";
+    } catch (const twitchwatch::InputError& e) {
+        EXPECT_NE(std::string(e.what()).find(
+                      "data record 2 starts at 1.5 s, before the previous one ends (2 s)"),
+                  std::string::npos)
+            << e.what();
     }
 }
 
@@ -343,6 +359,21 @@ std::vector<BadCase> bad_cases() {
     with(
         "tiny_duration.edf", [](RawHeader& h) { h.record_duration = "1e-300"; },
         "absurd sample rate 4e+300 Hz");
+    // Samples are decoded to floats: +-1e300 gave infinities ("saturated"), +-1e-300 zeros.
+    with(
+        "huge_range.edf",
+        [](RawHeader& h) {
+            h.signals[0].physical_min = "-1e300";
+            h.signals[0].physical_max = "1e300";
+        },
+        "beyond what 32-bit samples can hold");
+    with(
+        "tiny_range.edf",
+        [](RawHeader& h) {
+            h.signals[0].physical_min = "-1e-300";
+            h.signals[0].physical_max = "1e-300";
+        },
+        "beyond what 32-bit samples can hold");
     with(
         "zero_duration.edf", [](RawHeader& h) { h.record_duration = "0"; }, "duration");
     with(
@@ -605,6 +636,15 @@ TEST(Recording, CsvTimeInMillisecondsRoundedToFewDecimals) {
     EXPECT_NEAR(info.channels[0].sample_rate_hz, 3.0, 1e-3);
 }
 
+TEST(Recording, CsvWithAByteOrderMarkIsRead) {
+    // Spreadsheet programs start UTF-8 exports with EF BB BF: "not '???time_s'".
+    const auto file = tw_test::write_file("bom.csv", "\xef\xbb\xbftime_s,emg\n0,1\n0.5,2\n1.0,3\n");
+    const auto info = tws::read_recording_info(file);
+    ASSERT_EQ(info.channels.size(), 1u);
+    EXPECT_EQ(info.channels[0].label, "emg");
+    EXPECT_DOUBLE_EQ(info.channels[0].sample_rate_hz, 2.0);
+}
+
 TEST(Recording, BadCsvIsInputError) {
     const std::vector<std::pair<std::string, std::string>> cases = {
         {"first column must be the time", "volts,emg\n1,2\n2,3\n"},
@@ -617,6 +657,10 @@ TEST(Recording, BadCsvIsInputError) {
         {"at least two rows", "time_s,emg\n0,1\n"},
         {"empty", ""},
         {"absurd sample rate", "time_s,emg\n0,1\n0.00000000001,2\n"},
+        // A time column reaching 1e308: a rate of 1e-308 Hz and a duration of infinity.
+        {"absurd sample rate", "time_s,emg\n0,1\n1e308,2\n"},
+        // Old Mac line ends: the whole file was one line of "more than 4096 columns".
+        {"carriage return (CR) inside it", "time_s,emg\r0,1\r0.1,2\r"},
         {"longer than", "time_s," + std::string(2 * 1024 * 1024, 'x') + "\n"},
     };
     int i = 0;

@@ -240,7 +240,9 @@ DetectionReport detect_recording(const std::filesystem::path& file, const Detect
     const bool any_analysed = std::any_of(report.channels.begin(), report.channels.end(),
                                           [](const ChannelReport& c) { return c.skipped.empty(); });
     report.analysed_s = any_analysed ? report.duration_s - report.excluded_s : 0.0;
-    if (any_analysed && report.analysed_s <= 0) {
+    if (!any_analysed) {
+        report.warnings.push_back("nothing analysed: every channel was skipped");
+    } else if (report.analysed_s <= 0) {
         // A rate of 0 per minute would read as "no twitches": say that nothing was looked at.
         std::string reasons;
         for (const auto& e : report.exclusions) {

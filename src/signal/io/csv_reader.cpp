@@ -27,7 +27,11 @@ constexpr std::array<std::string_view, 12> kKnownUnits = {
     throw InputError(file.string() + ": " + problem);
 }
 
-// Lines of bounded length from a file read in chunks; "\r\n" and "\n" both end a line.
+// What spreadsheet programs put before the first byte of a UTF-8 export ("not '???time_s'").
+constexpr std::string_view kUtf8Bom = "\xef\xbb\xbf";
+
+// Lines of bounded length from a file read in chunks; "\r\n" and "\n" both end a line (a byte
+// order mark before the first is dropped).
 class LineReader {
   public:
     explicit LineReader(const std::filesystem::path& file)
@@ -59,6 +63,14 @@ class LineReader {
         }
         ++line_number_;
         if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (line.find('\r') != std::string::npos) {
+            // Old Mac files end lines with CR alone: the whole file was one line, reported as
+            // "more than 4096 columns".
+            fail(file_, "line " + std::to_string(line_number_) +
+                            " holds a carriage return (CR) inside it: lines must end with LF or "
+                            "CR LF");
+        }
+        if (line_number_ == 1 && line.rfind(kUtf8Bom, 0) == 0) line.erase(0, kUtf8Bom.size());
         return true;
     }
     std::size_t line_number() const { return line_number_; }
@@ -255,7 +267,10 @@ RecordingInfo scan_csv(const std::filesystem::path& file) {
     if (rows < 2) fail(file, "needs at least two rows of samples to know the sample rate");
     const double interval = (last_time - first_time) / static_cast<double>(rows - 1);
     const double rate = 1.0 / interval;
-    if (!(rate > 0) || rate > kMaxSampleRateHz) {
+    // At least one sample a million seconds: a time column reaching 1e308 gave a rate of
+    // 1e-308 Hz and a duration the JSON could only print as null.
+    constexpr double kMinSampleRateHz = 1e-6;
+    if (!(rate >= kMinSampleRateHz) || rate > kMaxSampleRateHz) {
         fail(file, "absurd sample rate " + number_text(rate) + " Hz from the time column");
     }
     // Regular sampling: every time within half an interval of its place on the grid, allowing

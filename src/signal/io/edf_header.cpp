@@ -266,6 +266,18 @@ EdfHeader read_edf_header(const std::filesystem::path& file) {
             fail(file, name + " '" + signal.info.label +
                            "': physical minimum equals maximum, the scaling is undefined");
         }
+        // Samples are decoded to 32-bit floats (about 1e-38 to 3e38): a range of +-1e300 made
+        // every sample infinite ("saturated"), one of +-1e-300 every sample 0 ("flat").
+        constexpr double kLargestPhysical = 1e30, kSmallestStep = 1e-30;
+        const double step = std::abs(signal.info.physical_max - signal.info.physical_min) /
+                            static_cast<double>(digital_max - digital_min);
+        if (std::abs(signal.info.physical_min) > kLargestPhysical ||
+            std::abs(signal.info.physical_max) > kLargestPhysical || !(step >= kSmallestStep)) {
+            fail(file, name + " '" + signal.info.label + "': physical range " +
+                           number_text(signal.info.physical_min) + " to " +
+                           number_text(signal.info.physical_max) +
+                           " is beyond what 32-bit samples can hold");
+        }
     }
     header.record_bytes = record_bytes;
 

@@ -182,7 +182,9 @@ RecordingInfo info_with_annotations(const EdfHeader& header, AnnotationScan scan
         std::snprintf(fraction.data(), fraction.size(), "%.7f", scan.first_record_s);
         std::string digits(fraction.data() + 1);  // ".5000000"
         digits.erase(digits.find_last_not_of('0') + 1);
-        info.start += digits;
+        // A stamp of 0.99999999 prints as 1.0000000: no fraction left, and "...:00." is not
+        // ISO 8601.
+        if (digits != "." && fraction[0] == '0') info.start += digits;
     }
     return info;
 }
@@ -242,6 +244,14 @@ class EdfSampleReader final : public SampleReader {
                 start_record_ = record_;
             }
             const double this_start = record_start_;
+            if (record_ > 0 && this_start < expected_start_ - 0.5 / sample_rate_hz_) {
+                // EDF+D records must follow each other in time; one that starts before its
+                // predecessor ends gave negative or piled-up event times.
+                throw InputError(header_.path.string() + ": data record " +
+                                 std::to_string(record_) + " starts at " + number_text(this_start) +
+                                 " s, before the previous one ends (" +
+                                 number_text(expected_start_) + " s)");
+            }
             if (done == 0) {
                 start_s = this_start + static_cast<double>(frame_) / sample_rate_hz_;
             } else if (std::abs(this_start - expected_start_) > 0.5 / sample_rate_hz_) {
