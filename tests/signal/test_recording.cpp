@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <numbers>
 
@@ -634,6 +635,28 @@ TEST(Recording, CsvTimeInMillisecondsRoundedToFewDecimals) {
     }
     const auto info = tws::read_recording_info(tw_test::write_file("ms.csv", text));
     EXPECT_NEAR(info.channels[0].sample_rate_hz, 3.0, 1e-3);
+}
+
+TEST(Recording, CsvRateRoundedByItsTimesIsTheWholeRate) {
+    // 512 Hz with times in whole milliseconds read as 511.994 Hz, which no EDF data record
+    // holds: `detect --annotate` failed. The rounding of the times explains the difference.
+    std::string text = "time_s,emg\n";
+    char row[64];
+    for (int i = 0; i < 5120; ++i) {
+        std::snprintf(row, sizeof row, "%.3f,%d\n", i / 512.0, i % 7);
+        text += row;
+    }
+    const auto file = tw_test::write_file("ms512.csv", text);
+    EXPECT_DOUBLE_EQ(tws::read_recording_info(file).channels[0].sample_rate_hz, 512.0);
+    const auto copy = tw_test::temp_file("ms512.edf");
+    tws::write_annotated_copy(file, copy, std::vector<tws::Annotation>{{1.0, 0, "mark"}});
+    EXPECT_EQ(read_all(copy).values.size(), 5120u);
+    // A rate the rounding does not explain stays as measured (2.5 Hz is no whole rate).
+    std::string uneven = "time_s,emg\n0,1\n0.4,1\n0.8,1\n1.2,1\n";
+    EXPECT_NEAR(tws::read_recording_info(tw_test::write_file("uneven.csv", uneven))
+                    .channels[0]
+                    .sample_rate_hz,
+                2.5, 1e-9);
 }
 
 TEST(Recording, CsvWithAByteOrderMarkIsRead) {
