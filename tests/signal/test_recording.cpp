@@ -241,6 +241,31 @@ TEST(Recording, AWrongSamplesPerRecordIsNamedWhenTheAnnotationsBreak) {
     }
 }
 
+TEST(Recording, AnAnnotationSignalInAPlainEdfIsNoChannel) {
+    // An EDF+ file whose reserved field was blanked: its "EDF Annotations" signal was analysed
+    // as EMG at 57 Hz. It is left out with a warning, its bytes unread.
+    RawHeader header;
+    header.signals.push_back(RawSignal{});
+    RawSignal annotations;
+    annotations.label = "EDF Annotations";
+    annotations.unit = "";
+    annotations.samples_per_record = "30";
+    header.signals.push_back(annotations);
+    std::string bytes = tw_test::edf_header(header);
+    for (int record = 0; record < 2; ++record) {
+        for (int i = 0; i < 4; ++i) tw_test::append_sample(bytes, i * 100, false);
+        bytes += tw_test::tal_bytes("not a TAL at all", 60);
+    }
+    const auto file = tw_test::write_file("plain_with_annotations.edf", bytes);
+    const auto info = tws::read_recording_info(file);
+    ASSERT_EQ(info.channels.size(), 1u);
+    EXPECT_EQ(info.channels[0].label, "EMG1");
+    EXPECT_TRUE(info.annotations.empty());
+    ASSERT_EQ(info.warnings.size(), 1u);
+    EXPECT_NE(info.warnings[0].find("not marked EDF+ or BDF+"), std::string::npos);
+    EXPECT_EQ(read_all(file).values.size(), 8u);
+}
+
 TEST(Recording, EdfPlusDRecordsThatGoBackInTimeAreRefused) {
     // Records at 0, 1 and 1.5 s of 1 s each: the third starts before the second ends. It gave
     // negative or piled-up event times without a word.

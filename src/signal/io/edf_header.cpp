@@ -141,6 +141,7 @@ bool looks_like_edf(std::string_view first_bytes) {
 }
 
 const EdfSignal* EdfHeader::first_annotation_signal() const {
+    if (!plus) return nullptr;  // annotation lists are EDF+/BDF+ only
     for (const auto& signal : signals) {
         if (signal.is_annotation) return &signal;
     }
@@ -219,13 +220,24 @@ EdfHeader read_edf_header(const std::filesystem::path& file) {
 
     const std::int64_t digital_limit = header.bdf ? 8388608 : 32768;
     const std::string annotation_label = std::string(family) + " Annotations";
+    const std::string other_annotation_label = header.bdf ? "EDF Annotations" : "BDF Annotations";
     std::int64_t record_bytes = 0;
     header.signals.resize(n);
     for (std::size_t i = 0; i < n; ++i) {
         auto& signal = header.signals[i];
         const std::string name = "signal " + std::to_string(i + 1);
         signal.info.label = header_text(labels[i]);
-        signal.is_annotation = header.plus && signal.info.label == annotation_label;
+        // Either family's label: a BDF+ written with "EDF Annotations" exists too. In a file not
+        // marked EDF+/BDF+ such a signal is still no muscle signal (it was analysed as EMG at
+        // 57 Hz and excluded everything); its bytes are left unread, since without the mark
+        // they need not be annotation lists.
+        signal.is_annotation =
+            signal.info.label == annotation_label || signal.info.label == other_annotation_label;
+        if (signal.is_annotation && !header.plus) {
+            header.warnings.push_back("signal '" + signal.info.label +
+                                      "' in a file not marked EDF+ or BDF+: not analysed, its "
+                                      "annotations not read");
+        }
         signal.info.transducer = header_text(transducers[i]);
         signal.info.physical_unit = header_text(units[i]);
         signal.samples_per_record = parse_integer(samples[i], file, name + " samples per record");

@@ -152,7 +152,7 @@ AnnotationScan scan_annotations(const EdfHeader& header) {
     scan.first_record_s = first_record_stamp(header, file);
     std::vector<unsigned char> bytes;
     for (const auto& signal : header.signals) {
-        if (!signal.is_annotation) continue;
+        if (!signal.is_annotation || !header.plus) continue;
         bytes.resize(
             static_cast<std::size_t>(signal.samples_per_record * header.bytes_per_sample()));
         for (std::int64_t record = 0; record < header.record_count; ++record) {
