@@ -541,6 +541,25 @@ TEST(Recording, WriterRejectsWhatEdfCannotHold) {
     EXPECT_THROW(tws::EdfPlusWriter(file, {{"A", "uV", 100, 1, 1, ""}}), twitchwatch::InputError);
     EXPECT_THROW(tws::EdfPlusWriter("/nonexistent/dir/x.edf", {{"A", "uV", 100, -1, 1, ""}}),
                  twitchwatch::InputError);
+    // What is wrong, in words: EDFlib's error number, or "disk full?" for a record too large.
+    const auto message_of = [](const std::filesystem::path& path,
+                               std::vector<tws::WriteChannel> channels) {
+        try {
+            tws::EdfPlusWriter writer(path, std::move(channels));
+        } catch (const twitchwatch::InputError& e) {
+            return std::string(e.what());
+        }
+        return std::string("(written)");
+    };
+    const auto folder = tw_test::temp_file("a_folder.edf");
+    std::filesystem::create_directories(folder);
+    EXPECT_NE(message_of(folder, {{"A", "uV", 100, -1, 1, ""}}).find("Is a directory"),
+              std::string::npos);
+    const std::vector<tws::WriteChannel> wide(64, {"A", "uV", 100000, -1, 1, ""});
+    EXPECT_NE(message_of(file, wide)
+                  .find("a data record of 12800000 bytes is more than EDFlib "
+                        "writes (10485760)"),
+              std::string::npos);
 }
 
 TEST(Recording, WriterWidensARangeToWhatTheHeaderHolds) {

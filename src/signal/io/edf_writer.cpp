@@ -3,9 +3,11 @@
 #include <edflib.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <optional>
 
 #include "io/readers.hpp"
@@ -90,11 +92,25 @@ class EdfPlusWriter::Impl {
             pending_.emplace_back();
             pending_.back().reserve(samples_per_record_.back());
         }
+        // EDFlib's limit on a data record (10 MB for EDF+, 15 MB for BDF+), checked here so the
+        // message says what is too large ("could not write a data record (disk full?)" before).
+        const std::size_t record_limit = bdf ? 15 * 1024 * 1024 : 10 * 1024 * 1024;
+        std::size_t record_bytes = 0;
+        for (const auto samples : samples_per_record_) record_bytes += samples * (bdf ? 3 : 2);
+        if (record_bytes > record_limit) {
+            fail(file_, "a data record of " + std::to_string(record_bytes) +
+                            " bytes is more than EDFlib writes (" + std::to_string(record_limit) +
+                            "): too many channels or too high a sample rate");
+        }
+        errno = 0;
         handle_ = edfopen_file_writeonly(file_.c_str(),
                                          bdf ? EDFLIB_FILETYPE_BDFPLUS : EDFLIB_FILETYPE_EDFPLUS,
                                          static_cast<int>(channels_.size()));
         if (handle_ < 0) {
-            fail(file_, "cannot create the file (EDFlib error " + std::to_string(handle_) + ")");
+            // EDFlib opens with fopen: errno says why ("Is a directory", "Permission denied").
+            fail(file_, "cannot create the file" +
+                            (errno != 0 ? ": " + std::string(std::strerror(errno))
+                                        : " (EDFlib error " + std::to_string(handle_) + ")"));
         }
         const int digital_max = bdf ? 8388607 : 32767;
         digital_max_ = digital_max;
@@ -217,9 +233,11 @@ class EdfPlusWriter::Impl {
         // those that find no room: say so rather than lose them.
         const std::size_t room = records_written_ * annotation_signals_;
         if (annotation_count_ > room) {
-            fail(file_, std::to_string(annotation_count_) + " annotations but room for " +
+            fail(file_, std::to_string(annotation_count_) + " annotations do not fit: room for " +
                             std::to_string(room) + " in " + std::to_string(records_written_) +
-                            " data records; call reserve_annotations() before writing samples");
+                            " data records (one per record and annotation signal, at most " +
+                            std::to_string(kMaxAnnotationSignals) +
+                            " signals; a program calls reserve_annotations() first)");
         }
     }
 
@@ -261,8 +279,10 @@ class EdfPlusWriter::Impl {
                 digital_[i] = static_cast<int>(
                     std::clamp(std::isnan(digital) ? 0.0 : digital, digital_min_, digital_max_));
             }
+            errno = 0;
             if (edfwrite_digital_samples(handle_, digital_.data()) != 0) {
-                fail(file_, "EDFlib could not write a data record (disk full?)");
+                fail(file_, "cannot write a data record" +
+                                (errno != 0 ? ": " + std::string(std::strerror(errno)) : ""));
             }
             pending_[c].clear();
         }
