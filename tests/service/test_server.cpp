@@ -176,6 +176,18 @@ class Api : public ::testing::Test {
         return {answer["session"]["id"].get<Id>(), answer["link"]["token"].get<std::string>()};
     }
 
+    // A session `days` old with a client link, written to the store directly: the API refuses
+    // to record a session so old.
+    Link aged_session(const Login& login, int days) const {
+        const auto fresh = create_session(login, create_client(login, "Client"));
+        auto session = *store_->get_session(a_.clinic_id, fresh.session_id);
+        session.started_at -= static_cast<std::int64_t>(days) * 24 * 3600;
+        const std::string token = random_token();
+        const auto created = store_->create_session_with_link(
+            session, {token_digest(token), 0, session.started_at, std::nullopt});
+        return {created.id, token};
+    }
+
     httplib::Result checkin(const Link& link, const json& document) const {
         return post_json("/api/c/" + link.token + "/checkins", document);
     }
@@ -711,15 +723,8 @@ TEST_F(Api, BadSessionsAre400NamingTheField) {
 
 TEST_F(Api, AClientLinkStillOpensMoreThanAYearAfterTheMassage) {
     start();
-    const auto login_a = login(a_);
-    const auto first = create_session(login_a, create_client(login_a, "Client"));
-    // A session 400 days old, written to the store (the API refuses to record one so late).
-    auto session = *store_->get_session(a_.clinic_id, first.session_id);
-    session.started_at -= 400 * 24 * 3600;
-    const std::string token = random_token();
-    store_->create_session_with_link(session,
-                                     {token_digest(token), 0, session.started_at, std::nullopt});
-    const auto page = http().Get(("/api/c/" + token).c_str());
+    const auto old = aged_session(login(a_), 400);
+    const auto page = http().Get(("/api/c/" + old.token).c_str());
     ASSERT_TRUE(page);
     EXPECT_EQ(page->status, 200) << page->body;
     EXPECT_GT(body_of(page)["hours_since_massage"].get<double>(), 9000);
@@ -1037,23 +1042,16 @@ TEST_F(Api, HoursBeyondTheSessionsAgeAre400) {
 
 TEST_F(Api, ASessionOverAYearOldTakesNoCheckins) {
     start();
-    const auto login_a = login(a_);
-    const auto first = create_session(login_a, create_client(login_a, "Client"));
-    // Written to the store: the API refuses to record a session so old.
-    auto session = *store_->get_session(a_.clinic_id, first.session_id);
-    session.started_at -= 370 * 24 * 3600;
-    const std::string token = random_token();
-    const auto created = store_->create_session_with_link(
-        session, {token_digest(token), 0, session.started_at, std::nullopt});
+    const auto old = aged_session(login(a_), 370);
     for (const json& document :
          {json{{"twitching", {{"present", true}}}}, json{{"hours_since_massage", 10}}}) {
-        const auto result = checkin({created.id, token}, document);
+        const auto result = checkin(old, document);
         ASSERT_TRUE(result);
         EXPECT_EQ(result->status, 409) << result->body;
         EXPECT_NE(body_of(result)["error"].get<std::string>().find("more than a year"),
                   std::string::npos);
     }
-    EXPECT_EQ(stored_checkins(a_, created.id), 0u);
+    EXPECT_EQ(stored_checkins(a_, old.session_id), 0u);
 }
 
 TEST_F(Api, APartialMassageIsCompletedFromTheSession) {
