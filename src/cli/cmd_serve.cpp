@@ -65,12 +65,12 @@ Command add_serve_command(CLI::App& app) {
     sub->add_option("--tls-cert", settings->tls_cert, "PEM certificate: serve HTTPS");
     sub->add_option("--tls-key", settings->tls_key, "PEM private key of --tls-cert");
     sub->add_option("--max-checkins-per-hour", settings->checkins_per_hour,
-                    "Check-ins one session takes in any hour (then 429)")
-        ->check(CLI::PositiveNumber)
+                    "Check-ins one session takes in any hour (then 429; 0: no limit)")
+        ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
     sub->add_option("--max-checkins-per-session", settings->checkins_per_session,
-                    "Check-ins one session keeps (then 409)")
-        ->check(CLI::PositiveNumber)
+                    "Check-ins one session keeps (then 409; 0: no limit)")
+        ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
     sub->add_flag("--json", settings->json,
                   "Print the address (and demo login) as one JSON line: {\"url\", \"demo_login\"}");

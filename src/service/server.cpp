@@ -1023,21 +1023,23 @@ json Server::Impl::listed_checkins(
 void Server::Impl::check_checkin_budget(const store::Session& session, Timestamp now,
                                         Response& res) {
     const auto& limits = options.limits;
-    const auto stored = store->list_checkins(session.clinic_id, session.id);
-    if (stored.size() >= limits.max_checkins_per_session) {
+    if (limits.max_checkins_per_session == 0 && limits.max_checkins_per_hour == 0) return;
+    constexpr Timestamp kHour = 3600;
+    // 0 is no limit; each count stops at the larger limit.
+    const auto at_most = static_cast<std::int64_t>(
+        std::max(limits.max_checkins_per_session, limits.max_checkins_per_hour));
+    const auto counted = store->count_checkins(session.id, now - kHour, at_most);
+    if (limits.max_checkins_per_session > 0 &&
+        static_cast<std::size_t>(counted.total) >= limits.max_checkins_per_session) {
         throw HttpError(409, "this session already has " +
                                  std::to_string(limits.max_checkins_per_session) +
                                  " check-ins, the most it keeps; ask your therapist");
     }
-    constexpr Timestamp kHour = 3600;
-    std::vector<Timestamp> last_hour;
-    for (const auto& entry : stored) {
-        if (entry.checkin.received_at > now - kHour) last_hour.push_back(entry.checkin.received_at);
-    }
-    if (last_hour.size() >= limits.max_checkins_per_hour) {
-        // Stored oldest first: the first of the hour is the next to leave it.
-        res.set_header("Retry-After",
-                       std::to_string(std::max<Timestamp>(1, last_hour.front() + kHour - now)));
+    if (limits.max_checkins_per_hour > 0 &&
+        static_cast<std::size_t>(counted.since) >= limits.max_checkins_per_hour) {
+        // The earliest of the hour is the next to leave it.
+        res.set_header("Retry-After", std::to_string(std::max<Timestamp>(
+                                          1, counted.earliest_since + kHour - now)));
         throw HttpError(429, "too many check-ins in the last hour (at most " +
                                  std::to_string(limits.max_checkins_per_hour) +
                                  "); try again later");

@@ -339,6 +339,26 @@ class SqlStore final : public Store {
         });
     }
 
+    CheckinCount count_checkins(Id session_id, Timestamp since, std::int64_t at_most) override {
+        return read([&](Connection& c) {
+            // LIMIT in the subqueries stops each count at at_most rows; rows come in the order
+            // they were stored, so the earliest of the hour are among those counted.
+            const auto total =
+                c.query(
+                     "SELECT COUNT(*) FROM (SELECT 1 FROM checkins WHERE session_id = $1 "
+                     "LIMIT $2) AS counted",
+                     {session_id, at_most})
+                    .at(0)
+                    .integer(0);
+            const auto recent = c.query(
+                "SELECT COUNT(*), COALESCE(MIN(received_at), 0) FROM (SELECT received_at "
+                "FROM checkins WHERE session_id = $1 AND received_at > $2 LIMIT $3) AS "
+                "counted",
+                {session_id, since, at_most});
+            return CheckinCount{total, recent.at(0).integer(0), recent.at(0).integer(1)};
+        });
+    }
+
     std::vector<DashboardRow> dashboard(Id clinic_id, Timestamp sessions_since) override {
         // The latest session of each client; levels and counts from its check-ins. Wrapped in an
         // outer SELECT because PostgreSQL cannot order by expressions over output aliases.

@@ -208,6 +208,26 @@ TEST_P(backend, creates_and_reads_back_every_entity) {
     EXPECT_EQ(checkins[0].assessment->knowledge_version, "kb-2026.1");
 }
 
+TEST_P(backend, counts_checkins_up_to_a_limit) {
+    const auto practice = make_practice("counting");
+    const auto session = make_session(practice, practice.client, 1000);
+    for (const tws::Timestamp at : {1100, 1200, 1300, 1400, 1500}) {
+        add_checkin(session, at, Level::normal);
+    }
+    const auto all = store().count_checkins(session.id, 1250, 10);
+    EXPECT_EQ(all.total, 5);
+    EXPECT_EQ(all.since, 3);
+    EXPECT_EQ(all.earliest_since, 1300);
+    // Counting stops at the limit: the check of a budget costs no more than the budget.
+    const auto capped = store().count_checkins(session.id, 1250, 2);
+    EXPECT_EQ(capped.total, 2);
+    EXPECT_EQ(capped.since, 2);
+    EXPECT_EQ(capped.earliest_since, 1300);
+    const auto none = store().count_checkins(session.id, 2000, 10);
+    EXPECT_EQ(none.since, 0);
+    EXPECT_EQ(none.earliest_since, 0);
+}
+
 TEST_P(backend, an_email_is_registered_once) {
     const auto practice = make_practice("alpha");
     const auto other = store().create_clinic({0, "other"});

@@ -34,7 +34,8 @@ struct Limits {
     std::chrono::seconds login_window{15 * 60};
     std::chrono::seconds web_session_lifetime{12 * 60 * 60};
     // Check-ins of one session: at most this many stored (then 409) and this many in any hour
-    // (then 429); the session's and the client page's answers list the latest listed_checkins.
+    // (then 429), 0 for no limit; the session's and the client page's answers list the latest
+    // listed_checkins.
     std::size_t max_checkins_per_session = 200;
     std::size_t max_checkins_per_hour = 12;
     std::size_t listed_checkins = 100;
