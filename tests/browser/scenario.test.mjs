@@ -223,8 +223,10 @@ test('revoking closes the client link; a new link opens the same session', async
 });
 
 test('after sign-in, a next address that a browser reads as another site leads to the dashboard', async () => {
-  // Browsers read `/\host` and `/<tab>/host` as `//host`: an open redirect to another site.
-  for (const next of ['/%5Cevil.example/x', '/%09/evil2.example/x', '//evil3.example/x']) {
+  // Browsers read `/\host` and `/<tab>/host` as `//host`: an open redirect to another site; and
+  // `/.//host` resolves to the path `//host`, which read as an address leads there too.
+  for (const next of ['/%5Cevil.example/x', '/%09/evil2.example/x', '//evil3.example/x',
+    '/.//evil4.example/x', '/a/..//evil5.example/x']) {
     const context = await browser.newContext(laptop);
     const page = await context.newPage();
     await page.goto(`${server.url}/?next=${next}`);

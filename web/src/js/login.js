@@ -4,9 +4,10 @@ import { byId } from './dom.js';
 import { clearErrors, showError, showFieldError, whileSending } from './forms.js';
 
 /**
- * Only a path on this site may follow the sign-in (never another origin). Browsers read `/\host`
+ * Only a page of this site may follow the sign-in (never another origin). Browsers read `/\host`
  * and `/<tab>/host` as `//host`, so the value is resolved as the browser would and kept only when
- * it stays on this origin; what is followed is the resolved path, not the raw text.
+ * it stays on this origin. What is followed is the resolved absolute address: its path alone
+ * could itself read as another site (`/.//host` resolves to the path `//host`).
  */
 function nextPage() {
   const next = new URLSearchParams(location.search).get('next');
@@ -17,8 +18,8 @@ function nextPage() {
   } catch {
     return '/dashboard';
   }
-  const path = `${target.pathname}${target.search}${target.hash}`;
-  return target.origin === location.origin && target.pathname !== '/' ? path : '/dashboard';
+  const onThisSite = target.origin === location.origin && !target.pathname.startsWith('//');
+  return onThisSite && target.pathname !== '/' ? target.href : '/dashboard';
 }
 
 const form = byId('login-form');
