@@ -278,11 +278,15 @@ Command add_course_command(CLI::App& app) {
                     "per minute (0 to 1e6) (repeatable)");
     const auto at_least_zero = [](const std::string& text) -> std::string {
         const auto value = number_in(text);
-        return value && *value >= 0 ? "" : "must be a number >= 0";
+        return value && *value >= 0 && *value <= signal::kCourseMaxRate
+                   ? ""
+                   : "must be a number from 0 to 1e6 (the most a rate can be)";
     };
     const auto above_zero = [](const std::string& text) -> std::string {
         const auto value = number_in(text);
-        return value && *value > 0 ? "" : "must be a number above 0";
+        return value && *value > 0 && *value <= signal::kCourseMaxRate
+                   ? ""
+                   : "must be a number above 0, at most 1e6 (the most a rate can be)";
     };
     sub->add_option(
            "--baseline", args->options.baseline_rate,

@@ -448,3 +448,27 @@ TEST_F(SignalCli, CourseTakesAFileWhoseNameHasAnAt) {
         run("course --massage 2026-11-20T18:00 " + weird + " --point 30:10 --point 60:5").code, 0);
     EXPECT_EQ(run("course " + weird + "@2h --point 30:10 --point 60:5").code, 0);
 }
+
+TEST_F(SignalCli, ExclusionReasonsHaveOneSpellingAndCourseBoundsItsOptions) {
+    // Accelerometer and EMG stretches merged in either order gave both "voluntary+artefact" and
+    // "artefact+voluntary" in one report.
+    const auto edf = dir_ / "both.edf";
+    ASSERT_EQ(run("simulate " + edf.string() +
+                  " --duration 120 --accelerometers 2 --channels 4 --bursts 2 --artefacts 2 "
+                  "--mains 50 --drift-uv 50")
+                  .code,
+              0);
+    const auto r = run("detect " + edf.string() + " --json");
+    ASSERT_EQ(r.code, 0);
+    const auto report = nlohmann::json::parse(r.out);
+    for (const auto& x : report["exclusions"]) {
+        const auto reason = x["reason"].get<std::string>();
+        EXPECT_EQ(reason.find("voluntary+artefact"), std::string::npos) << reason;
+        EXPECT_EQ(reason.find("voluntary+settling"), std::string::npos) << reason;
+    }
+    // A baseline or margin of 1e300 printed 300-digit numbers.
+    const std::string points = " --point 10:5 --point 20:3 --point 30:1";
+    EXPECT_EQ(run("course" + points + " --baseline 1e300").code, 2);
+    EXPECT_EQ(run("course" + points + " --margin 1e300").code, 2);
+    EXPECT_EQ(run("course" + points + " --baseline 0.5 --margin 0.2").code, 0);
+}

@@ -169,8 +169,12 @@ CourseFit fit_course(std::span<const CoursePoint> points, const CourseOptions& o
                              " of " + std::to_string(points.size()) + ": " + problem);
         }
     }
-    if (!(options.back_at_baseline_margin > 0) || !std::isfinite(options.back_at_baseline_margin)) {
-        throw InputError("course: the back-at-baseline margin must be a number above 0");
+    // Bounded like the rates themselves: a margin or baseline of 1e300 printed 300 digits.
+    if (!(options.back_at_baseline_margin > 0 &&
+          options.back_at_baseline_margin <= kCourseMaxRate) ||
+        !(options.baseline_rate <= kCourseMaxRate)) {
+        throw InputError(
+            "course: the back-at-baseline margin must be above 0 and the baseline at most 1e6");
     }
     const auto distinct = distinct_times(points, model.same_time_h);
     if (distinct < model.minimum_times) {

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
 
 #include "twitchwatch/errors.hpp"
 #include "twitchwatch/signal/detect.hpp"
@@ -20,6 +22,20 @@ struct Group {
     std::vector<std::size_t> report_channels;  // the same channels in DetectionReport::channels
 };
 
+// "a+b" and "c" as "a+b+c", each reason once and in alphabetical order: one spelling whatever
+// the order the stretches came in ("artefact+voluntary" and "voluntary+artefact" appeared in one
+// report).
+std::string joined_reasons(const std::string& first, const std::string& second) {
+    std::set<std::string> reasons;
+    for (const auto* text : {&first, &second}) {
+        std::stringstream parts(*text);
+        for (std::string part; std::getline(parts, part, '+');) reasons.insert(part);
+    }
+    std::string joined;
+    for (const auto& reason : reasons) joined += (joined.empty() ? "" : "+") + reason;
+    return joined;
+}
+
 // Union of sorted-or-not intervals, merged.
 std::vector<Exclusion> merge_exclusions(std::vector<Exclusion> all) {
     std::sort(all.begin(), all.end(),
@@ -29,7 +45,7 @@ std::vector<Exclusion> merge_exclusions(std::vector<Exclusion> all) {
         if (!merged.empty() && e.start_s <= merged.back().end_s + 1e-9) {
             auto& last = merged.back();
             last.end_s = std::max(last.end_s, e.end_s);
-            if (last.reason.find(e.reason) == std::string::npos) last.reason += "+" + e.reason;
+            last.reason = joined_reasons(last.reason, e.reason);
         } else {
             merged.push_back(std::move(e));
         }
