@@ -362,6 +362,10 @@ TEST(SignalDetect, ChannelKindAndQuality) {
     for (std::size_t f = 0; f < noise.size(); ++f) noise[f] = static_cast<float>(f % 41) - 20;
     noise[500] = 400000;
     EXPECT_EQ(verdict_of({spiked}, noise, noise.size(), saturated_fraction, 64)[0], "");
+    // Nor when the spike is 1e8: a share of the span (1e-6 x 1e8 = 100) still reached the noise.
+    spiked.physical_max = 1e8;
+    noise[500] = 1e8f;
+    EXPECT_EQ(verdict_of({spiked}, noise, noise.size(), saturated_fraction, 64)[0], "");
 }
 
 TEST(SignalDetect, OptionsBySetAndDescribe) {

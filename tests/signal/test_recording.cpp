@@ -726,6 +726,8 @@ TEST(Recording, BadCsvIsInputError) {
         {"absurd sample rate", "time_s,emg\n0,1\n0.00000000001,2\n"},
         // A time column reaching 1e308: a rate of 1e-308 Hz and a duration of infinity.
         {"absurd sample rate", "time_s,emg\n0,1\n1e308,2\n"},
+        // Beyond a float: the channel became infinite and silent.
+        {"beyond what a 32-bit sample holds", "time_s,emg\n0,1\n0.1,1e39\n0.2,1\n"},
         // Old Mac line ends: the whole file was one line of "more than 4096 columns".
         {"carriage return (CR) inside it", "time_s,emg\r0,1\r0.1,2\r"},
         {"longer than", "time_s," + std::string(2 * 1024 * 1024, 'x') + "\n"},

@@ -180,8 +180,9 @@ class ChannelQualityProbe {
 
   private:
     struct Channel {
-        double low = 0, high = 0, tolerance = 0;  // the physical range's ends
-        float smallest = 0, largest = 0;          // of the samples seen
+        double low = 0, high = 0;                      // the physical range's ends
+        double low_tolerance = 0, high_tolerance = 0;  // how near an end counts as at it
+        float smallest = 0, largest = 0;               // of the samples seen
         std::size_t at_ends = 0;
     };
     std::vector<Channel> channels_;

@@ -310,16 +310,22 @@ void DetectOptions::validate(std::string_view which) const {
 ChannelQualityProbe::ChannelQualityProbe(std::span<const ChannelInfo> channels,
                                          double saturated_fraction)
     : saturated_fraction_(saturated_fraction) {
-    // Without a digital range (CSV) the ends are the data's own extremes, met exactly; a few
-    // millionths of the range absorb the float rounding of the samples.
+    // Without a digital range (CSV) the ends are the data's own extremes, met exactly: a
+    // millionth of each end's own size absorbs the float rounding of the samples (a share of
+    // the span made every noise sample "at the end" once one cell of 1e8 widened the span).
     constexpr double kExactEnd = 1e-6;
     for (const auto& info : channels) {
         Channel channel;
         channel.low = std::min(info.physical_min, info.physical_max);
         channel.high = std::max(info.physical_min, info.physical_max);
-        const double span = channel.high - channel.low;
         const int steps = info.digital_max - info.digital_min;
-        channel.tolerance = steps > 0 ? 0.5 * span / steps : kExactEnd * span;
+        if (steps > 0) {
+            channel.low_tolerance = channel.high_tolerance =
+                0.5 * (channel.high - channel.low) / steps;
+        } else {
+            channel.low_tolerance = kExactEnd * std::abs(channel.low);
+            channel.high_tolerance = kExactEnd * std::abs(channel.high);
+        }
         channels_.push_back(channel);
     }
 }
@@ -334,8 +340,8 @@ void ChannelQualityProbe::add(std::span<const float> frames, std::size_t frame_c
             if (frames_ == 0 && f == 0) channel.smallest = channel.largest = v;
             channel.smallest = std::min(channel.smallest, v);
             channel.largest = std::max(channel.largest, v);
-            if (ranged &&
-                (v <= channel.low + channel.tolerance || v >= channel.high - channel.tolerance)) {
+            if (ranged && (v <= channel.low + channel.low_tolerance ||
+                           v >= channel.high - channel.high_tolerance)) {
                 ++channel.at_ends;
             }
         }

@@ -178,6 +178,14 @@ double parse_value(std::string_view field, const std::filesystem::path& file, st
         fail(file, "line " + std::to_string(line) + ", column " + std::to_string(column) +
                        ": not a finite number: '" + header_text(field) + "'");
     }
+    // Samples are held as 32-bit floats (up to about 3e38): 1e39 became infinite and silenced
+    // the channel. Far below that, 1e30 in any unit is no measurement. (Column 1 is the time,
+    // a double, checked by the sample rate it gives.)
+    constexpr double kLargestValue = 1e30;
+    if (column > 1 && std::abs(value) > kLargestValue) {
+        fail(file, "line " + std::to_string(line) + ", column " + std::to_string(column) + ": " +
+                       number_text(value) + " is beyond what a 32-bit sample holds");
+    }
     return value;
 }
 
