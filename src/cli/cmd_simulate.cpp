@@ -44,7 +44,10 @@ double emg_range_uv(const signal::SimulationOptions& o) {
     const double artefact = o.artefacts_per_min > 0 ? o.artefact_amplitude_uv : 0;
     const double total = 10 * o.noise_rms_uv + twitch * 2 + burst + artefact +
                          2 * o.mains_amplitude_uv * (o.mains_hz > 0) + o.drift_amplitude_uv;
-    return std::ceil(total / 100) * 100;
+    // Rounded up to two significant digits: a coarse step (it was 100 uV) left the twitches of
+    // a quiet recording (--noise-uv 1e-4) below one digital step of the file.
+    const double step = std::pow(10.0, std::floor(std::log10(total)) - 1);
+    return std::ceil(total / step) * step;
 }
 
 int run_simulate(const SimulateArgs& args) {

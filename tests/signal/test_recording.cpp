@@ -590,6 +590,9 @@ TEST(Recording, WriterWidensARangeToWhatTheHeaderHolds) {
     const auto inverted = tws::read_recording_info(file);
     EXPECT_DOUBLE_EQ(inverted.channels[0].physical_min, 1234.568);
     EXPECT_DOUBLE_EQ(inverted.channels[0].physical_max, -0.0004);
+    // Widened beyond recognition: +-1e-9 V would become +-0.000001 V (six sample values left).
+    EXPECT_THROW(tws::EdfPlusWriter(file, {{"tiny", "V", 5, -1e-9, 1e-9, ""}}),
+                 twitchwatch::InputError);
     try {
         tws::EdfPlusWriter writer(file, {{"huge", "uV", 5, -1e9, 1e9, ""}});
         FAIL() << "a range of +-1e9 was written";

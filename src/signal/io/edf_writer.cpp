@@ -242,6 +242,10 @@ class EdfPlusWriter::Impl {
     }
 
   private:
+    static std::string unit_suffix(const WriteChannel& channel) {
+        return channel.physical_unit.empty() ? "" : " " + channel.physical_unit;
+    }
+
     // Widens the channel's range to the nearest one an EDF header holds exactly (an inverted
     // range, minimum above maximum, stays inverted).
     void fit_range_to_header(WriteChannel& channel) const {
@@ -251,12 +255,19 @@ class EdfPlusWriter::Impl {
         const auto written_low = header_number(low, false);
         const auto written_high = header_number(high, true);
         if (!written_low || !written_high) {
-            const std::string unit =
-                channel.physical_unit.empty() ? "" : " " + channel.physical_unit;
             fail(file_, "channel '" + channel.label + "': physical range " + number_text(low) +
-                            " to " + number_text(high) + unit +
-                            " does not fit the 8 characters of an EDF header; write it in a "
-                            "larger unit");
+                            " to " + number_text(high) + unit_suffix(channel) +
+                            " does not fit the 8 characters of an EDF header (EDFlib writes plain "
+                            "decimals); write it in a larger unit");
+        }
+        // A range far below the header's resolution would be widened beyond recognition
+        // (+-1e-9 V became +-0.000001 V: six distinct sample values left of thousands).
+        constexpr double kMostWidening = 16;  // at most 4 of the 16 bits lost
+        if (*written_high - *written_low > kMostWidening * (high - low)) {
+            fail(file_, "channel '" + channel.label + "': physical range " + number_text(low) +
+                            " to " + number_text(high) + unit_suffix(channel) +
+                            " is too narrow for the 8 characters of an EDF header; write it in a "
+                            "smaller unit");
         }
         channel.physical_min = inverted ? *written_high : *written_low;
         channel.physical_max = inverted ? *written_low : *written_high;
