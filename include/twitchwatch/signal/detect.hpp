@@ -53,6 +53,9 @@ struct DetectOptions {
     // high-pass and of the low-pass (even). The upper edge is lowered to 0.45 x sample rate.
     double band_low_hz{}, band_high_hz{};
     int band_order{};
+    // Channels sampled more slowly than this are skipped (noise squeezed into too narrow a band
+    // rings and crosses the threshold).
+    double min_sample_rate_hz{};
     // Mains rejection: "auto" (find 50 or 60 Hz and which harmonics are present in the first
     // mains_probe_s), "off", "50" or "60" (notch every harmonic below the band's upper edge);
     // the highest harmonic considered, the -3 dB width of each notch, and the power at a

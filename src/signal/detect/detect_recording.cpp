@@ -132,6 +132,16 @@ DetectionReport detect_recording(const std::filesystem::path& file, const Detect
         // white noise turns into a ringing tone whose envelope crosses the threshold (80 "twitches"
         // a minute in noise at 46-64 Hz).
         const auto& band = channel.kind == ChannelKind::emg ? request.emg : request.accelerometer;
+        if (ch.sample_rate_hz < band.min_sample_rate_hz) {
+            channel.skipped = "sample rate too low";
+            report.warnings.push_back(
+                "channel " + channel.label + " is sampled at " + number_text(ch.sample_rate_hz) +
+                " Hz, below the " + number_text(band.min_sample_rate_hz) +
+                " Hz the detector needs (" + std::string(to_string(channel.kind)) +
+                " min_sample_rate_hz): skipped");
+            report.channels.push_back(channel);
+            continue;
+        }
         if (band.band_low_hz > 0 &&
             !(2 * band.band_low_hz <= kBandTopFraction * ch.sample_rate_hz)) {
             char needed[32];
