@@ -413,6 +413,32 @@ TEST(SignalDetect, OptionsBySetAndDescribe) {
     }
 }
 
+TEST(SignalDetect, TooManySamplesASecondForOnePassAreRefused) {
+    // 512 channels at 50 kHz (a small file of records of 1 ms): the detector's buffers would
+    // hold a second of each, 100 MB; 4096 channels at 100 kHz took 3.2 GB.
+    const auto path =
+        std::filesystem::temp_directory_path() / ("tw_wide_" + std::to_string(::getpid()) + ".edf");
+    {
+        std::vector<ts::WriteChannel> channels;
+        for (int c = 0; c < 512; ++c) {
+            channels.push_back({"EMG" + std::to_string(c), "uV", 50000, -100, 100, ""});
+        }
+        ts::EdfPlusWriter writer(path, channels, 0.001);
+        std::vector<float> frames(150 * channels.size(), 1.0f);
+        writer.write(frames, 150);
+    }
+    try {
+        (void)ts::detect_recording(path, {});
+        ADD_FAILURE() << "512 channels at 50 kHz were analysed in one pass";
+    } catch (const twitchwatch::InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("512 channels at 50000 Hz are 2.56e+07 samples "
+                                             "a second, more than the detector takes at once"),
+                  std::string::npos)
+            << e.what();
+    }
+    std::filesystem::remove(path);
+}
+
 TEST(SignalDetect, RecordingEndToEndWithASkippedChannel) {
     auto o = base(6, 21);
     o.duration_s = 60;

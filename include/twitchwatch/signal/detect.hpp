@@ -39,6 +39,9 @@ inline constexpr double kBandTopFraction = 0.45;
 // Channels sampled faster are skipped with a warning: surface EMG needs a few kHz, and the
 // detector's buffers grow with the sample rate (64 channels at 1 MHz took 2.5 GB).
 inline constexpr double kMaxDetectSampleRateHz = 100000;
+// Channels x sample rate of one group (channels of one kind and rate) that the detector takes at
+// once, about 170 MB of buffers (4096 channels at 4096 Hz); more is refused: choose channels.
+inline constexpr double kMaxDetectSamplesPerSecond = 16777216;
 
 struct DetectOptions {
     // The defaults of every option, for EMG and for accelerometer channels, are data:
