@@ -1,4 +1,5 @@
 // `twitchwatch simulate`: an EDF+ recording of resting sEMG with known twitches, and its truth.
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <fstream>
@@ -32,6 +33,9 @@ std::vector<std::size_t> parse_channel_list(const std::string& text) {
             channels.push_back(static_cast<std::size_t>(value - 1));
         } catch (const std::exception&) {
             throw InputError("--twitch-channels: '" + item + "' is not a channel number (1-based)");
+        }
+        if (std::count(channels.begin(), channels.end(), channels.back()) > 1) {
+            throw InputError("--twitch-channels: channel " + item + " is named twice");
         }
     }
     return channels;

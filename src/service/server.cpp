@@ -320,10 +320,20 @@ void reject_unknown_fields(const json& body, std::initializer_list<const char*> 
 
 // Characters as openapi.yaml's maxLength counts them: Unicode code points (the parser has
 // checked that strings are UTF-8), not bytes.
-std::size_t code_points(const std::string& utf8) {
-    return static_cast<std::size_t>(std::count_if(utf8.begin(), utf8.end(), [](char c) {
-        return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-    }));
+// The code points of valid UTF-8 (the parser has checked it).
+std::vector<char32_t> code_points_of(const std::string& utf8) {
+    std::vector<char32_t> points;
+    for (std::size_t i = 0; i < utf8.size();) {
+        const auto lead = static_cast<unsigned char>(utf8[i]);
+        const std::size_t length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+        char32_t point = length == 1 ? lead : lead & (0x7F >> length);
+        for (std::size_t k = 1; k < length && i + k < utf8.size(); ++k) {
+            point = (point << 6) | (static_cast<unsigned char>(utf8[i + k]) & 0x3F);
+        }
+        points.push_back(point);
+        i += length;
+    }
+    return points;
 }
 
 // Names are shown on one line and notes as paragraphs: neither takes control characters (notes
@@ -333,17 +343,29 @@ enum class Text { name, note, secret };
 std::string checked_text(const json& value, const char* field, std::size_t max_length, Text kind) {
     if (!value.is_string()) throw bad_field(field, "must be a string");
     auto text = value.get<std::string>();
-    if (code_points(text) > max_length) {
+    if (code_points_of(text).size() > max_length) {
         throw bad_field(field, "is longer than " + std::to_string(max_length) + " characters");
     }
     if (kind == Text::secret) return text;
-    for (const unsigned char c : text) {
+    for (const char32_t c : code_points_of(text)) {
         const bool line_break = kind == Text::note && (c == '\n' || c == '\r' || c == '\t');
-        if ((c < 0x20 || c == 0x7F) && !line_break) {
+        // C0 and C1 controls, and the bidirectional overrides and isolates that make a name
+        // read backwards on the therapist's page (U+202A-U+202E, U+2066-U+2069).
+        const bool control = c < 0x20 || (c >= 0x7F && c <= 0x9F);
+        const bool bidi = (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+        if ((control && !line_break) || bidi) {
             throw bad_field(field, "must not contain control characters");
         }
     }
     return text;
+}
+
+// Spaces of every kind and the invisible format characters: a name of only these shows as
+// nothing (no-break spaces, the zero-width space and joiners, the byte order mark).
+bool is_blank(char32_t c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == 0xA0 || c == 0x1680 ||
+           (c >= 0x2000 && c <= 0x200D) || c == 0x2028 || c == 0x2029 || c == 0x202F ||
+           c == 0x205F || c == 0x2060 || c == 0x3000 || c == 0xFEFF;
 }
 
 std::string required_text(const json& body, const char* field, std::size_t max_length, Text kind) {
@@ -351,7 +373,8 @@ std::string required_text(const json& body, const char* field, std::size_t max_l
     if (found == body.end()) throw bad_field(field, "is required");
     auto text = checked_text(*found, field, max_length, kind);
     if (text.empty()) throw bad_field(field, "must not be empty");
-    if (kind != Text::secret && text.find_first_not_of(" \t\r\n") == std::string::npos) {
+    const auto characters = code_points_of(text);
+    if (kind != Text::secret && std::all_of(characters.begin(), characters.end(), is_blank)) {
         throw bad_field(field, "must not be only spaces");
     }
     return text;
@@ -436,7 +459,7 @@ std::optional<HttpError> refusal_before_body(const Request& req, const Limits& l
     // cpp-httplib does not read a body of GET, HEAD or OPTIONS: its bytes would be read as the
     // next request on the connection.
     if (!takes_body && lengths == 1 && std::stoull(length) > 0) {
-        return HttpError(400, "a " + req.method + " request takes no body", "Content-Length");
+        return HttpError(400, req.method + " requests take no body", "Content-Length");
     }
     // Without a length, a POST waited for the read timeout for a body.
     if (takes_body && lengths == 0) {

@@ -1084,6 +1084,19 @@ TEST_F(Api, BadClientsAre400NamingTheField) {
         {{{"name", "A\nB"}}, "name"},
         {{{"name", "Client"}, {"note", nullptr}}, "note"},
         {{{"name", "Client"}, {"note", "a\x1b"}}, "note"},
+        // Blank to the eye: no-break spaces, a zero-width space, a byte order mark.
+        {{{"name", "\xc2\xa0\xc2\xa0"}}, "name"},
+        {{{"name", "\xe2\x80\x8b"}}, "name"},
+        {{{"name", "\xef\xbb\xbf"}}, "name"},
+        // A C1 control (U+0085) and a right-to-left override (U+202E) that reverses the name.
+        {{{"name",
+           "A\xc2\x85"
+           "B"}},
+         "name"},
+        {{{"name",
+           "A\xe2\x80\xae"
+           "B"}},
+         "name"},
         // 201 characters of two bytes each.
         {{{"name",
            [] {

@@ -319,6 +319,7 @@ TEST_F(SignalCli, SimulateRefusesWhatAFileCannotHoldOrASeedCannotBe) {
     EXPECT_EQ(run("simulate " + edf + " --seed -1").code, 2);       // read as 2^64 - 1
     EXPECT_EQ(run("simulate " + edf + " --seed 18446744073709551616").code, 2);
     EXPECT_EQ(run("simulate " + edf + " --truth ''").code, 2);
+    EXPECT_EQ(run("simulate " + edf + " --twitch-channels 1,1").code, 2);  // one channel twice
     EXPECT_FALSE(fs::exists(edf));
 }
 

@@ -236,8 +236,7 @@ class EdfPlusWriter::Impl {
             fail(file_, std::to_string(annotation_count_) + " annotations do not fit: room for " +
                             std::to_string(room) + " in " + std::to_string(records_written_) +
                             " data records (one per record and annotation signal, at most " +
-                            std::to_string(kMaxAnnotationSignals) +
-                            " signals; a program calls reserve_annotations() first)");
+                            std::to_string(kMaxAnnotationSignals) + " signals)");
         }
     }
 
