@@ -92,7 +92,14 @@ export function describeReport(document) {
   const parts = [];
   const twitching = document?.twitching ?? {};
   const symptoms = document?.symptoms ?? {};
-  if (twitching.present === true) {
+  // A report of episodes, regions or pain without `present` still reports twitching (it read
+  // "nothing reported" while the course chart counted its 20 episodes a day).
+  const details =
+    twitching.regions?.length > 0 ||
+    typeof twitching.episodes_per_day === 'number' ||
+    twitching.painful === true ||
+    (twitching.trend !== undefined && twitching.trend !== 'unknown');
+  if (twitching.present === true || (twitching.present === undefined && details)) {
     let text = 'twitching';
     if (twitching.regions?.length) text += ` (${regionList(twitching.regions)})`;
     if (typeof twitching.episodes_per_day === 'number') text += `, ${twitching.episodes_per_day}/day`;
