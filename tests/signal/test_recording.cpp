@@ -266,6 +266,26 @@ TEST(Recording, AnAnnotationSignalInAPlainEdfIsNoChannel) {
     EXPECT_EQ(read_all(file).values.size(), 8u);
 }
 
+TEST(Recording, AStartStampedJustBelowASecondKeepsItsFraction) {
+    // +0.99999999 rounded to "1.0000000": the start ended in "06." or, cut off, was 1 s early.
+    RawHeader header;
+    header.reserved = "EDF+C";
+    header.recording = "Startdate 01-FEB-2003 X X X";
+    header.signals.push_back(RawSignal{});
+    RawSignal annotations;
+    annotations.label = "EDF Annotations";
+    annotations.unit = "";
+    annotations.samples_per_record = "30";
+    header.signals.push_back(annotations);
+    std::string bytes = tw_test::edf_header(header);
+    for (const char* stamp : {"+0.99999999", "+1.99999999"}) {
+        for (int i = 0; i < 4; ++i) tw_test::append_sample(bytes, i * 100, false);
+        bytes += tw_test::tal_bytes(tw_test::time_keeping_tal(stamp), 60);
+    }
+    const auto file = tw_test::write_file("late_stamp.edf", bytes);
+    EXPECT_EQ(tws::read_recording_info(file).start, "2003-02-01T04:05:06.9999999");
+}
+
 TEST(Recording, EdfPlusDRecordsThatGoBackInTimeAreRefused) {
     // Records at 0, 1 and 1.5 s of 1 s each: the third starts before the second ends. It gave
     // negative or piled-up event times without a word.

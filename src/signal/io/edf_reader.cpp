@@ -178,13 +178,15 @@ RecordingInfo info_with_annotations(const EdfHeader& header, AnnotationScan scan
     auto info = info_from_header(header);
     info.annotations = std::move(scan.annotations);
     if (!info.start.empty() && scan.first_record_s > 0 && scan.first_record_s < 1) {
+        // Truncated, not rounded, to 7 digits (0.1 us): a stamp of 0.99999999 rounded to
+        // "1.0000000", which left "...:00." (not ISO 8601) or, cut off, a start 1 s early.
+        constexpr double kDigits = 1e7;
         std::array<char, 16> fraction{};
-        std::snprintf(fraction.data(), fraction.size(), "%.7f", scan.first_record_s);
+        std::snprintf(fraction.data(), fraction.size(), "%.7f",
+                      std::floor(scan.first_record_s * kDigits) / kDigits);
         std::string digits(fraction.data() + 1);  // ".5000000"
         digits.erase(digits.find_last_not_of('0') + 1);
-        // A stamp of 0.99999999 prints as 1.0000000: no fraction left, and "...:00." is not
-        // ISO 8601.
-        if (digits != "." && fraction[0] == '0') info.start += digits;
+        if (digits != ".") info.start += digits;  // "." when below 0.1 us
     }
     return info;
 }
