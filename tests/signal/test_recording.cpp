@@ -718,6 +718,17 @@ TEST(Recording, CsvRateRoundedByItsTimesIsTheWholeRate) {
     const auto copy = tw_test::temp_file("ms512.edf");
     tws::write_annotated_copy(file, copy, std::vector<tws::Annotation>{{1.0, 0, "mark"}});
     EXPECT_EQ(read_all(copy).values.size(), 5120u);
+    // 400.5 Hz in microseconds measured 400.49999 Hz: a data record of 2 s holds 801 samples.
+    std::string half = "time_s,emg\n";
+    for (int i = 0; i < 4005; ++i) {
+        std::snprintf(row, sizeof row, "%.6f,%d\n", i / 400.5, i % 7);
+        half += row;
+    }
+    const auto half_file = tw_test::write_file("us400_5.csv", half);
+    EXPECT_DOUBLE_EQ(tws::read_recording_info(half_file).channels[0].sample_rate_hz, 400.5);
+    const auto half_copy = tw_test::temp_file("us400_5.edf");
+    tws::write_annotated_copy(half_file, half_copy, std::vector<tws::Annotation>{});
+    EXPECT_EQ(read_all(half_copy).values.size(), 4005u);  // five records of 2 s
     // A rate the rounding does not explain stays as measured (2.5 Hz is no whole rate).
     std::string uneven = "time_s,emg\n0,1\n0.4,1\n0.8,1\n1.2,1\n";
     EXPECT_NEAR(tws::read_recording_info(tw_test::write_file("uneven.csv", uneven))

@@ -276,17 +276,21 @@ RecordingInfo scan_csv(const std::filesystem::path& file) {
     double interval = (last_time - first_time) / static_cast<double>(rows - 1);
     double rate = 1.0 / interval;
     // Times printed with few decimals (or epoch times, whose doubles keep few) make the
-    // estimate miss a whole rate by a hair: 511.994 Hz for 512 Hz in milliseconds, so that no
-    // EDF data record could hold it and `--annotate` failed. The whole rate is taken when the
-    // rounding of the first and last times explains the difference.
+    // estimate miss the true rate by a hair: 511.994 Hz for 512 Hz in milliseconds, 400.49999
+    // for 400.5 Hz in microseconds, so that no EDF data record could hold it and `--annotate`
+    // failed. The simplest rate on the grids that data records of 1, 2, 4, 5 or 10 s hold is
+    // taken when the rounding of the first and last times explains the difference.
     const double time_resolution =
         std::max(time_quantum_s, 4 * std::numeric_limits<double>::epsilon() *
                                      std::max(std::abs(first_time), std::abs(last_time)));
-    const double whole_rate = std::round(rate);
-    if (whole_rate >= 1 &&
-        std::abs(rate - whole_rate) <= rate * time_resolution / (last_time - first_time)) {
-        rate = whole_rate;
-        interval = 1.0 / whole_rate;
+    const double explained = rate * time_resolution / (last_time - first_time);
+    for (const double grid_hz : {1.0, 0.5, 0.25, 0.2, 0.1}) {
+        const double snapped = std::round(rate / grid_hz) * grid_hz;
+        if (snapped >= grid_hz && std::abs(rate - snapped) <= explained) {
+            rate = snapped;
+            interval = 1.0 / snapped;
+            break;
+        }
     }
     // At least one sample a million seconds: a time column reaching 1e308 gave a rate of
     // 1e-308 Hz and a duration the JSON could only print as null.
