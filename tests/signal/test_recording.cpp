@@ -179,11 +179,9 @@ std::filesystem::path discontinuous_file(const std::string& name, bool bdf,
         header.signals[0].digital_min = "-8388608";
         header.signals[0].digital_max = "8388607";
     }
-    RawSignal annotations;
-    annotations.label = bdf ? "BDF Annotations" : "EDF Annotations";
-    annotations.unit = "";
-    annotations.samples_per_record = "30";  // 60 bytes (EDF) or 90 (BDF)
-    header.signals.push_back(annotations);
+    // 30 samples: 60 bytes (EDF) or 90 (BDF).
+    header.signals.push_back(
+        tw_test::annotation_signal(bdf ? "BDF Annotations" : "EDF Annotations"));
     const std::size_t annotation_bytes = bdf ? 90 : 60;
     const std::vector<std::string> tals = {tw_test::time_keeping_tal("+0") +
                                                "+0.5\x15"
@@ -215,11 +213,7 @@ TEST(Recording, AWrongSamplesPerRecordIsNamedWhenTheAnnotationsBreak) {
     header.record_count = "3";
     header.signals.push_back(RawSignal{});
     header.signals[0].samples_per_record = "5";
-    RawSignal annotations;
-    annotations.label = "EDF Annotations";
-    annotations.unit = "";
-    annotations.samples_per_record = "30";
-    header.signals.push_back(annotations);
+    header.signals.push_back(tw_test::annotation_signal());
     std::string bytes = tw_test::edf_header(header);
     for (int record = 0; record < 3; ++record) {
         for (int i = 0; i < 4; ++i) tw_test::append_sample(bytes, i * 100, false);
@@ -246,11 +240,7 @@ TEST(Recording, AnAnnotationSignalInAPlainEdfIsNoChannel) {
     // as EMG at 57 Hz. It is left out with a warning, its bytes unread.
     RawHeader header;
     header.signals.push_back(RawSignal{});
-    RawSignal annotations;
-    annotations.label = "EDF Annotations";
-    annotations.unit = "";
-    annotations.samples_per_record = "30";
-    header.signals.push_back(annotations);
+    header.signals.push_back(tw_test::annotation_signal());
     std::string bytes = tw_test::edf_header(header);
     for (int record = 0; record < 2; ++record) {
         for (int i = 0; i < 4; ++i) tw_test::append_sample(bytes, i * 100, false);
@@ -272,11 +262,7 @@ TEST(Recording, AStartStampedJustBelowASecondKeepsItsFraction) {
     header.reserved = "EDF+C";
     header.recording = "Startdate 01-FEB-2003 X X X";
     header.signals.push_back(RawSignal{});
-    RawSignal annotations;
-    annotations.label = "EDF Annotations";
-    annotations.unit = "";
-    annotations.samples_per_record = "30";
-    header.signals.push_back(annotations);
+    header.signals.push_back(tw_test::annotation_signal());
     std::string bytes = tw_test::edf_header(header);
     for (const char* stamp : {"+0.99999999", "+1.99999999"}) {
         for (int i = 0; i < 4; ++i) tw_test::append_sample(bytes, i * 100, false);
@@ -406,36 +392,29 @@ std::vector<BadCase> bad_cases() {
         "tiny_duration.edf", [](RawHeader& h) { h.record_duration = "1e-300"; },
         "absurd sample rate 4e+300 Hz");
     // Samples are decoded to floats: +-1e300 gave infinities ("saturated"), +-1e-300 zeros.
-    with(
-        "huge_range.edf",
-        [](RawHeader& h) {
-            h.signals[0].physical_min = "-1e300";
-            h.signals[0].physical_max = "1e300";
-        },
-        "beyond what 32-bit samples can hold");
-    with(
-        "tiny_range.edf",
-        [](RawHeader& h) {
-            h.signals[0].physical_min = "-1e-300";
-            h.signals[0].physical_max = "1e-300";
-        },
-        "beyond what 32-bit samples can hold");
+    // Both ends of the signal's physical or digital range.
+    using Field = std::string RawSignal::*;
+    const auto with_range = [&](const std::string& name, Field low_field, Field high_field,
+                                const std::string& low, const std::string& high,
+                                const std::string& words) {
+        with(
+            name,
+            [&](RawHeader& h) {
+                h.signals[0].*low_field = low;
+                h.signals[0].*high_field = high;
+            },
+            words);
+    };
+    with_range("huge_range.edf", &RawSignal::physical_min, &RawSignal::physical_max, "-1e300",
+               "1e300", "beyond what 32-bit samples can hold");
+    with_range("tiny_range.edf", &RawSignal::physical_min, &RawSignal::physical_max, "-1e-300",
+               "1e-300", "beyond what 32-bit samples can hold");
     with(
         "zero_duration.edf", [](RawHeader& h) { h.record_duration = "0"; }, "duration");
-    with(
-        "digital_equal.edf",
-        [](RawHeader& h) {
-            h.signals[0].digital_min = "100";
-            h.signals[0].digital_max = "100";
-        },
-        "digital minimum equals maximum");
-    with(
-        "digital_reversed.edf",
-        [](RawHeader& h) {
-            h.signals[0].digital_min = "100";
-            h.signals[0].digital_max = "-100";
-        },
-        "above maximum");
+    with_range("digital_equal.edf", &RawSignal::digital_min, &RawSignal::digital_max, "100", "100",
+               "digital minimum equals maximum");
+    with_range("digital_reversed.edf", &RawSignal::digital_min, &RawSignal::digital_max, "100",
+               "-100", "above maximum");
     with(
         "digital_too_wide.edf", [](RawHeader& h) { h.signals[0].digital_max = "70000"; },
         "does not fit");
@@ -704,27 +683,31 @@ TEST(Recording, CsvTimeInMillisecondsRoundedToFewDecimals) {
     EXPECT_NEAR(info.channels[0].sample_rate_hz, 3.0, 1e-3);
 }
 
+namespace {
+
+// `rows` rows at `rate_hz`, the times printed with `decimals` decimals.
+std::string csv_at(double rate_hz, int rows, int decimals) {
+    std::string text = "time_s,emg\n";
+    char row[64];
+    for (int i = 0; i < rows; ++i) {
+        std::snprintf(row, sizeof row, "%.*f,%d\n", decimals, i / rate_hz, i % 7);
+        text += row;
+    }
+    return text;
+}
+
+}  // namespace
+
 TEST(Recording, CsvRateRoundedByItsTimesIsTheWholeRate) {
     // 512 Hz with times in whole milliseconds read as 511.994 Hz, which no EDF data record
     // holds: `detect --annotate` failed. The rounding of the times explains the difference.
-    std::string text = "time_s,emg\n";
-    char row[64];
-    for (int i = 0; i < 5120; ++i) {
-        std::snprintf(row, sizeof row, "%.3f,%d\n", i / 512.0, i % 7);
-        text += row;
-    }
-    const auto file = tw_test::write_file("ms512.csv", text);
+    const auto file = tw_test::write_file("ms512.csv", csv_at(512, 5120, 3));
     EXPECT_DOUBLE_EQ(tws::read_recording_info(file).channels[0].sample_rate_hz, 512.0);
     const auto copy = tw_test::temp_file("ms512.edf");
     tws::write_annotated_copy(file, copy, std::vector<tws::Annotation>{{1.0, 0, "mark"}});
     EXPECT_EQ(read_all(copy).values.size(), 5120u);
     // 400.5 Hz in microseconds measured 400.49999 Hz: a data record of 2 s holds 801 samples.
-    std::string half = "time_s,emg\n";
-    for (int i = 0; i < 4005; ++i) {
-        std::snprintf(row, sizeof row, "%.6f,%d\n", i / 400.5, i % 7);
-        half += row;
-    }
-    const auto half_file = tw_test::write_file("us400_5.csv", half);
+    const auto half_file = tw_test::write_file("us400_5.csv", csv_at(400.5, 4005, 6));
     EXPECT_DOUBLE_EQ(tws::read_recording_info(half_file).channels[0].sample_rate_hz, 400.5);
     const auto half_copy = tw_test::temp_file("us400_5.edf");
     tws::write_annotated_copy(half_file, half_copy, std::vector<tws::Annotation>{});

@@ -37,6 +37,18 @@ struct RawHeader {
     std::vector<RawSignal> signals;
 };
 
+// The annotation signal of an EDF+ (or BDF+) file: `samples` two-byte (three-byte) samples a
+// record hold its annotation lists; unit and transducer blank, as the format asks.
+inline RawSignal annotation_signal(const std::string& label = "EDF Annotations",
+                                   const std::string& samples = "30") {
+    RawSignal annotations;
+    annotations.label = label;
+    annotations.unit = "";
+    annotations.transducer = "";
+    annotations.samples_per_record = samples;
+    return annotations;
+}
+
 inline std::string field(const std::string& text, std::size_t width) {
     std::string out = text.substr(0, width);
     out.resize(width, ' ');

@@ -178,12 +178,7 @@ TEST(RecordingEdflib, EdfPlusWithSubsecondStartReadsAsEdflibReadsIt) {
     header.record_count = "3";
     header.recording = "Startdate 01-FEB-2003 X X X";
     header.signals.push_back(tw_test::RawSignal{});
-    tw_test::RawSignal annotations;
-    annotations.label = "EDF Annotations";
-    annotations.unit = "";
-    annotations.transducer = "";
-    annotations.samples_per_record = "30";
-    header.signals.push_back(annotations);
+    header.signals.push_back(tw_test::annotation_signal());
     std::string bytes = tw_test::edf_header(header);
     const std::vector<std::string> tals = {
         tw_test::time_keeping_tal("+0.5") + "+1.25\x14twitch\x14" + '\0',

@@ -284,9 +284,7 @@ DetectionReport detect_recording(const std::filesystem::path& file, const Detect
         // A rate of 0 per minute would read as "no twitches": say that nothing was looked at.
         std::string reasons;
         for (const auto& e : report.exclusions) {
-            if (reasons.find(e.reason) == std::string::npos) {
-                reasons += (reasons.empty() ? "" : ", ") + e.reason;
-            }
+            reasons = reasons.empty() ? e.reason : joined_reasons(reasons, e.reason);
         }
         char seconds[32];
         std::snprintf(seconds, sizeof seconds, "%.3g", report.duration_s);
