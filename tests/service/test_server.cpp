@@ -133,6 +133,21 @@ class Api : public ::testing::Test {
         return http().Post(path.c_str(), headers, body.dump(), "application/json");
     }
 
+    // The statuses of `count` GETs of an unknown link sent at once, each on its own connection
+    // (-1 where a client got no answer).
+    std::vector<int> statuses_of_concurrent_gets(int count) const {
+        std::vector<std::future<int>> answers;
+        for (int i = 0; i < count; ++i) {
+            answers.push_back(std::async(std::launch::async, [this] {
+                const auto result = http().Get("/api/c/unknown");
+                return result ? result->status : -1;
+            }));
+        }
+        std::vector<int> statuses;
+        for (auto& answer : answers) statuses.push_back(answer.get());
+        return statuses;
+    }
+
     static json body_of(const httplib::Result& result) {
         return json::parse(result->body, nullptr, false);
     }
@@ -831,14 +846,7 @@ TEST_F(Api, IdleKeepAliveClientsDoNotStarveOthers) {
     }
     // Others are still answered (the idle ones are dropped after the keep-alive timeout); the
     // client gives up after 20 s, far above the timeout, so this only fails if they starve.
-    std::vector<std::future<int>> answers;
-    for (int i = 0; i < 4; ++i) {
-        answers.push_back(std::async(std::launch::async, [this] {
-            const auto result = http().Get("/api/c/unknown");
-            return result ? result->status : -1;
-        }));
-    }
-    for (auto& answer : answers) EXPECT_EQ(answer.get(), 404);
+    EXPECT_EQ(statuses_of_concurrent_gets(4), std::vector<int>(4, 404));
 }
 
 TEST_F(Api, AnUnfinishedRequestIsDroppedAfterTheReadTimeout) {
@@ -853,14 +861,7 @@ TEST_F(Api, ManyConcurrentClientsAreAllAnsweredByASmallBoundedPool) {
     options_.limits.worker_threads = 1;
     options_.limits.max_queued_connections = 2;
     start();
-    std::vector<std::future<int>> answers;
-    for (int i = 0; i < 16; ++i) {
-        answers.push_back(std::async(std::launch::async, [this] {
-            const auto result = http().Get("/api/c/unknown");
-            return result ? result->status : -1;
-        }));
-    }
-    for (auto& answer : answers) EXPECT_EQ(answer.get(), 404);
+    EXPECT_EQ(statuses_of_concurrent_gets(16), std::vector<int>(16, 404));
 }
 
 TEST_F(Api, AKeepAliveConnectionIsClosedAfterItsRequestBudget) {
