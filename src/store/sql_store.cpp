@@ -359,8 +359,13 @@ class SqlStore final : public Store {
         });
     }
 
-    std::vector<DashboardRow> dashboard(Id clinic_id, Timestamp sessions_since) override {
-        // The latest session of each client; levels and counts from its check-ins. Wrapped in an
+    std::vector<DashboardRow> dashboard(Id clinic_id, Timestamp since) override {
+        // One row per client, for the session to look at: the one with the client's latest red
+        // flag (see_doctor or urgent) received since the client's latest session started (a
+        // flag raised after the therapist last saw the client must not hide behind a newer,
+        // calmer session), else the latest session. The client is listed while that session
+        // started in the window or still receives check-ins in it (a report on day 20 is still
+        // aftercare). Levels and counts come from the chosen session's check-ins. Wrapped in an
         // outer SELECT because PostgreSQL cannot order by expressions over output aliases.
         static const std::string sql =
             "SELECT * FROM (SELECT c.id AS client_id, c.name AS client_name, s.id AS session_id, "
@@ -373,15 +378,23 @@ class SqlStore final : public Store {
             " WHERE k.session_id = s.id) AS highest_level, "
             "(SELECT MAX(k.received_at) FROM checkins k WHERE k.session_id = s.id) "
             " AS latest_report_at "
-            "FROM sessions s JOIN clients c ON c.id = s.client_id "
-            "WHERE s.clinic_id = $1 AND c.clinic_id = $1 AND s.started_at >= $2 "
-            "AND s.id = (SELECT s2.id FROM sessions s2 WHERE s2.client_id = s.client_id "
-            "            ORDER BY s2.started_at DESC, s2.id DESC LIMIT 1)) d "
+            "FROM clients c JOIN sessions s ON s.id = COALESCE("
+            " (SELECT k.session_id FROM checkins k JOIN assessments a ON a.checkin_id = k.id "
+            "  JOIN sessions fs ON fs.id = k.session_id "
+            "  WHERE fs.client_id = c.id AND a.level >= $3 AND k.received_at >= $2 "
+            "  AND k.received_at >= (SELECT MAX(ls.started_at) FROM sessions ls "
+            "                        WHERE ls.client_id = c.id) "
+            "  ORDER BY k.received_at DESC, k.id DESC LIMIT 1), "
+            " (SELECT s2.id FROM sessions s2 WHERE s2.client_id = c.id "
+            "  ORDER BY s2.started_at DESC, s2.id DESC LIMIT 1)) "
+            "WHERE c.clinic_id = $1 AND s.clinic_id = $1 AND (s.started_at >= $2 OR EXISTS "
+            " (SELECT 1 FROM checkins k WHERE k.session_id = s.id AND k.received_at >= $2))) d "
             "ORDER BY COALESCE(d.highest_level, -1) DESC, COALESCE(d.latest_level, -1) DESC, "
             "COALESCE(d.latest_report_at, 0) DESC, d.session_id";
         return read([&](Connection& c) {
             std::vector<DashboardRow> rows;
-            for (const auto& row : c.query(sql, {clinic_id, sessions_since})) {
+            const Params params{clinic_id, since, level_number(assess::Level::see_doctor)};
+            for (const auto& row : c.query(sql, params)) {
                 DashboardRow line;
                 line.client_id = row.integer(0);
                 line.client_name = row.text(1);

@@ -454,6 +454,10 @@ TEST_P(backend, dashboard_puts_the_most_urgent_first) {
     const auto urgent = client("Urgent");        // urgent
     const auto old = client("Old");              // session before the window
     const auto returning = client("Returning");  // an old urgent session, a new calm one
+    // A see_doctor report on the old session, received after the new session started.
+    const auto reported_late = client("Reported late");
+    const auto still_reporting = client("Still reporting");  // session before the window, a
+                                                             // report inside it
 
     make_session(practice, quiet, kNow - kDay);
     const auto fine_s = make_session(practice, fine, kNow - kDay);
@@ -471,15 +475,25 @@ TEST_P(backend, dashboard_puts_the_most_urgent_first) {
     add_checkin(returning_old, kNow - 4 * kDay, Level::urgent);
     const auto returning_new = make_session(practice, returning, kNow - kDay);
     add_checkin(returning_new, kNow - 2000, Level::normal);
+    const auto late_old = make_session(practice, reported_late, kNow - 3 * kDay);
+    const auto late_new = make_session(practice, reported_late, kNow - 2 * kDay);
+    add_checkin(late_old, kNow - kDay, Level::see_doctor);
+    add_checkin(late_new, kNow - 500, Level::normal);
+    const auto still_s = make_session(practice, still_reporting, kNow - 20 * kDay);
+    add_checkin(still_s, kNow - 19 * kDay, Level::normal);
+    add_checkin(still_s, kNow - 300, Level::tell_therapist);
 
     const auto rows = store().dashboard(practice.clinic.id, kNow - 14 * kDay);
     std::vector<std::string> order;
     for (const auto& row : rows) order.push_back(row.client_name);
-    // Fine and Returning are both normal: the newer report (Fine, kNow-100) comes first.
-    EXPECT_EQ(order, (std::vector<std::string>{"Urgent", "Flagged", "Worried", "Fine", "Returning",
-                                               "Quiet"}));
+    // Reported late and Flagged share see_doctor: Reported late's latest level is see_doctor.
+    // Still reporting and Worried, and Fine and Returning, share their levels: the newer report
+    // comes first.
+    EXPECT_EQ(order,
+              (std::vector<std::string>{"Urgent", "Reported late", "Flagged", "Still reporting",
+                                        "Worried", "Fine", "Returning", "Quiet"}));
 
-    const auto& flagged_row = rows.at(1);
+    const auto& flagged_row = rows.at(2);
     EXPECT_EQ(flagged_row.client_id, flagged.id);
     EXPECT_EQ(flagged_row.session_id, flagged_s.id);
     EXPECT_EQ(flagged_row.session_started_at, kNow - 2 * kDay);
@@ -488,11 +502,22 @@ TEST_P(backend, dashboard_puts_the_most_urgent_first) {
     EXPECT_EQ(flagged_row.latest_level, Level::normal);
     EXPECT_EQ(flagged_row.latest_report_at, kNow - 10);
 
-    const auto& returning_row = rows.at(4);
-    EXPECT_EQ(returning_row.session_id, returning_new.id);  // only the latest session
+    const auto& late_row = rows.at(1);
+    EXPECT_EQ(late_row.session_id, late_old.id);  // the flag, not the calmer newer session
+    EXPECT_EQ(late_row.highest_level, Level::see_doctor);
+
+    const auto& still_row = rows.at(3);
+    EXPECT_EQ(still_row.session_id, still_s.id);
+    EXPECT_EQ(still_row.reports, 2);
+    EXPECT_EQ(still_row.latest_report_at, kNow - 300);
+
+    // The old urgent report came before the client's new session: the therapist has seen them
+    // since, so the row is the new session.
+    const auto& returning_row = rows.at(6);
+    EXPECT_EQ(returning_row.session_id, returning_new.id);
     EXPECT_EQ(returning_row.highest_level, Level::normal);
 
-    const auto& quiet_row = rows.at(5);
+    const auto& quiet_row = rows.at(7);
     EXPECT_EQ(quiet_row.reports, 0);
     EXPECT_FALSE(quiet_row.latest_level);
     EXPECT_FALSE(quiet_row.highest_level);

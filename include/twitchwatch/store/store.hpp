@@ -113,7 +113,8 @@ struct CheckinWithAssessment {
     std::optional<AssessmentRecord> assessment;
 };
 
-// One line of the therapist dashboard: a client's latest session that is still in aftercare.
+// One line of the therapist dashboard: the client's session to look at (the one with a red flag
+// received since their latest session started, else the latest), while it is in aftercare.
 struct DashboardRow {
     Id client_id = 0;
     std::string client_name;
@@ -212,10 +213,13 @@ class Store {
     virtual CheckinCount count_checkins(Id session_id, Timestamp since, std::int64_t at_most) = 0;
 
     // --- therapist overview -------------------------------------------------------------------
-    // Each client's latest session if it started at or after sessions_since ("open aftercare"),
-    // most urgent first: highest level (urgent, see_doctor, tell_therapist, normal, no report),
-    // then latest level, then latest report (newest first), then session id.
-    virtual std::vector<DashboardRow> dashboard(Id clinic_id, Timestamp sessions_since) = 0;
+    // One row per client in open aftercare. The row's session is the one of the client's latest
+    // red flag (see_doctor or urgent) received at or after `since` and after the client's latest
+    // session started, else the latest session; it is listed when it started at or after
+    // `since` or has a check-in received since then. Most urgent first: highest level (urgent,
+    // see_doctor, tell_therapist, normal, no report), then latest level, then latest report
+    // (newest first), then session id.
+    virtual std::vector<DashboardRow> dashboard(Id clinic_id, Timestamp since) = 0;
     // Over all check-ins of the clinic, grouped by the session's technique and pressure.
     virtual DiscomfortShares discomfort_shares(Id clinic_id) = 0;
 
