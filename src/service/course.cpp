@@ -55,6 +55,13 @@ std::string readable(std::string text) {
     return text;
 }
 
+// The contract's technique names as a person writes them ("other" alone says nothing).
+std::string technique_name(const std::string& technique) {
+    if (technique == "swedish") return "Swedish";
+    if (technique == "other") return "other technique";
+    return readable(technique);
+}
+
 std::string join(const std::vector<std::string>& items) {
     std::string text;
     for (std::size_t i = 0; i < items.size(); ++i) {
@@ -200,8 +207,8 @@ std::string next_session_note(const store::Session& session,
         }
     }
 
-    const std::string after =
-        "after " + readable(session.pressure) + " pressure (" + readable(session.technique) + ")";
+    const std::string after = "after " + readable(session.pressure) + " pressure (" +
+                              technique_name(session.technique) + ")";
     std::vector<std::string> findings;
     if (painful_twitching) {
         findings.push_back(painful_regions.empty()
@@ -229,6 +236,7 @@ std::string next_session_note(const store::Session& session,
             " Highest level reported: " + readable(std::string(assess::to_string(*highest_level))) +
             ".";
     }
+    const bool red_flag = highest_level && *highest_level >= assess::Level::see_doctor;
     if (discomfort || painful_twitching || bruising || strong_soreness) {
         std::vector<std::string> changes;
         if (session.pressure == "firm" || session.pressure == "deep") {
@@ -236,8 +244,13 @@ std::string next_session_note(const store::Session& session,
         }
         if (session.knots_worked) changes.push_back("less time on knots");
         if (!changes.empty()) note += " Consider " + join(changes) + " next time.";
-    } else {
+    } else if (!highest_level || *highest_level == assess::Level::normal) {
+        // Only a course without discomfort and without any level above normal (dizziness,
+        // nausea, a red flag) reads as well tolerated.
         note += " The session was well tolerated.";
+    }
+    if (red_flag) {
+        note += " Before the next session, ask whether the client has seen a doctor about it.";
     }
     return note;
 }

@@ -387,6 +387,22 @@ std::string optional_text(const json& body, const char* field, std::size_t max_l
                                : checked_text(*found, field, max_length, Text::note);
 }
 
+// A new client from {"name", "note"}; `prefix` names where the object lies in the body
+// ("client." inside a new session), so an error names the field as the request spells it.
+store::Client client_from(const json& object, Id clinic_id, const std::string& prefix) {
+    try {
+        reject_unknown_fields(object, {"name", "note"});
+        store::Client client;
+        client.clinic_id = clinic_id;
+        client.name = required_text(object, "name", kMaxNameLength, Text::name);
+        client.note = optional_text(object, "note", kMaxNoteLength);
+        return client;
+    } catch (const HttpError& e) {
+        if (prefix.empty()) throw;
+        throw HttpError(e.status(), prefix + e.what(), prefix + e.field());
+    }
+}
+
 // The answer to a request refused before its body was read, on a connection that then closes:
 // the unread body must never be read as the next request. cpp-httplib 0.11.4 decides whether a
 // connection stays open from the request alone (an answer saying "Connection: close" leaves it
@@ -797,12 +813,7 @@ void Server::Impl::add_routes() {
     });
     route("POST", "/api/clients", "/api/clients", [this](const Request& req, Response& res) {
         const auto therapist = require_therapist(req, true);
-        const auto body = parse_json_body(req);
-        reject_unknown_fields(body, {"name", "note"});
-        store::Client client;
-        client.clinic_id = therapist.account.clinic_id;
-        client.name = required_text(body, "name", kMaxNameLength, Text::name);
-        client.note = optional_text(body, "note", kMaxNoteLength);
+        const auto client = client_from(parse_json_body(req), therapist.account.clinic_id, "");
         send_json(res, 201, {{"client", client_json(store->create_client(client))}});
     });
     route("POST", "/api/sessions", "/api/sessions",
@@ -928,18 +939,35 @@ void Server::Impl::login(const Request& req, Response& res) {
 void Server::Impl::create_session(const Request& req, Response& res) {
     const auto therapist = require_therapist(req, true);
     const auto body = parse_json_body(req);
-    reject_unknown_fields(body, {"client_id", "started_at", "technique", "pressure", "minutes",
-                                 "regions", "knots_worked", "notes"});
+    reject_unknown_fields(body, {"client_id", "client", "started_at", "technique", "pressure",
+                                 "minutes", "regions", "knots_worked", "notes"});
     store::Session session;
     session.clinic_id = therapist.account.clinic_id;
     session.therapist_id = therapist.account.id;
 
-    if (!body.contains("client_id")) throw bad_field("client_id", "is required");
-    if (!body["client_id"].is_number_integer()) throw bad_field("client_id", "must be an integer");
-    session.client_id = body["client_id"].get<Id>();
-    // Another clinic's client reads as a missing one: no hint that the id exists.
-    if (!store->get_client(session.clinic_id, session.client_id)) {
-        throw bad_field("client_id", "no such client");
+    // An existing client by id, or a new one ("client": {"name", "note"}) created together with
+    // the session, so a refused session leaves no client behind.
+    std::optional<store::Client> new_client;
+    if (body.contains("client")) {
+        if (body.contains("client_id")) {
+            throw bad_field("client", "give either client_id or client, not both");
+        }
+        if (!body["client"].is_object()) {
+            throw bad_field("client", "must be an object with the new client's name and note");
+        }
+        new_client = client_from(body["client"], session.clinic_id, "client.");
+    } else {
+        if (!body.contains("client_id")) {
+            throw bad_field("client_id", "is required (or client, to create a new one)");
+        }
+        if (!body["client_id"].is_number_integer()) {
+            throw bad_field("client_id", "must be an integer");
+        }
+        session.client_id = body["client_id"].get<Id>();
+        // Another clinic's client reads as a missing one: no hint that the id exists.
+        if (!store->get_client(session.clinic_id, session.client_id)) {
+            throw bad_field("client_id", "no such client");
+        }
     }
     const auto started_text = required_text(body, "started_at", 64, Text::name);
     const auto started = parse_iso_utc(started_text);
@@ -978,9 +1006,21 @@ void Server::Impl::create_session(const Request& req, Response& res) {
     session.notes = optional_text(body, "notes", kMaxNoteLength);
 
     const auto token = random_token();
-    const auto created = store->create_session_with_link(
-        session, {token_digest(token), 0, now_seconds(), std::nullopt});
-    send_json(res, 201, {{"session", session_json(created)}, {"link", link_json(token)}});
+    const store::ClientLink link{token_digest(token), 0, now_seconds(), std::nullopt};
+    store::Session created;
+    std::optional<store::Client> made_client;
+    if (new_client) {
+        store->in_transaction([&](store::Store& transaction) {
+            made_client = transaction.create_client(*new_client);
+            session.client_id = made_client->id;
+            created = transaction.create_session_with_link(session, link);
+        });
+    } else {
+        created = store->create_session_with_link(session, link);
+    }
+    json answer{{"session", session_json(created)}, {"link", link_json(token)}};
+    if (made_client) answer["client"] = client_json(*made_client);
+    send_json(res, 201, answer);
 }
 
 void Server::Impl::session_detail(const Request& req, Response& res) {

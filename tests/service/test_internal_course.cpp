@@ -191,6 +191,25 @@ TEST(service, note_after_light_work_without_discomfort_suggests_no_change) {
     EXPECT_EQ(note.find("Consider"), std::string::npos) << note;
 }
 
+TEST(service, note_after_a_red_flag_never_reads_well_tolerated) {
+    auto session = deep_session();
+    session.pressure = "medium";
+    session.technique = "swedish";
+    for (const auto level :
+         {assess::Level::tell_therapist, assess::Level::see_doctor, assess::Level::urgent}) {
+        const auto note = next_session_note(
+            session, {report(10, {{"symptoms", {{"breathing_difficulty", true}}}}, level)});
+        EXPECT_EQ(note.find("well tolerated"), std::string::npos) << note;
+        EXPECT_NE(note.find("(Swedish)"), std::string::npos) << note;
+        EXPECT_EQ(note.find("seen a doctor") != std::string::npos,
+                  level >= assess::Level::see_doctor)
+            << note;
+    }
+    const auto calm =
+        next_session_note(session, {report(10, {{"twitching", {{"present", true}}}})});
+    EXPECT_NE(calm.find("well tolerated"), std::string::npos) << calm;
+}
+
 TEST(service, note_suggests_less_time_on_knots_when_they_were_worked) {
     auto session = deep_session();
     session.pressure = "medium";

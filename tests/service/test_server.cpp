@@ -736,6 +736,44 @@ TEST_F(Api, BadSessionsAre400NamingTheField) {
     EXPECT_EQ(post_json("/api/sessions", good, headers(login_a))->status, 201);
 }
 
+TEST_F(Api, ANewClientIsCreatedWithItsFirstSessionOrNotAtAll) {
+    start();
+    const auto login_a = login(a_);
+    const json good{{"client", {{"name", "Nora N."}, {"note", "left-handed"}}},
+                    {"started_at", iso_hours_ago(2)},
+                    {"technique", "swedish"},
+                    {"pressure", "light"},
+                    {"minutes", 45}};
+    // Refused sessions leave no client behind; the field is named as the request spells it.
+    const std::vector<std::pair<json, std::string>> cases{
+        {{{"minutes", 9999}}, "minutes"},
+        {{{"started_at", iso_hours_ago(-48)}}, "started_at"},
+        {{{"client", {{"name", " "}}}}, "client.name"},
+        {{{"client", {{"name", "Nora N."}, {"age", 40}}}}, "client.age"},
+        {{{"client", "Nora N."}}, "client"},
+        {{{"client_id", 1}}, "client"},
+    };
+    for (const auto& [change, field] : cases) {
+        auto body = good;
+        body.update(change);
+        const auto result = post_json("/api/sessions", body, headers(login_a));
+        EXPECT_EQ(result->status, 400) << body.dump();
+        EXPECT_EQ(body_of(result).value("field", ""), field) << result->body;
+    }
+    EXPECT_TRUE(store_->list_clients(a_.clinic_id).empty());
+
+    const auto result = post_json("/api/sessions", good, headers(login_a));
+    ASSERT_EQ(result->status, 201) << result->body;
+    const auto answer = body_of(result);
+    const auto clients = store_->list_clients(a_.clinic_id);
+    ASSERT_EQ(clients.size(), 1u);
+    EXPECT_EQ(clients[0].name, "Nora N.");
+    EXPECT_EQ(clients[0].note, "left-handed");
+    EXPECT_EQ(answer["client"]["id"].get<Id>(), clients[0].id);
+    EXPECT_EQ(answer["session"]["client_id"].get<Id>(), clients[0].id);
+    EXPECT_EQ(store_->list_sessions(a_.clinic_id, clients[0].id).size(), 1u);
+}
+
 TEST_F(Api, AClientLinkStillOpensMoreThanAYearAfterTheMassage) {
     start();
     const auto old = aged_session(login(a_), 400);
