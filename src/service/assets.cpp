@@ -52,4 +52,9 @@ std::optional<Asset> find_asset(std::string_view path) {
     return std::nullopt;
 }
 
+Asset not_found_page() {
+    // The web build always has it (test_internal_assets checks); plain text if a build lacked it.
+    return embedded("not-found.html").value_or(Asset{"text/plain; charset=utf-8", "not found"});
+}
+
 }  // namespace twitchwatch::service

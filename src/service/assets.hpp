@@ -18,6 +18,9 @@ struct Asset {
 // the address) and "/assets/<file>". Anything else, including "/api/...", is nullopt.
 std::optional<Asset> find_asset(std::string_view path);
 
+// The page for an address that has none ("not-found.html"); API paths answer JSON instead.
+Asset not_found_page();
+
 namespace detail {
 
 // One file of the web build, by its path relative to the build's output folder

@@ -842,18 +842,33 @@ void Server::Impl::add_routes() {
     route("POST", "/api/c/{token}/checkins", R"(/api/c/([A-Za-z0-9_-]{1,128})/checkins)",
           [this](const Request& req, Response& res) { add_checkin(req, res); });
     // Last: the pages and assets of the front end (web/dist, embedded at build time).
-    http->Get(".*", Handler([](const Request& req, Response& res) {
-                  const bool api = req.path.rfind("/api/", 0) == 0;
-                  const auto asset = api ? std::nullopt : find_asset(req.path);
-                  current_request().route =
-                      api ? "other" : mask_static_path(req.path, asset.has_value());
-                  if (!asset) {
-                      send_error(res, 404, "not found");
-                      return;
-                  }
-                  res.set_content(asset->body.data(), asset->body.size(),
-                                  std::string(asset->content_type));
-              }));
+    http->Get(
+        ".*", Handler([](const Request& req, Response& res) {
+            const bool api = req.path.rfind("/api/", 0) == 0;
+            const auto asset = api ? std::nullopt : find_asset(req.path);
+            current_request().route = api ? "other" : mask_static_path(req.path, asset.has_value());
+            if (!asset && !api) {
+                // A page's address with a slash added (pasted links often gain one) goes
+                // to the page; any other address gets a page a person can read.
+                const std::string_view path = req.path;
+                if (path.size() > 1 && path.back() == '/' &&
+                    find_asset(path.substr(0, path.size() - 1))) {
+                    res.status = 301;
+                    res.set_header("Location", std::string(path.substr(0, path.size() - 1)));
+                    return;
+                }
+                const auto page = not_found_page();
+                res.status = 404;
+                res.set_content(page.body.data(), page.body.size(), std::string(page.content_type));
+                return;
+            }
+            if (!asset) {
+                send_error(res, 404, "not found");
+                return;
+            }
+            res.set_content(asset->body.data(), asset->body.size(),
+                            std::string(asset->content_type));
+        }));
 }
 
 // A login attempt counts as failed before its password is checked, in the same transaction as the

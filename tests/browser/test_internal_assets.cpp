@@ -43,6 +43,18 @@ TEST(browser, other_paths_are_not_found) {
     }
 }
 
+// Any other address gets a page a person can read, made like the others (no inline code).
+TEST(browser, the_not_found_page_is_html_with_embedded_assets) {
+    const auto page = twitchwatch::service::not_found_page();
+    EXPECT_EQ(page.content_type, "text/html; charset=utf-8");
+    const std::string html(page.body);
+    EXPECT_NE(html.find("Page not found"), std::string::npos);
+    EXPECT_EQ(html.find("<script"), std::string::npos);
+    EXPECT_TRUE(find_asset("/assets/app.css").has_value());
+    EXPECT_NE(html.find("href=\"/assets/app.css\""), std::string::npos);
+    EXPECT_FALSE(find_asset("/not-found.html").has_value());  // served only where nothing else is
+}
+
 TEST(browser, assets_have_their_content_types) {
     EXPECT_EQ(find_asset("/assets/app.css")->content_type, "text/css; charset=utf-8");
     EXPECT_EQ(find_asset("/assets/client.js")->content_type, "text/javascript; charset=utf-8");

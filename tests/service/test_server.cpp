@@ -790,6 +790,23 @@ TEST_F(Api, UnknownApiPathsAreJson404) {
     EXPECT_EQ(body_of(result)["error"], "not found");
 }
 
+TEST_F(Api, OtherPathsGetAPageAndAPageWithATrailingSlashItsPage) {
+    start();
+    for (const char* path : {"/nothing", "/c/", "/c/a/b", "/sessions/1/x"}) {
+        const auto result = http().Get(path);
+        ASSERT_TRUE(result) << path;
+        EXPECT_EQ(result->status, 404) << path;
+        EXPECT_EQ(result->get_header_value("Content-Type"), "text/html; charset=utf-8") << path;
+        EXPECT_NE(result->body.find("Page not found"), std::string::npos) << path;
+    }
+    for (const std::string path : {"/c/abc_DEF-1", "/sessions/12", "/dashboard"}) {
+        const auto result = http().Get((path + "/").c_str());
+        ASSERT_TRUE(result) << path;
+        EXPECT_EQ(result->status, 301) << path;
+        EXPECT_EQ(result->get_header_value("Location"), path);
+    }
+}
+
 TEST_F(Api, ResponsesCarryTheSecurityHeaders) {
     start();
     for (const char* path : {"/api/me", "/api/c/unknown", "/no/such/page"}) {
