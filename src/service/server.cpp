@@ -1134,7 +1134,6 @@ void Server::Impl::add_checkin(const Request& req, Response& res) {
     if (session_hours > assess::max_hours_since_massage()) {
         throw HttpError(409, "this session is more than a year old and takes no more check-ins");
     }
-    check_checkin_budget(session, received_at, res);
     const auto hours = document.find("hours_since_massage");
     if (hours == document.end()) {
         document["hours_since_massage"] = hours_between(session.started_at, received_at);
@@ -1155,6 +1154,9 @@ void Server::Impl::add_checkin(const Request& req, Response& res) {
         }
     }
     const auto checkin = assess::validate_checkin(document);
+    // After validation: a report with a mistake hears what the mistake is (400), not that the
+    // session is over its budget (429) and then, an hour later, of the mistake.
+    check_checkin_budget(session, received_at, res);
     const auto assessment = engine.assess(checkin);
 
     store::CheckinRecord record;

@@ -1193,6 +1193,11 @@ TEST_F(Api, CheckinsPerHourAndPerSessionAreLimited) {
     EXPECT_EQ(hourly->status, 429) << hourly->body;
     EXPECT_TRUE(hourly->has_header("Retry-After"));
     EXPECT_EQ(stored_checkins(a_, link.session_id), 3u);
+    // A report with a mistake is told of the mistake, limit or not.
+    const auto mistaken = checkin(link, {{"symptoms", {{"pain_0_10", 99}}}});
+    ASSERT_TRUE(mistaken);
+    EXPECT_EQ(mistaken->status, 400) << mistaken->body;
+    EXPECT_EQ(body_of(mistaken).value("field", ""), "symptoms.pain_0_10");
 
     // Two more, written two hours ago, fill the session.
     for (int i = 0; i < 2; ++i) {
