@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -37,6 +38,10 @@ std::string read_checkin_text(const std::string& file) {
         return text;
     };
     if (file == "-") return read_from(std::cin);
+    std::error_code error;
+    if (std::filesystem::is_directory(file, error)) {
+        throw InputError(file + ": is a folder, not a check-in file");
+    }
     std::ifstream in(file, std::ios::binary);
     if (!in) throw InputError(file + ": cannot open the check-in file");
     return read_from(in);

@@ -130,6 +130,8 @@ for name, (text, expected) in bad.items():
 with tempfile.TemporaryDirectory() as tmp:
     r = run("assess", os.path.join(tmp, "missing.json"))
     check(r.returncode == 2 and "missing.json" in r.stderr, f"missing file: {r.returncode} {r.stderr}")
+    r = run("assess", tmp)
+    check(r.returncode == 2 and "is a folder" in r.stderr, f"a folder: {r.returncode} {r.stderr}")
     r = run("assess")
     check(r.returncode == 2, f"assess without input exits 2, got {r.returncode}")
 
