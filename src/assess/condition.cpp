@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <string_view>
 
 namespace twitchwatch::assess::detail {
 namespace {
@@ -9,9 +10,12 @@ namespace {
 using nlohmann::json;
 
 const std::map<std::string, Op, std::less<>> kOps = {
-    {"eq", Op::eq},        {"ne", Op::ne}, {"lt", Op::lt}, {"le", Op::le},
-    {"gt", Op::gt},        {"ge", Op::ge}, {"in", Op::in}, {"nonempty", Op::nonempty},
-    {"absent", Op::absent}};
+    {"eq", Op::eq},          {"ne", Op::ne},
+    {"lt", Op::lt},          {"le", Op::le},
+    {"gt", Op::gt},          {"ge", Op::ge},
+    {"in", Op::in},          {"nonempty", Op::nonempty},
+    {"absent", Op::absent},  {"includes", Op::includes},
+    {"outside", Op::outside}};
 
 bool is_numeric_op(Op op) { return op == Op::lt || op == Op::le || op == Op::gt || op == Op::ge; }
 
@@ -33,6 +37,44 @@ void check_comparable(const SchemaNode& node, const json& literal, const std::st
                     (field_has_type(node, "boolean") && literal.is_boolean()) ||
                     (field_has_type(node, "string") && literal.is_string());
     if (!ok) throw std::invalid_argument(literal.dump() + " cannot be compared with " + field);
+}
+
+bool is_list_of_names(const SchemaNode& node) {
+    return field_has_type(node, "array") && node.items != nullptr &&
+           field_has_type(*node.items, "string");
+}
+
+// Body regions are free text ("left calf", "Left_Calf", "calf"): case, spaces, hyphens and
+// underscores aside, a name matches another when either contains the other, so "calf" matches a
+// massage of the "left_calf". ASCII only: the names of the knowledge base are ASCII.
+std::string folded(std::string_view name) {
+    std::string out;
+    for (const char c : name) {
+        if (c == ' ' || c == '-' || c == '_') {
+            if (!out.empty() && out.back() != '_') out += '_';
+        } else {
+            out += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+        }
+    }
+    if (!out.empty() && out.back() == '_') out.pop_back();
+    return out;
+}
+
+bool names_match(const json& a, const json& b) {
+    if (!a.is_string() || !b.is_string()) return false;
+    const auto x = folded(a.get<std::string>());
+    const auto y = folded(b.get<std::string>());
+    return !x.empty() && !y.empty() &&
+           (x.find(y) != std::string::npos || y.find(x) != std::string::npos);
+}
+
+bool names_a_place(const json& item) {
+    return item.is_string() && !folded(item.get<std::string>()).empty();
+}
+
+bool any_item_named(const json& list, const json& name) {
+    return std::any_of(list.begin(), list.end(),
+                       [&](const json& item) { return names_match(item, name); });
 }
 
 std::vector<std::string> split_dots(const std::string& path) {
@@ -64,14 +106,37 @@ Condition compile_test(const json& source, const ConditionContext& context) {
     }
     const auto op = kOps.find(source["op"].get<std::string>());
     if (op == kOps.end()) {
-        throw std::invalid_argument("unknown op '" + source["op"].get<std::string>() +
-                                    "' (eq, ne, lt, le, gt, ge, in, nonempty, absent)");
+        throw std::invalid_argument(
+            "unknown op '" + source["op"].get<std::string>() +
+            "' (eq, ne, lt, le, gt, ge, in, nonempty, absent, includes, outside)");
     }
     test.op = op->second;
     for (const auto& [key, value] : source.items()) {
-        if (key != "field" && key != "op" && key != "value" && key != "threshold") {
+        if (key != "field" && key != "op" && key != "value" && key != "threshold" &&
+            key != "other") {
             throw std::invalid_argument("unknown key '" + key + "' in a test");
         }
+    }
+    if ((test.op == Op::includes || test.op == Op::outside) && !is_list_of_names(*node)) {
+        throw std::invalid_argument("op '" + source["op"].get<std::string>() +
+                                    "' needs a list of names, " + test.field + " is not one");
+    }
+    if (test.op == Op::outside) {
+        if (source.contains("value") || source.contains("threshold") || !source.contains("other") ||
+            !source["other"].is_string()) {
+            throw std::invalid_argument("op 'outside' takes `other`, the name of another field");
+        }
+        const auto other = source["other"].get<std::string>();
+        const SchemaNode* other_node = find_field(context.schema, other);
+        if (other_node == nullptr || !is_list_of_names(*other_node)) {
+            throw std::invalid_argument("`other` of op 'outside' must be a list of names, '" +
+                                        other + "' is not one");
+        }
+        test.other_keys = split_dots(other);
+        return test;
+    }
+    if (source.contains("other")) {
+        throw std::invalid_argument("only op 'outside' takes `other`");
     }
     const bool has_value = source.contains("value");
     const bool has_threshold = source.contains("threshold");
@@ -113,6 +178,10 @@ Condition compile_test(const json& source, const ConditionContext& context) {
             throw std::invalid_argument("op 'in' needs a non-empty list as value");
         }
         for (const auto& item : test.operand) check_comparable(*node, item, test.field);
+    } else if (test.op == Op::includes) {
+        const bool names = test.operand.is_array() && !test.operand.empty() &&
+                           std::all_of(test.operand.begin(), test.operand.end(), names_a_place);
+        if (!names) throw std::invalid_argument("op 'includes' needs a non-empty list of names");
     } else {
         check_comparable(*node, test.operand, test.field);
     }
@@ -137,7 +206,12 @@ bool compare(Op op, const json& reported, const json& operand) {
             return std::find(operand.begin(), operand.end(), reported) != operand.end();
         case Op::nonempty:
             return reported.is_array() && !reported.empty();
+        case Op::includes:
+            return reported.is_array() &&
+                   std::any_of(operand.begin(), operand.end(),
+                               [&](const json& name) { return any_item_named(reported, name); });
         case Op::absent:
+        case Op::outside:  // needs the check-in: Condition::holds
             return false;
     }
     return false;
@@ -172,6 +246,14 @@ bool Condition::holds(const json& checkin) const {
     if (reported == nullptr) return op == Op::absent;
     // A validated check-in has the schema's types; guard anyway so a number test never throws.
     if (is_numeric_op(op) && !reported->is_number()) return false;
+    if (op == Op::outside) {
+        // Both lists reported: "not reported" is not "nowhere".
+        const json* other = lookup(checkin, other_keys);
+        if (other == nullptr || !other->is_array() || !reported->is_array()) return false;
+        return std::any_of(reported->begin(), reported->end(), [&](const json& item) {
+            return names_a_place(item) && !any_item_named(*other, item);
+        });
+    }
     return compare(op, *reported, operand);
 }
 

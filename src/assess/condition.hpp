@@ -1,7 +1,8 @@
 #pragma once
 // Conditions over a check-in: the small declarative format of knowledge/rules.toml, compiled once
 // at load (field paths split, thresholds resolved, named definitions inlined) and evaluated per
-// check-in without allocation.
+// check-in without allocation (but for the folded copies of short region names, which fit in a
+// string's own buffer).
 
 #include <map>
 #include <nlohmann/json.hpp>
@@ -12,7 +13,10 @@
 
 namespace twitchwatch::assess::detail {
 
-enum class Op { eq, ne, lt, le, gt, ge, in, nonempty, absent };
+// includes: a list of names (twitching.regions) has an item naming one of the values;
+// outside: a list of names has an item that no item of another reported list (massage.regions)
+// names. Names match loosely (see names_match in condition.cpp).
+enum class Op { eq, ne, lt, le, gt, ge, in, nonempty, absent, includes, outside };
 
 struct Threshold {
     double value = 0;
@@ -30,8 +34,9 @@ struct Condition {
     std::string field;              // dotted, as written
     std::vector<std::string> keys;  // field split at the dots
     Op op = Op::eq;
-    nlohmann::json operand;  // the value, or the threshold's value
-    std::string threshold;   // the threshold's name when the operand came from one
+    nlohmann::json operand;               // the value, or the threshold's value
+    std::string threshold;                // the threshold's name when the operand came from one
+    std::vector<std::string> other_keys;  // outside: the other list field, split at the dots
 
     bool holds(const nlohmann::json& checkin) const;
 };

@@ -129,7 +129,9 @@ Assessment Engine::assess(const CheckIn& checkin) const {
             return std::find(advice.unless_causes.begin(), advice.unless_causes.end(),
                              f.cause->id) != advice.unless_causes.end();
         });
-        if (answer.level <= advice.max_level && !said_by_a_cause) {
+        const bool applies = (!advice.when || advice.when->holds(document)) &&
+                             !(advice.unless && advice.unless->holds(document));
+        if (answer.level <= advice.max_level && !said_by_a_cause && applies) {
             answer.advice.push_back(advice.entry);
         }
     }
@@ -140,7 +142,8 @@ Assessment Engine::assess(const CheckIn& checkin) const {
     answer.course["hours_since_massage"] = answer.hours_since_massage;
 
     answer.benefits = json::array();
-    if (answer.level <= data.benefits_max_level && data.benefits_when.holds(document)) {
+    if (answer.level <= data.benefits_max_level && data.benefits_when.holds(document) &&
+        !(data.benefits_unless && data.benefits_unless->holds(document))) {
         for (const auto& benefit : data.benefits) {
             answer.benefits.push_back(benefit.entry);
         }

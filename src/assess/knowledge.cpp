@@ -327,7 +327,8 @@ void load_guidance(const json& document, const std::string& file, Data& data) {
         if (entry.is_object() && entry.contains("id") && entry["id"].is_string()) {
             where.entry = "advice '" + entry["id"].get<std::string>() + "'";
         }
-        check_keys(entry, {"id", "text", "max_level", "unless_causes", "sources"}, where);
+        check_keys(entry, {"id", "text", "max_level", "unless_causes", "when", "unless", "sources"},
+                   where);
         Data::Advice advice;
         advice.id = text_of(entry, "id", where);
         advice.text = with_thresholds(text_of(entry, "text", where), data, where);
@@ -343,6 +344,8 @@ void load_guidance(const json& document, const std::string& file, Data& data) {
                 advice.unless_causes.push_back(id.get<std::string>());
             }
         }
+        if (entry.contains("when")) advice.when = condition_of(entry["when"], data, where);
+        if (entry.contains("unless")) advice.unless = condition_of(entry["unless"], data, where);
         advice.sources = sources_of(entry, data, where);
         data.advice.push_back(std::move(advice));
     }
@@ -376,10 +379,14 @@ void load_guidance(const json& document, const std::string& file, Data& data) {
 
     const Where benefits_where{file, "benefits"};
     const json& benefits = require(document, "benefits", benefits_where);
-    check_keys(benefits, {"max_level", "when", "intro", "sources", "item"}, benefits_where);
+    check_keys(benefits, {"max_level", "when", "unless", "intro", "sources", "item"},
+               benefits_where);
     data.benefits_max_level = level_of(benefits, "max_level", benefits_where);
     data.benefits_when =
         condition_of(require(benefits, "when", benefits_where), data, benefits_where);
+    if (benefits.contains("unless")) {
+        data.benefits_unless = condition_of(benefits["unless"], data, benefits_where);
+    }
     data.benefits_intro = text_of(benefits, "intro", benefits_where);
     sources_of(benefits, data, benefits_where);
     for (const auto& entry : array_of(benefits, "item", benefits_where)) {

@@ -53,6 +53,8 @@ struct KnowledgeBase::Data {
         Level max_level = Level::urgent;
         // Left out when one of these causes is named: its own advice says the same, better.
         std::vector<std::string> unless_causes;
+        // Given only where `when` holds (when set) and `unless` does not (when set).
+        std::optional<detail::Condition> when, unless;
         std::vector<std::string> sources;
         nlohmann::json entry;
     };
@@ -101,6 +103,7 @@ struct KnowledgeBase::Data {
     std::vector<CourseWindow> course;
     Level benefits_max_level = Level::normal;
     detail::Condition benefits_when;
+    std::optional<detail::Condition> benefits_unless;  // the picture is not the expected one
     std::string benefits_intro;
     std::vector<Benefit> benefits;
     std::vector<Topic> topics;

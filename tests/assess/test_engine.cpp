@@ -226,6 +226,44 @@ TEST(assess, BenefitsOnlyForTheExpectedPicture) {
                     .benefits.empty());
 }
 
+// Twitching where the massage was not (a place not massaged, the tongue) is not called the
+// massage at work: no benefits, no "do not worry", and a word on what the massage cannot explain.
+// The level stays the default policy's, which does not look at where the twitching is.
+TEST(assess, TwitchingBeyondTheMassageIsNotCalledTheMassageAtWork) {
+    const auto advice_ids = [](const Assessment& a) {
+        std::vector<std::string> list;
+        for (const auto& item : a.advice) list.push_back(item["id"].get<std::string>());
+        return list;
+    };
+    const auto has = [](const std::vector<std::string>& list, const char* id) {
+        return std::find(list.begin(), list.end(), id) != list.end();
+    };
+    for (const char* text : {
+             R"({"hours_since_massage": 10, "twitching": {"present": true, "trend": "worse",
+                 "regions": ["calf", "thigh", "arm", "tongue"]}})",
+             R"({"hours_since_massage": 10, "massage": {"regions": ["left_calf"]},
+                 "twitching": {"present": true, "regions": ["calf", "right arm"]}})"}) {
+        const auto answer = assess_text(text);
+        EXPECT_EQ(answer.level, Level::normal) << text;
+        EXPECT_TRUE(answer.benefits.empty()) << text;
+        EXPECT_FALSE(has(advice_ids(answer), "do_not_worry")) << text;
+        EXPECT_TRUE(has(advice_ids(answer), "twitching_beyond_the_massage")) << text;
+    }
+    for (const char* text : {
+             R"({"hours_since_massage": 10, "massage": {"regions": ["left_calf", "back"]},
+                 "twitching": {"present": true, "regions": ["calf"]}})",
+             // Without the massage's regions, nothing is known to lie outside them.
+             R"({"hours_since_massage": 10, "twitching": {"present": true, "regions": ["arm"]}})",
+             // Twitching that has gone is nowhere.
+             R"({"hours_since_massage": 10, "massage": {"regions": ["back"]},
+                 "twitching": {"present": false, "regions": ["tongue"]}, "symptoms": {"relaxed": true}})"}) {
+        const auto answer = assess_text(text);
+        EXPECT_FALSE(answer.benefits.empty()) << text;
+        EXPECT_TRUE(has(advice_ids(answer), "do_not_worry")) << text;
+        EXPECT_FALSE(has(advice_ids(answer), "twitching_beyond_the_massage")) << text;
+    }
+}
+
 // General aftercare does not repeat what a named cause's own advice says.
 TEST(assess, GeneralAdviceGivesWayToTheCausesOwn) {
     const auto ids = [](const Assessment& a) {

@@ -64,6 +64,33 @@ TEST(assess, ConditionAllAndAny) {
     EXPECT_TRUE(holds({{"any", {no, {{"all", {yes}}}}}}, kCheckin));
 }
 
+// Body regions are free text: case, spaces, hyphens and underscores aside, a name matches another
+// that contains it or that it contains.
+TEST(assess, ConditionIncludesAndOutsideMatchRegionNamesLoosely) {
+    const auto checkin = [](const json& massaged, const json& twitching) {
+        json c = {{"hours_since_massage", 5}, {"twitching", {{"regions", twitching}}}};
+        if (!massaged.is_null()) c["massage"] = {{"regions", massaged}};
+        return c;
+    };
+    const json outside = {
+        {"field", "twitching.regions"}, {"op", "outside"}, {"other", "massage.regions"}};
+    EXPECT_FALSE(holds(outside, checkin({"left_calf", "back"}, {"calf"})));
+    EXPECT_FALSE(holds(outside, checkin({"Left Calf"}, {"left-calf", "LEFT_CALF"})));
+    EXPECT_FALSE(holds(outside, checkin({"calf"}, {"left calf"})));
+    EXPECT_TRUE(holds(outside, checkin({"left_calf"}, {"calf", "arm"})));
+    EXPECT_TRUE(holds(outside, checkin(json::array(), {"calf"})));
+    EXPECT_FALSE(holds(outside, checkin({"back"}, json::array())));
+    EXPECT_FALSE(holds(outside, checkin({"back"}, {" ", "_"})));  // names no place
+    // Not reported is not "nowhere": without the massage's regions nothing is outside them.
+    EXPECT_FALSE(holds(outside, checkin(nullptr, {"calf"})));
+
+    const json tongue = {{"field", "twitching.regions"}, {"op", "includes"}, {"value", {"tongue"}}};
+    EXPECT_TRUE(holds(tongue, checkin(nullptr, {"calf", "Tongue"})));
+    EXPECT_TRUE(holds(tongue, checkin(nullptr, {"left side of the tongue"})));
+    EXPECT_FALSE(holds(tongue, checkin(nullptr, {"calf", "thigh"})));
+    EXPECT_FALSE(holds(tongue, checkin(nullptr, json::array())));
+}
+
 TEST(assess, ConditionRefusesMistakes) {
     const auto refused = [](const json& source) {
         EXPECT_THROW(compile(source), std::invalid_argument) << source.dump();
@@ -80,6 +107,20 @@ TEST(assess, ConditionRefusesMistakes) {
     refused({{"field", "symptoms.pain_0_10"}, {"op", "ge"}});
     refused({{"field", "symptoms.pain_0_10"}, {"op", "nonempty"}});
     refused({{"field", "symptoms.pain_0_10"}, {"op", "ge"}, {"value", 4}, {"extra", 1}});
+    refused({{"field", "symptoms.pain_0_10"}, {"op", "includes"}, {"value", {"calf"}}});
+    refused({{"field", "twitching.regions"}, {"op", "includes"}, {"value", json::array()}});
+    refused({{"field", "twitching.regions"}, {"op", "includes"}, {"value", {"-"}}});
+    refused({{"field", "twitching.regions"}, {"op", "includes"}, {"value", {3}}});
+    refused({{"field", "twitching.regions"}, {"op", "outside"}});
+    refused({{"field", "twitching.regions"}, {"op", "outside"}, {"other", "massage.minutes"}});
+    refused({{"field", "twitching.regions"},
+             {"op", "outside"},
+             {"other", "massage.regions"},
+             {"value", {"calf"}}});
+    refused({{"field", "twitching.regions"},
+             {"op", "includes"},
+             {"value", {"calf"}},
+             {"other", "massage.regions"}});
     refused({{"all", json::array()}});
     refused({{"all", {json::object()}}, {"any", {json::object()}}});
     refused({{"ref", "unknown"}});
