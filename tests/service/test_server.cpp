@@ -152,6 +152,20 @@ class Api : public ::testing::Test {
         return json::parse(result->body, nullptr, false);
     }
 
+    // Each case is `good` with a change (json merge) that must be refused (400) naming the field.
+    void expect_each_refused(const std::string& path, const json& good,
+                             const std::vector<std::pair<json, std::string>>& cases,
+                             const Login& login) const {
+        for (const auto& [change, field] : cases) {
+            auto body = good;
+            body.update(change);
+            const auto result = post_json(path, body, headers(login));
+            ASSERT_TRUE(result) << body.dump();
+            EXPECT_EQ(result->status, 400) << body.dump();
+            EXPECT_EQ(body_of(result).value("field", ""), field) << result->body;
+        }
+    }
+
     Login login(const Account& account) const {
         const auto result =
             post_json("/api/login", {{"email", account.email}, {"password", account.password}});
@@ -725,13 +739,7 @@ TEST_F(Api, BadSessionsAre400NamingTheField) {
         {{{"mood", "good"}}, "mood"},
     };
     const auto sessions_before = store_->list_sessions(a_.clinic_id, client).size();
-    for (const auto& [change, field] : cases) {
-        auto body = good;
-        body.update(change);
-        const auto result = post_json("/api/sessions", body, headers(login_a));
-        EXPECT_EQ(result->status, 400) << body.dump();
-        EXPECT_EQ(body_of(result).value("field", ""), field) << result->body;
-    }
+    expect_each_refused("/api/sessions", good, cases, login_a);
     EXPECT_EQ(store_->list_sessions(a_.clinic_id, client).size(), sessions_before);
     EXPECT_EQ(post_json("/api/sessions", good, headers(login_a))->status, 201);
 }
@@ -753,13 +761,7 @@ TEST_F(Api, ANewClientIsCreatedWithItsFirstSessionOrNotAtAll) {
         {{{"client", "Nora N."}}, "client"},
         {{{"client_id", 1}}, "client"},
     };
-    for (const auto& [change, field] : cases) {
-        auto body = good;
-        body.update(change);
-        const auto result = post_json("/api/sessions", body, headers(login_a));
-        EXPECT_EQ(result->status, 400) << body.dump();
-        EXPECT_EQ(body_of(result).value("field", ""), field) << result->body;
-    }
+    expect_each_refused("/api/sessions", good, cases, login_a);
     EXPECT_TRUE(store_->list_clients(a_.clinic_id).empty());
 
     const auto result = post_json("/api/sessions", good, headers(login_a));
