@@ -97,11 +97,15 @@ export async function launchBrowser() {
 export function watchPage(page, origin) {
   const problems = [];
   const allowed = [];
+  const allowedFailures = [];
   const apiRequests = [];
   page.on('console', (message) => {
     if (message.type() !== 'error' && message.type() !== 'warning') return;
     const text = message.text();
     if (allowed.some((pattern) => pattern.test(text))) return;
+    // A failed request is logged with the address it went to: an expected one is allowed by it.
+    const failedPath = /^Failed to load resource/.test(text) && message.location().url ? new URL(message.location().url).pathname : null;
+    if (failedPath && allowedFailures.some(({ pathname, status }) => pathname === failedPath && text.includes(`status of ${status}`))) return;
     // Chromium warns about nothing in our pages; any warning mentioning CSP is a violation.
     if (message.type() === 'error' || /Content.Security.Policy/i.test(text)) problems.push(`console ${message.type()}: ${text}`);
   });
@@ -116,6 +120,10 @@ export function watchPage(page, origin) {
     apiRequests,
     allow(pattern) {
       allowed.push(pattern);
+    },
+    /** Allows one expected failed request: `status` (401) from `pathname` ('/api/me') only. */
+    allowFailure(pathname, status) {
+      allowedFailures.push({ pathname, status });
     },
     /** CSP violations reported to the page itself (securitypolicyviolation events). */
     async recordCspViolations() {

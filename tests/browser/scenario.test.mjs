@@ -31,6 +31,8 @@ before(async () => {
   const context = await browser.newContext(laptop);
   const page = await context.newPage();
   const watch = watchPage(page, server.url);
+  // The sign-in page asks whether this browser is signed in already: signed out, /api/me is 401.
+  watch.allowFailure('/api/me', 401);
   await watch.recordCspViolations();
   therapist = { context, page, watch };
 });
@@ -243,6 +245,7 @@ test('keyboard only: the sign-in form works with Tab and Enter; signing out ends
   const context = await browser.newContext(laptop);
   const page = await context.newPage();
   const watch = watchPage(page, server.url);
+  watch.allowFailure('/api/me', 401); // the sign-in page asks whether this browser is signed in
   await page.goto(`${server.url}/`);
   await page.keyboard.press('Tab'); // the skip link
   await page.keyboard.press('Tab');
@@ -259,6 +262,219 @@ test('keyboard only: the sign-in form works with Tab and Enter; signing out ends
   watch.allow(/status of 401/); // the dashboard's API answer once signed out, which the page follows
   await page.goto(`${server.url}/dashboard`);
   await page.waitForURL(`${server.url}/?next=%2Fdashboard`);
+  assert.deepEqual(watch.problems, []);
+  await context.close();
+});
+
+/** A session recorded through the API as the signed-in therapist; {session, link, client}. */
+async function recordSession(fields) {
+  const { request } = therapist.context;
+  const me = await (await request.get(`${server.url}/api/me`)).json();
+  const startedAt = new Date(Date.now() - 3 * 3600 * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const answer = await request.post(`${server.url}/api/sessions`, {
+    headers: { 'X-CSRF-Token': me.csrf_token },
+    data: { started_at: startedAt, technique: 'swedish', pressure: 'medium', minutes: 60, ...fields },
+  });
+  assert.equal(answer.status(), 201, await answer.text());
+  return answer.json();
+}
+
+async function sidewaysOverflow(page) {
+  return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+}
+
+test('a number written with a thousands comma is not guessed; a decimal comma is read', async () => {
+  const made = await recordSession({ client: { name: `Comma ${clientName}` } });
+  const context = await browser.newContext(phone);
+  const page = await context.newPage();
+  const watch = watchPage(page, server.url);
+  await page.goto(new URL(made.link.path, server.url).href);
+  await page.getByRole('button', { name: 'Send my report' }).waitFor();
+  watch.apiRequests.length = 0;
+  const episodes = page.getByLabel('About how many times a day?');
+  await episodes.fill('1,000');
+  await page.getByLabel('Water you drank in the last 24 hours, in litres').fill('1,5');
+  await page.getByRole('button', { name: 'Send my report' }).click();
+  const error = page.locator('[data-field="twitching.episodes_per_day"] .field-error');
+  await error.waitFor();
+  assert.match(await error.textContent(), /1000 without the comma.*point for decimals/);
+  assert.equal(await episodes.getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.locator('[data-field="context.water_liters_24h"] .field-error').count(), 0, '1,5 is 1.5');
+  assert.deepEqual(watch.apiRequests, [], 'nothing is sent while a number is ambiguous');
+
+  // Written without the separator, it is sent as it was meant; nothing but water: no twitching.
+  await episodes.fill('');
+  const sent = page.waitForRequest((request) => request.method() === 'POST');
+  await page.getByRole('button', { name: 'Send my report' }).click();
+  assert.deepEqual((await sent).postDataJSON(), { context: { water_liters_24h: 1.5 } });
+  await page.locator('#result .result').waitFor();
+  // A report without twitching is not answered as if it described some.
+  const first = await page.locator('#result .result-first').textContent();
+  assert.doesNotMatch(first, /What you describe/);
+  assert.match(first, /no twitching/);
+  assert.deepEqual(watch.problems, []);
+  await context.close();
+});
+
+test('before any report, the client page speaks of no report; its emergency list reads under its heading', async () => {
+  const made = await recordSession({ client: { name: `Words ${clientName}` } });
+  const context = await browser.newContext(phone);
+  const page = await context.newPage();
+  await page.goto(new URL(made.link.path, server.url).href);
+  await page.getByRole('heading', { name: 'What helps' }).waitFor();
+  const helps = await page.locator('#aftercare-body > ul').first().textContent();
+  assert.doesNotMatch(helps, /you reported/i, 'no report yet');
+  assert.match(helps, /Drink water/);
+  for (const heading of await page.locator('.worry h4').allTextContents()) {
+    // Each sign is whole sentences ("You have difficulty breathing. ..."): no heading ends in "if".
+    assert.doesNotMatch(heading, /\bif$/, heading);
+  }
+  await context.close();
+});
+
+test('a garbled client link says the link is not known', async () => {
+  const made = await recordSession({ client: { name: `Garbled ${clientName}` } });
+  const context = await browser.newContext(phone);
+  const page = await context.newPage();
+  const watch = watchPage(page, server.url);
+  await page.goto(`${server.url}/c/%ZZ${made.link.token}`);
+  await page.getByText('This link is not known').waitFor({ timeout: 5000 });
+  assert.equal(await page.locator('#checkin-form button').count(), 0);
+  assert.deepEqual(watch.problems, []);
+  await context.close();
+});
+
+test('a long name without spaces scrolls nothing sideways, on the dashboard and the session page', async () => {
+  const word = 'Wolfeschlegelsteinhausenbergerdorff';
+  const longName = `Maximilian-Alexander ${word.repeat(5)}`;
+  const made = await recordSession({
+    client: { name: longName, note: `Note ${word.repeat(4)}` },
+    regions: [`left_${word}_${word.slice(0, 20)}`],
+    notes: `Notes ${word.repeat(4)}`,
+  });
+  const page = await therapist.context.newPage();
+  for (const viewport of [{ width: 390, height: 844 }, laptop.viewport]) {
+    await page.setViewportSize(viewport);
+    await page.goto(`${server.url}/dashboard`);
+    await page.locator('.client-name', { hasText: word }).first().waitFor();
+    assert.ok((await sidewaysOverflow(page)) <= 0, `the dashboard is ${await sidewaysOverflow(page)} px wider than ${viewport.width} px`);
+    await page.goto(`${server.url}/sessions/${made.session.id}`);
+    await page.getByRole('heading', { level: 1 }).waitFor();
+    await page.locator('.facts').waitFor();
+    assert.ok((await sidewaysOverflow(page)) <= 0, `the session page is ${await sidewaysOverflow(page)} px wider than ${viewport.width} px`);
+    await shoot(page, `13-session-long-name-${viewport.width}`);
+  }
+  await page.close();
+});
+
+test("the session page keeps the line breaks of the therapist's notes, as text", async () => {
+  const made = await recordSession({ client: { name: `Notes ${clientName}` }, notes: 'First line\nSecond <b>line</b>' });
+  const page = await therapist.context.newPage();
+  await page.goto(`${server.url}/sessions/${made.session.id}`);
+  const notes = page.locator('.facts dd').last();
+  await notes.waitFor();
+  assert.equal(await notes.innerText(), 'First line\nSecond <b>line</b>');
+  assert.equal(await notes.locator('b').count(), 0);
+  await page.close();
+});
+
+test('a refused session creates no client and keeps what was typed; a saved one cannot be saved twice', async () => {
+  const page = await therapist.context.newPage();
+  const watch = watchPage(page, server.url);
+  watch.allow(/status of 400/); // the refused session below
+  await page.setViewportSize(laptop.viewport);
+  await page.goto(`${server.url}/dashboard`);
+  await page.locator('.clients li').first().waitFor();
+  const form = page.locator('#session-form');
+  const name = `New ${clientName}`;
+  await form.getByLabel('Name of the new client').fill(name);
+  await form.getByLabel('Note about the client').fill('Prefers light pressure');
+  await form.getByLabel('Minutes').fill('9999');
+  await form.getByRole('button', { name: 'Save and create link' }).click();
+  const minutesError = form.locator('[data-field="minutes"] .field-error');
+  await minutesError.waitFor();
+  assert.match(await minutesError.textContent(), /600/);
+  assert.equal(await form.getByLabel('Name of the new client').inputValue(), name);
+  assert.equal(await form.getByLabel('Note about the client').inputValue(), 'Prefers light pressure');
+  const clients = await (await page.request.get(`${server.url}/api/clients`)).json();
+  assert.ok(!JSON.stringify(clients).includes(name), 'no client was created by the refused session');
+  assert.ok(!(await form.getByLabel('Who').textContent()).includes(name), 'no choice for a client that does not exist');
+
+  watch.apiRequests.length = 0;
+  await form.getByLabel('Minutes').fill('60');
+  await form.getByRole('button', { name: 'Save and create link' }).click();
+  await page.getByLabel('Private link for the client').waitFor();
+  assert.match(await page.locator('#link-box h3').textContent(), new RegExp(`Session saved for ${name}`));
+  // The form is put away: there is no second click that records the session again.
+  assert.equal(await form.isVisible(), false);
+  // The new client is listed in aftercare without a reload.
+  await page.locator('.clients .client-name', { hasText: name }).waitFor();
+  assert.deepEqual(watch.apiRequests.filter((request) => request.startsWith('POST')), ['POST /api/sessions']);
+  await shoot(page, '14-dashboard-saved');
+
+  // "Record another session" brings back an empty form, the new client among the choices.
+  await page.getByRole('button', { name: 'Record another session' }).click();
+  assert.equal(await form.isVisible(), true);
+  assert.equal(await page.locator('#link-box').isVisible(), false);
+  assert.equal(await form.getByLabel('Name of the new client').inputValue(), '');
+  assert.equal(await form.getByLabel('Minutes').inputValue(), '60');
+  assert.ok((await form.getByLabel('Who').textContent()).includes(name));
+  assert.deepEqual(watch.problems, []);
+  await page.close();
+});
+
+test('signed in, / leads to the dashboard; signed out, a session address leads to sign-in', async () => {
+  const page = await therapist.context.newPage();
+  await page.goto(`${server.url}/`);
+  await page.waitForURL(`${server.url}/dashboard`);
+  await page.close();
+
+  const context = await browser.newContext(laptop);
+  const stranger = await context.newPage();
+  await stranger.goto(`${server.url}/sessions/abc`);
+  await stranger.waitForURL(`${server.url}/?next=%2Fsessions%2Fabc`);
+  await context.close();
+});
+
+test('the Not sure choice has room on both sides on a wide screen', async () => {
+  const made = await recordSession({ client: { name: `Segments ${clientName}` } });
+  const context = await browser.newContext(laptop);
+  const page = await context.newPage();
+  await page.goto(new URL(made.link.path, server.url).href);
+  const notSure = page.locator('.choice span', { hasText: 'Not sure' }).first();
+  await notSure.waitFor();
+  const room = await notSure.evaluate((span) => {
+    const range = document.createRange();
+    range.selectNodeContents(span);
+    const text = range.getBoundingClientRect();
+    const box = span.getBoundingClientRect();
+    return Math.min(text.left - box.left, box.right - text.right);
+  });
+  assert.ok(room >= 6, `${room} px between "Not sure" and its border`);
+  await context.close();
+});
+
+test('the sign-in lockout says how long to wait, from the Retry-After of the answer', async () => {
+  const context = await browser.newContext(laptop);
+  const page = await context.newPage();
+  const watch = watchPage(page, server.url);
+  watch.allowFailure('/api/me', 401);
+  watch.allow(/status of 401/); // the wrong passwords below
+  watch.allow(/status of 429/);
+  await page.goto(`${server.url}/`);
+  const formError = page.locator('#login-form .form-error');
+  let retryAfter = null;
+  page.on('response', (response) => {
+    if (response.status() === 429) retryAfter = Number(response.headers()['retry-after']);
+  });
+  for (let attempt = 0; attempt < 10 && retryAfter === null; attempt += 1) {
+    await page.getByLabel('Email').fill('nobody@example.org');
+    await page.getByLabel('Password').fill('wrong password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#login-form button:not([disabled])').waitFor();
+  }
+  assert.ok(retryAfter > 60, `Retry-After ${retryAfter}`);
+  assert.equal(await formError.textContent(), `Too many attempts. Please wait ${Math.ceil(retryAfter / 60)} minutes and try again.`);
   assert.deepEqual(watch.problems, []);
   await context.close();
 });

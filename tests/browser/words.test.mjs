@@ -1,8 +1,10 @@
 // The plain words of the therapist's pages (web/src/js/words.js), without a browser.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 
-import { describeReport } from '../../web/src/js/words.js';
+import { readNumber, numberMessage } from '../../web/src/js/forms.js';
+import { adviceBeforeReport, describeReport, levelInfo, readableSources, resultWords } from '../../web/src/js/words.js';
 
 test('a report of episodes without `present` is described as twitching', () => {
   // It read "nothing reported" while the course chart counted its 20 episodes a day.
@@ -16,4 +18,46 @@ test('a report of episodes without `present` is described as twitching', () => {
     describeReport({ twitching: { present: true, painful: true }, symptoms: { pain_0_10: 3 } }),
     'twitching, painful; pain 3/10',
   );
+});
+
+test('a normal answer to a report without twitching does not speak of what the client describes', () => {
+  for (const document of [{}, { twitching: { present: false } }, { twitching: { present: false }, symptoms: { relaxed: true }, context: { sleep_hours: 7 } }]) {
+    const words = resultWords('normal', document);
+    assert.doesNotMatch(`${words.title} ${words.first}`, /describe|twitching like this/i, JSON.stringify(document));
+    assert.match(words.first, /no twitching/);
+  }
+  // Twitching, soreness or another symptom reported: the level's own words.
+  assert.deepEqual(resultWords('normal', { twitching: { episodes_per_day: 4 } }), levelInfo('normal'));
+  assert.deepEqual(resultWords('normal', { symptoms: { soreness: 'mild' } }), levelInfo('normal'));
+  assert.deepEqual(resultWords('see_doctor', {}), levelInfo('see_doctor'));
+});
+
+test('before any report, the aftercare leaves out the answer to a report', async () => {
+  // The knowledge base's advice at level normal, which the aftercare (an empty report's answer) begins with.
+  const guidance = await readFile(new URL('../../knowledge/guidance.toml', import.meta.url), 'utf8');
+  const normalAdvice = guidance.match(/\[level\.normal\][^[]*?\nadvice = "([^"]+)"/)[1];
+  const general = 'Drink water before and after a massage; it supports muscles as they recover.';
+  assert.deepEqual(adviceBeforeReport([normalAdvice, general]), [general]);
+});
+
+test('sources are shown by their titles, not by the file names of the seed articles', () => {
+  assert.equal(
+    readableSources('001_5f606e41ca0e31e5.txt; NHS, Twitching eyes and muscles (reviewed 30 Oct 2023)'),
+    'NHS, Twitching eyes and muscles (reviewed 30 Oct 2023)',
+  );
+  assert.equal(readableSources('000_a411700d9baee785.txt; 001_5f606e41ca0e31e5.txt'), '');
+});
+
+test('a comma followed by exactly three digits is ambiguous; other decimal commas are read', () => {
+  const input = (value) => ({ value });
+  assert.equal(readNumber(input('2,5')), 2.5);
+  assert.equal(readNumber(input('12,5000')), 12.5);
+  assert.equal(readNumber(input('0,125')), 0.125);
+  assert.equal(readNumber(input('1000')), 1000);
+  assert.equal(readNumber(input('')), undefined);
+  for (const typed of ['1,000', '12,500', '1,000,000']) {
+    assert.ok(Number.isNaN(readNumber(input(typed))), typed);
+    assert.match(numberMessage(input(typed), 'otherwise'), new RegExp(`${typed.replaceAll(',', '')} without the comma`));
+  }
+  assert.equal(numberMessage(input('abc'), 'otherwise'), 'otherwise');
 });

@@ -4,11 +4,22 @@
 const csrfKey = 'twitchwatch.csrf';
 
 export class ApiError extends Error {
-  constructor(status, body) {
+  constructor(status, body, retryAfter = null) {
     super(body?.error || `The server answered ${status}.`);
     this.status = status;
     this.field = body?.field ?? null;
+    /** Seconds to wait before trying again (the Retry-After header of a 429 or 503), or null. */
+    this.retryAfter = retryAfter;
   }
+}
+
+/** Retry-After in seconds: either a number of seconds or an HTTP date; null when absent or unreadable. */
+function retryAfterSeconds(header) {
+  if (!header) return null;
+  const text = header.trim();
+  if (/^\d+$/.test(text)) return Number(text);
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - Date.now()) / 1000));
 }
 
 export function rememberCsrf(token) {
@@ -43,7 +54,7 @@ async function send(method, path, body, csrf) {
       data = { error: `The server answered ${response.status}.` };
     }
   }
-  if (!response.ok) throw new ApiError(response.status, data);
+  if (!response.ok) throw new ApiError(response.status, data, retryAfterSeconds(response.headers.get('Retry-After')));
   return data;
 }
 

@@ -2,11 +2,21 @@
 // one POST per report. No account: the private token in the address is the only credential.
 import { ApiError, get, postAsClient } from './api.js';
 import { byId, fill, h, showPageError } from './dom.js';
-import { clearErrors, focusFirstError, readList, readNumber, setPath, showError, showFieldError, whileSending } from './forms.js';
-import { itemText, label, levelBadge, levelInfo, pressures, regionList, sinceMassage, techniques, when } from './words.js';
+import { clearErrors, focusFirstError, numberMessage, readList, readNumber, setPath, showError, showFieldError, whileSending } from './forms.js';
+import { adviceBeforeReport, itemText, label, levelBadge, pressures, readableSources, regionList, resultWords, sinceMassage, techniques, when } from './words.js';
 
-const token = decodeURIComponent(location.pathname.split('/')[2] ?? '');
-const apiBase = `/api/c/${encodeURIComponent(token)}`;
+/** The token in the address; null when the address is garbled (a stray "%" cannot be decoded). */
+function tokenOfAddress() {
+  try {
+    return decodeURIComponent(location.pathname.split('/')[2] ?? '');
+  } catch {
+    return null;
+  }
+}
+
+const token = tokenOfAddress();
+const apiBase = `/api/c/${encodeURIComponent(token ?? '')}`;
+const unknownLink = 'This link is not known. Check that you opened the whole address, or ask your therapist for a new one.';
 
 const yesNo = (path, text, hint) => ({ path, kind: 'yesno', text, hint });
 const number = (path, text, hint) => ({ path, kind: 'number', text, hint });
@@ -151,7 +161,7 @@ function readForm(form) {
     } else {
       value = readNumber(form.elements[question.path]);
       if (Number.isNaN(value)) {
-        showFieldError(form, question.path, 'Please write a number, for example 3 or 2.5.');
+        showFieldError(form, question.path, numberMessage(form.elements[question.path], 'Please write a number, for example 3 or 2.5.'));
         valid = false;
         continue;
       }
@@ -175,7 +185,11 @@ function bulletList(items, className) {
   return texts.length ? h('ul', { class: className }, texts.map((text) => h('li', {}, text))) : null;
 }
 
-/** The signs that need help, the urgent ones (call now) first, then those for a doctor. */
+/**
+ * The signs that need help, the urgent ones (call now) first, then those for a doctor. Each sign
+ * is whole sentences ("You have difficulty breathing. Breathing problems ..."), so the headings
+ * name the signs rather than begin a sentence ("... now if") that the sign cannot finish.
+ */
 function worryBox(signs) {
   if (!signs.length) return null;
   const now = signs.filter((sign) => sign?.level === 'urgent');
@@ -184,8 +198,8 @@ function worryBox(signs) {
     'div',
     { class: 'worry' },
     h('h3', {}, 'When to get help'),
-    now.length ? [h('h4', {}, 'Call emergency services now if'), bulletList(now)] : null,
-    doctor.length ? [h('h4', {}, now.length ? 'See a doctor if' : 'Signs to act on'), bulletList(doctor)] : null,
+    now.length ? [h('h4', {}, 'Call emergency services now for any of these'), bulletList(now)] : null,
+    doctor.length ? [h('h4', {}, 'See a doctor for any of these'), bulletList(doctor)] : null,
   );
 }
 
@@ -198,7 +212,7 @@ function renderAftercare(aftercare) {
     h('h3', {}, 'How long it usually lasts'),
     listOf(aftercare.how_long).map((text) => h('p', {}, itemText(text))),
     h('h3', {}, 'What helps'),
-    bulletList(aftercare.what_to_do),
+    bulletList(adviceBeforeReport(listOf(aftercare.what_to_do))),
     worryBox(listOf(aftercare.when_to_worry)),
   );
   byId('aftercare').hidden = false;
@@ -212,14 +226,13 @@ function causeItem(cause) {
 
 function reasonItem(reason) {
   if (typeof reason !== 'object' || reason === null) return h('li', {}, String(reason));
-  const source = reason.source ?? reason.sources ?? reason.references;
-  const sourceText = Array.isArray(source) ? source.map(itemText).join(', ') : itemText(source);
+  const sourceText = readableSources(reason.source ?? reason.sources ?? reason.references ?? []);
   return h('li', {}, itemText(reason), sourceText ? h('span', { class: 'source' }, ` (source: ${sourceText})`) : '');
 }
 
-function renderResult(answer) {
+function renderResult(answer, document) {
   const assessment = answer.assessment ?? {};
-  const info = levelInfo(assessment.level);
+  const info = resultWords(assessment.level, document);
   const section = byId('result');
   const causes = listOf(assessment.causes);
   const reasons = listOf(assessment.reasons);
@@ -287,13 +300,16 @@ function linkProblem(error) {
   if (error.status === 410) {
     return 'Your therapist has revoked this link, so it no longer opens your aftercare. Please ask your therapist for a new one.';
   }
-  if (error.status === 404) {
-    return 'This link is not known. Check that you opened the whole address, or ask your therapist for a new one.';
-  }
+  if (error.status === 404) return unknownLink;
   return null;
 }
 
 async function start() {
+  if (token === null) {
+    byId('session-line').textContent = '';
+    showPageError(unknownLink);
+    return;
+  }
   let data;
   try {
     data = await get(apiBase);
@@ -325,7 +341,7 @@ async function start() {
         checkins.push({ received_at: new Date().toISOString(), hours_since_massage: answer.hours_since_massage, assessment: answer.assessment, ...answer.checkin });
         renderTimeline(checkins);
         form.reset();
-        renderResult(answer);
+        renderResult(answer, document);
       } catch (error) {
         const problem = linkProblem(error);
         if (problem) {

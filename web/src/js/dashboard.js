@@ -3,7 +3,7 @@
 import { change, forgetCsrf, get, redirectWhenSignedOut } from './api.js';
 import { chartFigure, shareBars } from './charts.js';
 import { byId, fill, h, showPageError } from './dom.js';
-import { clearErrors, focusFirstError, readList, readNumber, showError, showFieldError, whileSending } from './forms.js';
+import { clearErrors, focusFirstError, numberMessage, readList, readNumber, showError, showFieldError, whileSending } from './forms.js';
 import { showLinkTools } from './linkbox.js';
 import { label, levelBadge, levels, percent, pressures, sinceMassage, techniques, when } from './words.js';
 
@@ -141,7 +141,7 @@ function readSession(form) {
   }
   const minutes = readNumber(form.elements.minutes);
   if (Number.isNaN(minutes)) {
-    showFieldError(form, 'minutes', 'Please write the minutes as a number, for example 60.');
+    showFieldError(form, 'minutes', numberMessage(form.elements.minutes, 'Please write the minutes as a number, for example 60.'));
     valid = false;
   } else if (minutes !== undefined) {
     session.minutes = minutes;
@@ -152,50 +152,74 @@ function readSession(form) {
   return valid ? session : null;
 }
 
-function setUpSessionForm(dashboardClients) {
+/** The form's first state: a new client, the massage ending now, the default minutes. */
+function resetSessionForm(form, showNewClientFields) {
+  form.reset();
+  clearErrors(form);
+  form.elements.started_at.value = localNow();
+  showNewClientFields();
+}
+
+function setUpSessionForm(dashboardClients, refreshDashboard) {
   const form = byId('session-form');
   form.elements.started_at.value = localNow();
   const showNewClientFields = setUpClientChoice(form, dashboardClients);
   const linkBox = byId('link-box');
 
+  // After a save the form is put away and the link shown, so a second click cannot record the
+  // session twice; "Record another session" brings the form back, emptied.
+  const recordAnother = () => {
+    linkBox.hidden = true;
+    fill(linkBox);
+    resetSessionForm(form, showNewClientFields);
+    form.hidden = false;
+    form.elements.client_id.focus();
+  };
+
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
+    if (form.hidden) return;
     clearErrors(form);
     const select = form.elements.client_id;
     const name = form.elements.name.value.trim();
-    if (!select.value && !name) showFieldError(form, 'name', 'Please enter the client’s name, or choose an existing client.');
+    if (!select.value && !name) showFieldError(form, 'client.name', 'Please enter the client’s name, or choose an existing client.');
     const session = readSession(form);
     if (!session || (!select.value && !name)) {
       focusFirstError(form);
       return;
     }
+    // A new client is created with the session, in one request: a refused session leaves no
+    // client behind, and what was typed stays in the form.
+    const note = form.elements.note.value.trim();
+    const body = select.value ? { client_id: Number(select.value), ...session } : { client: note ? { name, note } : { name }, ...session };
     await whileSending(form, async () => {
+      let made;
       try {
-        if (!select.value) {
-          const note = form.elements.note.value.trim();
-          const made = await change('POST', '/api/clients', note ? { name, note } : { name });
-          const client = made.client ?? made;
-          addClientOption(select, client);
-          select.value = String(client.id);
-          form.elements.name.value = '';
-          form.elements.note.value = '';
-          showNewClientFields();
-        }
-        const clientName = select.selectedOptions[0].textContent;
-        const made = await change('POST', '/api/sessions', { client_id: Number(select.value), ...session });
-        const tools = h('div');
-        fill(
-          linkBox,
-          h('h3', {}, `Session saved for ${clientName}`),
-          tools,
-          h('p', {}, h('a', { href: `/sessions/${encodeURIComponent(made.session.id)}` }, 'Open the session page')),
-        );
-        showLinkTools(tools, made.session.id, made.link);
-        linkBox.hidden = false;
-        linkBox.focus();
+        made = await change('POST', '/api/sessions', body);
       } catch (error) {
         if (!redirectWhenSignedOut(error)) showError(form, error);
+        return;
       }
+      let clientName;
+      if (made.client) {
+        addClientOption(select, made.client);
+        clientName = made.client.name;
+      } else {
+        clientName = select.selectedOptions[0].textContent;
+      }
+      form.hidden = true;
+      const tools = h('div');
+      fill(
+        linkBox,
+        h('h3', {}, `Session saved for ${clientName}`),
+        tools,
+        h('p', {}, h('a', { href: `/sessions/${encodeURIComponent(made.session.id)}` }, 'Open the session page')),
+        h('button', { type: 'button', class: 'another', onclick: recordAnother }, 'Record another session'),
+      );
+      showLinkTools(tools, made.session.id, made.link);
+      linkBox.hidden = false;
+      linkBox.focus();
+      refreshDashboard();
     });
   });
 }
@@ -223,7 +247,19 @@ async function start() {
   }
   renderClients(data.clients ?? []);
   renderDiscomfort(data.discomfort);
-  setUpSessionForm(data.clients ?? []);
+  const select = byId('session-form').elements.client_id;
+  // After a save, the new session (and a new client) joins the list without a reload. A new
+  // session has no report yet, so the discomfort charts stay as they are.
+  const refreshDashboard = async () => {
+    try {
+      const fresh = await get('/api/dashboard');
+      renderClients(fresh.clients ?? []);
+      for (const row of fresh.clients ?? []) addClientOption(select, { id: row.client_id, name: row.client_name });
+    } catch (error) {
+      if (!redirectWhenSignedOut(error)) showPageError(error.message);
+    }
+  };
+  setUpSessionForm(data.clients ?? [], refreshDashboard);
   if (location.pathname === '/new-session') byId('new-session').scrollIntoView();
 }
 

@@ -80,11 +80,27 @@ export function focusFirstError(form) {
   if (control) control.focus();
 }
 
-/** Reads a number typed by a person ("2,5" is 2.5); undefined when empty, NaN when not a number. */
+// "1,000" or "12,500": a comma followed by exactly three digits may group thousands (1000) or be a
+// decimal comma (1.0), so it is not guessed. "0,125" can only be a decimal.
+const groupedThousands = /^-?[1-9]\d*(,\d{3})+$/;
+
+/**
+ * Reads a number typed by a person ("2,5" is 2.5); undefined when empty, NaN when not a number or
+ * when it is ambiguous ("1,000": see numberMessage).
+ */
 export function readNumber(input) {
-  const text = input.value.trim().replace(',', '.');
-  if (text === '') return undefined;
+  const typed = input.value.trim();
+  if (typed === '') return undefined;
+  if (groupedThousands.test(typed)) return Number.NaN;
+  const text = typed.replace(',', '.');
   return /^-?\d*\.?\d+$/.test(text) || /^-?\d+\.$/.test(text) ? Number(text) : Number.NaN;
+}
+
+/** What to say when readNumber(input) is NaN: `otherwise` unless the comma is ambiguous. */
+export function numberMessage(input, otherwise) {
+  const typed = input.value.trim();
+  if (!groupedThousands.test(typed)) return otherwise;
+  return `Please write ${typed.replaceAll(',', '')} without the comma, or use a point for decimals (for example 2.5).`;
 }
 
 /** "left calf, neck" -> ["left calf", "neck"]; undefined when empty. */

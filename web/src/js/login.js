@@ -1,5 +1,5 @@
 // /: therapist sign-in. The answer carries the CSRF token that later changes send.
-import { postAsClient, rememberCsrf } from './api.js';
+import { get, postAsClient, rememberCsrf } from './api.js';
 import { byId } from './dom.js';
 import { clearErrors, showError, showFieldError, whileSending } from './forms.js';
 
@@ -22,6 +22,13 @@ function nextPage() {
   return onThisSite && target.pathname !== '/' ? target.href : '/dashboard';
 }
 
+/** The server's Retry-After (seconds) in whole minutes, rounded up: "15 minutes", "a minute". */
+function waitInWords(seconds) {
+  if (seconds === null || seconds === undefined) return 'a few minutes';
+  const minutes = Math.max(1, Math.ceil(seconds / 60));
+  return minutes === 1 ? 'a minute' : `${minutes} minutes`;
+}
+
 const form = byId('login-form');
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
@@ -41,10 +48,23 @@ form.addEventListener('submit', async (event) => {
       rememberCsrf(answer.csrf_token);
       location.assign(nextPage());
     } catch (error) {
-      if (error.status === 429) error.message = 'Too many attempts. Please wait a minute and try again.';
+      if (error.status === 429) error.message = `Too many attempts. Please wait ${waitInWords(error.retryAfter)} and try again.`;
       else if (error.status === 401) error.field = null;
       showError(form, error);
       form.elements.password.value = '';
     }
   });
 });
+
+// Already signed in (a bookmark of /, the back button): no second sign-in, go where it would lead.
+async function leaveWhenSignedIn() {
+  try {
+    const me = await get('/api/me');
+    rememberCsrf(me.csrf_token);
+    location.replace(nextPage());
+  } catch {
+    // 401: not signed in, which is what this page is for.
+  }
+}
+
+leaveWhenSignedIn();

@@ -1,11 +1,20 @@
 // /sessions/<id>: one client's course after one session. Data: one GET /api/sessions/<id>.
-import { get, redirectWhenSignedOut } from './api.js';
+import { ApiError, get, redirectWhenSignedOut } from './api.js';
 import { chartFigure, courseChart, courseRange, levelChart } from './charts.js';
 import { byId, fill, h, showPageError } from './dom.js';
 import { showLinkTools } from './linkbox.js';
 import { describeReport, label, regionList, levelBadge, levelInfo, pressures, sinceMassage, techniques, when } from './words.js';
 
-const sessionId = decodeURIComponent(location.pathname.split('/')[2] ?? '');
+/** The id in the address; null when the address is garbled (a stray "%" cannot be decoded). */
+function sessionIdOfAddress() {
+  try {
+    return decodeURIComponent(location.pathname.split('/')[2] ?? '');
+  } catch {
+    return null;
+  }
+}
+
+const sessionId = sessionIdOfAddress();
 
 function sessionFacts(session) {
   const facts = [
@@ -16,8 +25,9 @@ function sessionFacts(session) {
     ['Regions', session.regions?.length ? regionList(session.regions) : '—'],
     ['Knots worked', session.knots_worked ? 'Yes' : 'No'],
   ];
-  if (session.notes) facts.push(['Your notes', session.notes]);
-  return h('dl', { class: 'facts' }, facts.map(([term, value]) => [h('dt', {}, term), h('dd', {}, value ?? '—')]));
+  // The notes keep their line breaks (CSS white-space: pre-line on .notes; still set as text).
+  if (session.notes) facts.push(['Your notes', session.notes, 'notes']);
+  return h('dl', { class: 'facts' }, facts.map(([term, value, className]) => [h('dt', {}, term), h('dd', { class: className }, value ?? '—')]));
 }
 
 function courseTable(course) {
@@ -104,11 +114,25 @@ function render(data) {
   levelChart(level.plot, course, range);
 }
 
+/** Whether this browser is signed in (a 404 for an address that is no session says nothing about it). */
+async function signedOut() {
+  try {
+    await get('/api/me');
+    return false;
+  } catch (error) {
+    return redirectWhenSignedOut(error);
+  }
+}
+
 async function start() {
   try {
+    if (sessionId === null) throw new ApiError(404, null);
     render(await get(`/api/sessions/${encodeURIComponent(sessionId)}`));
   } catch (error) {
     if (redirectWhenSignedOut(error)) return;
+    // The server answers an address that cannot be a session (/sessions/abc) 404 before it looks
+    // at the sign-in: signed out, the sign-in page is the answer, as for any other session.
+    if (error.status === 404 && (await signedOut())) return;
     fill(byId('session'));
     showPageError(error.status === 404 ? 'There is no such session in your clinic.' : error.message);
   }

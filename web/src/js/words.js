@@ -87,19 +87,73 @@ export function itemText(item) {
   return item.text ?? item.sentence ?? item.explanation ?? item.why ?? item.label ?? item.summary ?? '';
 }
 
-/** A short list of what a check-in document reports, for the therapist's view. */
-export function describeReport(document) {
-  const parts = [];
+/**
+ * Whether a check-in document reports twitching: `present` true, or, without `present`, a detail
+ * of it (a report of episodes, regions or pain without `present` still reports twitching).
+ */
+export function reportsTwitching(document) {
   const twitching = document?.twitching ?? {};
-  const symptoms = document?.symptoms ?? {};
-  // A report of episodes, regions or pain without `present` still reports twitching (it read
-  // "nothing reported" while the course chart counted its 20 episodes a day).
   const details =
     twitching.regions?.length > 0 ||
     typeof twitching.episodes_per_day === 'number' ||
     twitching.painful === true ||
     (twitching.trend !== undefined && twitching.trend !== 'unknown');
-  if (twitching.present === true || (twitching.present === undefined && details)) {
+  return twitching.present === true || (twitching.present === undefined && details);
+}
+
+/** Whether a check-in reports something felt: twitching, pain, soreness or a symptom (feeling relaxed is none). */
+function reportsSomethingFelt(document) {
+  const symptoms = document?.symptoms ?? {};
+  return (
+    reportsTwitching(document) ||
+    (typeof symptoms.pain_0_10 === 'number' && symptoms.pain_0_10 > 0) ||
+    (symptoms.soreness !== undefined && symptoms.soreness !== 'none') ||
+    Object.entries(symptoms).some(([key, value]) => value === true && key !== 'relaxed')
+  );
+}
+
+/**
+ * The page's own title and first sentence above the answer to the check-in `document` at `level`.
+ * A normal answer to a report of nothing felt (no twitching, or an empty report) does not speak
+ * of "what you describe".
+ */
+export function resultWords(level, document) {
+  const info = levelInfo(level);
+  if (level !== 'normal' || reportsSomethingFelt(document)) return info;
+  return {
+    ...info,
+    title: 'Nothing of concern in your report',
+    first: 'You report no twitching and nothing else that needs attention. If something starts or changes, send another report.',
+  };
+}
+
+/**
+ * The general aftercare shown before any report: the knowledge base's answer to an empty report,
+ * without the sentences about "what you reported" (there is no report yet).
+ */
+export function adviceBeforeReport(items) {
+  return items.filter((item) => !/\byou reported\b/i.test(itemText(item)));
+}
+
+/**
+ * A rule's sources as a reader can take them: the readable titles of `source` ("; "-separated),
+ * without the seed articles' file names ("001_5f606e41ca0e31e5.txt"), which say nothing to a reader.
+ */
+export function readableSources(source) {
+  const texts = Array.isArray(source) ? source.map(itemText) : [itemText(source)];
+  return texts
+    .flatMap((text) => text.split(';'))
+    .map((text) => text.trim())
+    .filter((text) => text && !/^[\w-]+\.txt$/i.test(text))
+    .join('; ');
+}
+
+/** A short list of what a check-in document reports, for the therapist's view. */
+export function describeReport(document) {
+  const parts = [];
+  const twitching = document?.twitching ?? {};
+  const symptoms = document?.symptoms ?? {};
+  if (reportsTwitching(document)) {
     let text = 'twitching';
     if (twitching.regions?.length) text += ` (${regionList(twitching.regions)})`;
     if (typeof twitching.episodes_per_day === 'number') text += `, ${twitching.episodes_per_day}/day`;
