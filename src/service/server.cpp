@@ -764,11 +764,12 @@ json Server::Impl::aftercare(const store::Session& session, double hours_since_m
     const double hours = std::min(hours_since_massage, assess::max_hours_since_massage());
     const auto baseline = engine.assess(assess::validate_checkin(
         {{"hours_since_massage", hours}, {"massage", massage_json(session)}}));
+    // The general aftercare, without the level's own advice: that answers a report ("Nothing
+    // you reported needs a doctor"), and before a report there is none.
     json what_to_do = json::array();
     for (const auto& advice : baseline.advice) {
-        if (advice.is_string()) {
-            what_to_do.push_back(advice);
-        } else if (advice.is_object() && advice.contains("text")) {
+        if (advice.is_object() && advice.contains("text") &&
+            !advice.value("id", "").starts_with("level.")) {
             what_to_do.push_back(advice["text"]);
         }
     }

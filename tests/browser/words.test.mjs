@@ -1,10 +1,9 @@
 // The plain words of the therapist's pages (web/src/js/words.js), without a browser.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 
 import { readNumber, numberMessage } from '../../web/src/js/forms.js';
-import { adviceBeforeReport, describeReport, levelInfo, readableSources, resultWords } from '../../web/src/js/words.js';
+import { describeReport, levelInfo, readableSources, resultWords } from '../../web/src/js/words.js';
 
 test('a report of episodes without `present` is described as twitching', () => {
   // It read "nothing reported" while the course chart counted its 20 episodes a day.
@@ -30,14 +29,6 @@ test('a normal answer to a report without twitching does not speak of what the c
   assert.deepEqual(resultWords('normal', { twitching: { episodes_per_day: 4 } }), levelInfo('normal'));
   assert.deepEqual(resultWords('normal', { symptoms: { soreness: 'mild' } }), levelInfo('normal'));
   assert.deepEqual(resultWords('see_doctor', {}), levelInfo('see_doctor'));
-});
-
-test('before any report, the aftercare leaves out the answer to a report', async () => {
-  // The knowledge base's advice at level normal, which the aftercare (an empty report's answer) begins with.
-  const guidance = await readFile(new URL('../../knowledge/guidance.toml', import.meta.url), 'utf8');
-  const normalAdvice = guidance.match(/\[level\.normal\][^[]*?\nadvice = "([^"]+)"/)[1];
-  const general = 'Drink water before and after a massage; it supports muscles as they recover.';
-  assert.deepEqual(adviceBeforeReport([normalAdvice, general]), [general]);
 });
 
 test('sources are shown by their titles, not by the file names of the seed articles', () => {

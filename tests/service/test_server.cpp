@@ -708,6 +708,10 @@ TEST_F(Api, TheClientPageShowsAftercareFromTheKnowledgeBase) {
     EXPECT_FALSE(aftercare["normal"].get<std::string>().empty());
     EXPECT_FALSE(aftercare["how_long"].get<std::string>().empty());
     EXPECT_FALSE(aftercare["what_to_do"].empty());
+    for (const auto& item : aftercare["what_to_do"]) {
+        // Before a report, nothing answers one.
+        EXPECT_EQ(item.get<std::string>().find("you reported"), std::string::npos) << item;
+    }
     ASSERT_FALSE(aftercare["when_to_worry"].empty());
     for (const auto& item : aftercare["when_to_worry"]) {
         const auto text = item["text"].get<std::string>();

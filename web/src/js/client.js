@@ -3,7 +3,7 @@
 import { ApiError, get, postAsClient } from './api.js';
 import { byId, fill, h, showPageError } from './dom.js';
 import { clearErrors, focusFirstError, numberMessage, readList, readNumber, setPath, showError, showFieldError, whileSending } from './forms.js';
-import { adviceBeforeReport, itemText, label, levelBadge, pressures, readableSources, regionList, resultWords, sinceMassage, techniques, when } from './words.js';
+import { itemText, label, levelBadge, pressures, readableSources, regionList, resultWords, sinceMassage, techniques, when } from './words.js';
 
 /** The token in the address; null when the address is garbled (a stray "%" cannot be decoded). */
 function tokenOfAddress() {
@@ -212,7 +212,7 @@ function renderAftercare(aftercare) {
     h('h3', {}, 'How long it usually lasts'),
     listOf(aftercare.how_long).map((text) => h('p', {}, itemText(text))),
     h('h3', {}, 'What helps'),
-    bulletList(adviceBeforeReport(listOf(aftercare.what_to_do))),
+    bulletList(listOf(aftercare.what_to_do)),
     worryBox(listOf(aftercare.when_to_worry)),
   );
   byId('aftercare').hidden = false;

@@ -128,14 +128,6 @@ export function resultWords(level, document) {
 }
 
 /**
- * The general aftercare shown before any report: the knowledge base's answer to an empty report,
- * without the sentences about "what you reported" (there is no report yet).
- */
-export function adviceBeforeReport(items) {
-  return items.filter((item) => !/\byou reported\b/i.test(itemText(item)));
-}
-
-/**
  * A rule's sources as a reader can take them: the readable titles of `source` ("; "-separated),
  * without the seed articles' file names ("001_5f606e41ca0e31e5.txt"), which say nothing to a reader.
  */
