@@ -1,6 +1,7 @@
 #include "condition.hpp"
 
 #include <algorithm>
+#include <array>
 #include <stdexcept>
 #include <string_view>
 
@@ -46,31 +47,38 @@ bool is_list_of_names(const SchemaNode& node) {
 
 // Body regions are free text ("left calf", "Left_Calf", "calf"): case, spaces, hyphens and
 // underscores aside, a name matches another when either contains the other, so "calf" matches a
-// massage of the "left_calf". ASCII only: the names of the knowledge base are ASCII.
-std::string folded(std::string_view name) {
-    std::string out;
-    for (const char c : name) {
-        if (c == ' ' || c == '-' || c == '_') {
-            if (!out.empty() && out.back() != '_') out += '_';
-        } else {
-            out += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+// massage of the "left_calf". ASCII case only: the names of the knowledge base are ASCII. Folded
+// on the stack: a check-in's names are at most 64 characters (256 bytes of UTF-8); anything
+// longer is compared by its first 256 bytes.
+class FoldedName {
+  public:
+    explicit FoldedName(const json& name) {
+        if (!name.is_string()) return;
+        for (const char c : name.get_ref<const std::string&>()) {
+            if (size_ == chars_.size()) break;
+            if (c == ' ' || c == '-' || c == '_') {
+                if (size_ > 0 && chars_[size_ - 1] != '_') chars_[size_++] = '_';
+            } else {
+                chars_[size_++] = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+            }
         }
+        if (size_ > 0 && chars_[size_ - 1] == '_') --size_;
     }
-    if (!out.empty() && out.back() == '_') out.pop_back();
-    return out;
-}
+    std::string_view view() const { return {chars_.data(), size_}; }
+
+  private:
+    std::array<char, 256> chars_{};
+    std::size_t size_ = 0;
+};
 
 bool names_match(const json& a, const json& b) {
-    if (!a.is_string() || !b.is_string()) return false;
-    const auto x = folded(a.get<std::string>());
-    const auto y = folded(b.get<std::string>());
-    return !x.empty() && !y.empty() &&
-           (x.find(y) != std::string::npos || y.find(x) != std::string::npos);
+    const FoldedName x(a), y(b);
+    const auto u = x.view(), v = y.view();
+    return !u.empty() && !v.empty() &&
+           (u.find(v) != std::string_view::npos || v.find(u) != std::string_view::npos);
 }
 
-bool names_a_place(const json& item) {
-    return item.is_string() && !folded(item.get<std::string>()).empty();
-}
+bool names_a_place(const json& item) { return !FoldedName(item).view().empty(); }
 
 bool any_item_named(const json& list, const json& name) {
     return std::any_of(list.begin(), list.end(),

@@ -1,8 +1,7 @@
 #pragma once
 // Conditions over a check-in: the small declarative format of knowledge/rules.toml, compiled once
 // at load (field paths split, thresholds resolved, named definitions inlined) and evaluated per
-// check-in without allocation (but for the folded copies of short region names, which fit in a
-// string's own buffer).
+// check-in without allocation.
 
 #include <map>
 #include <nlohmann/json.hpp>

@@ -129,11 +129,10 @@ Assessment Engine::assess(const CheckIn& checkin) const {
             return std::find(advice.unless_causes.begin(), advice.unless_causes.end(),
                              f.cause->id) != advice.unless_causes.end();
         });
-        const bool applies = (!advice.when || advice.when->holds(document)) &&
-                             !(advice.unless && advice.unless->holds(document));
-        if (answer.level <= advice.max_level && !said_by_a_cause && applies) {
-            answer.advice.push_back(advice.entry);
-        }
+        if (answer.level > advice.max_level || said_by_a_cause) continue;
+        if (advice.when && !advice.when->holds(document)) continue;
+        if (advice.unless && advice.unless->holds(document)) continue;
+        answer.advice.push_back(advice.entry);
     }
 
     answer.course = level_text.course_entry.is_null()
