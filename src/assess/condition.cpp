@@ -45,40 +45,64 @@ bool is_list_of_names(const SchemaNode& node) {
            field_has_type(*node.items, "string");
 }
 
-// Body regions are free text ("left calf", "Left_Calf", "calf"): case, spaces, hyphens and
-// underscores aside, a name matches another when either contains the other, so "calf" matches a
-// massage of the "left_calf". ASCII case only: the names of the knowledge base are ASCII. Folded
-// on the stack: a check-in's names are at most 64 characters (256 bytes of UTF-8); anything
-// longer is compared by its first 256 bytes.
+// Body regions are free text ("left calf", "Left_Calf", "calf", "shoulders"). A name matches
+// another when the words of either appear, whole and in order, among the other's: "calf" matches
+// a massage of the "left_calf", "leg" one of the "legs", but "a" or "on" match nothing. Words are
+// separated by spaces (the no-break space too), hyphens and underscores; case is folded for ASCII
+// and the Latin-1 letters (UTF-8 C3 80-9E), and a plural "s" is dropped from words of four letters
+// or more. Folded on the stack as "_word_word_" (the underscores mark where words begin and end):
+// a check-in's names are at most 64 characters (256 bytes of UTF-8); a longer one is cut.
 class FoldedName {
   public:
     explicit FoldedName(const json& name) {
+        push('_');
         if (!name.is_string()) return;
-        for (const char c : name.get_ref<const std::string&>()) {
-            if (size_ == chars_.size()) break;
-            if (c == ' ' || c == '-' || c == '_') {
-                if (size_ > 0 && chars_[size_ - 1] != '_') chars_[size_++] = '_';
+        const auto& text = name.get_ref<const std::string&>();
+        for (std::size_t i = 0; i < text.size(); ++i) {
+            const auto c = static_cast<unsigned char>(text[i]);
+            const bool no_break_space =
+                c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0xA0;
+            if (c == ' ' || c == '\t' || c == '-' || c == '_' || no_break_space) {
+                end_word();
+                if (no_break_space) ++i;
+            } else if (c == 0xC3 && i + 1 < text.size()) {
+                auto next = static_cast<unsigned char>(text[++i]);
+                if (next >= 0x80 && next <= 0x9E && next != 0x97) next += 0x20;  // not U+00D7 x
+                push(static_cast<char>(c));
+                push(static_cast<char>(next));
             } else {
-                chars_[size_++] = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+                push(static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
             }
         }
-        if (size_ > 0 && chars_[size_ - 1] == '_') --size_;
+        end_word();
     }
     std::string_view view() const { return {chars_.data(), size_}; }
+    bool empty() const { return size_ <= 1; }  // only the leading "_"
 
   private:
-    std::array<char, 256> chars_{};
+    void push(char c) {
+        if (size_ < chars_.size()) chars_[size_++] = c;
+    }
+    void end_word() {
+        if (size_ == word_start_) return;  // no word since the last separator
+        const std::size_t length = size_ - word_start_;
+        if (length >= 4 && chars_[size_ - 1] == 's') --size_;
+        push('_');
+        word_start_ = size_;
+    }
+    std::array<char, 264> chars_{};
     std::size_t size_ = 0;
+    std::size_t word_start_ = 1;
 };
 
 bool names_match(const json& a, const json& b) {
     const FoldedName x(a), y(b);
+    if (x.empty() || y.empty()) return false;
     const auto u = x.view(), v = y.view();
-    return !u.empty() && !v.empty() &&
-           (u.find(v) != std::string_view::npos || v.find(u) != std::string_view::npos);
+    return u.find(v) != std::string_view::npos || v.find(u) != std::string_view::npos;
 }
 
-bool names_a_place(const json& item) { return !FoldedName(item).view().empty(); }
+bool names_a_place(const json& item) { return !FoldedName(item).empty(); }
 
 bool any_item_named(const json& list, const json& name) {
     return std::any_of(list.begin(), list.end(),
@@ -246,6 +270,9 @@ bool Condition::holds(const json& checkin) const {
         case Kind::any:
             return std::any_of(children.begin(), children.end(),
                                [&](const Condition& child) { return child.holds(checkin); });
+        case Kind::none:
+            return std::none_of(children.begin(), children.end(),
+                                [&](const Condition& child) { return child.holds(checkin); });
         case Kind::test:
             break;
     }
@@ -255,9 +282,12 @@ bool Condition::holds(const json& checkin) const {
     // A validated check-in has the schema's types; guard anyway so a number test never throws.
     if (is_numeric_op(op) && !reported->is_number()) return false;
     if (op == Op::outside) {
-        // Both lists reported: "not reported" is not "nowhere".
+        // Both lists reported: "not reported" is not "nowhere", and an empty list (a session
+        // recorded without its regions) names no place either.
         const json* other = lookup(checkin, other_keys);
-        if (other == nullptr || !other->is_array() || !reported->is_array()) return false;
+        if (other == nullptr || !other->is_array() || other->empty() || !reported->is_array()) {
+            return false;
+        }
         return std::any_of(reported->begin(), reported->end(), [&](const json& item) {
             return names_a_place(item) && !any_item_named(*other, item);
         });
@@ -269,9 +299,12 @@ Condition compile_condition(const json& source, const ConditionContext& context)
     if (!source.is_object()) throw std::invalid_argument("a condition must be a table");
     const bool is_all = source.contains("all");
     const bool is_any = source.contains("any");
+    const bool is_none = source.contains("none");
     const bool is_ref = source.contains("ref");
-    if (static_cast<int>(is_all) + static_cast<int>(is_any) + static_cast<int>(is_ref) > 1) {
-        throw std::invalid_argument("a condition has only one of all, any, ref");
+    if (static_cast<int>(is_all) + static_cast<int>(is_any) + static_cast<int>(is_none) +
+            static_cast<int>(is_ref) >
+        1) {
+        throw std::invalid_argument("a condition has only one of all, any, none, ref");
     }
     if (is_ref) {
         if (source.size() != 1 || !source["ref"].is_string()) {
@@ -284,14 +317,17 @@ Condition compile_condition(const json& source, const ConditionContext& context)
         }
         return definition->second;
     }
-    if (is_all || is_any) {
-        const json& list = source[is_all ? "all" : "any"];
+    if (is_all || is_any || is_none) {
+        const char* name = is_all ? "all" : is_any ? "any" : "none";
+        const json& list = source[name];
         if (source.size() != 1 || !list.is_array() || list.empty()) {
-            throw std::invalid_argument(std::string("`") + (is_all ? "all" : "any") +
+            throw std::invalid_argument(std::string("`") + name +
                                         "` stands alone and holds a non-empty list");
         }
         Condition group;
-        group.kind = is_all ? Condition::Kind::all : Condition::Kind::any;
+        group.kind = is_all   ? Condition::Kind::all
+                     : is_any ? Condition::Kind::any
+                              : Condition::Kind::none;
         for (const auto& child : list) group.children.push_back(compile_condition(child, context));
         return group;
     }

@@ -26,9 +26,9 @@ struct Threshold {
 using Thresholds = std::map<std::string, Threshold, std::less<>>;
 
 struct Condition {
-    enum class Kind { all, any, test };
+    enum class Kind { all, any, none, test };
     Kind kind = Kind::test;
-    std::vector<Condition> children;  // all / any
+    std::vector<Condition> children;  // all / any / none
     // test
     std::string field;              // dotted, as written
     std::vector<std::string> keys;  // field split at the dots

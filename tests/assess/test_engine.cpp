@@ -254,6 +254,13 @@ TEST(assess, TwitchingBeyondTheMassageIsNotCalledTheMassageAtWork) {
                  "twitching": {"present": true, "regions": ["calf"]}})",
              // Without the massage's regions, nothing is known to lie outside them.
              R"({"hours_since_massage": 10, "twitching": {"present": true, "regions": ["arm"]}})",
+             // A session recorded without its regions, or a broad area, has no "outside".
+             R"({"hours_since_massage": 10, "massage": {"regions": []},
+                 "twitching": {"present": true, "regions": ["calf"]}})",
+             R"({"hours_since_massage": 10, "massage": {"regions": ["full body"]},
+                 "twitching": {"present": true, "regions": ["calf", "neck"]}})",
+             R"({"hours_since_massage": 10, "massage": {"regions": ["legs"]},
+                 "twitching": {"present": true, "regions": ["left calf", "thigh"]}})",
              // Twitching that has gone is nowhere.
              R"({"hours_since_massage": 10, "massage": {"regions": ["back"]},
                  "twitching": {"present": false, "regions": ["tongue"]}, "symptoms": {"relaxed": true}})"}) {

@@ -54,18 +54,20 @@ TEST(assess, ConditionMissingFieldIsNeverNo) {
     EXPECT_FALSE(holds({{"field", "symptoms.pain_0_10"}, {"op", "lt"}, {"value", 4}}, kCheckin));
 }
 
-TEST(assess, ConditionAllAndAny) {
+TEST(assess, ConditionAllAnyAndNone) {
     const json yes = {{"field", "twitching.present"}, {"op", "eq"}, {"value", false}};
     const json no = {{"field", "twitching.present"}, {"op", "eq"}, {"value", true}};
     EXPECT_TRUE(holds({{"all", {yes, yes}}}, kCheckin));
+    EXPECT_TRUE(holds({{"none", {no, no}}}, kCheckin));
+    EXPECT_FALSE(holds({{"none", {no, yes}}}, kCheckin));
     EXPECT_FALSE(holds({{"all", {yes, no}}}, kCheckin));
     EXPECT_TRUE(holds({{"any", {no, yes}}}, kCheckin));
     EXPECT_FALSE(holds({{"any", {no, no}}}, kCheckin));
     EXPECT_TRUE(holds({{"any", {no, {{"all", {yes}}}}}}, kCheckin));
 }
 
-// Body regions are free text: case, spaces, hyphens and underscores aside, a name matches another
-// that contains it or that it contains.
+// Body regions are free text: case, spaces, hyphens, underscores and a plural "s" aside, a name
+// matches another whose words it has, whole and in order, or that has its words.
 TEST(assess, ConditionIncludesAndOutsideMatchRegionNamesLoosely) {
     const auto checkin = [](const json& massaged, const json& twitching) {
         json c = {{"hours_since_massage", 5}, {"twitching", {{"regions", twitching}}}};
@@ -78,7 +80,15 @@ TEST(assess, ConditionIncludesAndOutsideMatchRegionNamesLoosely) {
     EXPECT_FALSE(holds(outside, checkin({"Left Calf"}, {"left-calf", "LEFT_CALF"})));
     EXPECT_FALSE(holds(outside, checkin({"calf"}, {"left calf"})));
     EXPECT_TRUE(holds(outside, checkin({"left_calf"}, {"calf", "arm"})));
-    EXPECT_TRUE(holds(outside, checkin(json::array(), {"calf"})));
+    // An empty list (a session recorded without its regions) names no place: nothing outside it.
+    EXPECT_FALSE(holds(outside, checkin(json::array(), {"calf"})));
+    // Whole words: a letter or a piece of a word matches nothing; plurals and case fold.
+    EXPECT_TRUE(holds(outside, checkin({"calf"}, {"a"})));
+    EXPECT_TRUE(holds(outside, checkin({"shoulder"}, {"houl"})));
+    EXPECT_FALSE(holds(outside, checkin({"legs"}, {"left leg"})));
+    EXPECT_FALSE(holds(outside, checkin({"Shoulders"}, {"right shoulder"})));
+    EXPECT_FALSE(holds(outside, checkin({"\u00c9PAULE"}, {"\u00e9paule"})));
+    EXPECT_FALSE(holds(outside, checkin({"  Left   Calf "}, {"left\u00a0calf"})));
     EXPECT_FALSE(holds(outside, checkin({"back"}, json::array())));
     EXPECT_FALSE(holds(outside, checkin({"back"}, {" ", "_"})));  // names no place
     // Not reported is not "nowhere": without the massage's regions nothing is outside them.
@@ -89,6 +99,7 @@ TEST(assess, ConditionIncludesAndOutsideMatchRegionNamesLoosely) {
     EXPECT_TRUE(holds(tongue, checkin(nullptr, {"left side of the tongue"})));
     EXPECT_FALSE(holds(tongue, checkin(nullptr, {"calf", "thigh"})));
     EXPECT_FALSE(holds(tongue, checkin(nullptr, json::array())));
+    EXPECT_FALSE(holds(tongue, checkin(nullptr, {"tong", "on", "ue"})));
 }
 
 TEST(assess, ConditionRefusesMistakes) {
@@ -123,6 +134,8 @@ TEST(assess, ConditionRefusesMistakes) {
              {"other", "massage.regions"}});
     refused({{"all", json::array()}});
     refused({{"all", {json::object()}}, {"any", {json::object()}}});
+    refused({{"none", json::array()}});
+    refused({{"none", {json::object()}}, {"ref", "x"}});
     refused({{"ref", "unknown"}});
     refused(json::array());
 }

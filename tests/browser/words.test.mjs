@@ -31,6 +31,15 @@ test('a normal answer to a report without twitching does not speak of what the c
   assert.deepEqual(resultWords('see_doctor', {}), levelInfo('see_doctor'));
 });
 
+test('a normal answer with a reason (twitching the massage does not explain) is not called a normal reaction', () => {
+  const reasons = [{ rule: 'normal.twitching_beyond_the_massage', level: 'normal', text: '...' }];
+  const words = resultWords('normal', { twitching: { present: true, regions: ['tongue'] } }, reasons);
+  assert.doesNotMatch(`${words.title} ${words.first}`, /normal reaction|common after a massage/i);
+  assert.equal(words.title, 'Nothing urgent, but worth watching');
+  // Without a reason the level's own words stay.
+  assert.deepEqual(resultWords('normal', { twitching: { present: true } }, []), levelInfo('normal'));
+});
+
 test('sources are shown by their titles, not by the file names of the seed articles', () => {
   assert.equal(
     readableSources('001_5f606e41ca0e31e5.txt; NHS, Twitching eyes and muscles (reviewed 30 Oct 2023)'),

@@ -232,10 +232,10 @@ function reasonItem(reason) {
 
 function renderResult(answer, document) {
   const assessment = answer.assessment ?? {};
-  const info = resultWords(assessment.level, document);
-  const section = byId('result');
   const causes = listOf(assessment.causes);
   const reasons = listOf(assessment.reasons);
+  const info = resultWords(assessment.level, document, reasons);
+  const section = byId('result');
   fill(
     byId('result-body'),
     h(

@@ -117,8 +117,13 @@ function reportsSomethingFelt(document) {
  * A normal answer to a report of nothing felt (no twitching, or an empty report) does not speak
  * of "what you describe".
  */
-export function resultWords(level, document) {
+export function resultWords(level, document, reasons = []) {
   const info = levelInfo(level);
+  if (level === 'normal' && reasons.length > 0) {
+    // A rule of level normal fired: nothing urgent, but not the usual picture either; the
+    // answer's summary says what.
+    return { ...info, title: 'Nothing urgent, but worth watching', first: '' };
+  }
   if (level !== 'normal' || reportsSomethingFelt(document)) return info;
   return {
     ...info,
