@@ -852,10 +852,19 @@ void Server::Impl::add_routes() {
                 // A page's address with a slash added (pasted links often gain one) goes
                 // to the page; any other address gets a page a person can read.
                 const std::string_view path = req.path;
-                if (path.size() > 1 && path.back() == '/' &&
-                    find_asset(path.substr(0, path.size() - 1))) {
+                // The address as it came (still percent-encoded, with its query) is what is
+                // redirected, less its slash: the decoded path could turn "%3F" into a query or
+                // carry raw bytes into the header. Only a slash typed as one counts ("%2F" at
+                // the end would redirect to itself).
+                const std::string_view target = req.target;
+                const auto query = target.find('?');
+                const auto raw_path = target.substr(0, query);
+                if (raw_path.size() > 1 && raw_path.back() == '/' && path.size() > 1 &&
+                    path.back() == '/' && find_asset(path.substr(0, path.size() - 1))) {
+                    auto location = std::string(raw_path.substr(0, raw_path.size() - 1));
+                    if (query != std::string_view::npos) location += target.substr(query);
                     res.status = 301;
-                    res.set_header("Location", std::string(path.substr(0, path.size() - 1)));
+                    res.set_header("Location", location);
                     return;
                 }
                 const auto page = not_found_page();
