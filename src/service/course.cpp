@@ -173,6 +173,37 @@ json reported_course_fit(const std::vector<store::CheckinWithAssessment>& checki
     return out;
 }
 
+// A region as the note lists it: "  Left_Calf " and "left-calf" are one region, "left calf".
+std::string region_name(const std::string& region) {
+    std::string name;
+    for (const char c : region) {
+        const bool space = c == ' ' || c == '_' || c == '-' || c == '\t';
+        if (space) {
+            if (!name.empty() && name.back() != ' ') name += ' ';
+        } else {
+            name += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        }
+    }
+    if (!name.empty() && name.back() == ' ') name.pop_back();
+    return name;
+}
+
+// The symptoms besides pain, soreness and bruising, most serious first, as the note names them.
+constexpr std::pair<const char*, const char*> kOtherSymptoms[] = {
+    {"fainted", "fainting"},
+    {"breathing_difficulty", "difficulty breathing"},
+    {"trouble_swallowing_or_speaking", "trouble swallowing or speaking"},
+    {"dark_urine", "dark urine"},
+    {"sudden_severe_headache", "a sudden severe headache"},
+    {"weakness", "weakness"},
+    {"loss_of_coordination", "loss of coordination"},
+    {"muscle_wasting", "muscle wasting"},
+    {"numbness", "numbness"},
+    {"dizziness", "dizziness"},
+    {"nausea", "nausea"},
+    {"headache", "headache"},
+};
+
 std::string next_session_note(const store::Session& session,
                               const std::vector<store::CheckinWithAssessment>& checkins) {
     if (checkins.empty()) return "No reports from the client yet.";
@@ -184,6 +215,7 @@ std::string next_session_note(const store::Session& session,
     bool discomfort = false;
     std::optional<double> highest_pain;
     std::optional<assess::Level> highest_level;
+    std::vector<bool> other_symptoms(std::size(kOtherSymptoms), false);
     for (const auto& entry : checkins) {
         const json document = json::parse(entry.checkin.document, nullptr, false);
         if (!document.is_object()) continue;
@@ -193,13 +225,18 @@ std::string next_session_note(const store::Session& session,
             const auto& twitching = document["twitching"];
             if (twitching.contains("regions") && twitching["regions"].is_array()) {
                 for (const auto& region : twitching["regions"]) {
-                    if (region.is_string())
-                        painful_regions.insert(readable(region.get<std::string>()));
+                    if (region.is_string()) {
+                        const auto name = region_name(region.get<std::string>());
+                        if (!name.empty()) painful_regions.insert(name);
+                    }
                 }
             }
         }
         keep_max(highest_pain, number_at(document, "symptoms", "pain_0_10"));
         bruising = bruising || flag_at(document, "symptoms", "bruising");
+        for (std::size_t i = 0; i < std::size(kOtherSymptoms); ++i) {
+            if (flag_at(document, "symptoms", kOtherSymptoms[i].first)) other_symptoms[i] = true;
+        }
         const auto soreness = string_at(document, "symptoms", "soreness");
         strong_soreness = strong_soreness || soreness == "moderate" || soreness == "severe";
         if (entry.assessment && (!highest_level || entry.assessment->level > *highest_level)) {
@@ -225,12 +262,17 @@ std::string next_session_note(const store::Session& session,
 
     std::string note;
     if (findings.empty()) {
-        note = "No discomfort reported " + after + ".";
+        note = "No pain, soreness or bruising reported " + after + ".";
     } else {
         note = join(findings) + ".";
         note.front() = static_cast<char>(std::toupper(static_cast<unsigned char>(note.front())));
         if (!painful_twitching) note.insert(note.size() - 1, " " + after);
     }
+    std::vector<std::string> others;
+    for (std::size_t i = 0; i < std::size(kOtherSymptoms); ++i) {
+        if (other_symptoms[i]) others.push_back(kOtherSymptoms[i].second);
+    }
+    if (!others.empty()) note += " Also reported: " + join(others) + ".";
     if (highest_level && *highest_level >= assess::Level::tell_therapist) {
         note +=
             " Highest level reported: " + readable(std::string(assess::to_string(*highest_level))) +

@@ -180,6 +180,15 @@ TEST(service, note_names_painful_regions_and_suggests_lighter_pressure) {
     EXPECT_NE(note.find("pain up to 6/10"), std::string::npos) << note;
     EXPECT_NE(note.find("Highest level reported: tell therapist."), std::string::npos) << note;
     EXPECT_NE(note.find("Consider lighter pressure"), std::string::npos) << note;
+
+    // One region however it is spelled.
+    const auto spellings = next_session_note(
+        deep_session(),
+        {report(10,
+                {{"twitching", {{"painful", true}, {"regions", {"  Left_Calf ", "left-calf"}}}}}),
+         report(20, {{"twitching", {{"painful", true}, {"regions", {"LEFT   calf", " "}}}}})});
+    EXPECT_NE(spellings.find("Painful twitching in the left calf after"), std::string::npos)
+        << spellings;
 }
 
 TEST(service, note_after_light_work_without_discomfort_suggests_no_change) {
@@ -187,7 +196,7 @@ TEST(service, note_after_light_work_without_discomfort_suggests_no_change) {
     session.pressure = "light";
     const auto note = next_session_note(
         session, {report(10, {{"symptoms", {{"relaxed", true}}}}, assess::Level::normal)});
-    EXPECT_NE(note.find("No discomfort reported"), std::string::npos) << note;
+    EXPECT_NE(note.find("No pain, soreness or bruising reported"), std::string::npos) << note;
     EXPECT_EQ(note.find("Consider"), std::string::npos) << note;
 }
 
@@ -205,6 +214,13 @@ TEST(service, note_after_a_red_flag_never_reads_well_tolerated) {
                   level >= assess::Level::see_doctor)
             << note;
     }
+    // What was reported besides pain, soreness and bruising is named, most serious first.
+    const auto fainted = next_session_note(
+        session, {report(10, {{"symptoms", {{"fainted", true}}}}, assess::Level::urgent),
+                  report(20, {{"symptoms", {{"nausea", true}, {"weakness", true}}}},
+                         assess::Level::see_doctor)});
+    EXPECT_NE(fainted.find("Also reported: fainting, weakness and nausea."), std::string::npos)
+        << fainted;
     const auto calm =
         next_session_note(session, {report(10, {{"twitching", {{"present", true}}}})});
     EXPECT_NE(calm.find("well tolerated"), std::string::npos) << calm;
