@@ -20,14 +20,14 @@ function freePort() {
   });
 }
 
-/** Starts `twitchwatch serve --demo`; resolves with {url, email, password, stop()}. */
-export async function startServer() {
+/** Starts `twitchwatch serve --demo` (plus `extraArgs`); resolves with {url, email, password, stop()}. */
+export async function startServer(extraArgs = []) {
   const binary = process.env.TWITCHWATCH_BIN;
   if (!binary) throw new Error('set TWITCHWATCH_BIN to the built twitchwatch executable');
   const dataDir = await mkdtemp(path.join(tmpdir(), 'twitchwatch-browser-'));
   const port = await freePort();
   const database = `sqlite:${path.join(dataDir, 'test.sqlite3')}`;
-  const child = spawn(binary, ['serve', '--db', database, '--listen', `127.0.0.1:${port}`, '--demo'], {
+  const child = spawn(binary, ['serve', '--db', database, '--listen', `127.0.0.1:${port}`, '--demo', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

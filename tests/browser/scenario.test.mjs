@@ -478,3 +478,54 @@ test('the sign-in lockout says how long to wait, from the Retry-After of the ans
   assert.deepEqual(watch.problems, []);
   await context.close();
 });
+
+test("past the hourly limit, the client hears when to send the report again, and keeps it", async () => {
+  const limited = await startServer(['--max-checkins-per-hour', '1']);
+  try {
+    // A session and its link, through the API as the therapist.
+    const login = await fetch(`${limited.url}/api/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email: limited.email, password: limited.password }),
+    });
+    const cookie = login.headers.get('set-cookie').split(';')[0];
+    const { csrf_token: csrf } = await login.json();
+    const made = await fetch(`${limited.url}/api/sessions`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Cookie: cookie, 'X-CSRF-Token': csrf },
+      body: JSON.stringify({
+        client: { name: 'Limit Test' },
+        started_at: new Date(Date.now() - 3600e3).toISOString().replace(/\.\d+Z$/, 'Z'),
+        technique: 'swedish',
+        pressure: 'light',
+        minutes: 30,
+      }),
+    });
+    assert.equal(made.status, 201, await made.clone().text());
+    const { link } = await made.json();
+
+    const context = await browser.newContext(phone);
+    const page = await context.newPage();
+    const watch = watchPage(page, limited.url);
+    watch.allow(/status of 429/);
+    await page.goto(`${limited.url}${link.path}`);
+    const twitching = page.getByRole('group', { name: 'Have you had muscle twitching since the massage?' });
+    await twitching.getByLabel('Yes').check();
+    await page.getByRole('button', { name: 'Send my report' }).click();
+    await page.locator('#result .result').waitFor();
+
+    await page.getByLabel('About how many times a day?').fill('7');
+    await page.getByRole('button', { name: 'Send my report' }).click();
+    const formError = page.locator('#checkin .form-error');
+    await formError.waitFor();
+    assert.equal(
+      await formError.textContent(),
+      'You have sent many reports in the last hour. Please send this one in an hour; what you typed stays here.',
+    );
+    assert.equal(await page.getByLabel('About how many times a day?').inputValue(), '7');
+    assert.deepEqual(watch.problems, []);
+    await context.close();
+  } finally {
+    await limited.stop();
+  }
+});

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { readNumber, numberMessage } from '../../web/src/js/forms.js';
-import { describeReport, levelInfo, readableSources, resultWords } from '../../web/src/js/words.js';
+import { describeReport, levelInfo, readableSources, resultWords, waitInWords } from '../../web/src/js/words.js';
 
 test('a report of episodes without `present` is described as twitching', () => {
   // It read "nothing reported" while the course chart counted its 20 episodes a day.
@@ -38,6 +38,15 @@ test('a normal answer with a reason (twitching the massage does not explain) is 
   assert.equal(words.title, 'Nothing urgent, but worth watching');
   // Without a reason the level's own words stay.
   assert.deepEqual(resultWords('normal', { twitching: { present: true } }, []), levelInfo('normal'));
+});
+
+test('a wait from Retry-After is said in whole minutes or hours, rounded up', () => {
+  assert.equal(waitInWords(null), 'a few minutes');
+  assert.equal(waitInWords(30), 'a minute');
+  assert.equal(waitInWords(900), '15 minutes');
+  assert.equal(waitInWords(901), '16 minutes');
+  assert.equal(waitInWords(3600), 'an hour');
+  assert.equal(waitInWords(3601), '2 hours');
 });
 
 test('sources are shown by their titles, not by the file names of the seed articles', () => {

@@ -3,7 +3,7 @@
 import { ApiError, get, postAsClient } from './api.js';
 import { byId, fill, h, showPageError } from './dom.js';
 import { clearErrors, focusFirstError, numberMessage, readList, readNumber, setPath, showError, showFieldError, whileSending } from './forms.js';
-import { itemText, label, levelBadge, pressures, readableSources, regionList, resultWords, sinceMassage, techniques, when } from './words.js';
+import { itemText, label, levelBadge, pressures, readableSources, regionList, resultWords, sinceMassage, techniques, waitInWords, when } from './words.js';
 
 /** The token in the address; null when the address is garbled (a stray "%" cannot be decoded). */
 function tokenOfAddress() {
@@ -350,6 +350,9 @@ async function start() {
           byId('jump-to-form').hidden = true;
           showPageError(problem);
           return;
+        }
+        if (error.status === 429) {
+          error.message = `You have sent many reports in the last hour. Please send this one in ${waitInWords(error.retryAfter)}; what you typed stays here.`;
         }
         showError(form, error);
       }

@@ -2,6 +2,7 @@
 import { get, postAsClient, rememberCsrf } from './api.js';
 import { byId } from './dom.js';
 import { clearErrors, showError, showFieldError, whileSending } from './forms.js';
+import { waitInWords } from './words.js';
 
 /**
  * Only a page of this site may follow the sign-in (never another origin). Browsers read `/\host`
@@ -20,13 +21,6 @@ function nextPage() {
   }
   const onThisSite = target.origin === location.origin && !target.pathname.startsWith('//');
   return onThisSite && target.pathname !== '/' ? target.href : '/dashboard';
-}
-
-/** The server's Retry-After (seconds) in whole minutes, rounded up: "15 minutes", "a minute". */
-function waitInWords(seconds) {
-  if (seconds === null || seconds === undefined) return 'a few minutes';
-  const minutes = Math.max(1, Math.ceil(seconds / 60));
-  return minutes === 1 ? 'a minute' : `${minutes} minutes`;
 }
 
 const form = byId('login-form');

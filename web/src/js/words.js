@@ -28,6 +28,18 @@ export const levels = {
   },
 };
 
+/**
+ * The server's Retry-After (seconds) in words, rounded up: "a minute", "15 minutes", "an hour",
+ * "2 hours"; "a few minutes" when the server gave none.
+ */
+export function waitInWords(seconds) {
+  if (seconds === null || seconds === undefined) return 'a few minutes';
+  const minutes = Math.max(1, Math.ceil(seconds / 60));
+  if (minutes < 60) return minutes === 1 ? 'a minute' : `${minutes} minutes`;
+  const hours = Math.ceil(minutes / 60);
+  return hours === 1 ? 'an hour' : `${hours} hours`;
+}
+
 export function levelInfo(level) {
   return levels[level] ?? { rank: -1, short: 'No report', title: 'No report yet', first: '' };
 }
