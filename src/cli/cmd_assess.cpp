@@ -40,7 +40,7 @@ std::string read_checkin_text(const std::string& file) {
     if (file == "-") return read_from(std::cin);
     std::error_code error;
     if (std::filesystem::is_directory(file, error)) {
-        throw InputError(file + ": is a folder, not a check-in file");
+        throw InputError(file + ": is a directory, not a check-in file");
     }
     std::ifstream in(file, std::ios::binary);
     if (!in) throw InputError(file + ": cannot open the check-in file");
@@ -227,7 +227,17 @@ Command add_assess_command(CLI::App& app) {
                 // A bad check-in is refused before the knowledge base is read.
                 std::optional<assess::CheckIn> checkin;
                 if (!options->interactive) {
-                    checkin = assess::parse_checkin(read_checkin_text(options->file));
+                    try {
+                        checkin = assess::parse_checkin(read_checkin_text(options->file));
+                    } catch (const InputError& e) {
+                        // A file's problems name the file ("x.json: check-in: invalid JSON...");
+                        // the file's own errors (cannot open, a directory) already do.
+                        const std::string message = e.what();
+                        if (options->file == "-" || message.rfind(options->file + ": ", 0) == 0) {
+                            throw;
+                        }
+                        throw InputError(options->file + ": " + message);
+                    }
                 }
                 const assess::Engine engine{
                     assess::KnowledgeBase::load(knowledge_dir(options->knowledge_dir))};

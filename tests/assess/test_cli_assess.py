@@ -131,7 +131,13 @@ with tempfile.TemporaryDirectory() as tmp:
     r = run("assess", os.path.join(tmp, "missing.json"))
     check(r.returncode == 2 and "missing.json" in r.stderr, f"missing file: {r.returncode} {r.stderr}")
     r = run("assess", tmp)
-    check(r.returncode == 2 and "is a folder" in r.stderr, f"a folder: {r.returncode} {r.stderr}")
+    check(r.returncode == 2 and "is a directory" in r.stderr, f"a directory: {r.returncode} {r.stderr}")
+    not_json = os.path.join(tmp, "notes.txt")
+    with open(not_json, "w") as f:
+        f.write("twitching since Tuesday\n")
+    r = run("assess", not_json)
+    check(r.returncode == 2 and r.stderr.count("notes.txt: check-in: invalid JSON") == 1,
+          f"a file that is not JSON is named: {r.returncode} {r.stderr}")
     r = run("assess")
     check(r.returncode == 2, f"assess without input exits 2, got {r.returncode}")
 

@@ -105,11 +105,14 @@ export function itemText(item) {
  */
 export function reportsTwitching(document) {
   const twitching = document?.twitching ?? {};
+  // As the knowledge base's `twitching_described`: where, how often or how long (above 0), painful,
+  // or a trend (better is still there, only easing).
   const details =
     twitching.regions?.length > 0 ||
-    typeof twitching.episodes_per_day === 'number' ||
+    twitching.episodes_per_day > 0 ||
+    twitching.episode_seconds > 0 ||
     twitching.painful === true ||
-    (twitching.trend !== undefined && twitching.trend !== 'unknown');
+    ['better', 'same', 'worse'].includes(twitching.trend);
   return twitching.present === true || (twitching.present === undefined && details);
 }
 
@@ -137,10 +140,12 @@ export function resultWords(level, document, reasons = []) {
     return { ...info, title: 'Nothing urgent, but worth watching', first: '' };
   }
   if (level !== 'normal' || reportsSomethingFelt(document)) return info;
+  // "No twitching" only when the client said so: an unanswered question is not a "no".
+  const said = document?.twitching?.present === false ? 'You report no twitching and nothing else' : 'Nothing in your report';
   return {
     ...info,
     title: 'Nothing of concern in your report',
-    first: 'You report no twitching and nothing else that needs attention. If something starts or changes, send another report.',
+    first: `${said} needs attention. If something starts or changes, send another report.`,
   };
 }
 
