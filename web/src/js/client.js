@@ -1,20 +1,11 @@
 // /c/<token>: the client's page. One GET for everything shown (session, aftercare, own reports),
 // one POST per report. No account: the private token in the address is the only credential.
 import { ApiError, get, postAsClient } from './api.js';
-import { byId, fill, h, showPageError } from './dom.js';
+import { addressId, byId, fill, h, showPageError } from './dom.js';
 import { clearErrors, focusFirstError, numberMessage, readList, readNumber, setPath, showError, showFieldError, whileSending } from './forms.js';
 import { itemText, label, levelBadge, pressures, readableSources, regionList, resultWords, sinceMassage, techniques, waitInWords, when } from './words.js';
 
-/** The token in the address; null when the address is garbled (a stray "%" cannot be decoded). */
-function tokenOfAddress() {
-  try {
-    return decodeURIComponent(location.pathname.split('/')[2] ?? '');
-  } catch {
-    return null;
-  }
-}
-
-const token = tokenOfAddress();
+const token = addressId();
 const apiBase = `/api/c/${encodeURIComponent(token ?? '')}`;
 const unknownLink = 'This link is not known. Check that you opened the whole address, or ask your therapist for a new one.';
 

@@ -44,3 +44,15 @@ export function showPageError(message) {
   box.textContent = message;
   box.hidden = false;
 }
+
+/**
+ * The page address's second path segment, decoded ("/c/<token>", "/sessions/<id>"); null when
+ * the address is garbled (a stray "%" cannot be decoded).
+ */
+export function addressId() {
+  try {
+    return decodeURIComponent(location.pathname.split('/')[2] ?? '');
+  } catch {
+    return null;
+  }
+}

@@ -1,20 +1,11 @@
 // /sessions/<id>: one client's course after one session. Data: one GET /api/sessions/<id>.
 import { ApiError, get, redirectWhenSignedOut } from './api.js';
 import { chartFigure, courseChart, courseRange, levelChart } from './charts.js';
-import { byId, fill, h, showPageError } from './dom.js';
+import { addressId, byId, fill, h, showPageError } from './dom.js';
 import { showLinkTools } from './linkbox.js';
 import { describeReport, label, regionList, levelBadge, levelInfo, pressures, sinceMassage, techniques, when } from './words.js';
 
-/** The id in the address; null when the address is garbled (a stray "%" cannot be decoded). */
-function sessionIdOfAddress() {
-  try {
-    return decodeURIComponent(location.pathname.split('/')[2] ?? '');
-  } catch {
-    return null;
-  }
-}
-
-const sessionId = sessionIdOfAddress();
+const sessionId = addressId();
 
 function sessionFacts(session) {
   const facts = [
