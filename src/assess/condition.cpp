@@ -50,8 +50,9 @@ bool is_list_of_names(const SchemaNode& node) {
 // a massage of the "left_calf", "leg" one of the "legs", but "a" or "on" match nothing. Words are
 // separated by spaces (the no-break space too), hyphens and underscores; case is folded for ASCII
 // and the Latin-1 letters (UTF-8 C3 80-9E), and a plural "s" is dropped from words of four letters
-// or more. Folded on the stack as "_word_word_" (the underscores mark where words begin and end):
-// a check-in's names are at most 64 characters (256 bytes of UTF-8); a longer one is cut.
+// or more ("ves" becomes "f": calves, calf). Folded on the stack as "_word_word_" (the underscores
+// mark where words begin and end): a check-in's names are at most 64 characters (256 bytes of
+// UTF-8); a longer one is cut.
 class FoldedName {
   public:
     explicit FoldedName(const json& name) {
@@ -86,7 +87,14 @@ class FoldedName {
     void end_word() {
         if (size_ == word_start_) return;  // no word since the last separator
         const std::size_t length = size_ - word_start_;
-        if (length >= 4 && chars_[size_ - 1] == 's') --size_;
+        const std::string_view word(chars_.data() + word_start_, length);
+        if (length >= 5 && word.ends_with("ves")) {
+            size_ -=
+                2;  // "calves" -> "calf" (both sides fold alike, so "nerves" -> "nerf" is fine)
+            chars_[size_ - 1] = 'f';
+        } else if (length >= 4 && word.back() == 's') {
+            --size_;
+        }
         push('_');
         word_start_ = size_;
     }

@@ -86,6 +86,8 @@ TEST(assess, ConditionIncludesAndOutsideMatchRegionNamesLoosely) {
     EXPECT_TRUE(holds(outside, checkin({"calf"}, {"a"})));
     EXPECT_TRUE(holds(outside, checkin({"shoulder"}, {"houl"})));
     EXPECT_FALSE(holds(outside, checkin({"legs"}, {"left leg"})));
+    EXPECT_FALSE(holds(outside, checkin({"calves"}, {"left calf"})));
+    EXPECT_FALSE(holds(outside, checkin({"Left Calf"}, {"calves"})));
     EXPECT_FALSE(holds(outside, checkin({"Shoulders"}, {"right shoulder"})));
     EXPECT_FALSE(holds(outside, checkin({"\u00c9PAULE"}, {"\u00e9paule"})));
     EXPECT_FALSE(holds(outside, checkin({"  Left   Calf "}, {"left\u00a0calf"})));
