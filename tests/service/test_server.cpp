@@ -205,10 +205,15 @@ class Api : public ::testing::Test {
         return {answer["session"]["id"].get<Id>(), answer["link"]["token"].get<std::string>()};
     }
 
+    // A new client ("Client") with one session `hours_ago`, and its link.
+    Link client_link(const Login& login, double hours_ago = 30) const {
+        return create_session(login, create_client(login, "Client"), hours_ago);
+    }
+
     // A session `days` old with a client link, written to the store directly: the API refuses
     // to record a session so old.
     Link aged_session(const Login& login, int days) const {
-        const auto fresh = create_session(login, create_client(login, "Client"));
+        const auto fresh = client_link(login);
         auto session = *store_->get_session(a_.clinic_id, fresh.session_id);
         session.started_at -= static_cast<std::int64_t>(days) * 24 * 3600;
         const std::string token = random_token();
@@ -471,7 +476,7 @@ TEST_F(Api, ALinkReachesOnlyItsOwnSession) {
 TEST_F(Api, ARevokedLinkIsGone) {
     start();
     const auto login_a = login(a_);
-    const auto link = create_session(login_a, create_client(login_a, "Client"));
+    const auto link = client_link(login_a);
     const auto path = "/api/sessions/" + std::to_string(link.session_id) + "/link";
     ASSERT_EQ(http().Get(("/api/c/" + link.token).c_str())->status, 200);
     ASSERT_EQ(http().Delete(path.c_str(), headers(login_a))->status, 204);
@@ -502,7 +507,7 @@ TEST_F(Api, ABodyAboveTheLimitIs413AndNothingIsWritten) {
     options_.limits.max_body_bytes = 4096;
     start();
     const auto login_a = login(a_);
-    const auto link = create_session(login_a, create_client(login_a, "Client"));
+    const auto link = client_link(login_a);
     json big{{"context", {{"medications", json::array()}}}};
     for (int i = 0; i < 64; ++i) big["context"]["medications"].push_back(std::string(100, 'm'));
     ASSERT_GT(big.dump().size(), options_.limits.max_body_bytes);
@@ -517,7 +522,7 @@ TEST_F(Api, AChunkedBodyIs411BeforeItIsRead) {
     options_.limits.max_body_bytes = 4096;
     start();
     const auto login_a = login(a_);
-    const auto link = create_session(login_a, create_client(login_a, "Client"));
+    const auto link = client_link(login_a);
     const std::string path = "/api/c/" + link.token + "/checkins";
     // A chunked body far above the limit: refused before it is read.
     const std::string piece(1 << 16, ' ');
@@ -549,7 +554,7 @@ TEST_F(Api, AChunkedBodyIs411BeforeItIsRead) {
 TEST_F(Api, ADeeplyNestedBodyIs400) {
     start();
     const auto login_a = login(a_);
-    const auto link = create_session(login_a, create_client(login_a, "Client"));
+    const auto link = client_link(login_a);
     const std::string deep = R"({"hours_since_massage": 5, "context": )" + std::string(20000, '[') +
                              std::string(20000, ']') + "}";
     const auto result =
@@ -565,7 +570,7 @@ TEST_F(Api, ADeeplyNestedBodyIs400) {
 TEST_F(Api, EveryKindOfBadCheckinIs400NamingTheFieldAndWritesNothing) {
     start();
     const auto login_a = login(a_);
-    const auto link = create_session(login_a, create_client(login_a, "Client"));
+    const auto link = client_link(login_a);
     struct Case {
         json document;
         std::string field;
@@ -607,7 +612,7 @@ TEST_F(Api, EveryKindOfBadCheckinIs400NamingTheFieldAndWritesNothing) {
 TEST_F(Api, ABodyWithARepeatedKeyIs400NotItsLastValue) {
     start();
     const auto login_a = login(a_);
-    const auto link = create_session(login_a, create_client(login_a, "Client"));
+    const auto link = client_link(login_a);
     const auto result =
         http().Post(("/api/c/" + link.token + "/checkins").c_str(),
                     R"({"symptoms": {"weakness": false, "weakness": true}})", "application/json");
@@ -697,7 +702,7 @@ TEST_F(Api, TheDashboardListsRedFlagsFirst) {
 TEST_F(Api, TheClientPageShowsAftercareFromTheKnowledgeBase) {
     start();
     const auto login_a = login(a_);
-    const auto link = create_session(login_a, create_client(login_a, "Client"), 5);
+    const auto link = client_link(login_a, 5);
     const auto result = http().Get(("/api/c/" + link.token).c_str());
     ASSERT_EQ(result->status, 200);
     const auto page = body_of(result);
@@ -974,7 +979,7 @@ const std::string kSmuggled = "GET /api/c/SMUGGLED HTTP/1.1\r\nHost: 127.0.0.1\r
 TEST_F(Api, ACompressedBodyIs415BeforeItIsReadAndTheConnectionCloses) {
     start();
     const auto login_a = login(a_);
-    const auto link = create_session(login_a, create_client(login_a, "Client"));
+    const auto link = client_link(login_a);
     // 1 MB announced, a few bytes sent: the answer comes before the body, which is never read.
     for (const char* encoding : {"gzip", "deflate", "br", "identity"}) {
         RawClient raw(port_, "POST /api/c/" + link.token +
@@ -1033,7 +1038,7 @@ TEST_F(Api, ABodyOnAMethodThatTakesNoneIs400AndItsBytesAreNeverARequest) {
 TEST_F(Api, AnythingButOneDecimalContentLengthIs400AtOnce) {
     start();
     const auto login_a = login(a_);
-    const auto link = create_session(login_a, create_client(login_a, "Client"));
+    const auto link = client_link(login_a);
     for (const std::string lengths :
          {"Content-Length: 2\r\nContent-Length: 40\r\n",
           "Content-Length: 2\r\nContent-Length: 2\r\n", "Content-Length: 2junk\r\n",
@@ -1070,7 +1075,7 @@ TEST_F(Api, ASecondServerOnTheSameAddressDoesNotStart) {
 TEST_F(Api, ABodyWithANulByteOrANumberOutOfRangeIs400) {
     start();
     const auto login_a = login(a_);
-    const auto link = create_session(login_a, create_client(login_a, "Client"));
+    const auto link = client_link(login_a);
     const auto path = "/api/c/" + link.token + "/checkins";
     const auto nul =
         http().Post(path.c_str(), std::string("{\"symptoms\":{}}\0junk", 20), "application/json");
@@ -1091,7 +1096,7 @@ TEST_F(Api, ABodyWithANulByteOrANumberOutOfRangeIs400) {
 TEST_F(Api, OnlyJsonContentTypesAreAccepted) {
     start();
     const auto login_a = login(a_);
-    const auto link = create_session(login_a, create_client(login_a, "Client"));
+    const auto link = client_link(login_a);
     const auto path = "/api/c/" + link.token + "/checkins";
     for (const char* type : {"application/jsonx", "application/json-patch+json",
                              "application/json; charset=latin1", "text/plain", ""}) {
@@ -1112,7 +1117,7 @@ TEST_F(Api, OnlyJsonContentTypesAreAccepted) {
 TEST_F(Api, HoursBeyondTheSessionsAgeAre400) {
     start();
     const auto login_a = login(a_);
-    const auto link = create_session(login_a, create_client(login_a, "Client"), 2);
+    const auto link = client_link(login_a, 2);
     // 2 h old: 8760 h (a year) is refused; up to the clock-skew hour ahead is accepted.
     const auto late = checkin(link, {{"hours_since_massage", 8760}});
     ASSERT_TRUE(late);
@@ -1140,7 +1145,7 @@ TEST_F(Api, ASessionOverAYearOldTakesNoCheckins) {
 TEST_F(Api, APartialMassageIsCompletedFromTheSession) {
     start();
     const auto login_a = login(a_);
-    const auto link = create_session(login_a, create_client(login_a, "Client"));
+    const auto link = client_link(login_a);
     ASSERT_EQ(checkin(link, {{"massage", json::object()}})->status, 201);
     ASSERT_EQ(checkin(link, {{"massage", {{"minutes", 30}}}})->status, 201);
     const auto stored = store_->list_checkins(a_.clinic_id, link.session_id);
@@ -1211,7 +1216,7 @@ TEST_F(Api, CheckinsPerHourAndPerSessionAreLimited) {
     options_.limits.max_checkins_per_session = 5;
     start();
     const auto login_a = login(a_);
-    const auto link = create_session(login_a, create_client(login_a, "Client"));
+    const auto link = client_link(login_a);
     for (int i = 0; i < 3; ++i) {
         ASSERT_EQ(checkin(link, {{"twitching", {{"present", true}}}})->status, 201);
     }
@@ -1248,7 +1253,7 @@ TEST_F(Api, AnswersListTheLatestCheckinsAndTheirCount) {
     options_.limits.listed_checkins = 2;
     start();
     const auto login_a = login(a_);
-    const auto link = create_session(login_a, create_client(login_a, "Client"));
+    const auto link = client_link(login_a);
     for (int hours : {10, 20, 29}) {
         ASSERT_EQ(checkin(link, {{"hours_since_massage", hours}})->status, 201);
     }
