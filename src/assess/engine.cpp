@@ -140,6 +140,11 @@ Assessment Engine::assess(const CheckIn& checkin) const {
                         : level_text.course_entry;
     answer.course["hours_since_massage"] = answer.hours_since_massage;
 
+    answer.findings = json::array();
+    for (const auto& finding : data.findings) {
+        if (finding.when.holds(document)) answer.findings.push_back(finding.id);
+    }
+
     answer.benefits = json::array();
     if (answer.level <= data.benefits_max_level && data.benefits_when.holds(document) &&
         !(data.benefits_unless && data.benefits_unless->holds(document))) {
@@ -151,15 +156,11 @@ Assessment Engine::assess(const CheckIn& checkin) const {
 }
 
 json Assessment::to_json() const {
-    return {{"level", to_string(level)},
-            {"summary", summary},
-            {"causes", causes},
-            {"advice", advice},
-            {"course", course},
-            {"benefits", benefits},
-            {"reasons", reasons},
-            {"disclaimer", disclaimer},
-            {"knowledge_version", knowledge_version}};
+    return {{"level", to_string(level)}, {"summary", summary},
+            {"causes", causes},          {"advice", advice},
+            {"course", course},          {"benefits", benefits},
+            {"reasons", reasons},        {"findings", findings},
+            {"disclaimer", disclaimer},  {"knowledge_version", knowledge_version}};
 }
 
 }  // namespace twitchwatch::assess

@@ -177,16 +177,49 @@ void load_thresholds(const json& document, const std::string& file, Data& data) 
     }
 }
 
+// The check-ins an entry carries in `example`, each with the boolean `expected_key` (`fires` for a
+// rule, `holds` for a definition) that the test suite checks.
+std::vector<Data::Example> examples_of(const json& entry, const std::string& expected_key,
+                                       const Where& where) {
+    std::vector<Data::Example> examples;
+    const json& list = array_of(entry, "example", where);
+    for (std::size_t e = 0; e < list.size(); ++e) {
+        const Where example_where = where.at("example #" + std::to_string(e + 1));
+        check_keys(list[e], {"checkin", expected_key}, example_where);
+        Data::Example example;
+        try {
+            example.checkin = validate_checkin(require(list[e], "checkin", example_where)).document;
+        } catch (const InputError& error) {
+            example_where.fail(std::string("checkin: ") + error.what());
+        }
+        const json& expected = require(list[e], expected_key, example_where);
+        if (!expected.is_boolean())
+            example_where.fail("'" + expected_key + "' must be true or false");
+        example.expected = expected.get<bool>();
+        examples.push_back(std::move(example));
+    }
+    return examples;
+}
+
 void load_definitions(const json& document, const std::string& file, Data& data) {
     if (!document.contains("definition")) return;
     // Definitions may refer to each other; compile each once everything it refers to is ready.
     std::map<std::string, json> pending;
     for (const auto& [name, entry] : document["definition"].items()) {
         const Where where{file, "definition '" + name + "'"};
-        check_keys(entry, {"description", "when", "sources"}, where);
+        check_keys(entry, {"description", "when", "sources", "finding", "example"}, where);
         text_of(entry, "description", where);
         sources_of(entry, data, where);
         pending.emplace(name, require(entry, "when", where));
+        // A finding is part of every answer, so it must show on an example what it means.
+        const bool finding = entry.contains("finding") && entry["finding"] == true;
+        if (entry.contains("finding") && !entry["finding"].is_boolean()) {
+            where.fail("'finding' must be true or false");
+        }
+        if (finding || entry.contains("example")) {
+            data.definition_examples.emplace(name, examples_of(entry, "holds", where));
+        }
+        if (finding) data.findings.push_back({name, {}});
     }
     while (!pending.empty()) {
         bool progressed = false;
@@ -206,10 +239,22 @@ void load_definitions(const json& document, const std::string& file, Data& data)
             }
         }
         if (!progressed) {
-            Where{file, "definition '" + pending.begin()->first + "'"}.fail(
+            // Every definition left waits on another one left; following those references from
+            // any of them comes back to one on the cycle, which is the one to name.
+            std::string on_cycle = pending.begin()->first;
+            for (std::set<std::string> visited; visited.insert(on_cycle).second;) {
+                std::set<std::string> refs;
+                collect_refs(pending.at(on_cycle), refs);
+                on_cycle = *std::find_if(refs.begin(), refs.end(),
+                                         [&](const auto& ref) { return pending.count(ref) != 0; });
+            }
+            Where{file, "definition '" + on_cycle + "'"}.fail(
                 "refers to itself through a cycle of definitions");
         }
     }
+    std::sort(data.findings.begin(), data.findings.end(),
+              [](const auto& a, const auto& b) { return a.id < b.id; });
+    for (auto& finding : data.findings) finding.when = data.definitions.at(finding.id);
 }
 
 void load_rules(const json& document, const std::string& file, Data& data) {
@@ -235,22 +280,7 @@ void load_rules(const json& document, const std::string& file, Data& data) {
             where.fail("'summary' is longer than 140 characters");
         }
         rule.sources = sources_of(entry, data, where);
-        const json& examples = array_of(entry, "example", where);
-        for (std::size_t e = 0; e < examples.size(); ++e) {
-            const Where example_where = where.at("example #" + std::to_string(e + 1));
-            check_keys(examples[e], {"checkin", "fires"}, example_where);
-            Data::Example example;
-            try {
-                example.checkin =
-                    validate_checkin(require(examples[e], "checkin", example_where)).document;
-            } catch (const InputError& error) {
-                example_where.fail(std::string("checkin: ") + error.what());
-            }
-            const json& fires = require(examples[e], "fires", example_where);
-            if (!fires.is_boolean()) example_where.fail("'fires' must be true or false");
-            example.fires = fires.get<bool>();
-            rule.examples.push_back(std::move(example));
-        }
+        rule.examples = examples_of(entry, "fires", where);
         data.rules.push_back(std::move(rule));
     }
 }

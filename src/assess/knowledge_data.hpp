@@ -18,9 +18,17 @@ struct KnowledgeBase::Data {
         std::string kind;   // seed | public
         std::string label;  // the seed's file name, or the public source's title
     };
+    // A check-in written into the knowledge base with what must follow from it: whether a rule
+    // fires on it (`fires`), or whether a definition holds (`holds`). Run by the test suite.
     struct Example {
         nlohmann::json checkin;
-        bool fires = true;
+        bool expected = true;
+    };
+    // A definition marked `finding`: the answer says whether it holds (`findings`), so that
+    // pages choose their words from the knowledge base rather than from a copy of its logic.
+    struct Finding {
+        std::string id;
+        detail::Condition when;
     };
     struct Rule {
         std::string id;
@@ -95,6 +103,8 @@ struct KnowledgeBase::Data {
     std::map<std::string, Source, std::less<>> sources;
     detail::Thresholds thresholds;
     std::map<std::string, detail::Condition, std::less<>> definitions;
+    std::map<std::string, std::vector<Example>, std::less<>> definition_examples;
+    std::vector<Finding> findings;  // in the order of their ids
     std::vector<Rule> rules;
     std::vector<Cause> causes;
     std::string disclaimer;

@@ -30,7 +30,7 @@ def run(*args, stdin=""):
 # jsonschema module); it refuses a keyword it does not know so it cannot silently pass.
 KNOWN = {"$schema", "$id", "title", "description", "$defs", "type", "required", "properties",
          "additionalProperties", "items", "enum", "minLength", "maxLength", "minItems", "minimum",
-         "pattern", "$ref"}
+         "pattern", "$ref", "uniqueItems"}
 TYPES = {"object": dict, "array": list, "string": str, "number": (int, float)}
 
 
@@ -60,6 +60,8 @@ def validate(value, schema, root, path="$"):
     if isinstance(value, list):
         if len(value) < schema.get("minItems", 0):
             errors.append(f"{path}: too few items")
+        if schema.get("uniqueItems") and len({json.dumps(item, sort_keys=True) for item in value}) < len(value):
+            errors.append(f"{path}: items repeat")
         for i, item in enumerate(value):
             errors += validate(item, schema.get("items", {}), root, f"{path}[{i}]")
     if isinstance(value, dict):
@@ -95,6 +97,9 @@ for v in vignettes[::4]:
     if "rules" in v:
         fired = {r["rule"] for r in out["reasons"]}
         check(fired == set(v["rules"]), f"{v['id']}: rules {fired} != {set(v['rules'])}")
+    if "findings" in v:
+        check(set(out["findings"]) == set(v["findings"]),
+              f"{v['id']}: findings {out['findings']} != {v['findings']}")
 
 # Text output: the level first, urgent says to call emergency services, every answer has the note.
 urgent = run("assess", "-", stdin='{"hours_since_massage": 1, "symptoms": {"fainted": true}}')

@@ -27,6 +27,8 @@ struct Vignette {
     std::string first_cause;  // empty: order not checked
     bool check_rules = false;
     std::set<std::string> rules;
+    bool check_findings = false;
+    std::set<std::string> findings;
 };
 
 Level level_named(const std::string& name) {
@@ -51,6 +53,10 @@ std::vector<Vignette> load_vignettes() {
         v.check_rules = entry.contains("rules");
         if (v.check_rules) {
             for (const auto& id : entry.at("rules")) v.rules.insert(id.get<std::string>());
+        }
+        v.check_findings = entry.contains("findings");
+        if (v.check_findings) {
+            for (const auto& id : entry.at("findings")) v.findings.insert(id.get<std::string>());
         }
         vignettes.push_back(std::move(v));
     }
@@ -87,6 +93,11 @@ TEST_P(Vignettes, GiveTheLevelAndCausesThePolicyRequires) {
     }
     if (v.check_rules) {
         EXPECT_EQ(ids_of(answer.reasons, "rule"), v.rules);
+    }
+    if (v.check_findings) {
+        std::set<std::string> findings;
+        for (const auto& id : answer.findings) findings.insert(id.get<std::string>());
+        EXPECT_EQ(findings, v.findings);
     }
 
     // What every answer must have, whatever the case.
@@ -142,14 +153,40 @@ TEST(assess, EveryRuleExampleInTheKnowledgeBaseHolds) {
             const auto& example = rule.examples[i];
             const Assessment answer = engine().assess(validate_checkin(example.checkin));
             const bool fired = ids_of(answer.reasons, "rule").count(rule.id) != 0;
-            EXPECT_EQ(fired, example.fires) << rule.id << " example #" << i + 1;
-            fires_somewhere = fires_somewhere || (fired && example.fires);
+            EXPECT_EQ(fired, example.expected) << rule.id << " example #" << i + 1;
+            fires_somewhere = fires_somewhere || (fired && example.expected);
             if (fired) {
                 EXPECT_GE(answer.level, rule.level) << rule.id;
             }
         }
         EXPECT_TRUE(fires_somewhere) << rule.id << " has no example on which it fires";
     }
+}
+
+// A definition's examples hold or not as written; a finding's are also checked through the answer,
+// and show it both holding and not.
+TEST(assess, EveryDefinitionExampleInTheKnowledgeBaseHolds) {
+    const auto& data = engine().knowledge().data();
+    for (const auto& [id, examples] : data.definition_examples) {
+        const bool finding = std::any_of(data.findings.begin(), data.findings.end(),
+                                         [&](const auto& f) { return f.id == id; });
+        std::set<bool> seen;
+        for (std::size_t i = 0; i < examples.size(); ++i) {
+            const auto& example = examples[i];
+            EXPECT_EQ(data.definitions.at(id).holds(example.checkin), example.expected)
+                << id << " example #" << i + 1;
+            seen.insert(example.expected);
+            if (!finding) continue;
+            const Assessment answer = engine().assess(validate_checkin(example.checkin));
+            const bool named = std::find(answer.findings.begin(), answer.findings.end(), id) !=
+                               answer.findings.end();
+            EXPECT_EQ(named, example.expected) << id << " example #" << i + 1;
+        }
+        if (finding) {
+            EXPECT_EQ(seen.size(), 2u) << id << " needs examples where it holds and where not";
+        }
+    }
+    EXPECT_FALSE(data.findings.empty());
 }
 
 }  // namespace

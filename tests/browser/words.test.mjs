@@ -5,41 +5,56 @@ import { test } from 'node:test';
 import { readNumber, numberMessage } from '../../web/src/js/forms.js';
 import { describeReport, levelInfo, readableSources, resultWords, waitInWords } from '../../web/src/js/words.js';
 
-test('a report of episodes without `present` is described as twitching', () => {
+// The answers' findings, as the engine gives them (knowledge/rules.toml, `finding = true`).
+const twitchingFelt = { level: 'normal', reasons: [], findings: ['something_felt', 'twitching_reported'] };
+const nothingFelt = { level: 'normal', reasons: [], findings: [] };
+
+test('whether a report is described as twitching is the knowledge base\'s finding', () => {
   // It read "nothing reported" while the course chart counted its 20 episodes a day.
   assert.equal(
-    describeReport({ twitching: { episodes_per_day: 20, regions: ['left_calf'] } }),
+    describeReport({ twitching: { episodes_per_day: 20, regions: ['left_calf'] } }, twitchingFelt),
     'twitching (left calf), 20/day',
   );
-  assert.equal(describeReport({ twitching: { present: false } }), 'no twitching');
-  assert.equal(describeReport({ twitching: {}, symptoms: {} }), 'nothing reported');
+  // The finding decides, not the page: episodes of 0 and no `present` are not twitching.
+  assert.equal(describeReport({ twitching: { episodes_per_day: 0 } }, nothingFelt), 'nothing reported');
+  assert.equal(describeReport({ twitching: { present: false } }, nothingFelt), 'no twitching');
+  assert.equal(describeReport({ twitching: {}, symptoms: {} }, nothingFelt), 'nothing reported');
   assert.equal(
-    describeReport({ twitching: { present: true, painful: true }, symptoms: { pain_0_10: 3 } }),
+    describeReport({ twitching: { present: true, painful: true }, symptoms: { pain_0_10: 3 } }, twitchingFelt),
     'twitching, painful; pain 3/10',
   );
 });
 
-test('a normal answer to a report without twitching does not speak of what the client describes', () => {
+test('answers stored before findings existed: twitching when the client said anything of it and not that it was gone', () => {
+  assert.equal(describeReport({ twitching: { episodes_per_day: 20 } }, { level: 'normal' }), 'twitching, 20/day');
+  assert.equal(describeReport({ twitching: { present: true } }, {}), 'twitching');
+  assert.equal(describeReport({ twitching: { present: false, regions: ['calf'] } }, {}), 'no twitching');
+  assert.equal(describeReport({ twitching: {} }, undefined), 'nothing reported');
+});
+
+test('a normal answer to a report of nothing felt does not speak of what the client describes', () => {
   for (const document of [{}, { twitching: { present: false } }, { twitching: { present: false }, symptoms: { relaxed: true }, context: { sleep_hours: 7 } }, { twitching: { episodes_per_day: 0 } }]) {
-    const words = resultWords('normal', document);
+    const words = resultWords(nothingFelt, document);
     assert.doesNotMatch(`${words.title} ${words.first}`, /describe|twitching like this/i, JSON.stringify(document));
     // "No twitching" only where the client said so: an unanswered question is not a "no".
     if (document.twitching?.present === false) assert.match(words.first, /no twitching/);
     else assert.match(words.first, /^Nothing in your report needs attention/, JSON.stringify(document));
   }
-  // Twitching, soreness or another symptom reported: the level's own words.
-  assert.deepEqual(resultWords('normal', { twitching: { episodes_per_day: 4 } }), levelInfo('normal'));
-  assert.deepEqual(resultWords('normal', { symptoms: { soreness: 'mild' } }), levelInfo('normal'));
-  assert.deepEqual(resultWords('see_doctor', {}), levelInfo('see_doctor'));
+  // Something felt (the finding): the level's own words.
+  assert.deepEqual(resultWords(twitchingFelt, { twitching: { episodes_per_day: 4 } }), levelInfo('normal'));
+  assert.deepEqual(resultWords({ ...nothingFelt, findings: ['something_felt'] }, { symptoms: { soreness: 'mild' } }), levelInfo('normal'));
+  assert.deepEqual(resultWords({ level: 'see_doctor', reasons: [{ rule: 'x' }], findings: [] }, {}), levelInfo('see_doctor'));
+  // Without findings the page does not guess "nothing felt".
+  assert.deepEqual(resultWords({ level: 'normal', reasons: [] }, {}), levelInfo('normal'));
 });
 
 test('a normal answer with a reason (twitching the massage does not explain) is not called a normal reaction', () => {
   const reasons = [{ rule: 'normal.twitching_beyond_the_massage', level: 'normal', text: '...' }];
-  const words = resultWords('normal', { twitching: { present: true, regions: ['tongue'] } }, reasons);
+  const words = resultWords({ ...twitchingFelt, reasons }, { twitching: { present: true, regions: ['tongue'] } });
   assert.doesNotMatch(`${words.title} ${words.first}`, /normal reaction|common after a massage/i);
   assert.equal(words.title, 'Nothing urgent, but worth watching');
   // Without a reason the level's own words stay.
-  assert.deepEqual(resultWords('normal', { twitching: { present: true } }, []), levelInfo('normal'));
+  assert.deepEqual(resultWords(twitchingFelt, { twitching: { present: true } }), levelInfo('normal'));
 });
 
 test('a wait from Retry-After is said in whole minutes or hours, rounded up', () => {

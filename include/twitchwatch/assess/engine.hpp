@@ -40,6 +40,7 @@ struct Assessment {
     nlohmann::json course;          // {text, ...}
     nlohmann::json benefits;        // [..]
     nlohmann::json reasons;         // [{rule, level, text, source}]
+    nlohmann::json findings;        // [id]: the knowledge base's findings that hold
     std::string knowledge_version;  // the knowledge base that made this answer
     std::string disclaimer;         // every answer: it does not replace a professional
     double hours_since_massage = 0;

@@ -225,7 +225,7 @@ function renderResult(answer, document) {
   const assessment = answer.assessment ?? {};
   const causes = listOf(assessment.causes);
   const reasons = listOf(assessment.reasons);
-  const info = resultWords(assessment.level, document, reasons);
+  const info = resultWords(assessment, document);
   const section = byId('result');
   fill(
     byId('result-body'),

@@ -54,7 +54,7 @@ function reportItem(checkin) {
     { class: `report level-${assessment.level}` },
     h('div', { class: 'timeline-head' }, levelBadge(assessment.level), h('span', {}, sinceMassage(checkin.hours_since_massage))),
     h('p', { class: 'quiet' }, when(checkin.received_at)),
-    h('p', {}, describeReport(checkin.document)),
+    h('p', {}, describeReport(checkin.document, assessment)),
     assessment.summary ? h('p', { class: 'summary' }, assessment.summary) : null,
   );
 }

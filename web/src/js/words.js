@@ -100,46 +100,28 @@ export function itemText(item) {
 }
 
 /**
- * Whether a check-in document reports twitching: `present` true, or, without `present`, a detail
- * of it (a report of episodes, regions or pain without `present` still reports twitching).
+ * Whether the knowledge base found `finding` (e.g. "twitching_reported") in a check-in, from its
+ * assessment's `findings`. Answers stored before `findings` existed have none: `fallback` then.
  */
-export function reportsTwitching(document) {
-  const twitching = document?.twitching ?? {};
-  // As the knowledge base's `twitching_described`: where, how often or how long (above 0), painful,
-  // or a trend (better is still there, only easing).
-  const details =
-    twitching.regions?.length > 0 ||
-    twitching.episodes_per_day > 0 ||
-    twitching.episode_seconds > 0 ||
-    twitching.painful === true ||
-    ['better', 'same', 'worse'].includes(twitching.trend);
-  return twitching.present === true || (twitching.present === undefined && details);
-}
-
-/** Whether a check-in reports something felt: twitching, pain, soreness or a symptom (feeling relaxed is none). */
-function reportsSomethingFelt(document) {
-  const symptoms = document?.symptoms ?? {};
-  return (
-    reportsTwitching(document) ||
-    (typeof symptoms.pain_0_10 === 'number' && symptoms.pain_0_10 > 0) ||
-    (symptoms.soreness !== undefined && symptoms.soreness !== 'none') ||
-    Object.entries(symptoms).some(([key, value]) => value === true && key !== 'relaxed')
-  );
+function found(assessment, finding, fallback) {
+  const findings = assessment?.findings;
+  return Array.isArray(findings) ? findings.includes(finding) : fallback;
 }
 
 /**
- * The page's own title and first sentence above the answer to the check-in `document` at `level`.
- * A normal answer to a report of nothing felt (no twitching, or an empty report) does not speak
- * of "what you describe".
+ * The page's own title and first sentence above `assessment`, the answer to the check-in
+ * `document`. A normal answer to a report of nothing felt (the knowledge base's `something_felt`
+ * finding: no twitching, pain, soreness or symptom) does not speak of "what you describe".
  */
-export function resultWords(level, document, reasons = []) {
+export function resultWords(assessment, document) {
+  const level = assessment?.level;
   const info = levelInfo(level);
-  if (level === 'normal' && reasons.length > 0) {
+  if (level === 'normal' && (assessment?.reasons ?? []).length > 0) {
     // A rule of level normal fired: nothing urgent, but not the usual picture either; the
     // answer's summary says what.
     return { ...info, title: 'Nothing urgent, but worth watching', first: '' };
   }
-  if (level !== 'normal' || reportsSomethingFelt(document)) return info;
+  if (level !== 'normal' || found(assessment, 'something_felt', true)) return info;
   // "No twitching" only when the client said so: an unanswered question is not a "no".
   const said = document?.twitching?.present === false ? 'You report no twitching and nothing else' : 'Nothing in your report';
   return {
@@ -162,12 +144,18 @@ export function readableSources(source) {
     .join('; ');
 }
 
-/** A short list of what a check-in document reports, for the therapist's view. */
-export function describeReport(document) {
+/**
+ * A short list of what a check-in document reports, for the therapist's view; whether it reports
+ * twitching is the knowledge base's finding in its `assessment`.
+ */
+export function describeReport(document, assessment) {
   const parts = [];
   const twitching = document?.twitching ?? {};
   const symptoms = document?.symptoms ?? {};
-  if (reportsTwitching(document)) {
+  // Answers stored before `findings` existed: twitching when the client did not say it was gone
+  // and said anything about it.
+  const mentioned = twitching.present === true || (twitching.present === undefined && Object.keys(twitching).length > 0);
+  if (found(assessment, 'twitching_reported', mentioned)) {
     let text = 'twitching';
     if (twitching.regions?.length) text += ` (${regionList(twitching.regions)})`;
     if (typeof twitching.episodes_per_day === 'number') text += `, ${twitching.episodes_per_day}/day`;
