@@ -317,6 +317,42 @@ test('a number written with a thousands comma is not guessed; a decimal comma is
   await context.close();
 });
 
+test('after a reload the latest answer stays at the top, and an empty report is not sent', async () => {
+  // A client told "call emergency services now" who reloads or comes back met only the general
+  // "usual response to a massage" text; a tap on "Send" with nothing answered filed a "normal"
+  // report on top of the urgent one.
+  const made = await recordSession({ client: { name: `Reload ${clientName}` } });
+  const context = await browser.newContext(phone);
+  const page = await context.newPage();
+  const watch = watchPage(page, server.url);
+  await page.goto(new URL(made.link.path, server.url).href);
+  await page.getByRole('button', { name: 'Send my report' }).waitFor();
+  assert.equal(await page.locator('#result').isHidden(), true, 'no report yet, no answer');
+  await page.locator('[data-field="symptoms.breathing_difficulty"] input[value="yes"]').check();
+  await page.getByRole('button', { name: 'Send my report' }).click();
+  await page.locator('#result .result').waitFor();
+
+  await page.reload();
+  const kicker = page.locator('#result .result-kicker');
+  await kicker.waitFor();
+  assert.equal(await kicker.textContent(), 'What your latest report means');
+  assert.match(await page.locator('#result .summary').textContent(), /^Call emergency services now/);
+  assert.equal(await page.locator('#aftercare-general').isVisible(), true, 'the general text says it is general');
+  const resultTop = (await page.locator('#result').boundingBox()).y;
+  const aftercareTop = (await page.locator('#aftercare').boundingBox()).y;
+  assert.ok(resultTop < aftercareTop, 'the answer comes before the general aftercare');
+
+  watch.apiRequests.length = 0;
+  await page.getByRole('button', { name: 'Send my report' }).click();
+  const formError = page.locator('#checkin-form .form-error');
+  await formError.waitFor();
+  assert.match(await formError.textContent(), /Nothing is answered yet/);
+  assert.deepEqual(watch.apiRequests, [], 'an empty report is not sent');
+  assert.match(await page.locator('#result .summary').textContent(), /^Call emergency services now/);
+  assert.deepEqual(watch.problems, []);
+  await context.close();
+});
+
 test('before any report, the client page speaks of no report; its emergency list reads under its heading', async () => {
   const made = await recordSession({ client: { name: `Words ${clientName}` } });
   const context = await browser.newContext(phone);

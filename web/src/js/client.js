@@ -7,6 +7,7 @@ import { itemText, label, levelBadge, pressures, readableSources, regionList, re
 
 const token = addressId();
 const apiBase = `/api/c/${encodeURIComponent(token ?? '')}`;
+const nothingAnswered = 'Nothing is answered yet, so there is nothing to send. Answer at least one question; your last report stays with your therapist as it is.';
 const unknownLink = 'This link is not known. Check that you opened the whole address, or ask your therapist for a new one.';
 
 const yesNo = (path, text, hint) => ({ path, kind: 'yesno', text, hint });
@@ -221,7 +222,12 @@ function reasonItem(reason) {
   return h('li', {}, itemText(reason), sourceText ? h('span', { class: 'source' }, ` (source: ${sourceText})`) : '');
 }
 
-function renderResult(answer, document) {
+/**
+ * The answer to a report at the top of the page: just sent (`document` is what was sent; the page
+ * moves to it), or the latest stored one on opening the page (`receivedAt`; the page stays put),
+ * so that a result such as "see a doctor" is still there after a reload or a return visit.
+ */
+function renderResult(answer, document, receivedAt = null) {
   const assessment = answer.assessment ?? {};
   const causes = listOf(assessment.causes);
   const reasons = listOf(assessment.reasons);
@@ -232,7 +238,7 @@ function renderResult(answer, document) {
     h(
       'div',
       { class: `result level-${assessment.level}` },
-      h('p', { class: 'result-kicker' }, 'What your report means'),
+      h('p', { class: 'result-kicker' }, receivedAt ? 'What your latest report means' : 'What your report means'),
       h('p', { class: 'result-level' }, info.title),
       info.first ? h('p', { class: 'result-first' }, info.first) : null,
       assessment.summary ? h('p', { class: 'summary' }, assessment.summary) : null,
@@ -245,16 +251,32 @@ function renderResult(answer, document) {
     reasons.length
       ? h('details', { class: 'reasons', open: true }, h('summary', {}, 'Why we say this'), h('ul', {}, reasons.map(reasonItem)))
       : null,
-    h('p', { class: 'quiet' }, `Report received ${sinceMassage(answer.hours_since_massage)}. Your therapist can see it.`),
+    h(
+      'p',
+      { class: 'quiet' },
+      `Report received ${sinceMassage(answer.hours_since_massage)}${receivedAt ? ` (${when(receivedAt)})` : ''}. Your therapist can see it.`,
+    ),
     assessment.disclaimer ? h('p', { class: 'quiet' }, itemText(assessment.disclaimer)) : null,
   );
   section.hidden = false;
+  // The general aftercare below is for any massage; after a report that needs more, it says so.
+  byId('aftercare-general').hidden = !['tell_therapist', 'see_doctor', 'urgent'].includes(assessment.level);
+  if (receivedAt) return;
   section.focus();
   section.scrollIntoView({ block: 'start' });
 }
 
+/** Reports newest first. */
+function newestFirst(checkins) {
+  return [...checkins].sort((a, b) => String(b.received_at).localeCompare(String(a.received_at)));
+}
+
+function latestReport(checkins) {
+  return newestFirst(checkins)[0] ?? null;
+}
+
 function renderTimeline(checkins) {
-  const items = [...checkins].sort((a, b) => String(b.received_at).localeCompare(String(a.received_at)));
+  const items = newestFirst(checkins);
   fill(
     byId('timeline-list'),
     items.length
@@ -313,6 +335,8 @@ async function start() {
   if (data.aftercare) renderAftercare(data.aftercare);
   const checkins = [...(data.checkins ?? [])];
   renderTimeline(checkins);
+  const latest = latestReport(checkins);
+  if (latest?.assessment) renderResult(latest, null, latest.received_at);
 
   const form = byId('checkin-form');
   buildForm(form);
@@ -324,6 +348,12 @@ async function start() {
     const document = readForm(form);
     if (!document) {
       focusFirstError(form);
+      return;
+    }
+    if (Object.keys(document).length === 0) {
+      // Nothing answered (a tap to check that the last report went): sending it would file a
+      // "normal" report on top of the last one.
+      showError(form, new Error(nothingAnswered));
       return;
     }
     await whileSending(form, async () => {
