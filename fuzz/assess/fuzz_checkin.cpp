@@ -12,8 +12,8 @@
 namespace {
 
 const twitchwatch::assess::Engine& engine() {
-    static const twitchwatch::assess::Engine instance{twitchwatch::assess::KnowledgeBase::load(
-        twitchwatch::assess::KnowledgeBase::default_dir())};
+    static const twitchwatch::assess::Engine instance{
+        twitchwatch::assess::KnowledgeBase::built_in()};
     return instance;
 }
 

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "knowledge_data.hpp"
+#include "knowledge_files_text.hpp"
 #include "toml_json.hpp"
 #include "twitchwatch/errors.hpp"
 #include "twitchwatch/version.hpp"
@@ -512,33 +513,63 @@ void KnowledgeBase::Data::prepare_answer_entries() {
     }
 }
 
-KnowledgeBase KnowledgeBase::load(const std::filesystem::path& dir) {
-    if (!std::filesystem::is_directory(dir)) {
-        throw InputError(dir.string() + ": knowledge folder not found");
-    }
-    auto data = std::make_unique<Data>();
-    // Order matters: sources and thresholds first, as every other file refers to them.
+namespace {
+
+// Reads the files in the order they depend on each other: sources and thresholds first, as every
+// other file refers to them. `read(stem)` gives a file's document, `name(stem)` how errors name it.
+template <class Read, class Name>
+KnowledgeBase::Data read_knowledge(Read read, Name name) {
+    Data data;
     const std::pair<const char*, void (*)(const json&, const std::string&, Data&)> kFiles[] = {
         {"manifest", load_manifest}, {"sources", load_sources},    {"thresholds", load_thresholds},
         {"rules", load_rules},       {"causes", load_causes},      {"guidance", load_guidance},
         {"topics", load_topics},     {"questions", load_questions}};
     for (const auto& [stem, load_file] : kFiles) {
-        const std::string name = std::string(stem) + ".toml";
-        json document = detail::read_toml_file(dir / name);
-        load_file(document, (dir / name).string(), *data);
-        data->documents[stem] = std::move(document);
+        json document = read(stem);
+        load_file(document, name(stem), data);
+        data.documents[stem] = std::move(document);
     }
-    data->prepare_answer_entries();
+    data.prepare_answer_entries();
+    return data;
+}
+
+}  // namespace
+
+KnowledgeBase KnowledgeBase::load(const std::filesystem::path& dir) {
+    if (!std::filesystem::is_directory(dir)) {
+        throw InputError(dir.string() + ": knowledge folder not found");
+    }
+    const auto path = [&](const std::string& stem) { return dir / (stem + ".toml"); };
+    auto data = std::make_unique<Data>(
+        read_knowledge([&](const std::string& stem) { return detail::read_toml_file(path(stem)); },
+                       [&](const std::string& stem) { return path(stem).string(); }));
+    data->origin = dir.string();
     return KnowledgeBase(std::move(data));
 }
 
-std::filesystem::path KnowledgeBase::default_dir() {
+KnowledgeBase KnowledgeBase::built_in() {
+    const auto name = [](const std::string& stem) {
+        return "knowledge/" + stem + ".toml (built in)";
+    };
+    auto data = std::make_unique<Data>(read_knowledge(
+        [&](const std::string& stem) {
+            for (const auto& file : detail::kBuiltInKnowledge) {
+                if (file.stem == stem) return detail::parse_toml_text(file.text, name(stem));
+            }
+            throw InputError(name(stem) + ": not in this build");
+        },
+        name));
+    data->origin = "built in";
+    return KnowledgeBase(std::move(data));
+}
+
+KnowledgeBase KnowledgeBase::load_default() {
     const char* env = std::getenv("TWITCHWATCH_KNOWLEDGE");
-    return env != nullptr && *env != '\0' ? std::filesystem::path(env)
-                                          : std::filesystem::path(kDefaultKnowledgeDir);
+    return env != nullptr && *env != '\0' ? load(env) : built_in();
 }
 
 const std::string& KnowledgeBase::version() const { return data_->version; }
+const std::string& KnowledgeBase::origin() const { return data_->origin; }
 
 json KnowledgeBase::to_json() const {
     json out = data_->documents;

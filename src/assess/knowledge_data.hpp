@@ -100,6 +100,7 @@ struct KnowledgeBase::Data {
     };
 
     std::string version;
+    std::string origin;  // the folder, or "built in"
     std::map<std::string, Source, std::less<>> sources;
     detail::Thresholds thresholds;
     std::map<std::string, detail::Condition, std::less<>> definitions;

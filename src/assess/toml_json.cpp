@@ -1,5 +1,6 @@
 #include "toml_json.hpp"
 
+#include <sstream>
 #include <stdexcept>
 #include <toml.hpp>
 
@@ -46,13 +47,14 @@ json to_json(const toml::value& value, const std::string& file) {
 
 }  // namespace
 
-json read_toml_file(const std::filesystem::path& path) {
-    const std::string file = path.string();
-    if (!std::filesystem::is_regular_file(path))
-        throw InputError(file + ": cannot read: no such file");
+namespace {
+
+// Parses with `parse` (from a file or a text), naming `file` in every error.
+template <class Parse>
+json parsed(const std::string& file, Parse parse) {
     toml::value document;
     try {
-        document = toml::parse(file);
+        document = parse();
     } catch (const toml::exception& e) {
         throw InputError(file + ": line " + std::to_string(e.location().line()) +
                          ": not valid TOML: " + first_line(e.what()));
@@ -60,6 +62,22 @@ json read_toml_file(const std::filesystem::path& path) {
         throw InputError(file + ": cannot read: " + first_line(e.what()));
     }
     return to_json(document, file);
+}
+
+}  // namespace
+
+json read_toml_file(const std::filesystem::path& path) {
+    const std::string file = path.string();
+    if (!std::filesystem::is_regular_file(path))
+        throw InputError(file + ": cannot read: no such file");
+    return parsed(file, [&] { return toml::parse(file); });
+}
+
+json parse_toml_text(const std::string& text, const std::string& name) {
+    return parsed(name, [&] {
+        std::istringstream stream(text);
+        return toml::parse(stream, name);
+    });
 }
 
 }  // namespace twitchwatch::assess::detail

@@ -37,8 +37,9 @@ void add_knowledge_option(CLI::App* command, std::string& dir) {
         "Knowledge folder (default: $TWITCHWATCH_KNOWLEDGE, else the built-in one)");
 }
 
-std::filesystem::path knowledge_dir(const std::string& option) {
-    return option.empty() ? assess::KnowledgeBase::default_dir() : std::filesystem::path(option);
+assess::KnowledgeBase load_knowledge(const std::string& option) {
+    return option.empty() ? assess::KnowledgeBase::load_default()
+                          : assess::KnowledgeBase::load(option);
 }
 
 void print_wrapped(std::ostream& out, const std::string& text, const std::string& prefix) {

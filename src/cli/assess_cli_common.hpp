@@ -3,15 +3,16 @@
 // is, and plain text for a terminal.
 
 #include <CLI/CLI.hpp>
-#include <filesystem>
 #include <ostream>
 #include <string>
 
+#include "twitchwatch/assess/engine.hpp"
+
 namespace twitchwatch::cli {
 
-// Adds --knowledge DIR; an empty option means KnowledgeBase::default_dir().
+// Adds --knowledge DIR; an empty option means KnowledgeBase::load_default().
 void add_knowledge_option(CLI::App* command, std::string& dir);
-std::filesystem::path knowledge_dir(const std::string& option);
+assess::KnowledgeBase load_knowledge(const std::string& option);
 
 // Prints text wrapped at 78 columns; the first line starts with `prefix`, the others are indented
 // to line up with it. Blank lines and lines starting with "- " in the text are kept.

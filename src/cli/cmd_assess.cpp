@@ -239,8 +239,7 @@ Command add_assess_command(CLI::App& app) {
                         throw InputError(options->file + ": " + message);
                     }
                 }
-                const assess::Engine engine{
-                    assess::KnowledgeBase::load(knowledge_dir(options->knowledge_dir))};
+                const assess::Engine engine{load_knowledge(options->knowledge_dir)};
                 if (options->interactive) {
                     // Prompts go to stderr under --json so stdout stays one JSON document.
                     checkin = assess::validate_checkin(ask_questions(

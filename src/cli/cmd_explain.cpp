@@ -63,7 +63,7 @@ Command add_explain_command(CLI::App& app) {
     sub->add_flag("--json", *json_output, "Print as JSON");
     add_knowledge_option(sub, *dir);
     return {sub, [topic, json_output, dir] {
-                const KnowledgeBase knowledge = KnowledgeBase::load(knowledge_dir(*dir));
+                const KnowledgeBase knowledge = load_knowledge(*dir);
                 const auto all = explanations(knowledge);
                 if (topic->empty()) {
                     if (*json_output) {

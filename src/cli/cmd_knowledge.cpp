@@ -21,14 +21,13 @@ Command add_knowledge_command(CLI::App& app) {
     sub->add_flag("--json", *json_output, "Print the whole knowledge base as JSON");
     add_knowledge_option(sub, *dir);
     return {sub, [json_output, dir] {
-                const auto folder = knowledge_dir(*dir);
-                const auto knowledge = assess::KnowledgeBase::load(folder);
+                const auto knowledge = load_knowledge(*dir);
                 if (*json_output) {
                     std::cout << knowledge.to_json().dump(2) << "\n";
                     return kExitOk;
                 }
                 const auto& data = knowledge.data();
-                std::cout << "knowledge " << data.version << " (" << folder.string() << ")\n"
+                std::cout << "knowledge " << data.version << " (" << knowledge.origin() << ")\n"
                           << "  " << data.rules.size() << " rules, " << data.causes.size()
                           << " causes, " << data.thresholds.size() << " thresholds, "
                           << data.topics.size() << " topics, " << data.sources.size()

@@ -551,9 +551,9 @@ struct Server::Impl {
 namespace {
 
 assess::Engine load_engine(const ServerOptions& options) {
-    const auto dir = options.knowledge_dir.empty() ? assess::KnowledgeBase::default_dir()
-                                                   : options.knowledge_dir;
-    return assess::Engine(assess::KnowledgeBase::load(dir));
+    return assess::Engine(options.knowledge_dir.empty()
+                              ? assess::KnowledgeBase::load_default()
+                              : assess::KnowledgeBase::load(options.knowledge_dir));
 }
 
 std::unique_ptr<httplib::Server> make_http_server(const ServerOptions& options) {

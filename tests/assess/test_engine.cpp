@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <string>
 #include <thread>
 #include <vector>
@@ -331,6 +332,29 @@ TEST(assess, LevelNames) {
     EXPECT_EQ(to_string(Level::tell_therapist), "tell_therapist");
     EXPECT_EQ(to_string(Level::see_doctor), "see_doctor");
     EXPECT_EQ(to_string(Level::urgent), "urgent");
+}
+
+// The build carries the knowledge base, so a copied or installed binary does not read the source
+// folder; it is the folder as it was built (CMake re-embeds an edited file).
+TEST(assess, TheBuiltInKnowledgeIsTheKnowledgeFolderAsBuilt) {
+    const KnowledgeBase built_in = KnowledgeBase::built_in();
+    const KnowledgeBase folder = KnowledgeBase::load(TW_SOURCE_DIR "/knowledge");
+    EXPECT_EQ(built_in.origin(), "built in");
+    EXPECT_EQ(folder.origin(), TW_SOURCE_DIR "/knowledge");
+    EXPECT_EQ(built_in.version(), folder.version());
+    EXPECT_EQ(built_in.to_json(), folder.to_json());
+}
+
+TEST(assess, TheDefaultKnowledgeIsTheFolderInTheEnvironmentElseTheBuiltInOne) {
+    const char* before = std::getenv("TWITCHWATCH_KNOWLEDGE");
+    const std::string saved = before != nullptr ? before : "";
+    ::setenv("TWITCHWATCH_KNOWLEDGE", TW_SOURCE_DIR "/knowledge", 1);
+    EXPECT_EQ(KnowledgeBase::load_default().origin(), TW_SOURCE_DIR "/knowledge");
+    ::setenv("TWITCHWATCH_KNOWLEDGE", TW_SOURCE_DIR "/no-such-knowledge", 1);
+    EXPECT_THROW(KnowledgeBase::load_default(), InputError);
+    ::unsetenv("TWITCHWATCH_KNOWLEDGE");
+    EXPECT_EQ(KnowledgeBase::load_default().origin(), "built in");
+    if (before != nullptr) ::setenv("TWITCHWATCH_KNOWLEDGE", saved.c_str(), 1);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 """The twitchwatch executable as a user meets it: help, version, exit codes, `course --json`."""
 import json
 import math
+import os
 import subprocess
 import sys
 
@@ -33,6 +34,12 @@ check(r.returncode == 2, f"no command exits 2, got {r.returncode}")
 
 r = run("info", "--json")
 check(r.returncode == 0 and '"version"' in r.stdout, f"info --json: {r.stdout!r}")
+# The knowledge base is built in: without TWITCHWATCH_KNOWLEDGE nothing is read from the source.
+env = {k: v for k, v in os.environ.items() if k != "TWITCHWATCH_KNOWLEDGE"}
+r = subprocess.run([exe, "info", "--json"], capture_output=True, text=True, env=env, timeout=60)
+check(r.returncode == 0 and json.loads(r.stdout)["knowledge"] == "built in", f"info knowledge: {r.stdout!r}")
+r = subprocess.run([exe, "knowledge"], capture_output=True, text=True, env=env, timeout=60)
+check(r.returncode == 0 and "(built in)" in r.stdout.splitlines()[0], f"knowledge origin: {r.stdout!r}")
 
 # course --json: rates halving every 20 h from 32/min; the fit recovers it and keeps the schema of
 # docs/detection.md ("Course over days").

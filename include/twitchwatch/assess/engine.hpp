@@ -52,13 +52,17 @@ struct Assessment {
 // The knowledge base in knowledge/: rules, thresholds, causes, advice and topics, read at start.
 class KnowledgeBase {
   public:
-    // Throws twitchwatch::InputError naming the file, the entry and the problem.
+    // A folder of its files (a clinic's edited copy). Throws twitchwatch::InputError naming the
+    // file, the entry and the problem.
     static KnowledgeBase load(const std::filesystem::path& dir);
-    // TWITCHWATCH_KNOWLEDGE, else the build's default folder.
-    static std::filesystem::path default_dir();
+    // The one this build carries: knowledge/ as it was when built (and tested).
+    static KnowledgeBase built_in();
+    // The folder in TWITCHWATCH_KNOWLEDGE when it is set, else the built-in one.
+    static KnowledgeBase load_default();
 
     const std::string& version() const;
-    nlohmann::json to_json() const;  // the whole knowledge base
+    const std::string& origin() const;  // the folder it was read from, or "built in"
+    nlohmann::json to_json() const;     // the whole knowledge base
 
     ~KnowledgeBase();
     KnowledgeBase(KnowledgeBase&&) noexcept;

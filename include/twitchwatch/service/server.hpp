@@ -47,7 +47,7 @@ struct ServerOptions {
     std::string db_url;  // empty: the store's default, ./data/twitchwatch.sqlite3
     std::string host = "127.0.0.1";
     int port = 8080;                      // 0: any free port (see Server::start)
-    std::filesystem::path knowledge_dir;  // empty: assess::KnowledgeBase::default_dir()
+    std::filesystem::path knowledge_dir;  // empty: assess::KnowledgeBase::load_default()
     bool demo = false;                    // load the demo clinic at start (run_server)
     // TLS: both set -> HTTPS, and the session cookie gets the Secure attribute.
     std::filesystem::path tls_cert_file;
