@@ -101,19 +101,35 @@ std::size_t utf8_length(const std::string& text) {
     return count;
 }
 
-// Replaces {threshold.NAME} with the threshold's value so texts follow an edited threshold.
+// Replaces {threshold.NAME} with the threshold's value so texts follow an edited threshold;
+// {threshold.NAME:days} gives a threshold in hours as days ("3 days"), which reads better to a
+// client than "72 hours".
 std::string with_thresholds(std::string text, const Data& data, const Where& where) {
     static const std::string kPrefix = "{threshold.";
+    static const std::string kDays = ":days";
     std::size_t start = 0;
     while ((start = text.find(kPrefix, start)) != std::string::npos) {
         const auto end = text.find('}', start);
         if (end == std::string::npos) where.fail("unclosed {threshold.NAME} in a text");
-        const std::string name = text.substr(start + kPrefix.size(), end - start - kPrefix.size());
+        std::string name = text.substr(start + kPrefix.size(), end - start - kPrefix.size());
+        const bool in_days = name.size() > kDays.size() &&
+                             name.compare(name.size() - kDays.size(), kDays.size(), kDays) == 0;
+        if (in_days) name.resize(name.size() - kDays.size());
         const auto threshold = data.thresholds.find(name);
         if (threshold == data.thresholds.end()) {
             where.fail("unknown threshold '" + name + "' in a text");
         }
-        const std::string value = detail::format_number(threshold->second.value);
+        std::string value;
+        if (in_days) {
+            if (threshold->second.unit != "h") {
+                where.fail("threshold '" + name + "' is not in hours (its unit is '" +
+                           threshold->second.unit + "'), so it cannot be said in days");
+            }
+            const double days = threshold->second.value / 24.0;
+            value = detail::format_number(days) + (days == 1.0 ? " day" : " days");
+        } else {
+            value = detail::format_number(threshold->second.value);
+        }
         text.replace(start, end - start + 1, value);
         start += value.size();
     }
@@ -570,6 +586,12 @@ KnowledgeBase KnowledgeBase::load_default() {
 
 const std::string& KnowledgeBase::version() const { return data_->version; }
 const std::string& KnowledgeBase::origin() const { return data_->origin; }
+
+std::vector<KnowledgeBase::RuleText> KnowledgeBase::rule_texts() const {
+    std::vector<RuleText> texts;
+    for (const auto& rule : data_->rules) texts.push_back({rule.id, rule.level, rule.text});
+    return texts;
+}
 
 json KnowledgeBase::to_json() const {
     json out = data_->documents;

@@ -206,29 +206,6 @@ json assessment_json(const std::optional<store::AssessmentRecord>& assessment) {
     return output;
 }
 
-// Knowledge texts quote thresholds as {threshold.NAME}; the engine fills them in its answers, and
-// the rule texts listed on the client page get the same values here.
-std::string quote_thresholds(const std::string& text, const json& thresholds) {
-    static const std::regex placeholder(R"(\{threshold\.([A-Za-z0-9_]+)\})");
-    std::string out;
-    auto cursor = text.cbegin();
-    for (std::sregex_iterator it(text.begin(), text.end(), placeholder), end; it != end; ++it) {
-        out.append(cursor, text.cbegin() + it->position());
-        const auto entry = thresholds.value((*it)[1].str(), json::object());
-        const auto value = entry.is_object() ? entry.value("value", json()) : entry;
-        if (value.is_number()) {
-            const double number = value.get<double>();
-            out += number == std::floor(number) ? std::to_string(static_cast<long long>(number))
-                                                : value.dump();
-        } else {
-            out += it->str();
-        }
-        cursor = text.cbegin() + it->position() + it->length();
-    }
-    out.append(cursor, text.cend());
-    return out;
-}
-
 json link_json(const std::string& token) { return {{"token", token}, {"path", "/c/" + token}}; }
 
 std::optional<std::string> cookie_value(const Request& req, const std::string& name) {
@@ -574,18 +551,11 @@ std::unique_ptr<httplib::Server> make_http_server(const ServerOptions& options) 
 // The signs of the knowledge base's rules at see_doctor and urgent, for the client page's "when to
 // worry": each rule's text (the sign, then why it matters), thresholds filled in. Made once at
 // start.
-json warning_signs(const assess::KnowledgeBase& knowledge_base) {
-    const auto knowledge = knowledge_base.to_json();
-    const auto rules = knowledge.value("rules", json::object()).value("rule", json::array());
-    const auto thresholds = knowledge.value("thresholds", json::object());
+json warning_signs(const assess::KnowledgeBase& knowledge) {
     json signs = json::array();
-    for (const auto& rule : rules) {
-        const auto level = rule.value("level", std::string{});
-        if (level != "urgent" && level != "see_doctor") continue;
-        const auto text = rule.value("text", std::string{});
-        if (!text.empty()) {
-            signs.push_back({{"level", level}, {"text", quote_thresholds(text, thresholds)}});
-        }
+    for (const auto& rule : knowledge.rule_texts()) {
+        if (rule.level < assess::Level::see_doctor) continue;
+        signs.push_back({{"level", assess::to_string(rule.level)}, {"text", rule.text}});
     }
     return signs;
 }

@@ -216,6 +216,10 @@ TEST(assess, CourseFollowsTheHoursSinceTheMassage) {
     EXPECT_EQ(
         assess_text(R"({"hours_since_massage": 5, "symptoms": {"fainted": true}})").course["id"],
         "level.urgent");
+    // Nor when a doctor should look first ("expect it to ease" under "see a doctor").
+    EXPECT_EQ(
+        assess_text(R"({"hours_since_massage": 20, "symptoms": {"weakness": true}})").course["id"],
+        "level.see_doctor");
 }
 
 TEST(assess, BenefitsOnlyForTheExpectedPicture) {

@@ -180,8 +180,12 @@ TEST(assess, EditedThresholdChangesTheAnswerWithoutARebuild) {
     copy.edit("thresholds.toml", "value = 72", "value = 48");
     const Assessment answer = Engine(KnowledgeBase::load(copy.dir())).assess(checkin);
     EXPECT_EQ(answer.level, Level::see_doctor);
-    EXPECT_NE(answer.reasons[0]["text"].get<std::string>().find("48 hours"), std::string::npos)
+    // The reason and the summary both follow the edit (the summary said "three days" in words).
+    EXPECT_NE(answer.reasons[0]["text"].get<std::string>().find("more than 2 days"),
+              std::string::npos)
         << answer.reasons[0]["text"];
+    EXPECT_NE(answer.summary.find("beyond 2 days"), std::string::npos) << answer.summary;
+    EXPECT_EQ(answer.summary.find("three"), std::string::npos) << answer.summary;
 }
 
 }  // namespace

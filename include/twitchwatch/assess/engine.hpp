@@ -62,7 +62,15 @@ class KnowledgeBase {
 
     const std::string& version() const;
     const std::string& origin() const;  // the folder it was read from, or "built in"
-    nlohmann::json to_json() const;     // the whole knowledge base
+
+    // A rule as a reader meets it: its text with the thresholds filled in.
+    struct RuleText {
+        std::string id;
+        Level level = Level::normal;
+        std::string text;
+    };
+    std::vector<RuleText> rule_texts() const;  // every rule, in the order of rules.toml
+    nlohmann::json to_json() const;            // the whole knowledge base
 
     ~KnowledgeBase();
     KnowledgeBase(KnowledgeBase&&) noexcept;
