@@ -59,11 +59,15 @@ std::string OutputFile::name_target_in(std::string message) const {
 
 namespace {
 
-// One spelling per file: the file itself when it exists, else its absolute, normalised path.
+// One spelling per file: the file itself when it exists, else its folder's canonical path and
+// its name. Made absolute first: weakly_canonical leaves a relative path whose first part does not
+// exist as it was given ("new.edf"), which then differed from "./new.edf", resolved in full.
 fs::path identity(const fs::path& path) {
     std::error_code error;
-    auto resolved = fs::weakly_canonical(path, error);
-    return error ? fs::absolute(path).lexically_normal() : resolved;
+    const auto absolute = fs::absolute(path, error);
+    if (error) return path.lexically_normal();
+    auto resolved = fs::weakly_canonical(absolute, error);
+    return error ? absolute.lexically_normal() : resolved;
 }
 
 bool same_file(const fs::path& a, const fs::path& b) {

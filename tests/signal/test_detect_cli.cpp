@@ -165,6 +165,23 @@ TEST_F(SignalCli, NoOutputDestroysAnInputOrIsLeftHalfWritten) {
     EXPECT_EQ(file_count(), before + 1);  // the link; no output and no temporary file
 }
 
+TEST_F(SignalCli, ANewOutputNamedTwiceByAnySpellingIsRefusedBeforeAnythingIsWritten) {
+    const auto edf = dir_ / "sim.edf";
+    ASSERT_EQ(run("simulate " + edf.string() + " --duration 10 --channels 2 --seed 3").code, 0);
+    const auto before = std::distance(fs::directory_iterator(dir_), fs::directory_iterator{});
+    // Relative names from the folder itself: "new.edf" was not resolved as "./new.edf" was, so
+    // both outputs were written to one temporary file, and a new.edf was left behind.
+    const auto here = fs::current_path();
+    fs::current_path(dir_);
+    EXPECT_EQ(run("detect sim.edf --annotate new.edf --events-csv ./new.edf").code, 2);
+    EXPECT_EQ(run("detect sim.edf --annotate ./new.edf --events-csv new.edf").code, 2);
+    EXPECT_EQ(run("simulate n9.edf --truth ./n9.edf").code, 2);
+    EXPECT_NE(error_of("simulate n9.edf --truth ./n9.edf").find("is the same file as"),
+              std::string::npos);
+    fs::current_path(here);
+    EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator{}), before);
+}
+
 TEST_F(SignalCli, AChannelChoiceThatIsNotClearExitsTwo) {
     const auto edf = dir_ / "sim.edf";
     ASSERT_EQ(run("simulate " + edf.string() + " --duration 10 --channels 2 --seed 3").code, 0);
