@@ -222,7 +222,7 @@ Command add_assess_command(CLI::App& app) {
     add_knowledge_option(sub, options->knowledge_dir);
     return {sub, [options] {
                 if (options->interactive == !options->file.empty()) {
-                    throw InputError("assess: give either FILE (or -) or --interactive");
+                    throw UsageError("assess: give either FILE (or -) or --interactive");
                 }
                 // A bad check-in is refused before the knowledge base is read.
                 std::optional<assess::CheckIn> checkin;
