@@ -132,7 +132,19 @@ for name, (text, expected) in bad.items():
     check(r.stdout == "", f"{name}: printed an answer")
     check(len(err.splitlines()) == 1 and expected in err, f"{name}: stderr {err[:200]!r}")
 
+# A stream is read only up to the limit: its size is not known, and no number is given (it was
+# the limit plus one, 1048577 bytes, whatever the size).
+r = run("assess", "-", stdin=bad["huge"][0])
+check("bytes" not in r.stderr, f"a huge stream has no size: {r.stderr!r}")
+
 with tempfile.TemporaryDirectory() as tmp:
+    # A file's size is known: it is the one said.
+    big = os.path.join(tmp, "big.json")
+    with open(big, "w") as f:
+        f.write('{"hours_since_massage": 3}' + " " * 1048586)
+    r = run("assess", big)
+    check(r.returncode == 2 and r.stderr.strip() == f"twitchwatch: {big}: check-in: larger than 1 MiB "
+          "(1048612 bytes)", f"a huge file's size: {r.stderr!r}")
     r = run("assess", os.path.join(tmp, "missing.json"))
     check(r.returncode == 2 and "missing.json" in r.stderr, f"missing file: {r.returncode} {r.stderr}")
     r = run("assess", tmp)
