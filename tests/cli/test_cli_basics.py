@@ -2,6 +2,7 @@
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -57,6 +58,28 @@ for args, named in [(["--point", "1:2:3"], "1:2:3"), (["--point", "2:3x"], "2:3x
     check(r.returncode == 2 and named in r.stderr, f"course {args} exits 2 naming {named}: {r.stderr!r}")
 r = run("course", "--point", "2:30", "--point", "soon:10")
 check(r.returncode == 2 and "soon:10" in r.stderr, f"course with a bad point exits 2 naming it: {r.stderr!r}")
+
+# The README's `course` example gives a fit (it had two inputs, and a fit needs three times): run
+# on recordings simulated with falling rates, a detect result standing for each .json it names.
+readme = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "README.md")
+with open(readme) as f:
+    example = re.search(r"`twitchwatch (course [^`]*)`", f.read()).group(1).split()
+with tempfile.TemporaryDirectory(prefix="tw-readme-") as tmp:
+    inputs = [arg for arg in example[1:] if re.match(r"[^@]+\.(json|edf)(@|$)", arg)]
+    for i, arg in enumerate(inputs):
+        name = arg.split("@")[0]
+        edf = os.path.join(tmp, os.path.splitext(name)[0] + ".edf")
+        r = run("simulate", edf, "--duration", "300", "--channels", "2", "--rate",
+                str(60 * 0.4 ** i), "--seed", str(i + 1))
+        check(r.returncode == 0, f"README course example: simulate {edf}: {r.stderr!r}")
+        if name.endswith(".json"):
+            r = run("detect", edf, "--json")
+            with open(os.path.join(tmp, name), "w") as out:
+                out.write(r.stdout)
+    r = subprocess.run([exe, *example, "--json"], capture_output=True, text=True, timeout=120,
+                       cwd=tmp)
+    check(r.returncode == 0 and json.loads(r.stdout)["fitted"] is True,
+          f"README course example gives a fit: {r.returncode} {r.stdout[-300:]!r} {r.stderr!r}")
 
 # Usage errors, CLI11's own and the commands', all say what was wrong and then point to --help
 # (`assess` and `course` without input said only what was missing).
