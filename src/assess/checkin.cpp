@@ -12,10 +12,8 @@
 namespace twitchwatch::assess {
 
 CheckIn parse_checkin(std::string_view json_text) {
-    if (json_text.size() > detail::kMaxCheckinBytes) {
-        throw InputError("check-in: larger than 1 MiB (" + std::to_string(json_text.size()) +
-                         " bytes)");
-    }
+    if (json_text.size() > detail::kMaxCheckinBytes)
+        detail::refuse_oversized_checkin(json_text.size());
     if (std::all_of(json_text.begin(), json_text.end(),
                     [](unsigned char c) { return std::isspace(c) != 0; })) {
         throw InputError("check-in: empty input, expected a JSON object");

@@ -217,6 +217,11 @@ std::string format_number(double value) {
     return buffer;
 }
 
+void refuse_oversized_checkin(std::optional<std::uintmax_t> bytes) {
+    throw InputError("check-in: larger than 1 MiB" +
+                     (bytes ? " (" + std::to_string(*bytes) + " bytes)" : std::string()));
+}
+
 const std::string& checkin_schema_text() {
     static const std::string text{kCheckinSchemaText};
     return text;

@@ -4,6 +4,7 @@
 // the contract accepts; the knowledge loader and the interactive questions use the same field
 // descriptions.
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -49,7 +50,9 @@ std::vector<std::string> leaf_fields(const SchemaNode& schema);
 // A number as people write it: 72, 1.5.
 std::string format_number(double value);
 
-// The largest check-in text accepted (1 MiB).
+// The largest check-in text accepted (1 MiB), and the InputError for a larger one. `bytes` is its
+// size when it is known: a stream read only up to the limit has none to give.
 inline constexpr std::size_t kMaxCheckinBytes = std::size_t{1024} * 1024;
+[[noreturn]] void refuse_oversized_checkin(std::optional<std::uintmax_t> bytes);
 
 }  // namespace twitchwatch::assess::detail

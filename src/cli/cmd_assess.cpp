@@ -28,23 +28,32 @@ using assess::KnowledgeBase;
 using nlohmann::json;
 
 // Reads at most one byte more than a check-in may have, so a huge file is refused without
-// reading it all.
+// reading it all. Its size is said when it is a regular file; the bytes read (the limit plus one)
+// are not its size.
 std::string read_checkin_text(const std::string& file) {
     const auto limit = static_cast<std::streamsize>(assess::detail::kMaxCheckinBytes + 1);
-    auto read_from = [&](std::istream& in) {
+    auto read_from = [&](std::istream& in, std::optional<std::uintmax_t> size) {
         std::string text(static_cast<std::size_t>(limit), '\0');
         in.read(text.data(), limit);
         text.resize(static_cast<std::size_t>(in.gcount()));
+        if (text.size() > assess::detail::kMaxCheckinBytes) {
+            assess::detail::refuse_oversized_checkin(size);
+        }
         return text;
     };
-    if (file == "-") return read_from(std::cin);
+    if (file == "-") return read_from(std::cin, std::nullopt);
     std::error_code error;
-    if (std::filesystem::is_directory(file, error)) {
+    const auto status = std::filesystem::status(file, error);
+    if (std::filesystem::is_directory(status)) {
         throw InputError(file + ": is a directory, not a check-in file");
     }
     std::ifstream in(file, std::ios::binary);
     if (!in) throw InputError(file + ": cannot open the check-in file");
-    return read_from(in);
+    std::optional<std::uintmax_t> size;
+    if (std::filesystem::is_regular_file(status)) {
+        if (const auto bytes = std::filesystem::file_size(file, error); !error) size = bytes;
+    }
+    return read_from(in, size);
 }
 
 // Turns one typed answer into the JSON value the schema wants, or explains why it cannot.
@@ -222,7 +231,7 @@ Command add_assess_command(CLI::App& app) {
     add_knowledge_option(sub, options->knowledge_dir);
     return {sub, [options] {
                 if (options->interactive == !options->file.empty()) {
-                    throw InputError("assess: give either FILE (or -) or --interactive");
+                    throw UsageError("assess: give either FILE (or -) or --interactive");
                 }
                 // A bad check-in is refused before the knowledge base is read.
                 std::optional<assess::CheckIn> checkin;

@@ -108,10 +108,10 @@ double hours_since_massage(const std::string& input, const std::optional<std::st
                            const std::string& file_start, const std::string& file,
                            const std::string& massage) {
     const std::string give_time = "give it as " + file + "@2026-11-21T09:00 or " + file + "@26h";
-    if (when && when->empty()) throw InputError(input + ": no time after the '@'; " + give_time);
+    if (when && when->empty()) throw UsageError(input + ": no time after the '@'; " + give_time);
     if (when && when->back() == 'h') {
         const auto hours = number_in(when->substr(0, when->size() - 1));
-        if (!hours) throw InputError(input + ": '" + *when + "' is not a number of hours like 26h");
+        if (!hours) throw UsageError(input + ": '" + *when + "' is not a number of hours like 26h");
         return *hours;
     }
     if (!when && file_start.empty()) {
@@ -126,7 +126,7 @@ double hours_since_massage(const std::string& input, const std::optional<std::st
     const std::string& time = when ? *when : file_start;
     const std::string where = when ? input : file + ": its start";
     (void)hours_between(time, time, where);  // a bad time is named before a missing --massage
-    if (massage.empty()) throw InputError("--massage TIME is needed to place " + input);
+    if (massage.empty()) throw UsageError("--massage TIME is needed to place " + input);
     return hours_between(massage, time, where);
 }
 
@@ -180,7 +180,7 @@ Source read_point(const std::string& text) {
     const auto hours = number_in(text.substr(0, colon));
     const auto rate = colon == std::string::npos ? std::nullopt : number_in(text.substr(colon + 1));
     if (!hours || !rate) {
-        throw InputError("--point expects HOURS:RATE like 24:12.5, got '" + text + "'");
+        throw UsageError("--point expects HOURS:RATE like 24:12.5, got '" + text + "'");
     }
     Source s{"point " + text, {*hours, *rate, 0}};
     if (const auto problem = signal::course_point_problem(s.point); !problem.empty()) {
@@ -222,7 +222,7 @@ std::string format_one_decimal(double h) {
 
 int run_course(const CourseArgs& args) {
     if (args.inputs.empty() && args.points.empty()) {
-        throw InputError("course: give recordings, detect results or --point");
+        throw UsageError("course: give recordings, detect results or --point");
     }
     const auto [sources, warnings] = read_sources(args);
     for (const auto& w : warnings) std::cerr << "twitchwatch course: warning: " << w << "\n";

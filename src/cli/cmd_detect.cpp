@@ -31,7 +31,7 @@ void apply_settings(signal::DetectOptions& options, const std::vector<std::strin
     for (const auto& setting : settings) {
         const auto eq = setting.find('=');
         if (eq == std::string::npos) {
-            throw InputError("--set expects NAME=VALUE, got '" + setting + "'");
+            throw UsageError("--set expects NAME=VALUE, got '" + setting + "'");
         }
         options.set(setting.substr(0, eq), setting.substr(eq + 1));
     }
@@ -203,7 +203,7 @@ int run_detect(const DetectArgs& args) {
             if (!label.empty()) request.channel_labels.push_back(label);
         }
         if (list.empty() || list.back() == ',' || list.find(",,") != std::string::npos) {
-            throw InputError("--channels '" + list + "': a label is empty");
+            throw UsageError("--channels '" + list + "': a label is empty");
         }
     }
     apply_settings(request.emg, args.emg_settings);

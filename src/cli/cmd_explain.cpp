@@ -1,6 +1,7 @@
 // `twitchwatch explain [TOPIC]`: what the knowledge base says about a topic, a cause or a rule;
 // without TOPIC, the list of what can be explained.
 
+#include <algorithm>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -25,6 +26,14 @@ struct Explanation {
     std::string sources;
 };
 
+// The first sentence of a text: the rules have no title of their own, and their level alone
+// ("Rule (urgent)") named five rules alike.
+std::string first_sentence(const std::string& text) {
+    std::size_t end = text.size();
+    for (const char* stop : {". ", "? ", "! "}) end = std::min(end, text.find(stop));
+    return text.substr(0, end == text.size() ? end : end + 1);
+}
+
 // Topics first, then causes and rules, so `explain` can answer "what is behind it?" and "why
 // did this rule fire?" as well as the common questions.
 std::vector<Explanation> explanations(const KnowledgeBase& knowledge) {
@@ -41,8 +50,9 @@ std::vector<Explanation> explanations(const KnowledgeBase& knowledge) {
     }
     for (const auto& rule : data.rules) {
         all.push_back({"Rules", rule.id,
-                       "Rule (" + std::string(assess::to_string(rule.level)) + ")", rule.text,
-                       data.source_labels(rule.sources)});
+                       "Rule (" + std::string(assess::to_string(rule.level)) +
+                           "): " + first_sentence(rule.text),
+                       rule.text, data.source_labels(rule.sources)});
     }
     return all;
 }

@@ -4,7 +4,6 @@
 #include <string>
 
 #include "commands.hpp"
-#include "twitchwatch/errors.hpp"
 #include "twitchwatch/service/server.hpp"
 
 namespace twitchwatch::cli {
@@ -14,7 +13,7 @@ namespace {
 void parse_listen(const std::string& text, service::ServerOptions& options) {
     const auto colon = text.rfind(':');
     if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
-        throw InputError("--listen " + text + ": expected HOST:PORT, e.g. 127.0.0.1:8080");
+        throw UsageError("--listen " + text + ": expected HOST:PORT, e.g. 127.0.0.1:8080");
     }
     std::string host = text.substr(0, colon);
     if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
@@ -30,7 +29,7 @@ void parse_listen(const std::string& text, service::ServerOptions& options) {
         port = -1;
     }
     if (port < 0 || port > 65535) {
-        throw InputError("--listen " + text + ": the port must be a number from 0 to 65535");
+        throw UsageError("--listen " + text + ": the port must be a number from 0 to 65535");
     }
     options.host = host;
     options.port = port;
@@ -62,8 +61,13 @@ Command add_serve_command(CLI::App& app) {
                   "Load a demo clinic (a therapist login is printed) when it is not there yet");
     sub->add_option("--knowledge", settings->knowledge,
                     "Knowledge base folder (default: $TWITCHWATCH_KNOWLEDGE or the built-in one)");
-    sub->add_option("--tls-cert", settings->tls_cert, "PEM certificate: serve HTTPS");
-    sub->add_option("--tls-key", settings->tls_key, "PEM private key of --tls-cert");
+    auto* tls_cert =
+        sub->add_option("--tls-cert", settings->tls_cert, "PEM certificate: serve HTTPS");
+    auto* tls_key =
+        sub->add_option("--tls-key", settings->tls_key, "PEM private key of --tls-cert");
+    // One without the other is a usage error, said by CLI11 with its pointer to --help.
+    tls_cert->needs(tls_key);
+    tls_key->needs(tls_cert);
     sub->add_option("--max-checkins-per-hour", settings->checkins_per_hour,
                     "Check-ins one session takes in any hour (then 429; 0: no limit)")
         ->check(CLI::NonNegativeNumber)

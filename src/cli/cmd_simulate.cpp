@@ -32,10 +32,10 @@ std::vector<std::size_t> parse_channel_list(const std::string& text) {
             if (used != item.size() || value < 1) throw std::invalid_argument(item);
             channels.push_back(static_cast<std::size_t>(value - 1));
         } catch (const std::exception&) {
-            throw InputError("--twitch-channels: '" + item + "' is not a channel number (1-based)");
+            throw UsageError("--twitch-channels: '" + item + "' is not a channel number (1-based)");
         }
         if (std::count(channels.begin(), channels.end(), channels.back()) > 1) {
-            throw InputError("--twitch-channels: channel " + item + " is named twice");
+            throw UsageError("--twitch-channels: channel " + item + " is named twice");
         }
     }
     return channels;
@@ -59,12 +59,12 @@ int run_simulate(const SimulateArgs& args) {
     if (!args.twitch_channels.empty())
         options.twitch_channels = parse_channel_list(args.twitch_channels);
     if (options.sample_rate_hz != std::floor(options.sample_rate_hz)) {
-        throw InputError("--sample-rate must be a whole number of hertz for EDF+ records");
+        throw UsageError("--sample-rate must be a whole number of hertz for EDF+ records");
     }
     // The file holds whole data records of 1 s; a last partial one would be padded with zeros
     // that the truth knows nothing of (0.5 s became a 1 s file whose second half is flat).
     if (options.duration_s != std::floor(options.duration_s)) {
-        throw InputError("--duration must be a whole number of seconds (EDF+ data records of 1 s)");
+        throw UsageError("--duration must be a whole number of seconds (EDF+ data records of 1 s)");
     }
     signal::Simulator simulator(options);
     const auto labels = simulator.channel_labels();

@@ -15,6 +15,15 @@ struct Command {
     std::function<int()> run;
 };
 
+// A command line that cannot run as given: an argument missing, two that exclude each other, a
+// value not in the form its option takes (NAME=VALUE, HOURS:RATE, a whole number). main() prints
+// it as CLI11 prints its own usage errors, with the pointer to --help, and exits 2. Input that
+// is well formed but wrong (a bad file, a value out of range) is an InputError.
+class UsageError : public CLI::ValidationError {
+  public:
+    explicit UsageError(const std::string& message) : CLI::ValidationError(message) {}
+};
+
 // For options naming an output file: an empty name (a variable left empty in a script) is a
 // mistake, not "no file".
 inline const CLI::Validator kNotEmpty(

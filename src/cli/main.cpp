@@ -17,16 +17,15 @@ int main(int argc, char** argv) {
     const auto commands = twitchwatch::cli::add_all_commands(app);
     try {
         app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        // CLI11 uses exit code 0 for --help/--version; any real parse error is a usage error.
-        const int code = app.exit(e);
-        return code == 0 ? twitchwatch::kExitOk : twitchwatch::kExitBadInput;
-    }
-    try {
         for (const auto& command : commands) {
             if (command.app->parsed()) return command.run();
         }
         return twitchwatch::kExitBadInput;
+    } catch (const CLI::ParseError& e) {
+        // CLI11 uses exit code 0 for --help/--version; any real parse error is a usage error, as
+        // is a command's own UsageError: both are printed with CLI11's pointer to --help.
+        const int code = app.exit(e);
+        return code == 0 ? twitchwatch::kExitOk : twitchwatch::kExitBadInput;
     } catch (const twitchwatch::InputError& e) {
         std::cerr << "twitchwatch: " << e.what() << "\n";
         return twitchwatch::kExitBadInput;

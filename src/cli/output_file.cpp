@@ -2,6 +2,10 @@
 
 #include <unistd.h>
 
+#include <array>
+#include <atomic>
+#include <csignal>
+#include <stdexcept>
 #include <system_error>
 #include <utility>
 
@@ -9,6 +13,62 @@
 
 namespace twitchwatch::cli {
 namespace fs = std::filesystem;
+
+namespace {
+
+// An interrupted run (Ctrl-C, SIGTERM, a closed terminal) removes its temporary files. The handler
+// does only what is safe in a signal handler: it unlinks the paths recorded below and dies of the
+// same signal, as it would have without a handler (a shell reports 128 + the signal's number: 130
+// for Ctrl-C, 143 for SIGTERM), so a shell or a script sees the interruption. A flag checked by the
+// work instead would have to reach every long step, the detector in the library and EDFlib's writes
+// among them; unlinking needs nothing from the interrupted code. The paths are C strings owned by
+// live OutputFiles, published through lock-free atomics: the handler reads each whole or not at
+// all, and neither allocates nor locks.
+std::array<std::atomic<const char*>, 8> pending_paths{};
+static_assert(std::atomic<const char*>::is_always_lock_free);
+
+extern "C" void remove_pending_files(int signal_number) {
+    for (auto& slot : pending_paths) {
+        if (const char* path = slot.load()) ::unlink(path);
+    }
+    // SA_RESETHAND has put back the default action; the signal is blocked until this returns.
+    ::raise(signal_number);
+}
+
+void remove_pending_files_on_interrupt() {
+    static const bool installed = [] {
+        for (const int signal_number : {SIGINT, SIGTERM, SIGHUP}) {
+            struct sigaction action {};
+            ::sigaction(signal_number, nullptr, &action);
+            // Ignored (nohup, a background job of a shell without job control): stays ignored.
+            if (action.sa_handler == SIG_IGN) continue;
+            action = {};
+            action.sa_handler = remove_pending_files;
+            action.sa_flags = SA_RESETHAND;
+            ::sigemptyset(&action.sa_mask);
+            ::sigaction(signal_number, &action, nullptr);
+        }
+        return true;
+    }();
+    (void)installed;
+}
+
+void record_pending(const char* path) {
+    for (auto& slot : pending_paths) {
+        const char* free = nullptr;
+        if (slot.compare_exchange_strong(free, path)) return;
+    }
+    throw std::logic_error("more output files at once than OutputFile can remove on a signal");
+}
+
+void forget_pending(const char* path) {
+    for (auto& slot : pending_paths) {
+        const char* recorded = path;
+        if (slot.compare_exchange_strong(recorded, nullptr)) return;
+    }
+}
+
+}  // namespace
 
 OutputFile::OutputFile(std::string option, fs::path target)
     : option_(std::move(option)), target_(std::move(target)), writing_(target_) {
@@ -27,6 +87,8 @@ OutputFile::OutputFile(std::string option, fs::path target)
     name.insert(0, 1, '.');  // built in place: "." + stem drew a false GCC 12 -Wrestrict at -O3
     name += ".partial-" + std::to_string(::getpid()) + target_.extension().string();
     writing_ = target_.parent_path() / name;
+    remove_pending_files_on_interrupt();
+    record_pending(writing_.c_str());
     pending_ = true;
 }
 
@@ -34,6 +96,7 @@ OutputFile::~OutputFile() {
     if (!pending_) return;
     std::error_code ignored;
     fs::remove(writing_, ignored);
+    forget_pending(writing_.c_str());  // after the removal: a signal between them finds nothing
 }
 
 void OutputFile::commit() {
@@ -44,6 +107,7 @@ void OutputFile::commit() {
         throw InputError(option_ + " " + target_.string() + ": cannot be written (" +
                          error.message() + ")");
     }
+    forget_pending(writing_.c_str());
     pending_ = false;
 }
 
@@ -59,11 +123,15 @@ std::string OutputFile::name_target_in(std::string message) const {
 
 namespace {
 
-// One spelling per file: the file itself when it exists, else its absolute, normalised path.
+// One spelling per file: the file itself when it exists, else its folder's canonical path and
+// its name. Made absolute first: weakly_canonical leaves a relative path whose first part does not
+// exist as it was given ("new.edf"), which then differed from "./new.edf", resolved in full.
 fs::path identity(const fs::path& path) {
     std::error_code error;
-    auto resolved = fs::weakly_canonical(path, error);
-    return error ? fs::absolute(path).lexically_normal() : resolved;
+    const auto absolute = fs::absolute(path, error);
+    if (error) return path.lexically_normal();
+    auto resolved = fs::weakly_canonical(absolute, error);
+    return error ? absolute.lexically_normal() : resolved;
 }
 
 bool same_file(const fs::path& a, const fs::path& b) {

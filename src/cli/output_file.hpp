@@ -2,8 +2,9 @@
 // Files a command writes. Each is written under a hidden temporary name beside its target and
 // renamed into place by commit() once the whole command has succeeded, or removed: a failed
 // command leaves no half-written file, and no earlier output replaces a file while a later one
-// may still fail. A target that exists and is not a regular file (/dev/stdout, a pipe) is
-// written directly.
+// may still fail. A command ended by SIGINT, SIGTERM or SIGHUP removes its temporary files and
+// dies of the signal (output_file.cpp says how). A target that exists and is not a regular file
+// (/dev/stdout, a pipe) is written directly.
 
 #include <filesystem>
 #include <string>

@@ -5,6 +5,7 @@
 // server's default), so a kill -9 of this process loses nothing the server confirmed.
 #include <libpq-fe.h>
 
+#include <sstream>
 #include <string>
 #include <unordered_map>
 
@@ -98,10 +99,17 @@ class PostgresConnection final : public Connection {
     }
 
   private:
+    // libpq's message on one line: it ends in a newline and may hold several lines ("Connection
+    // refused\n\tIs the server running on that host...?", a DETAIL line), and a message on
+    // stderr or in the log is one line. Its lines are joined by "; ", their indentation dropped.
     std::string error_message() const {
-        std::string message = PQerrorMessage(connection_.get());
-        while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
-            message.pop_back();
+        std::istringstream lines(PQerrorMessage(connection_.get()));
+        std::string message;
+        for (std::string line; std::getline(lines, line);) {
+            const auto start = line.find_first_not_of(" \t");
+            const auto end = line.find_last_not_of(" \t\r");
+            if (start == std::string::npos) continue;
+            message += (message.empty() ? "" : "; ") + line.substr(start, end - start + 1);
         }
         return message;
     }

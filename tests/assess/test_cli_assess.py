@@ -131,8 +131,19 @@ for name, (text, expected) in bad.items():
     check(r.returncode == 2, f"{name}: exit {r.returncode}, expected 2")
     check(r.stdout == "", f"{name}: printed an answer")
     check(len(err.splitlines()) == 1 and expected in err, f"{name}: stderr {err[:200]!r}")
+# A stream is read only up to the limit: its size is not known, and no number is given (it was
+# the limit plus one, 1048577 bytes, whatever the size).
+r = run("assess", "-", stdin=bad["huge"][0])
+check("bytes" not in r.stderr, f"a huge stream has no size: {r.stderr!r}")
 
 with tempfile.TemporaryDirectory() as tmp:
+    # A file's size is known: it is the one said.
+    big = os.path.join(tmp, "big.json")
+    with open(big, "w") as f:
+        f.write('{"hours_since_massage": 3}' + " " * 1048586)
+    r = run("assess", big)
+    check(r.returncode == 2 and r.stderr.strip() == f"twitchwatch: {big}: check-in: larger than 1 MiB "
+          "(1048612 bytes)", f"a huge file's size: {r.stderr!r}")
     r = run("assess", os.path.join(tmp, "missing.json"))
     check(r.returncode == 2 and "missing.json" in r.stderr, f"missing file: {r.returncode} {r.stderr}")
     r = run("assess", tmp)
@@ -174,6 +185,20 @@ r = run("explain")
 check(r.returncode == 0 and "how_long" in r.stdout and "red_flags" in r.stdout, "explain lists topics")
 r = run("explain", "is_it_always_good")
 check(r.returncode == 0 and "Source:" in r.stdout, "explain is_it_always_good")
+# Every rule has a title of its own (it was "Rule (urgent)" for five of them), the one its
+# explanation is printed under.
+r = run("explain", "--json")
+with open(os.path.join(source_dir, "knowledge", "rules.toml"), "rb") as f:
+    rule_ids = [rule["id"] for rule in tomllib.load(f)["rule"]]
+if r.returncode == 0:
+    titles = {e["id"]: e["title"] for e in json.loads(r.stdout) if e["group"] == "Rules"}
+    check(sorted(titles) == sorted(rule_ids), f"explain lists every rule: {sorted(titles)}")
+    check(len(set(titles.values())) == len(titles), f"rule titles are told apart: {titles}")
+    fainted = run("explain", "urgent.fainted")
+    check(fainted.returncode == 0 and fainted.stdout.splitlines()[0] == titles.get("urgent.fainted")
+          and "faint" in fainted.stdout.splitlines()[0], f"explain urgent.fainted: {fainted.stdout[:200]!r}")
+else:
+    check(False, f"explain --json exits {r.returncode}")
 r = run("explain", "no_such_topic")
 check(r.returncode == 2, f"explain unknown topic exits 2, got {r.returncode}")
 r = run("knowledge", "--json")

@@ -2,8 +2,10 @@
 import json
 import math
 import os
+import re
 import subprocess
 import sys
+import tempfile
 
 exe = sys.argv[1]
 failures = []
@@ -62,6 +64,63 @@ for args, named in [(["--point", "1:2:3"], "1:2:3"), (["--point", "2:3x"], "2:3x
     check(r.returncode == 2 and named in r.stderr, f"course {args} exits 2 naming {named}: {r.stderr!r}")
 r = run("course", "--point", "2:30", "--point", "soon:10")
 check(r.returncode == 2 and "soon:10" in r.stderr, f"course with a bad point exits 2 naming it: {r.stderr!r}")
+
+# The README's `course` example gives a fit (it had two inputs, and a fit needs three times): run
+# on recordings simulated with falling rates, a detect result standing for each .json it names.
+readme = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "README.md")
+with open(readme) as f:
+    example = re.search(r"`twitchwatch (course [^`]*)`", f.read()).group(1).split()
+with tempfile.TemporaryDirectory(prefix="tw-readme-") as tmp:
+    inputs = [arg for arg in example[1:] if re.match(r"[^@]+\.(json|edf)(@|$)", arg)]
+    for i, arg in enumerate(inputs):
+        name = arg.split("@")[0]
+        edf = os.path.join(tmp, os.path.splitext(name)[0] + ".edf")
+        r = run("simulate", edf, "--duration", "300", "--channels", "2", "--rate",
+                str(60 * 0.4 ** i), "--seed", str(i + 1))
+        check(r.returncode == 0, f"README course example: simulate {edf}: {r.stderr!r}")
+        if name.endswith(".json"):
+            r = run("detect", edf, "--json")
+            with open(os.path.join(tmp, name), "w") as out:
+                out.write(r.stdout)
+    r = subprocess.run([exe, *example, "--json"], capture_output=True, text=True, timeout=120,
+                       cwd=tmp)
+    check(r.returncode == 0 and json.loads(r.stdout)["fitted"] is True,
+          f"README course example gives a fit: {r.returncode} {r.stdout[-300:]!r} {r.stderr!r}")
+
+# Usage errors, CLI11's own and the commands', all say what was wrong and then point to --help
+# (`assess` and `course` without input said only what was missing).
+with tempfile.TemporaryDirectory(prefix="tw-usage-") as tmp:
+    result = os.path.join(tmp, "day1.json")
+    with open(result, "w") as out:
+        json.dump({"rate_per_min": 12, "analysed_s": 600, "duration_s": 600,
+                   "start": "2026-11-21T09:00:00"}, out)
+    out_edf = os.path.join(tmp, "out.edf")
+    for args, said in [
+            (["detect"], "FILE is required"),
+            (["assess"], "give either FILE (or -) or --interactive"),
+            (["assess", result, "--interactive"], "give either FILE (or -) or --interactive"),
+            (["course"], "give recordings, detect results or --point"),
+            (["course", "--point", "2:3x"], "--point expects HOURS:RATE"),
+            (["course", result], "--massage TIME is needed"),
+            (["course", result + "@"], "no time after the '@'"),
+            (["course", result + "@xh"], "not a number of hours"),
+            (["detect", out_edf, "--set", "threshold"], "--set expects NAME=VALUE"),
+            (["detect", out_edf, "--channels", "EMG1,"], "a label is empty"),
+            (["simulate", out_edf, "--twitch-channels", "one"], "is not a channel number"),
+            (["simulate", out_edf, "--twitch-channels", "1,1"], "is named twice"),
+            (["simulate", out_edf, "--duration", "0.5"], "--duration must be a whole number"),
+            (["simulate", out_edf, "--sample-rate", "2048.5"], "--sample-rate must be a whole"),
+            (["serve", "--listen", "localhost"], "expected HOST:PORT"),
+            (["serve", "--listen", "127.0.0.1:99999"], "the port must be a number"),
+            (["serve", "--tls-cert", os.path.join(tmp, "cert.pem")], "--tls-key"),
+    ]:
+        r = run(*args)
+        lines = r.stderr.splitlines()
+        check(r.returncode == 2 and len(lines) == 2 and said in lines[0]
+              and lines[1] == "Run with --help for more information.",
+              f"{' '.join(args)}: exit 2, '{said}' and the pointer to --help, got {r.returncode} "
+              f"{r.stderr!r}")
+    check(os.listdir(tmp) == ["day1.json"], f"a usage error writes nothing: {os.listdir(tmp)}")
 
 for f in failures:
     print("FAIL:", f)

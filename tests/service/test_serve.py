@@ -79,16 +79,19 @@ with tempfile.TemporaryDirectory(prefix="tw-serve-") as workdir:
         check(result.stderr.count("\n") <= 2, f"{what}: a short message, got {result.stderr!r}")
 
     # A --db that cannot be opened is the user's to fix: exit 2 naming --db (it was "internal
-    # error", exit 1).
+    # error", exit 1), on one line (libpq's "Connection refused" came with a second line).
     not_a_database = os.path.join(workdir, "notes.txt")
     with open(not_a_database, "w") as out:
         out.write("not a database, " * 100)
     for db, what in [(workdir, "a folder"), (not_a_database, "a file that is not a database"),
-                     ("postgresql://[bad", "a malformed PostgreSQL URL")]:
+                     ("postgresql://[bad", "a malformed PostgreSQL URL"),
+                     ("postgresql://nobody@127.0.0.1:1/x", "a PostgreSQL server that is not there")]:
         result = subprocess.run([binary, "serve", "--db", db, "--listen", "127.0.0.1:0"],
                                 capture_output=True, text=True, timeout=60)
         check(result.returncode == 2 and "--db" in result.stderr,
               f"--db {what}: exit 2 naming --db, got {result.returncode} ({result.stderr.strip()})")
+        check(result.stderr.count("\n") == 1 and result.stderr.endswith("\n"),
+              f"--db {what}: one line on stderr, got {result.stderr!r}")
 
     # --json: the address and the demo login as one JSON line.
     process = subprocess.Popen([binary, "serve", "--json", "--demo", "--listen", "127.0.0.1:0",

@@ -1,14 +1,21 @@
 // The simulate, detect and course commands as a user runs them: files written, JSON schema of
 // docs/detect-output.md, exit codes. Skipped when the twitchwatch executable is not built.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace fs = std::filesystem;
 
@@ -38,6 +45,42 @@ Result run(const std::string& arguments, const std::string& redirect = "2>/dev/n
 
 // What a run says on its standard error.
 std::string error_of(const std::string& arguments) { return run(arguments, "2>&1 >/dev/null").out; }
+
+// Starts twitchwatch with `arguments` without waiting for it, its output thrown away; its id, or
+// -1 when it cannot be started.
+pid_t start(std::vector<std::string> arguments) {
+    arguments.insert(arguments.begin(), kExe.string());
+    std::vector<char*> argv;
+    for (auto& argument : arguments) argv.push_back(argument.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+    pid_t pid = -1;
+    const int error = ::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    return error == 0 ? pid : -1;
+}
+
+// Waits up to a minute for `path` to hold data; false if it does not.
+bool wait_for_data(const fs::path& path) {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+    while (std::chrono::steady_clock::now() < give_up) {
+        std::error_code error;
+        if (fs::file_size(path, error) > 0 && !error) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return false;
+}
+
+// Signals `pid` and returns the signal it died of (0 when it exited instead).
+int signal_and_reap(pid_t pid, int signal_number) {
+    ::kill(pid, signal_number);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+}
 
 class SignalCli : public ::testing::Test {
   protected:
@@ -163,6 +206,47 @@ TEST_F(SignalCli, NoOutputDestroysAnInputOrIsLeftHalfWritten) {
     EXPECT_EQ(run("simulate " + (dir_ / "y.edf").string() + " --truth /nonexistent/t.csv").code, 2);
     EXPECT_EQ(run("simulate " + (dir_ / "z.edf").string() + " --truth /dev/full").code, 2);
     EXPECT_EQ(file_count(), before + 1);  // the link; no output and no temporary file
+}
+
+TEST_F(SignalCli, ANewOutputNamedTwiceByAnySpellingIsRefusedBeforeAnythingIsWritten) {
+    const auto edf = dir_ / "sim.edf";
+    ASSERT_EQ(run("simulate " + edf.string() + " --duration 10 --channels 2 --seed 3").code, 0);
+    const auto before = std::distance(fs::directory_iterator(dir_), fs::directory_iterator{});
+    // Relative names from the folder itself: "new.edf" was not resolved as "./new.edf" was, so
+    // both outputs were written to one temporary file, and a new.edf was left behind.
+    const auto here = fs::current_path();
+    fs::current_path(dir_);
+    EXPECT_EQ(run("detect sim.edf --annotate new.edf --events-csv ./new.edf").code, 2);
+    EXPECT_EQ(run("detect sim.edf --annotate ./new.edf --events-csv new.edf").code, 2);
+    EXPECT_EQ(run("simulate n9.edf --truth ./n9.edf").code, 2);
+    EXPECT_NE(error_of("simulate n9.edf --truth ./n9.edf").find("is the same file as"),
+              std::string::npos);
+    fs::current_path(here);
+    EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator{}), before);
+}
+
+TEST_F(SignalCli, AnInterruptedRunRemovesItsPartialFilesAndDiesOfTheSignal) {
+    // Ctrl-C during a long simulate left an 82 MB hidden .intr.partial-PID.edf behind. Ten hours
+    // of one channel take far longer to write than the test waits.
+    for (const int signal_number : {SIGINT, SIGTERM}) {
+        const pid_t pid = start(
+            {"simulate", (dir_ / "intr.edf").string(), "--duration", "36000", "--channels", "1"});
+        ASSERT_GT(pid, 0);
+        const auto partial = dir_ / (".intr.partial-" + std::to_string(pid) + ".edf");
+        EXPECT_TRUE(wait_for_data(partial)) << partial;
+        EXPECT_EQ(signal_and_reap(pid, signal_number), signal_number);
+        EXPECT_TRUE(fs::is_empty(dir_)) << fs::directory_iterator(dir_)->path();
+    }
+    // detect writes its outputs after the detection: signalled while it copies the recording.
+    const auto edf = dir_ / "long.edf";
+    ASSERT_EQ(run("simulate " + edf.string() + " --duration 1200 --channels 4 --seed 2").code, 0);
+    const pid_t pid = start({"detect", edf.string(), "--events-csv", (dir_ / "e.csv").string(),
+                             "--annotate", (dir_ / "a.edf").string()});
+    ASSERT_GT(pid, 0);
+    EXPECT_TRUE(wait_for_data(dir_ / (".a.partial-" + std::to_string(pid) + ".edf")));
+    EXPECT_EQ(signal_and_reap(pid, SIGINT), SIGINT);
+    EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator{}), 2)
+        << "only the recording and its truth";
 }
 
 TEST_F(SignalCli, AChannelChoiceThatIsNotClearExitsTwo) {

@@ -217,6 +217,14 @@ TEST(SignalSimulate, RejectsNonsense) {
     o.rate_per_min = 6000;
     o.duration_s = 7 * 24 * 3600;
     EXPECT_THROW(ts::Simulator{o}, twitchwatch::InputError);
+    // The rate counts every channel's twitches together: 12,000 twitches on 1024 channels are
+    // 12,000, not the 12 million the bound once counted.
+    o = small();
+    o.rate_per_min = 6000;
+    o.duration_s = 120;
+    o.emg_channels = 1024;
+    o.sample_rate_hz = 200;
+    EXPECT_NO_THROW(ts::Simulator{o});
 }
 
 TEST(SignalSimulate, ScoringMatchesOneToOneWithinTolerance) {
