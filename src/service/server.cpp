@@ -167,6 +167,10 @@ json level_json(const std::optional<assess::Level>& level) {
     return level ? json(std::string(assess::to_string(*level))) : json(nullptr);
 }
 
+json optional_time_json(const std::optional<Timestamp>& at) {
+    return at ? json(iso_utc(*at)) : json(nullptr);
+}
+
 // Hours from the session to a moment, to 0.01 h (36 s): finer would only look precise.
 double hours_between(Timestamp from, Timestamp to) {
     return std::round(std::max<double>(0.0, double(to - from) / 36.0)) / 100.0;
@@ -1062,9 +1066,23 @@ void Server::Impl::session_detail(const Request& req, Response& res) {
                     {"document", json::parse(entry.checkin.document, nullptr, false)},
                     {"assessment", assessment_json(entry.assessment)}};
     });
+    // The client's other sessions, so that reports on an earlier session's link stay in reach.
+    json other_sessions = json::array();
+    for (const auto& summary :
+         store->list_session_summaries(session->clinic_id, session->client_id)) {
+        if (summary.session.id == session->id) continue;
+        other_sessions.push_back(
+            {{"id", summary.session.id},
+             {"started_at", iso_utc(summary.session.started_at)},
+             {"technique", summary.session.technique},
+             {"reports", summary.reports},
+             {"latest_level", level_json(summary.latest_level)},
+             {"latest_report_at", optional_time_json(summary.latest_report_at)}});
+    }
     send_json(res, 200,
               {{"session", session_json(*session)},
                {"client", client ? client_json(*client) : json(nullptr)},
+               {"other_sessions", other_sessions},
                {"hours_since_massage", hours_between(session->started_at, now_seconds())},
                {"checkins", listed},
                {"checkins_total", checkins.size()},
@@ -1200,8 +1218,7 @@ void Server::Impl::dashboard(const Request& req, Response& res) {
              {"reports", row.reports},
              {"latest_level", level_json(row.latest_level)},
              {"highest_level", level_json(row.highest_level)},
-             {"latest_report_at",
-              row.latest_report_at ? json(iso_utc(*row.latest_report_at)) : json(nullptr)},
+             {"latest_report_at", optional_time_json(row.latest_report_at)},
              {"red_flag", row.highest_level && *row.highest_level >= assess::Level::see_doctor}});
     }
     const auto shares = store->discomfort_shares(therapist.account.clinic_id);

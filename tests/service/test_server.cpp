@@ -699,6 +699,50 @@ TEST_F(Api, TheDashboardListsRedFlagsFirst) {
     EXPECT_TRUE(dashboard["discomfort"]["by_pressure"].is_array());
 }
 
+TEST_F(Api, AClientsEarlierSessionAndItsReportsStayInReach) {
+    start();
+    const auto login_a = login(a_);
+    const Id client = create_client(login_a, "Returning");
+    const auto first = create_session(login_a, client, 50);
+    const json painful{{"twitching", {{"present", true}, {"painful", true}}}};
+    ASSERT_EQ(checkin(first, painful)->status, 201);
+    // The second session starts after that report came in (times are whole seconds).
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    const auto second = create_session(login_a, client, 0);
+    const auto dashboard_row = [&] {
+        const auto dashboard = body_of(http().Get("/api/dashboard", headers(login_a, false)));
+        EXPECT_EQ(dashboard["clients"].size(), 1u) << dashboard.dump();
+        return dashboard["clients"][0];
+    };
+    // Reported before the second session: the therapist has seen the client since.
+    EXPECT_EQ(dashboard_row()["session_id"], second.session_id);
+
+    // The second session's page lists the first, with its reports in brief.
+    const auto detail = [&](const Link& link) {
+        return body_of(http().Get(("/api/sessions/" + std::to_string(link.session_id)).c_str(),
+                                  headers(login_a, false)));
+    };
+    const auto others = detail(second)["other_sessions"];
+    ASSERT_EQ(others.size(), 1u) << others.dump();
+    EXPECT_EQ(others[0]["id"], first.session_id);
+    EXPECT_EQ(others[0]["technique"], "deep_tissue");
+    EXPECT_EQ(others[0]["reports"], 1);
+    EXPECT_EQ(others[0]["latest_level"], "tell_therapist");
+    EXPECT_TRUE(others[0]["started_at"].is_string());
+    EXPECT_TRUE(others[0]["latest_report_at"].is_string());
+
+    // A report on the first session's link since the second began: the row shows the first.
+    ASSERT_EQ(checkin(first, painful)->status, 201);
+    const auto row = dashboard_row();
+    EXPECT_EQ(row["session_id"], first.session_id);
+    EXPECT_EQ(row["reports"], 2);
+    const auto back = detail(first)["other_sessions"];
+    ASSERT_EQ(back.size(), 1u) << back.dump();
+    EXPECT_EQ(back[0]["id"], second.session_id);
+    EXPECT_EQ(back[0]["reports"], 0);
+    EXPECT_TRUE(back[0]["latest_level"].is_null());
+}
+
 TEST_F(Api, TheClientPageShowsAftercareFromTheKnowledgeBase) {
     start();
     const auto login_a = login(a_);
