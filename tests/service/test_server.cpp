@@ -1020,6 +1020,41 @@ json body_of_raw(const std::string& answer) {
 
 const std::string kSmuggled = "GET /api/c/SMUGGLED HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
 
+TEST_F(Api, ABodilessRequestWithoutContentLengthIsAnsweredAtOnce) {
+    // curl -X POST without data sends neither Content-Length nor Transfer-Encoding: no body. A
+    // route that takes none answered 411; another method on a known path waited or was 411 too.
+    start();
+    const auto login_a = login(a_);
+    const auto link = client_link(login_a);
+    const std::string therapist_headers = "Host: 127.0.0.1\r\nCookie: " + login_a.cookie +
+                                          "\r\nX-CSRF-Token: " + login_a.csrf + "\r\n";
+    const auto answer_to = [&](const std::string& request_line, const std::string& headers) {
+        RawClient raw(port_,
+                      request_line + " HTTP/1.1\r\n" + headers + "Connection: close\r\n\r\n");
+        EXPECT_TRUE(raw.connected());
+        // Well within the read timeout (5 s) the server would wait for a body.
+        return raw.response_within(std::chrono::seconds(2));
+    };
+    const auto session = std::to_string(link.session_id);
+    const auto new_link = answer_to("POST /api/sessions/" + session + "/link", therapist_headers);
+    EXPECT_EQ(status_of(new_link), 201) << new_link;
+    EXPECT_EQ(body_of_raw(new_link)["path"].get<std::string>().rfind("/c/", 0), 0u) << new_link;
+    for (const auto& request_line : std::vector<std::string>{
+             "PATCH /api/login", "PUT /api/sessions/" + session, "PATCH /api/sessions/" + session,
+             "POST /api/me", "POST /api/sessions/" + session, "POST /nothing/here"}) {
+        const auto answer = answer_to(request_line, therapist_headers);
+        EXPECT_EQ(status_of(answer), 404) << request_line << ": " << answer;
+        EXPECT_EQ(body_of_raw(answer).value("error", ""), "not found") << answer;
+    }
+    // A route that takes a body still wants its length, and a chunked body is still refused.
+    EXPECT_EQ(status_of(answer_to("POST /api/clients", therapist_headers)), 411);
+    EXPECT_EQ(status_of(answer_to("POST /api/sessions/" + session + "/link",
+                                  therapist_headers + "Transfer-Encoding: chunked\r\n")),
+              411);
+    EXPECT_EQ(status_of(answer_to("POST /api/logout", therapist_headers)), 204);
+    EXPECT_EQ(http().Get("/api/me", headers(login_a))->status, 401);
+}
+
 TEST_F(Api, ACompressedBodyIs415BeforeItIsReadAndTheConnectionCloses) {
     start();
     const auto login_a = login(a_);
