@@ -79,6 +79,19 @@ std::string format_number(double value) {
     return text;
 }
 
+// "5 hours", "3 days and 2 hours" after the massage, as the pages say it.
+std::string since_massage(double hours) {
+    if (!(hours >= 1)) return "less than an hour after the massage";
+    const auto whole = static_cast<long long>(std::floor(hours));
+    const auto plural = [](long long count, const char* unit) {
+        return std::to_string(count) + " " + unit + (count == 1 ? "" : "s");
+    };
+    if (whole < 48) return plural(whole, "hour") + " after the massage";
+    const long long rest = whole % 24;
+    return plural(whole / 24, "day") + (rest > 0 ? " and " + plural(rest, "hour") : "") +
+           " after the massage";
+}
+
 }  // namespace
 
 json course_by_day(const std::vector<store::CheckinWithAssessment>& checkins) {
@@ -204,6 +217,46 @@ constexpr std::pair<const char*, const char*> kOtherSymptoms[] = {
     {"headache", "headache"},
 };
 
+namespace {
+
+// Which of kOtherSymptoms a report gives.
+std::vector<bool> other_symptoms_of(const json& document) {
+    std::vector<bool> given(std::size(kOtherSymptoms), false);
+    for (std::size_t i = 0; i < std::size(kOtherSymptoms); ++i) {
+        given[i] = flag_at(document, "symptoms", kOtherSymptoms[i].first);
+    }
+    return given;
+}
+
+std::vector<std::string> other_symptom_names(const std::vector<bool>& given) {
+    std::vector<std::string> names;
+    for (std::size_t i = 0; i < std::size(kOtherSymptoms); ++i) {
+        if (given[i]) names.push_back(kOtherSymptoms[i].second);
+    }
+    return names;
+}
+
+// A report at see_doctor or urgent, as the note opens with it: its level, what it reported and
+// when ("Urgent: difficulty breathing, reported 5 hours after the massage.").
+std::string red_flag_opening(const store::CheckinWithAssessment& entry, const json& document) {
+    auto what = other_symptom_names(other_symptoms_of(document));
+    if (flag_at(document, "twitching", "painful")) what.push_back("painful twitching");
+    if (const auto pain = number_at(document, "symptoms", "pain_0_10"); pain && *pain > 0) {
+        what.push_back("pain " + format_number(*pain) + "/10");
+    }
+    if (string_at(document, "twitching", "trend") == "worse") {
+        what.push_back("twitching getting worse");
+    }
+    if (what.empty() && flag_at(document, "twitching", "present")) what.push_back("twitching");
+    std::string opening = readable(std::string(assess::to_string(entry.assessment->level))) + ": " +
+                          (what.empty() ? "" : join(what) + ", ") + "reported " +
+                          since_massage(entry.checkin.hours_since_massage) + ".";
+    opening.front() = static_cast<char>(std::toupper(static_cast<unsigned char>(opening.front())));
+    return opening;
+}
+
+}  // namespace
+
 std::string next_session_note(const store::Session& session,
                               const std::vector<store::CheckinWithAssessment>& checkins) {
     if (checkins.empty()) return "No reports from the client yet.";
@@ -216,6 +269,10 @@ std::string next_session_note(const store::Session& session,
     std::optional<double> highest_pain;
     std::optional<assess::Level> highest_level;
     std::vector<bool> other_symptoms(std::size(kOtherSymptoms), false);
+    // The most serious report at see_doctor or urgent (the latest of its level), and its
+    // document: the note opens with it.
+    const store::CheckinWithAssessment* red_flag = nullptr;
+    json red_flag_document;
     for (const auto& entry : checkins) {
         const json document = json::parse(entry.checkin.document, nullptr, false);
         if (!document.is_object()) continue;
@@ -234,13 +291,19 @@ std::string next_session_note(const store::Session& session,
         }
         keep_max(highest_pain, number_at(document, "symptoms", "pain_0_10"));
         bruising = bruising || flag_at(document, "symptoms", "bruising");
-        for (std::size_t i = 0; i < std::size(kOtherSymptoms); ++i) {
-            if (flag_at(document, "symptoms", kOtherSymptoms[i].first)) other_symptoms[i] = true;
+        const auto given = other_symptoms_of(document);
+        for (std::size_t i = 0; i < given.size(); ++i) {
+            other_symptoms[i] = other_symptoms[i] || given[i];
         }
         const auto soreness = string_at(document, "symptoms", "soreness");
         strong_soreness = strong_soreness || soreness == "moderate" || soreness == "severe";
         if (entry.assessment && (!highest_level || entry.assessment->level > *highest_level)) {
             highest_level = entry.assessment->level;
+        }
+        if (entry.assessment && entry.assessment->level >= assess::Level::see_doctor &&
+            (red_flag == nullptr || entry.assessment->level >= red_flag->assessment->level)) {
+            red_flag = &entry;
+            red_flag_document = document;
         }
     }
 
@@ -260,25 +323,33 @@ std::string next_session_note(const store::Session& session,
     if (strong_soreness) findings.push_back("moderate or severe soreness");
     if (bruising) findings.push_back("bruising");
 
-    std::string note;
+    // A red flag comes first, before anything about how the massage was tolerated: the note
+    // must not read as a calm one with an emergency at its end.
+    std::string note =
+        red_flag != nullptr ? red_flag_opening(*red_flag, red_flag_document) + " " : std::string{};
     if (findings.empty()) {
-        note = "No pain, soreness or bruising reported " + after + ".";
+        note += "No pain, soreness or bruising reported " + after + ".";
     } else {
-        note = join(findings) + ".";
-        note.front() = static_cast<char>(std::toupper(static_cast<unsigned char>(note.front())));
-        if (!painful_twitching) note.insert(note.size() - 1, " " + after);
+        std::string sentence = join(findings) + ".";
+        sentence.front() =
+            static_cast<char>(std::toupper(static_cast<unsigned char>(sentence.front())));
+        if (!painful_twitching) sentence.insert(sentence.size() - 1, " " + after);
+        note += sentence;
     }
-    std::vector<std::string> others;
-    for (std::size_t i = 0; i < std::size(kOtherSymptoms); ++i) {
-        if (other_symptoms[i]) others.push_back(kOtherSymptoms[i].second);
+    // The opening named the red flag's own symptoms already.
+    if (red_flag != nullptr) {
+        const auto named = other_symptoms_of(red_flag_document);
+        for (std::size_t i = 0; i < named.size(); ++i) {
+            other_symptoms[i] = other_symptoms[i] && !named[i];
+        }
     }
+    const auto others = other_symptom_names(other_symptoms);
     if (!others.empty()) note += " Also reported: " + join(others) + ".";
-    if (highest_level && *highest_level >= assess::Level::tell_therapist) {
+    if (red_flag == nullptr && highest_level && *highest_level >= assess::Level::tell_therapist) {
         note +=
             " Highest level reported: " + readable(std::string(assess::to_string(*highest_level))) +
             ".";
     }
-    const bool red_flag = highest_level && *highest_level >= assess::Level::see_doctor;
     if (discomfort || painful_twitching || bruising || strong_soreness) {
         std::vector<std::string> changes;
         if (session.pressure == "firm" || session.pressure == "deep") {
@@ -291,7 +362,7 @@ std::string next_session_note(const store::Session& session,
         // nausea, a red flag) reads as well tolerated.
         note += " The session was well tolerated.";
     }
-    if (red_flag) {
+    if (red_flag != nullptr) {
         note += " Before the next session, ask whether the client has seen a doctor about it.";
     }
     return note;

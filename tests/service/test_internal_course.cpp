@@ -219,11 +219,45 @@ TEST(service, note_after_a_red_flag_never_reads_well_tolerated) {
         session, {report(10, {{"symptoms", {{"fainted", true}}}}, assess::Level::urgent),
                   report(20, {{"symptoms", {{"nausea", true}, {"weakness", true}}}},
                          assess::Level::see_doctor)});
-    EXPECT_NE(fainted.find("Also reported: fainting, weakness and nausea."), std::string::npos)
+    EXPECT_EQ(fainted.rfind("Urgent: fainting, reported 10 hours after the massage. ", 0), 0u)
         << fainted;
+    EXPECT_NE(fainted.find("Also reported: weakness and nausea."), std::string::npos) << fainted;
     const auto calm =
         next_session_note(session, {report(10, {{"twitching", {{"present", true}}}})});
     EXPECT_NE(calm.find("well tolerated"), std::string::npos) << calm;
+}
+
+TEST(service, note_opens_with_a_red_flag_before_anything_about_tolerance) {
+    auto session = deep_session();
+    session.pressure = "medium";
+    session.technique = "swedish";
+    // It began "No pain, soreness or bruising reported after medium pressure (Swedish)." and named
+    // the difficulty breathing only after that.
+    const auto breathing = next_session_note(
+        session,
+        {report(2, {{"symptoms", {{"relaxed", true}}}}, assess::Level::normal),
+         report(5.5, {{"symptoms", {{"breathing_difficulty", true}}}}, assess::Level::urgent)});
+    EXPECT_EQ(breathing,
+              "Urgent: difficulty breathing, reported 5 hours after the massage. No pain, "
+              "soreness or bruising reported after medium pressure (Swedish). Before the next "
+              "session, ask whether the client has seen a doctor about it.");
+
+    // The most serious report opens the note, with what it reported besides the symptoms.
+    const auto late = next_session_note(
+        deep_session(),
+        {report(80,
+                {{"twitching", {{"painful", true}, {"trend", "worse"}}},
+                 {"symptoms", {{"pain_0_10", 7}, {"numbness", true}}}},
+                assess::Level::see_doctor),
+         report(90, {{"symptoms", {{"dizziness", true}}}}, assess::Level::tell_therapist)});
+    EXPECT_EQ(late.rfind("See doctor: numbness, painful twitching, pain 7/10 and twitching "
+                         "getting worse, reported 3 days and 8 hours after the massage. Painful "
+                         "twitching after deep pressure",
+                         0),
+              0u)
+        << late;
+    EXPECT_NE(late.find("Also reported: dizziness."), std::string::npos) << late;
+    EXPECT_EQ(late.find("Highest level reported"), std::string::npos) << late;
 }
 
 TEST(service, note_suggests_less_time_on_knots_when_they_were_worked) {
