@@ -92,6 +92,31 @@ std::string since_massage(double hours) {
            " after the massage";
 }
 
+// When the latest point is above the lowest before it by more than the margin: a sentence
+// saying the twitching rose (or came back, when it had fallen to that lowest first).
+std::optional<std::string> latest_rise(const std::vector<signal::CoursePoint>& points,
+                                       double margin) {
+    const auto by_time = [](const signal::CoursePoint& a, const signal::CoursePoint& b) {
+        return a.hours_since_massage < b.hours_since_massage;
+    };
+    std::vector<signal::CoursePoint> ordered = points;
+    std::stable_sort(ordered.begin(), ordered.end(), by_time);
+    if (ordered.size() < 2) return std::nullopt;
+    const auto& latest = ordered.back();
+    const auto lowest =
+        std::min_element(ordered.begin(), ordered.end() - 1,
+                         [](const auto& a, const auto& b) { return a.rate < b.rate; });
+    if (!(latest.rate - lowest->rate > margin)) return std::nullopt;
+    const bool fell_first = std::any_of(ordered.begin(), lowest, [&](const auto& point) {
+        return point.rate - lowest->rate > margin;
+    });
+    return std::string("The twitching has ") + (fell_first ? "come back" : "risen") +
+           ": the latest report, " + since_massage(latest.hours_since_massage) + ", gives " +
+           format_number(latest.rate) + " episodes a day, more than earlier ones (as few as " +
+           format_number(lowest->rate) + " a day, " + since_massage(lowest->hours_since_massage) +
+           "). The data do not show a decline.";
+}
+
 }  // namespace
 
 json course_by_day(const std::vector<store::CheckinWithAssessment>& checkins) {
@@ -143,7 +168,8 @@ json reported_course_fit(const std::vector<store::CheckinWithAssessment>& checki
         const signal::CoursePoint point{hours < 0 ? 0.0 : hours, *episodes};
         if (signal::course_point_problem(point).empty()) points.push_back(point);
     }
-    const auto fit = signal::fit_course(points, signal::report_course_options());
+    const auto options = signal::report_course_options();
+    const auto fit = signal::fit_course(points, options);
     json out = signal::to_json(fit);
     // The fit words a rise as "changes by +N % per day"; a steep rise over a few hours makes N
     // dozens of digits long. Beyond tenfold a day the number says nothing more.
@@ -152,6 +178,12 @@ json reported_course_fit(const std::vector<store::CheckinWithAssessment>& checki
         out["verdict"] =
             "The data do not show a decline: the reported episodes per day rise more than " +
             format_number(kSteepRisePerDay) + "-fold a day.";
+    } else if (fit.fitted && !fit.at_baseline && !fit.decline) {
+        // "Changes by +9 % per day, but the uncertainty still includes no change or a rise" hid
+        // that the latest report was well above earlier ones: said plainly, whatever the fit.
+        if (const auto rise = latest_rise(points, options.back_at_baseline_margin)) {
+            out["verdict"] = *rise;
+        }
     }
     out["points"] = json::array();
     for (const auto& point : points) {

@@ -458,6 +458,25 @@ test("a client's earlier session is listed on the newer one's page, and a report
   assert.deepEqual(watch.problems, []);
 });
 
+test('a course that fell and rose again is said to have come back, and its dotted line promises no return', async () => {
+  const made = await recordSession({ client: { name: `Again ${clientName}` }, started_at: isoHoursAgo(130) });
+  let hours = 4;
+  for (const episodes of [10, 8, 4, 2, 10, 15]) {
+    await sendCheckin(made.link, { hours_since_massage: hours, twitching: { present: true, episodes_per_day: episodes } });
+    hours += 24;
+  }
+  const page = await therapist.context.newPage();
+  const watch = watchPage(page, server.url);
+  await page.goto(`${server.url}/sessions/${made.session.id}`);
+  await page.locator('.charts canvas').first().waitFor();
+  assert.match(await page.locator('.course-verdict').textContent(), /The twitching has come back: the latest report, 5 days and 4 hours after the massage, gives 15 episodes a day/);
+  const caption = await page.locator('.chart-figure figcaption').first().textContent();
+  assert.match(caption, /Dotted line: the fitted course of the episodes up to the latest report; it shows no decline\./);
+  assert.doesNotMatch(caption, /back at baseline/);
+  assert.deepEqual(watch.problems, []);
+  await page.close();
+});
+
 test('a refused session creates no client and keeps what was typed; a saved one cannot be saved twice', async () => {
   const page = await therapist.context.newPage();
   const watch = watchPage(page, server.url);

@@ -128,6 +128,37 @@ TEST(service, reported_course_fit_words_a_steep_rise_and_draws_no_further_than_t
     EXPECT_EQ(curve.back()[0], 3.0) << curve.dump();
 }
 
+TEST(service, reported_course_fit_says_plainly_when_the_twitching_came_back) {
+    // 10, 8, 4, 2, then 10 and 15 a day: it read "the fitted excess over the baseline of 0.0/day
+    // changes by +9 % per day, but the uncertainty still includes no change or a rise".
+    std::vector<store::CheckinWithAssessment> checkins;
+    double hours = 4;
+    for (const double episodes : {10, 8, 4, 2, 10, 15}) {
+        checkins.push_back(report(hours, {{"twitching", {{"episodes_per_day", episodes}}}}));
+        hours += 24;
+    }
+    auto fit = reported_course_fit(checkins);
+    ASSERT_EQ(fit["fitted"], true) << fit.dump();
+    ASSERT_EQ(fit["decline"], false) << fit.dump();
+    EXPECT_EQ(fit["verdict"],
+              "The twitching has come back: the latest report, 5 days and 4 hours after the "
+              "massage, gives 15 episodes a day, more than earlier ones (as few as 2 a day, 3 "
+              "days and 4 hours after the massage). The data do not show a decline.");
+    // The curve ends at the latest report: no return to baseline is drawn.
+    EXPECT_EQ(fit["curve"].back()[0], 124.0);
+
+    // Rising from the first report on: risen, not come back.
+    fit = reported_course_fit({report(2, {{"twitching", {{"episodes_per_day", 2}}}}),
+                               report(20, {{"twitching", {{"episodes_per_day", 5}}}}),
+                               report(40, {{"twitching", {{"episodes_per_day", 9}}}})});
+    ASSERT_EQ(fit["decline"], false) << fit.dump();
+    EXPECT_EQ(fit["verdict"].get<std::string>().rfind("The twitching has risen: the latest report, "
+                                                      "40 hours after the massage, gives 9 ",
+                                                      0),
+              0u)
+        << fit.dump();
+}
+
 TEST(service, reported_course_fit_skips_a_stored_value_out_of_range) {
     std::vector<store::CheckinWithAssessment> checkins{
         report(5, {{"twitching", {{"episodes_per_day", 10}}}}),

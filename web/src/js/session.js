@@ -41,6 +41,15 @@ function courseTable(course) {
   );
 }
 
+// The dotted line's caption: only a fit that shows a decline is drawn on to a return to baseline
+// (the server ends any other curve at the latest report).
+function fittedLineCaption(fit) {
+  if (!(fit?.curve ?? []).length) return '';
+  return fit.decline
+    ? ' Dotted line: the fitted course of the episodes, drawn on to when they are expected back at baseline.'
+    : ' Dotted line: the fitted course of the episodes up to the latest report; it shows no decline.';
+}
+
 // The fitted course of the reported episodes, in words: what the chart's dotted line says.
 function courseVerdict(fit) {
   if (!fit?.verdict) return null;
@@ -118,11 +127,10 @@ function render(data) {
     charts.append(h('p', { class: 'empty' }, 'The charts appear with the first report.'));
     return;
   }
-  const hasCurve = (courseFit?.curve ?? []).length > 0;
   const twitching = chartFigure(
     'Twitching and pain',
     'Solid line: the most twitching episodes per day reported each day (left scale). Dashed line: the highest pain from 0 to 10 (right scale).' +
-      (hasCurve ? ' Dotted line: the fitted course of the episodes, drawn on to when they are expected back at baseline.' : ''),
+      fittedLineCaption(courseFit),
   );
   const level = chartFigure('Level of each report', 'From normal to urgent.');
   charts.append(...[twitching.figure, courseVerdict(courseFit), level.figure, courseTable(course)].filter(Boolean));
