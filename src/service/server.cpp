@@ -1,8 +1,9 @@
 // The aftercare service: HTTP routes over the store and the assessment engine.
 //
 // Every route is registered through Impl::route(), which records the route pattern for the request
-// log and turns the exceptions of the lower layers into JSON errors: HttpError (status chosen
-// here), InputError (400 naming the field), store::Conflict (409), store::StoreError (503).
+// log and whether the route reads a body (a POST without a length is 411 only there), and turns the
+// exceptions of the lower layers into JSON errors: HttpError (status chosen here), InputError (400
+// naming the field), store::Conflict (409), store::StoreError (503).
 #include "twitchwatch/service/server.hpp"
 
 #include <httplib.h>
@@ -431,8 +432,8 @@ bool is_decimal_length(const std::string& text) {
     });
 }
 
-// The methods whose body cpp-httplib reads; without a Content-Length it waits for one until the
-// read timeout.
+// The methods that take a body here. cpp-httplib 0.11.4 waits for the body of these until the
+// read timeout when the request gives no Content-Length.
 bool reads_body(const std::string& method) {
     return method == "POST" || method == "PUT" || method == "PATCH";
 }
