@@ -79,6 +79,44 @@ std::string format_number(double value) {
     return text;
 }
 
+// "5 hours", "3 days and 2 hours" after the massage, as the pages say it.
+std::string since_massage(double hours) {
+    if (!(hours >= 1)) return "less than an hour after the massage";
+    const auto whole = static_cast<long long>(std::floor(hours));
+    const auto plural = [](long long count, const char* unit) {
+        return std::to_string(count) + " " + unit + (count == 1 ? "" : "s");
+    };
+    if (whole < 48) return plural(whole, "hour") + " after the massage";
+    const long long rest = whole % 24;
+    return plural(whole / 24, "day") + (rest > 0 ? " and " + plural(rest, "hour") : "") +
+           " after the massage";
+}
+
+// When the latest point is above the lowest before it by more than the margin: a sentence
+// saying the twitching rose (or came back, when it had fallen to that lowest first).
+std::optional<std::string> latest_rise(const std::vector<signal::CoursePoint>& points,
+                                       double margin) {
+    const auto by_time = [](const signal::CoursePoint& a, const signal::CoursePoint& b) {
+        return a.hours_since_massage < b.hours_since_massage;
+    };
+    std::vector<signal::CoursePoint> ordered = points;
+    std::stable_sort(ordered.begin(), ordered.end(), by_time);
+    if (ordered.size() < 2) return std::nullopt;
+    const auto& latest = ordered.back();
+    const auto lowest =
+        std::min_element(ordered.begin(), ordered.end() - 1,
+                         [](const auto& a, const auto& b) { return a.rate < b.rate; });
+    if (!(latest.rate - lowest->rate > margin)) return std::nullopt;
+    const bool fell_first = std::any_of(ordered.begin(), lowest, [&](const auto& point) {
+        return point.rate - lowest->rate > margin;
+    });
+    return std::string("The twitching has ") + (fell_first ? "come back" : "risen") +
+           ": the latest report, " + since_massage(latest.hours_since_massage) + ", gives " +
+           format_number(latest.rate) + " episodes a day, more than earlier ones (as few as " +
+           format_number(lowest->rate) + " a day, " + since_massage(lowest->hours_since_massage) +
+           "). The data do not show a decline.";
+}
+
 }  // namespace
 
 json course_by_day(const std::vector<store::CheckinWithAssessment>& checkins) {
@@ -130,7 +168,8 @@ json reported_course_fit(const std::vector<store::CheckinWithAssessment>& checki
         const signal::CoursePoint point{hours < 0 ? 0.0 : hours, *episodes};
         if (signal::course_point_problem(point).empty()) points.push_back(point);
     }
-    const auto fit = signal::fit_course(points, signal::report_course_options());
+    const auto options = signal::report_course_options();
+    const auto fit = signal::fit_course(points, options);
     json out = signal::to_json(fit);
     // The fit words a rise as "changes by +N % per day"; a steep rise over a few hours makes N
     // dozens of digits long. Beyond tenfold a day the number says nothing more.
@@ -139,6 +178,12 @@ json reported_course_fit(const std::vector<store::CheckinWithAssessment>& checki
         out["verdict"] =
             "The data do not show a decline: the reported episodes per day rise more than " +
             format_number(kSteepRisePerDay) + "-fold a day.";
+    } else if (fit.fitted && !fit.at_baseline && !fit.decline) {
+        // "Changes by +9 % per day, but the uncertainty still includes no change or a rise" hid
+        // that the latest report was well above earlier ones: said plainly, whatever the fit.
+        if (const auto rise = latest_rise(points, options.back_at_baseline_margin)) {
+            out["verdict"] = *rise;
+        }
     }
     out["points"] = json::array();
     for (const auto& point : points) {
@@ -204,6 +249,46 @@ constexpr std::pair<const char*, const char*> kOtherSymptoms[] = {
     {"headache", "headache"},
 };
 
+namespace {
+
+// Which of kOtherSymptoms a report gives.
+std::vector<bool> other_symptoms_of(const json& document) {
+    std::vector<bool> given(std::size(kOtherSymptoms), false);
+    for (std::size_t i = 0; i < std::size(kOtherSymptoms); ++i) {
+        given[i] = flag_at(document, "symptoms", kOtherSymptoms[i].first);
+    }
+    return given;
+}
+
+std::vector<std::string> other_symptom_names(const std::vector<bool>& given) {
+    std::vector<std::string> names;
+    for (std::size_t i = 0; i < std::size(kOtherSymptoms); ++i) {
+        if (given[i]) names.push_back(kOtherSymptoms[i].second);
+    }
+    return names;
+}
+
+// A report at see_doctor or urgent, as the note opens with it: its level, what it reported and
+// when ("Urgent: difficulty breathing, reported 5 hours after the massage.").
+std::string red_flag_opening(const store::CheckinWithAssessment& entry, const json& document) {
+    auto what = other_symptom_names(other_symptoms_of(document));
+    if (flag_at(document, "twitching", "painful")) what.push_back("painful twitching");
+    if (const auto pain = number_at(document, "symptoms", "pain_0_10"); pain && *pain > 0) {
+        what.push_back("pain " + format_number(*pain) + "/10");
+    }
+    if (string_at(document, "twitching", "trend") == "worse") {
+        what.push_back("twitching getting worse");
+    }
+    if (what.empty() && flag_at(document, "twitching", "present")) what.push_back("twitching");
+    std::string opening = readable(std::string(assess::to_string(entry.assessment->level))) + ": " +
+                          (what.empty() ? "" : join(what) + ", ") + "reported " +
+                          since_massage(entry.checkin.hours_since_massage) + ".";
+    opening.front() = static_cast<char>(std::toupper(static_cast<unsigned char>(opening.front())));
+    return opening;
+}
+
+}  // namespace
+
 std::string next_session_note(const store::Session& session,
                               const std::vector<store::CheckinWithAssessment>& checkins) {
     if (checkins.empty()) return "No reports from the client yet.";
@@ -216,6 +301,10 @@ std::string next_session_note(const store::Session& session,
     std::optional<double> highest_pain;
     std::optional<assess::Level> highest_level;
     std::vector<bool> other_symptoms(std::size(kOtherSymptoms), false);
+    // The most serious report at see_doctor or urgent (the latest of its level), and its
+    // document: the note opens with it.
+    const store::CheckinWithAssessment* red_flag = nullptr;
+    json red_flag_document;
     for (const auto& entry : checkins) {
         const json document = json::parse(entry.checkin.document, nullptr, false);
         if (!document.is_object()) continue;
@@ -234,13 +323,19 @@ std::string next_session_note(const store::Session& session,
         }
         keep_max(highest_pain, number_at(document, "symptoms", "pain_0_10"));
         bruising = bruising || flag_at(document, "symptoms", "bruising");
-        for (std::size_t i = 0; i < std::size(kOtherSymptoms); ++i) {
-            if (flag_at(document, "symptoms", kOtherSymptoms[i].first)) other_symptoms[i] = true;
+        const auto given = other_symptoms_of(document);
+        for (std::size_t i = 0; i < given.size(); ++i) {
+            other_symptoms[i] = other_symptoms[i] || given[i];
         }
         const auto soreness = string_at(document, "symptoms", "soreness");
         strong_soreness = strong_soreness || soreness == "moderate" || soreness == "severe";
         if (entry.assessment && (!highest_level || entry.assessment->level > *highest_level)) {
             highest_level = entry.assessment->level;
+        }
+        if (entry.assessment && entry.assessment->level >= assess::Level::see_doctor &&
+            (red_flag == nullptr || entry.assessment->level >= red_flag->assessment->level)) {
+            red_flag = &entry;
+            red_flag_document = document;
         }
     }
 
@@ -260,25 +355,33 @@ std::string next_session_note(const store::Session& session,
     if (strong_soreness) findings.push_back("moderate or severe soreness");
     if (bruising) findings.push_back("bruising");
 
-    std::string note;
+    // A red flag comes first, before anything about how the massage was tolerated: the note
+    // must not read as a calm one with an emergency at its end.
+    std::string note =
+        red_flag != nullptr ? red_flag_opening(*red_flag, red_flag_document) + " " : std::string{};
     if (findings.empty()) {
-        note = "No pain, soreness or bruising reported " + after + ".";
+        note += "No pain, soreness or bruising reported " + after + ".";
     } else {
-        note = join(findings) + ".";
-        note.front() = static_cast<char>(std::toupper(static_cast<unsigned char>(note.front())));
-        if (!painful_twitching) note.insert(note.size() - 1, " " + after);
+        std::string sentence = join(findings) + ".";
+        sentence.front() =
+            static_cast<char>(std::toupper(static_cast<unsigned char>(sentence.front())));
+        if (!painful_twitching) sentence.insert(sentence.size() - 1, " " + after);
+        note += sentence;
     }
-    std::vector<std::string> others;
-    for (std::size_t i = 0; i < std::size(kOtherSymptoms); ++i) {
-        if (other_symptoms[i]) others.push_back(kOtherSymptoms[i].second);
+    // The opening named the red flag's own symptoms already.
+    if (red_flag != nullptr) {
+        const auto named = other_symptoms_of(red_flag_document);
+        for (std::size_t i = 0; i < named.size(); ++i) {
+            other_symptoms[i] = other_symptoms[i] && !named[i];
+        }
     }
+    const auto others = other_symptom_names(other_symptoms);
     if (!others.empty()) note += " Also reported: " + join(others) + ".";
-    if (highest_level && *highest_level >= assess::Level::tell_therapist) {
+    if (red_flag == nullptr && highest_level && *highest_level >= assess::Level::tell_therapist) {
         note +=
             " Highest level reported: " + readable(std::string(assess::to_string(*highest_level))) +
             ".";
     }
-    const bool red_flag = highest_level && *highest_level >= assess::Level::see_doctor;
     if (discomfort || painful_twitching || bruising || strong_soreness) {
         std::vector<std::string> changes;
         if (session.pressure == "firm" || session.pressure == "deep") {
@@ -291,7 +394,7 @@ std::string next_session_note(const store::Session& session,
         // nausea, a red flag) reads as well tolerated.
         note += " The session was well tolerated.";
     }
-    if (red_flag) {
+    if (red_flag != nullptr) {
         note += " Before the next session, ask whether the client has seen a doctor about it.";
     }
     return note;

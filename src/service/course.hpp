@@ -32,10 +32,11 @@ inline constexpr double kCurveMaxPoints = 240;
 // A rise steeper than this factor a day is worded as "more than N-fold a day", not as a percentage.
 inline constexpr double kSteepRisePerDay = 10;
 
-// A short note for the next session, drawn from the reports and the session: where twitching
-// was painful, the highest pain, bruising or strong soreness, the highest level reached, and what
-// to change (lighter pressure after firm or deep work, less time on knots) when there was
-// discomfort.
+// A short note for the next session, drawn from the reports and the session: first the most
+// serious report at see_doctor or urgent, when there is one (its level, what it reported, when);
+// then where twitching was painful, the highest pain, bruising or strong soreness, the highest
+// level reached, and what to change (lighter pressure after firm or deep work, less time on
+// knots) when there was discomfort.
 std::string next_session_note(const store::Session& session,
                               const std::vector<store::CheckinWithAssessment>& checkins);
 

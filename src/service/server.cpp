@@ -1,8 +1,9 @@
 // The aftercare service: HTTP routes over the store and the assessment engine.
 //
 // Every route is registered through Impl::route(), which records the route pattern for the request
-// log and turns the exceptions of the lower layers into JSON errors: HttpError (status chosen
-// here), InputError (400 naming the field), store::Conflict (409), store::StoreError (503).
+// log and whether the route reads a body (a POST without a length is 411 only there), and turns the
+// exceptions of the lower layers into JSON errors: HttpError (status chosen here), InputError (400
+// naming the field), store::Conflict (409), store::StoreError (503).
 #include "twitchwatch/service/server.hpp"
 
 #include <httplib.h>
@@ -165,6 +166,10 @@ void send_error(Response& res, int status, const std::string& message,
 
 json level_json(const std::optional<assess::Level>& level) {
     return level ? json(std::string(assess::to_string(*level))) : json(nullptr);
+}
+
+json optional_time_json(const std::optional<Timestamp>& at) {
+    return at ? json(iso_utc(*at)) : json(nullptr);
 }
 
 // Hours from the session to a moment, to 0.01 h (36 s): finer would only look precise.
@@ -404,8 +409,16 @@ bool is_decimal_length(const std::string& text) {
     });
 }
 
+// The methods that take a body here. cpp-httplib 0.11.4 waits for the body of these until the
+// read timeout when the request gives no Content-Length.
+bool reads_body(const std::string& method) {
+    return method == "POST" || method == "PUT" || method == "PATCH";
+}
+
 // What is wrong with a request's line and headers, decided before any of its body is read.
-std::optional<HttpError> refusal_before_body(const Request& req, const Limits& limits) {
+// `route_takes_body`: the route of its method and path reads a body.
+std::optional<HttpError> refusal_before_body(const Request& req, const Limits& limits,
+                                             bool route_takes_body) {
     // cpp-httplib has read every header by now (it has no limit of its own on their number); a
     // request with more is refused rather than served.
     std::size_t count = 0;
@@ -448,14 +461,14 @@ std::optional<HttpError> refusal_before_body(const Request& req, const Limits& l
         return HttpError(400, "Content-Length: must be one decimal number of bytes",
                          "Content-Length");
     }
-    const bool takes_body = req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
     // cpp-httplib does not read a body of GET, HEAD or OPTIONS: its bytes would be read as the
     // next request on the connection.
-    if (!takes_body && lengths == 1 && std::stoull(length) > 0) {
+    if (!reads_body(req.method) && lengths == 1 && std::stoull(length) > 0) {
         return HttpError(400, req.method + " requests take no body", "Content-Length");
     }
-    // Without a length, a POST waited for the read timeout for a body.
-    if (takes_body && lengths == 0) {
+    // A request without a length has no body (RFC 9112, 6.3): a route that needs one says so
+    // rather than answer as if an empty one had been sent.
+    if (route_takes_body && lengths == 0) {
         return HttpError(411, "send the body with a Content-Length (no chunked bodies)");
     }
     return std::nullopt;
@@ -474,6 +487,13 @@ Id id_from_path(const Request& req) {
 struct Server::Impl {
     using Handler = httplib::Server::Handler;
 
+    // Whether a route reads a JSON body.
+    enum class Body { none, json };
+    struct BodyRoute {
+        std::string method;
+        std::regex path;
+    };
+
     struct Therapist {
         store::Therapist account;
         store::WebSession web_session;
@@ -484,7 +504,8 @@ struct Server::Impl {
     void configure_http();
     void add_routes();
     void route(const std::string& method, const std::string& pattern, const std::string& regex,
-               Handler handler);
+               Body body, Handler handler);
+    bool route_takes_body(const Request& req) const;
     Therapist require_therapist(const Request& req, bool state_changing);
     store::Session require_link_session(const Request& req);
     std::string issue_link(Id clinic_id, Id session_id);
@@ -518,6 +539,7 @@ struct Server::Impl {
     int logins_being_checked = 0;
     std::optional<DemoCredentials> demo;
     std::unique_ptr<httplib::Server> http;
+    std::vector<BodyRoute> body_routes;  // the routes registered with Body::json
     RequestLog log{std::cerr};
     std::thread listener;
     std::atomic<bool> listener_done{false};
@@ -625,9 +647,17 @@ void Server::Impl::configure_http() {
     });
     http->set_pre_routing_handler([this](const Request& req, Response& res) {
         current_request() = RequestContext{std::chrono::steady_clock::now(), {}};
-        if (const auto refusal = refusal_before_body(req, options.limits)) {
+        if (const auto refusal = refusal_before_body(req, options.limits, route_takes_body(req))) {
             refuse_and_close(res, *refusal);
             return httplib::Server::HandlerResponse::Handled;
+        }
+        // No length and no chunks: no body (RFC 9112, 6.3), as with "Content-Length: 0", which
+        // keeps cpp-httplib from waiting for one until the read timeout (curl -X POST sends
+        // neither). A route that takes no body then answers at once, and so does a path that
+        // is not served under this method (404). cpp-httplib hands this handler its own,
+        // non-const request as const.
+        if (reads_body(req.method) && !req.has_header("Content-Length")) {
+            const_cast<Request&>(req).set_header("Content-Length", "0");
         }
         return httplib::Server::HandlerResponse::Unhandled;
     });
@@ -656,8 +686,15 @@ void Server::Impl::configure_http() {
     }
 }
 
+bool Server::Impl::route_takes_body(const Request& req) const {
+    return std::any_of(body_routes.begin(), body_routes.end(), [&](const BodyRoute& route) {
+        return route.method == req.method && std::regex_match(req.path, route.path);
+    });
+}
+
 void Server::Impl::route(const std::string& method, const std::string& pattern,
-                         const std::string& regex, Handler handler) {
+                         const std::string& regex, Body body, Handler handler) {
+    if (body == Body::json) body_routes.push_back({method, std::regex(regex)});
     Handler wrapped = [pattern, handler = std::move(handler)](const Request& req, Response& res) {
         current_request().route = pattern;
         try {
@@ -751,15 +788,16 @@ json Server::Impl::aftercare(const store::Session& session, double hours_since_m
 }
 
 void Server::Impl::add_routes() {
-    route("POST", "/api/login", "/api/login",
+    route("POST", "/api/login", "/api/login", Body::json,
           [this](const Request& req, Response& res) { login(req, res); });
-    route("POST", "/api/logout", "/api/logout", [this](const Request& req, Response& res) {
-        const auto therapist = require_therapist(req, true);
-        store->delete_web_session(therapist.web_session.token_hash);
-        res.set_header("Set-Cookie", session_cookie("", 0));
-        res.status = 204;
-    });
-    route("GET", "/api/me", "/api/me", [this](const Request& req, Response& res) {
+    route("POST", "/api/logout", "/api/logout", Body::none,
+          [this](const Request& req, Response& res) {
+              const auto therapist = require_therapist(req, true);
+              store->delete_web_session(therapist.web_session.token_hash);
+              res.set_header("Set-Cookie", session_cookie("", 0));
+              res.status = 204;
+          });
+    route("GET", "/api/me", "/api/me", Body::none, [this](const Request& req, Response& res) {
         const auto therapist = require_therapist(req, false);
         const auto clinic = store->get_clinic(therapist.account.clinic_id);
         send_json(res, 200,
@@ -772,26 +810,29 @@ void Server::Impl::add_routes() {
                      {"name", clinic ? clinic->name : std::string{}}}},
                    {"csrf_token", therapist.web_session.csrf_token}});
     });
-    route("GET", "/api/dashboard", "/api/dashboard",
+    route("GET", "/api/dashboard", "/api/dashboard", Body::none,
           [this](const Request& req, Response& res) { dashboard(req, res); });
-    route("GET", "/api/clients", "/api/clients", [this](const Request& req, Response& res) {
-        const auto therapist = require_therapist(req, false);
-        json clients = json::array();
-        for (const auto& client : store->list_clients(therapist.account.clinic_id)) {
-            clients.push_back(client_json(client));
-        }
-        send_json(res, 200, {{"clients", clients}});
-    });
-    route("POST", "/api/clients", "/api/clients", [this](const Request& req, Response& res) {
-        const auto therapist = require_therapist(req, true);
-        const auto client = client_from(parse_json_body(req), therapist.account.clinic_id, "");
-        send_json(res, 201, {{"client", client_json(store->create_client(client))}});
-    });
-    route("POST", "/api/sessions", "/api/sessions",
+    route("GET", "/api/clients", "/api/clients", Body::none,
+          [this](const Request& req, Response& res) {
+              const auto therapist = require_therapist(req, false);
+              json clients = json::array();
+              for (const auto& client : store->list_clients(therapist.account.clinic_id)) {
+                  clients.push_back(client_json(client));
+              }
+              send_json(res, 200, {{"clients", clients}});
+          });
+    route("POST", "/api/clients", "/api/clients", Body::json,
+          [this](const Request& req, Response& res) {
+              const auto therapist = require_therapist(req, true);
+              const auto client =
+                  client_from(parse_json_body(req), therapist.account.clinic_id, "");
+              send_json(res, 201, {{"client", client_json(store->create_client(client))}});
+          });
+    route("POST", "/api/sessions", "/api/sessions", Body::json,
           [this](const Request& req, Response& res) { create_session(req, res); });
-    route("GET", "/api/sessions/{id}", R"(/api/sessions/(\d{1,18}))",
+    route("GET", "/api/sessions/{id}", R"(/api/sessions/(\d{1,18}))", Body::none,
           [this](const Request& req, Response& res) { session_detail(req, res); });
-    route("POST", "/api/sessions/{id}/link", R"(/api/sessions/(\d{1,18})/link)",
+    route("POST", "/api/sessions/{id}/link", R"(/api/sessions/(\d{1,18})/link)", Body::none,
           [this](const Request& req, Response& res) {
               const auto therapist = require_therapist(req, true);
               const auto session =
@@ -799,7 +840,7 @@ void Server::Impl::add_routes() {
               if (!session) throw not_found();
               send_json(res, 201, link_json(issue_link(session->clinic_id, session->id)));
           });
-    route("DELETE", "/api/sessions/{id}/link", R"(/api/sessions/(\d{1,18})/link)",
+    route("DELETE", "/api/sessions/{id}/link", R"(/api/sessions/(\d{1,18})/link)", Body::none,
           [this](const Request& req, Response& res) {
               const auto therapist = require_therapist(req, true);
               const auto session =
@@ -808,10 +849,10 @@ void Server::Impl::add_routes() {
               store->revoke_links(session->clinic_id, session->id, now_seconds());
               res.status = 204;
           });
-    route("GET", "/api/c/{token}", R"(/api/c/([A-Za-z0-9_-]{1,128}))",
+    route("GET", "/api/c/{token}", R"(/api/c/([A-Za-z0-9_-]{1,128}))", Body::none,
           [this](const Request& req, Response& res) { client_page(req, res); });
     route("POST", "/api/c/{token}/checkins", R"(/api/c/([A-Za-z0-9_-]{1,128})/checkins)",
-          [this](const Request& req, Response& res) { add_checkin(req, res); });
+          Body::json, [this](const Request& req, Response& res) { add_checkin(req, res); });
     // Last: the pages and assets of the front end (web/dist, embedded at build time).
     http->Get(
         ".*", Handler([](const Request& req, Response& res) {
@@ -1032,9 +1073,23 @@ void Server::Impl::session_detail(const Request& req, Response& res) {
                     {"document", json::parse(entry.checkin.document, nullptr, false)},
                     {"assessment", assessment_json(entry.assessment)}};
     });
+    // The client's other sessions, so that reports on an earlier session's link stay in reach.
+    json other_sessions = json::array();
+    for (const auto& summary :
+         store->list_session_summaries(session->clinic_id, session->client_id)) {
+        if (summary.session.id == session->id) continue;
+        other_sessions.push_back(
+            {{"id", summary.session.id},
+             {"started_at", iso_utc(summary.session.started_at)},
+             {"technique", summary.session.technique},
+             {"reports", summary.reports},
+             {"latest_level", level_json(summary.latest_level)},
+             {"latest_report_at", optional_time_json(summary.latest_report_at)}});
+    }
     send_json(res, 200,
               {{"session", session_json(*session)},
                {"client", client ? client_json(*client) : json(nullptr)},
+               {"other_sessions", other_sessions},
                {"hours_since_massage", hours_between(session->started_at, now_seconds())},
                {"checkins", listed},
                {"checkins_total", checkins.size()},
@@ -1170,8 +1225,7 @@ void Server::Impl::dashboard(const Request& req, Response& res) {
              {"reports", row.reports},
              {"latest_level", level_json(row.latest_level)},
              {"highest_level", level_json(row.highest_level)},
-             {"latest_report_at",
-              row.latest_report_at ? json(iso_utc(*row.latest_report_at)) : json(nullptr)},
+             {"latest_report_at", optional_time_json(row.latest_report_at)},
              {"red_flag", row.highest_level && *row.highest_level >= assess::Level::see_doctor}});
     }
     const auto shares = store->discomfort_shares(therapist.account.clinic_id);

@@ -150,7 +150,6 @@ Id add_demo_clinic(Store& store, const assess::Engine& engine, const std::string
         session.notes = demo.notes;
         session = store.create_session(session);
 
-        const Timestamp massage_end = session.started_at + Timestamp(session.minutes * 60);
         for (const DemoReport& report : demo.reports) {
             nlohmann::json document = report.answers;
             document["hours_since_massage"] = report.hours_since_massage;
@@ -163,7 +162,9 @@ Id add_demo_clinic(Store& store, const assess::Engine& engine, const std::string
             const assess::Assessment assessment = engine.assess(checkin);
             CheckinRecord record;
             record.session_id = session.id;
-            record.received_at = massage_end + Timestamp(report.hours_since_massage * kHour);
+            // The service counts a check-in's hours from the session's start (when the massage
+            // ended, as the pages say): a demo report arrives as many hours after it as it says.
+            record.received_at = session.started_at + Timestamp(report.hours_since_massage * kHour);
             record.hours_since_massage = report.hours_since_massage;
             record.discomfort = reports_discomfort(checkin.document);
             record.document = checkin.document.dump();

@@ -47,6 +47,7 @@ std::vector<std::string> regions_from(const std::string& text) {
 constexpr const char* kSessionColumns =
     "s.id, s.clinic_id, s.client_id, s.therapist_id, s.started_at, s.technique, s.pressure, "
     "s.minutes, s.regions, s.knots_worked, s.notes";
+constexpr std::size_t kSessionColumnCount = 11;
 
 Session session_from(const Row& row) {
     Session session;
@@ -74,6 +75,27 @@ Client client_from(const Row& row) {
 
 std::string with_session_columns(const std::string& before, const std::string& after) {
     return before + kSessionColumns + after;
+}
+
+// The reports of session `s` in brief, as four columns: how many, the latest one's level, the
+// highest level and when the latest was received. Read by read_reports_in_brief.
+constexpr const char* kReportsInBriefColumns =
+    "(SELECT COUNT(*) FROM checkins k WHERE k.session_id = s.id) AS reports, "
+    "(SELECT a.level FROM checkins k JOIN assessments a ON a.checkin_id = k.id "
+    " WHERE k.session_id = s.id ORDER BY k.received_at DESC, k.id DESC LIMIT 1) "
+    " AS latest_level, "
+    "(SELECT MAX(a.level) FROM checkins k JOIN assessments a ON a.checkin_id = k.id "
+    " WHERE k.session_id = s.id) AS highest_level, "
+    "(SELECT MAX(k.received_at) FROM checkins k WHERE k.session_id = s.id) "
+    " AS latest_report_at";
+
+// kReportsInBriefColumns from `first` on, into a DashboardRow or a SessionSummary.
+template <typename InBrief>
+void read_reports_in_brief(const Row& row, std::size_t first, InBrief& into) {
+    into.reports = int(row.integer(first));
+    into.latest_level = optional_level(row, first + 1);
+    into.highest_level = optional_level(row, first + 2);
+    into.latest_report_at = row.optional_integer(first + 3);
 }
 
 class SqlStore final : public Store {
@@ -238,6 +260,24 @@ class SqlStore final : public Store {
         });
     }
 
+    std::vector<SessionSummary> list_session_summaries(Id clinic_id, Id client_id) override {
+        static const std::string sql =
+            with_session_columns("SELECT ", std::string(", ") + kReportsInBriefColumns +
+                                                " FROM sessions s WHERE s.client_id = $1 AND "
+                                                "s.clinic_id = $2 ORDER BY s.started_at DESC, "
+                                                "s.id DESC");
+        return read([&](Connection& c) {
+            std::vector<SessionSummary> summaries;
+            for (const auto& row : c.query(sql, {client_id, clinic_id})) {
+                SessionSummary summary;
+                summary.session = session_from(row);
+                read_reports_in_brief(row, kSessionColumnCount, summary);
+                summaries.push_back(std::move(summary));
+            }
+            return summaries;
+        });
+    }
+
     Session create_session_with_link(const Session& session, const ClientLink& link) override {
         return write([&](Connection& c) {
             Session created = insert_session(c, session);
@@ -360,31 +400,29 @@ class SqlStore final : public Store {
     }
 
     std::vector<DashboardRow> dashboard(Id clinic_id, Timestamp since) override {
-        // One row per client, for the session to look at: the one with the client's latest red
-        // flag (see_doctor or urgent) received since the client's latest session started (a
-        // flag raised after the therapist last saw the client must not hide behind a newer,
-        // calmer session), else the latest session. The client is listed while that session
-        // started in the window or still receives check-ins in it (a report on day 20 is still
-        // aftercare). Levels and counts come from the chosen session's check-ins. Wrapped in an
-        // outer SELECT because PostgreSQL cannot order by expressions over output aliases.
+        // One row per client, for the session to look at. Of the check-ins received since the
+        // client's latest session started, on any of the client's sessions: the session of the
+        // latest red flag (see_doctor or urgent) received in the window, else of the latest
+        // check-in; without such check-ins, the latest session. A flag raised after the
+        // therapist last saw the client must not hide behind a newer, calmer session, nor a
+        // report on an earlier session's link behind a newer session without reports. The
+        // client is listed while that session started in the window or still receives
+        // check-ins in it (a report on day 20 is still aftercare). Levels and counts come from
+        // the chosen session's check-ins. Wrapped in an outer SELECT because PostgreSQL cannot
+        // order by expressions over output aliases.
         static const std::string sql =
-            "SELECT * FROM (SELECT c.id AS client_id, c.name AS client_name, s.id AS session_id, "
-            "s.started_at, "
-            "(SELECT COUNT(*) FROM checkins k WHERE k.session_id = s.id) AS reports, "
-            "(SELECT a.level FROM checkins k JOIN assessments a ON a.checkin_id = k.id "
-            " WHERE k.session_id = s.id ORDER BY k.received_at DESC, k.id DESC LIMIT 1) "
-            " AS latest_level, "
-            "(SELECT MAX(a.level) FROM checkins k JOIN assessments a ON a.checkin_id = k.id "
-            " WHERE k.session_id = s.id) AS highest_level, "
-            "(SELECT MAX(k.received_at) FROM checkins k WHERE k.session_id = s.id) "
-            " AS latest_report_at "
-            "FROM clients c JOIN sessions s ON s.id = COALESCE("
-            " (SELECT k.session_id FROM checkins k JOIN assessments a ON a.checkin_id = k.id "
-            "  JOIN sessions fs ON fs.id = k.session_id "
-            "  WHERE fs.client_id = c.id AND a.level >= $3 AND k.received_at >= $2 "
+            std::string(
+                "SELECT * FROM (SELECT c.id AS client_id, c.name AS client_name, "
+                "s.id AS session_id, s.started_at, ") +
+            kReportsInBriefColumns +
+            " FROM clients c JOIN sessions s ON s.id = COALESCE("
+            " (SELECT k.session_id FROM checkins k JOIN sessions ks ON ks.id = k.session_id "
+            "  LEFT JOIN assessments a ON a.checkin_id = k.id "
+            "  WHERE ks.client_id = c.id "
             "  AND k.received_at >= (SELECT MAX(ls.started_at) FROM sessions ls "
             "                        WHERE ls.client_id = c.id) "
-            "  ORDER BY k.received_at DESC, k.id DESC LIMIT 1), "
+            "  ORDER BY CASE WHEN a.level >= $3 AND k.received_at >= $2 THEN 1 ELSE 0 END DESC, "
+            "  k.received_at DESC, k.id DESC LIMIT 1), "
             " (SELECT s2.id FROM sessions s2 WHERE s2.client_id = c.id "
             "  ORDER BY s2.started_at DESC, s2.id DESC LIMIT 1)) "
             "WHERE c.clinic_id = $1 AND s.clinic_id = $1 AND (s.started_at >= $2 OR EXISTS "
@@ -400,10 +438,7 @@ class SqlStore final : public Store {
                 line.client_name = row.text(1);
                 line.session_id = row.integer(2);
                 line.session_started_at = row.integer(3);
-                line.reports = int(row.integer(4));
-                line.latest_level = optional_level(row, 5);
-                line.highest_level = optional_level(row, 6);
-                line.latest_report_at = row.optional_integer(7);
+                read_reports_in_brief(row, 4, line);
                 rows.push_back(std::move(line));
             }
             return rows;

@@ -266,11 +266,16 @@ test('keyboard only: the sign-in form works with Tab and Enter; signing out ends
   await context.close();
 });
 
+/** The API's time `hours` before now, to the second: 2026-11-26T09:30:00Z. */
+function isoHoursAgo(hours) {
+  return new Date(Date.now() - hours * 3600e3).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
 /** A session recorded through the API as the signed-in therapist; {session, link, client}. */
 async function recordSession(fields) {
   const { request } = therapist.context;
   const me = await (await request.get(`${server.url}/api/me`)).json();
-  const startedAt = new Date(Date.now() - 3 * 3600 * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const startedAt = isoHoursAgo(3);
   const answer = await request.post(`${server.url}/api/sessions`, {
     headers: { 'X-CSRF-Token': me.csrf_token },
     data: { started_at: startedAt, technique: 'swedish', pressure: 'medium', minutes: 60, ...fields },
@@ -415,6 +420,63 @@ test("the session page keeps the line breaks of the therapist's notes, as text",
   await page.close();
 });
 
+/** A check-in through the API, as the client's phone sends it. */
+async function sendCheckin(link, document) {
+  const answer = await therapist.context.request.post(`${server.url}/api${link.path}/checkins`, { data: document });
+  assert.equal(answer.status(), 201, await answer.text());
+  return answer.json();
+}
+
+test("a client's earlier session is listed on the newer one's page, and a report sent there leads the dashboard to it", async () => {
+  const name = `Returning ${clientName}`;
+  const first = await recordSession({ client: { name }, started_at: isoHoursAgo(50), technique: 'deep_tissue', pressure: 'deep' });
+  const painful = { twitching: { present: true, painful: true } };
+  await sendCheckin(first.link, painful);
+  const second = await recordSession({ client_id: first.client.id, started_at: isoHoursAgo(2) });
+
+  const { page, watch } = therapist;
+  await page.goto(`${server.url}/sessions/${second.session.id}`);
+  const others = page.locator('.other-sessions li');
+  await page.getByRole('heading', { name: 'Other sessions of this client' }).waitFor();
+  assert.equal(await others.count(), 1);
+  assert.match(await others.first().textContent(), /Deep tissue · 1 report, the latest /);
+  assert.equal(await others.first().locator('.badge').textContent(), 'Tell therapist');
+  await shoot(page, '14-session-other-sessions');
+  await others.first().locator('a').click();
+  await page.waitForURL(`${server.url}/sessions/${first.session.id}`);
+  await page.locator('.report').first().waitFor();
+  assert.equal(await page.locator('.report').count(), 1);
+  assert.match(await page.locator('.other-sessions li').first().textContent(), /Swedish · No report yet/);
+
+  // Reported again on the first session's link: the dashboard's row is that session now.
+  await sendCheckin(first.link, painful);
+  await page.goto(`${server.url}/dashboard`);
+  const row = page.locator('.clients li', { hasText: name });
+  await row.waitFor();
+  assert.match(await row.textContent(), /2 reports/);
+  assert.equal(await row.locator('a').getAttribute('href'), `/sessions/${first.session.id}`);
+  assert.deepEqual(watch.problems, []);
+});
+
+test('a course that fell and rose again is said to have come back, and its dotted line promises no return', async () => {
+  const made = await recordSession({ client: { name: `Again ${clientName}` }, started_at: isoHoursAgo(130) });
+  let hours = 4;
+  for (const episodes of [10, 8, 4, 2, 10, 15]) {
+    await sendCheckin(made.link, { hours_since_massage: hours, twitching: { present: true, episodes_per_day: episodes } });
+    hours += 24;
+  }
+  const page = await therapist.context.newPage();
+  const watch = watchPage(page, server.url);
+  await page.goto(`${server.url}/sessions/${made.session.id}`);
+  await page.locator('.charts canvas').first().waitFor();
+  assert.match(await page.locator('.course-verdict').textContent(), /The twitching has come back: the latest report, 5 days and 4 hours after the massage, gives 15 episodes a day/);
+  const caption = await page.locator('.chart-figure figcaption').first().textContent();
+  assert.match(caption, /Dotted line: the fitted course of the episodes up to the latest report; it shows no decline\./);
+  assert.doesNotMatch(caption, /back at baseline/);
+  assert.deepEqual(watch.problems, []);
+  await page.close();
+});
+
 test('a refused session creates no client and keeps what was typed; a saved one cannot be saved twice', async () => {
   const page = await therapist.context.newPage();
   const watch = watchPage(page, server.url);
@@ -532,7 +594,7 @@ test("past the hourly limit, the client hears when to send the report again, and
       headers: { 'Content-Type': 'application/json', Cookie: cookie, 'X-CSRF-Token': csrf },
       body: JSON.stringify({
         client: { name: 'Limit Test' },
-        started_at: new Date(Date.now() - 3600e3).toISOString().replace(/\.\d+Z$/, 'Z'),
+        started_at: isoHoursAgo(1),
         technique: 'swedish',
         pressure: 'light',
         minutes: 30,

@@ -128,6 +128,37 @@ TEST(service, reported_course_fit_words_a_steep_rise_and_draws_no_further_than_t
     EXPECT_EQ(curve.back()[0], 3.0) << curve.dump();
 }
 
+TEST(service, reported_course_fit_says_plainly_when_the_twitching_came_back) {
+    // 10, 8, 4, 2, then 10 and 15 a day: it read "the fitted excess over the baseline of 0.0/day
+    // changes by +9 % per day, but the uncertainty still includes no change or a rise".
+    std::vector<store::CheckinWithAssessment> checkins;
+    double hours = 4;
+    for (const double episodes : {10, 8, 4, 2, 10, 15}) {
+        checkins.push_back(report(hours, {{"twitching", {{"episodes_per_day", episodes}}}}));
+        hours += 24;
+    }
+    auto fit = reported_course_fit(checkins);
+    ASSERT_EQ(fit["fitted"], true) << fit.dump();
+    ASSERT_EQ(fit["decline"], false) << fit.dump();
+    EXPECT_EQ(fit["verdict"],
+              "The twitching has come back: the latest report, 5 days and 4 hours after the "
+              "massage, gives 15 episodes a day, more than earlier ones (as few as 2 a day, 3 "
+              "days and 4 hours after the massage). The data do not show a decline.");
+    // The curve ends at the latest report: no return to baseline is drawn.
+    EXPECT_EQ(fit["curve"].back()[0], 124.0);
+
+    // Rising from the first report on: risen, not come back.
+    fit = reported_course_fit({report(2, {{"twitching", {{"episodes_per_day", 2}}}}),
+                               report(20, {{"twitching", {{"episodes_per_day", 5}}}}),
+                               report(40, {{"twitching", {{"episodes_per_day", 9}}}})});
+    ASSERT_EQ(fit["decline"], false) << fit.dump();
+    EXPECT_EQ(fit["verdict"].get<std::string>().rfind("The twitching has risen: the latest report, "
+                                                      "40 hours after the massage, gives 9 ",
+                                                      0),
+              0u)
+        << fit.dump();
+}
+
 TEST(service, reported_course_fit_skips_a_stored_value_out_of_range) {
     std::vector<store::CheckinWithAssessment> checkins{
         report(5, {{"twitching", {{"episodes_per_day", 10}}}}),
@@ -219,11 +250,45 @@ TEST(service, note_after_a_red_flag_never_reads_well_tolerated) {
         session, {report(10, {{"symptoms", {{"fainted", true}}}}, assess::Level::urgent),
                   report(20, {{"symptoms", {{"nausea", true}, {"weakness", true}}}},
                          assess::Level::see_doctor)});
-    EXPECT_NE(fainted.find("Also reported: fainting, weakness and nausea."), std::string::npos)
+    EXPECT_EQ(fainted.rfind("Urgent: fainting, reported 10 hours after the massage. ", 0), 0u)
         << fainted;
+    EXPECT_NE(fainted.find("Also reported: weakness and nausea."), std::string::npos) << fainted;
     const auto calm =
         next_session_note(session, {report(10, {{"twitching", {{"present", true}}}})});
     EXPECT_NE(calm.find("well tolerated"), std::string::npos) << calm;
+}
+
+TEST(service, note_opens_with_a_red_flag_before_anything_about_tolerance) {
+    auto session = deep_session();
+    session.pressure = "medium";
+    session.technique = "swedish";
+    // It began "No pain, soreness or bruising reported after medium pressure (Swedish)." and named
+    // the difficulty breathing only after that.
+    const auto breathing = next_session_note(
+        session,
+        {report(2, {{"symptoms", {{"relaxed", true}}}}, assess::Level::normal),
+         report(5.5, {{"symptoms", {{"breathing_difficulty", true}}}}, assess::Level::urgent)});
+    EXPECT_EQ(breathing,
+              "Urgent: difficulty breathing, reported 5 hours after the massage. No pain, "
+              "soreness or bruising reported after medium pressure (Swedish). Before the next "
+              "session, ask whether the client has seen a doctor about it.");
+
+    // The most serious report opens the note, with what it reported besides the symptoms.
+    const auto late = next_session_note(
+        deep_session(),
+        {report(80,
+                {{"twitching", {{"painful", true}, {"trend", "worse"}}},
+                 {"symptoms", {{"pain_0_10", 7}, {"numbness", true}}}},
+                assess::Level::see_doctor),
+         report(90, {{"symptoms", {{"dizziness", true}}}}, assess::Level::tell_therapist)});
+    EXPECT_EQ(late.rfind("See doctor: numbness, painful twitching, pain 7/10 and twitching "
+                         "getting worse, reported 3 days and 8 hours after the massage. Painful "
+                         "twitching after deep pressure",
+                         0),
+              0u)
+        << late;
+    EXPECT_NE(late.find("Also reported: dizziness."), std::string::npos) << late;
+    EXPECT_EQ(late.find("Highest level reported"), std::string::npos) << late;
 }
 
 TEST(service, note_suggests_less_time_on_knots_when_they_were_worked) {

@@ -1,5 +1,6 @@
 """docs/openapi.yaml describes exactly the routes the server registers, with their checks:
-every state-changing therapist route documents 403 (CSRF), every route with a body 413 and 400,
+every state-changing therapist route documents 403 (CSRF), every route with a body 413, 411 and
+400 (and only those 411),
 every route under a session id or a link token 404, every route under a link token 410 (revoked).
 
 Usage: test_openapi.py SOURCE_DIR
@@ -26,6 +27,11 @@ with open(os.path.join(source_dir, "src", "service", "server.cpp")) as f:
 
 check(str(spec.get("openapi", "")).startswith("3.1"), "OpenAPI 3.1")
 registered = set(re.findall(r'route\("(GET|POST|DELETE)",\s*"([^"]+)"', server_source))
+# Whether the server reads a body on the route (Body::json), which is what its 411 depends on.
+takes_body = {(method, path): body == "json" for method, path, body in re.findall(
+    r'route\("(GET|POST|DELETE)",\s*"([^"]+)",\s*(?:R"\(.*?\)"|"[^"]*"),\s*Body::(json|none)',
+    server_source)}
+check(set(takes_body) == registered, "every route says whether it takes a body")
 documented = {(method.upper(), path) for path, item in spec["paths"].items()
               for method in item if method in ("get", "post", "put", "patch", "delete")}
 check(len(registered) >= 12, f"the server's routes were found ({len(registered)})")
@@ -45,8 +51,13 @@ for path, item in spec["paths"].items():
             check("401" in codes, f"{name}: documents 401")
         if method != "get" and "session" in schemes:
             check("csrf" in schemes and "403" in codes, f"{name}: needs and documents the CSRF token")
+        # 411 is the answer to a body without its length: only a route that takes a body has it.
+        check(("requestBody" in operation) == takes_body.get((method.upper(), path), False),
+              f"{name}: documents a body exactly when the server reads one")
         if "requestBody" in operation:
-            check({"400", "413", "415"} <= codes, f"{name}: documents 400, 413 and 415")
+            check({"400", "411", "413", "415"} <= codes, f"{name}: documents 400, 411, 413 and 415")
+        else:
+            check("411" not in codes, f"{name}: takes no body, so no 411")
         if "{id}" in path or "{token}" in path:
             check("404" in codes, f"{name}: documents 404")
         if "{token}" in path:

@@ -699,6 +699,50 @@ TEST_F(Api, TheDashboardListsRedFlagsFirst) {
     EXPECT_TRUE(dashboard["discomfort"]["by_pressure"].is_array());
 }
 
+TEST_F(Api, AClientsEarlierSessionAndItsReportsStayInReach) {
+    start();
+    const auto login_a = login(a_);
+    const Id client = create_client(login_a, "Returning");
+    const auto first = create_session(login_a, client, 50);
+    const json painful{{"twitching", {{"present", true}, {"painful", true}}}};
+    ASSERT_EQ(checkin(first, painful)->status, 201);
+    // The second session starts after that report came in (times are whole seconds).
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    const auto second = create_session(login_a, client, 0);
+    const auto dashboard_row = [&] {
+        const auto dashboard = body_of(http().Get("/api/dashboard", headers(login_a, false)));
+        EXPECT_EQ(dashboard["clients"].size(), 1u) << dashboard.dump();
+        return dashboard["clients"][0];
+    };
+    // Reported before the second session: the therapist has seen the client since.
+    EXPECT_EQ(dashboard_row()["session_id"], second.session_id);
+
+    // The second session's page lists the first, with its reports in brief.
+    const auto detail = [&](const Link& link) {
+        return body_of(http().Get(("/api/sessions/" + std::to_string(link.session_id)).c_str(),
+                                  headers(login_a, false)));
+    };
+    const auto others = detail(second)["other_sessions"];
+    ASSERT_EQ(others.size(), 1u) << others.dump();
+    EXPECT_EQ(others[0]["id"], first.session_id);
+    EXPECT_EQ(others[0]["technique"], "deep_tissue");
+    EXPECT_EQ(others[0]["reports"], 1);
+    EXPECT_EQ(others[0]["latest_level"], "tell_therapist");
+    EXPECT_TRUE(others[0]["started_at"].is_string());
+    EXPECT_TRUE(others[0]["latest_report_at"].is_string());
+
+    // A report on the first session's link since the second began: the row shows the first.
+    ASSERT_EQ(checkin(first, painful)->status, 201);
+    const auto row = dashboard_row();
+    EXPECT_EQ(row["session_id"], first.session_id);
+    EXPECT_EQ(row["reports"], 2);
+    const auto back = detail(first)["other_sessions"];
+    ASSERT_EQ(back.size(), 1u) << back.dump();
+    EXPECT_EQ(back[0]["id"], second.session_id);
+    EXPECT_EQ(back[0]["reports"], 0);
+    EXPECT_TRUE(back[0]["latest_level"].is_null());
+}
+
 TEST_F(Api, TheClientPageShowsAftercareFromTheKnowledgeBase) {
     start();
     const auto login_a = login(a_);
@@ -975,6 +1019,41 @@ json body_of_raw(const std::string& answer) {
 }
 
 const std::string kSmuggled = "GET /api/c/SMUGGLED HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+
+TEST_F(Api, ABodilessRequestWithoutContentLengthIsAnsweredAtOnce) {
+    // curl -X POST without data sends neither Content-Length nor Transfer-Encoding: no body. A
+    // route that takes none answered 411; another method on a known path waited or was 411 too.
+    start();
+    const auto login_a = login(a_);
+    const auto link = client_link(login_a);
+    const std::string therapist_headers = "Host: 127.0.0.1\r\nCookie: " + login_a.cookie +
+                                          "\r\nX-CSRF-Token: " + login_a.csrf + "\r\n";
+    const auto answer_to = [&](const std::string& request_line, const std::string& headers) {
+        RawClient raw(port_,
+                      request_line + " HTTP/1.1\r\n" + headers + "Connection: close\r\n\r\n");
+        EXPECT_TRUE(raw.connected());
+        // Well within the read timeout (5 s) the server would wait for a body.
+        return raw.response_within(std::chrono::seconds(2));
+    };
+    const auto session = std::to_string(link.session_id);
+    const auto new_link = answer_to("POST /api/sessions/" + session + "/link", therapist_headers);
+    EXPECT_EQ(status_of(new_link), 201) << new_link;
+    EXPECT_EQ(body_of_raw(new_link)["path"].get<std::string>().rfind("/c/", 0), 0u) << new_link;
+    for (const auto& request_line : std::vector<std::string>{
+             "PATCH /api/login", "PUT /api/sessions/" + session, "PATCH /api/sessions/" + session,
+             "POST /api/me", "POST /api/sessions/" + session, "POST /nothing/here"}) {
+        const auto answer = answer_to(request_line, therapist_headers);
+        EXPECT_EQ(status_of(answer), 404) << request_line << ": " << answer;
+        EXPECT_EQ(body_of_raw(answer).value("error", ""), "not found") << answer;
+    }
+    // A route that takes a body still wants its length, and a chunked body is still refused.
+    EXPECT_EQ(status_of(answer_to("POST /api/clients", therapist_headers)), 411);
+    EXPECT_EQ(status_of(answer_to("POST /api/sessions/" + session + "/link",
+                                  therapist_headers + "Transfer-Encoding: chunked\r\n")),
+              411);
+    EXPECT_EQ(status_of(answer_to("POST /api/logout", therapist_headers)), 204);
+    EXPECT_EQ(http().Get("/api/me", headers(login_a))->status, 401);
+}
 
 TEST_F(Api, ACompressedBodyIs415BeforeItIsReadAndTheConnectionCloses) {
     start();

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <regex>
 
 #include "twitchwatch/errors.hpp"
 
@@ -64,6 +65,24 @@ TEST(SignalCourse, EstimatesTheBaselineFromEnoughPoints) {
     // The curve between the points is the same function.
     EXPECT_DOUBLE_EQ(fit.rate_at(points[3].hours_since_massage), fit.fitted_rate[3]);
     EXPECT_NEAR(fit.rate_at(1000), fit.baseline, 1e-9);
+}
+
+TEST(SignalCourse, AnIntervalIsInTheUnitOfItsUpperEnd) {
+    // Episodes a client reported: back at baseline about 3.1 days after the massage, read
+    // "(95 % CI 59 h to 4.3 days)".
+    const std::vector<ts::CoursePoint> reports = {{6, 12, 0}, {30, 6, 0}, {54, 2, 0}, {76, 1, 0}};
+    const auto fit = ts::fit_course(reports, ts::report_course_options());
+    ASSERT_TRUE(fit.decline) << fit.verdict;
+    ASSERT_LT(fit.back_at_baseline_low_h, 72);
+    ASSERT_GE(fit.back_at_baseline_high_h, 72);
+    EXPECT_NE(fit.verdict.find("(95 % CI 2.5 to 4.3 days)"), std::string::npos) << fit.verdict;
+    // Both ends of the half-life's interval are below 3 days: hours.
+    ASSERT_LT(fit.half_life_high_h, 72);
+    EXPECT_TRUE(
+        std::regex_search(fit.verdict, std::regex(R"(half-life \d+ h \(95 % CI \d+ to \d+ h\))")))
+        << fit.verdict;
+    EXPECT_FALSE(std::regex_search(fit.verdict, std::regex(R"(\d h to [\d.]+ days)")))
+        << fit.verdict;
 }
 
 TEST(SignalCourse, SaysPlainlyWhenThereIsNoDecline) {

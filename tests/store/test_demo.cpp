@@ -83,6 +83,24 @@ TEST_P(demo, loads_a_clinic_with_assessed_reports_and_a_red_flag) {
     EXPECT_GE(report_days.size(), 3u);
 }
 
+TEST_P(demo, each_report_is_received_the_hours_it_gives_after_its_session_began) {
+    // As the service computes a real check-in's hours: they were the session's minutes short of
+    // the time between the session's start ("Massage ended") and the report's arrival.
+    const auto login = tws::load_demo(*store_, engine(), fake_hash, kNow);
+    std::size_t reports = 0;
+    for (const auto& client : store_->list_clients(login.clinic_id)) {
+        for (const auto& session : store_->list_sessions(login.clinic_id, client.id)) {
+            for (const auto& item : store_->list_checkins(login.clinic_id, session.id)) {
+                EXPECT_DOUBLE_EQ(double(item.checkin.received_at - session.started_at) / 3600,
+                                 item.checkin.hours_since_massage)
+                    << client.name;
+                ++reports;
+            }
+        }
+    }
+    EXPECT_GE(reports, 5u);
+}
+
 TEST_P(demo, loading_twice_adds_nothing) {
     const auto first = tws::load_demo(*store_, engine(), fake_hash, kNow);
     const auto clients = store_->list_clients(first.clinic_id).size();

@@ -17,7 +17,8 @@ using tws::testing::ScratchDatabase;
 
 namespace {
 
-constexpr tws::Timestamp kDay = tws::Timestamp{24} * 3600;
+constexpr tws::Timestamp kHour = 3600;
+constexpr tws::Timestamp kDay = 24 * kHour;
 constexpr tws::Timestamp kNow = 1'780'000'000;  // a fixed "now" keeps the tests deterministic
 
 class BackendTest : public ::testing::TestWithParam<Backend> {
@@ -250,6 +251,7 @@ TEST_P(backend, queries_never_cross_clinic_lines) {
     EXPECT_FALSE(store().get_client(mine.clinic.id, theirs.client.id));
     EXPECT_FALSE(store().get_session(mine.clinic.id, their_session.id));
     EXPECT_TRUE(store().list_sessions(mine.clinic.id, theirs.client.id).empty());
+    EXPECT_TRUE(store().list_session_summaries(mine.clinic.id, theirs.client.id).empty());
     EXPECT_TRUE(store().list_checkins(mine.clinic.id, their_session.id).empty());
     EXPECT_EQ(store().list_clients(mine.clinic.id).size(), 1u);
     EXPECT_TRUE(store().dashboard(mine.clinic.id, 0).empty());
@@ -522,6 +524,86 @@ TEST_P(backend, dashboard_puts_the_most_urgent_first) {
     EXPECT_FALSE(quiet_row.latest_level);
     EXPECT_FALSE(quiet_row.highest_level);
     EXPECT_FALSE(quiet_row.latest_report_at);
+}
+
+TEST_P(backend, dashboard_follows_a_report_on_an_earlier_session_sent_after_the_latest_began) {
+    // Each client: session A 50 h ago, session B 2 h ago.
+    const auto practice = make_practice("earlier");
+    struct Course {
+        tws::Client client;
+        tws::Session a;
+        tws::Session b;
+    };
+    auto course = [&](const std::string& name) {
+        const auto client = store().create_client({0, practice.clinic.id, name, ""});
+        const auto a = make_session(practice, client, kNow - 50 * kHour);
+        return Course{client, a, make_session(practice, client, kNow - 2 * kHour)};
+    };
+    // Reported on A before B began: the therapist has seen them since, B is the one to look at.
+    const auto seen = course("Seen since");
+    add_checkin(seen.a, kNow - 48 * kHour, Level::tell_therapist);
+    // Reported on A before and after B began: A, with both reports.
+    const auto again = course("Reported again on A");
+    add_checkin(again.a, kNow - 48 * kHour, Level::tell_therapist);
+    add_checkin(again.a, kNow - 600, Level::tell_therapist);
+    // Reports on A and B since B began: the latest report's session.
+    const auto both = course("Reported on both");
+    add_checkin(both.b, kNow - 3000, Level::normal);
+    add_checkin(both.a, kNow - 1000, Level::normal);
+    // A red flag on B, then a calm report on A: the flag still wins.
+    const auto flagged = course("Flagged on B");
+    add_checkin(flagged.b, kNow - 3000, Level::see_doctor);
+    add_checkin(flagged.a, kNow - 1000, Level::normal);
+
+    const auto rows = store().dashboard(practice.clinic.id, kNow - 14 * kDay);
+    ASSERT_EQ(rows.size(), 4u);
+    auto row_of = [&](const Course& of) {
+        const auto found = std::find_if(rows.begin(), rows.end(), [&](const auto& row) {
+            return row.client_id == of.client.id;
+        });
+        EXPECT_NE(found, rows.end()) << of.client.name;
+        return found == rows.end() ? tws::DashboardRow{} : *found;
+    };
+    EXPECT_EQ(row_of(seen).session_id, seen.b.id);
+    EXPECT_EQ(row_of(seen).reports, 0);
+    const auto again_row = row_of(again);
+    EXPECT_EQ(again_row.session_id, again.a.id);
+    EXPECT_EQ(again_row.session_started_at, kNow - 50 * kHour);
+    EXPECT_EQ(again_row.reports, 2);
+    EXPECT_EQ(again_row.latest_level, Level::tell_therapist);
+    EXPECT_EQ(again_row.latest_report_at, kNow - 600);
+    EXPECT_EQ(row_of(both).session_id, both.a.id);
+    EXPECT_EQ(row_of(flagged).session_id, flagged.b.id);
+    EXPECT_EQ(row_of(flagged).highest_level, Level::see_doctor);
+}
+
+TEST_P(backend, session_summaries_give_each_sessions_reports_newest_first) {
+    const auto practice = make_practice("summaries");
+    const auto older =
+        make_session(practice, practice.client, kNow - 3 * kDay, "deep_tissue", "deep");
+    const auto newer = make_session(practice, practice.client, kNow - kDay);
+    add_checkin(older, kNow - 2 * kDay, Level::see_doctor);
+    add_checkin(older, kNow - 100, Level::normal);
+    // Another client's session is not among them.
+    const auto other = store().create_client({0, practice.clinic.id, "Other", ""});
+    add_checkin(make_session(practice, other, kNow - kDay), kNow - 50, Level::urgent);
+
+    const auto summaries = store().list_session_summaries(practice.clinic.id, practice.client.id);
+    ASSERT_EQ(summaries.size(), 2u);
+    EXPECT_EQ(summaries[0].session.id, newer.id);
+    EXPECT_EQ(summaries[0].reports, 0);
+    EXPECT_FALSE(summaries[0].latest_level);
+    EXPECT_FALSE(summaries[0].highest_level);
+    EXPECT_FALSE(summaries[0].latest_report_at);
+    const auto& earlier = summaries[1];
+    EXPECT_EQ(earlier.session.id, older.id);
+    EXPECT_EQ(earlier.session.technique, "deep_tissue");
+    EXPECT_EQ(earlier.session.started_at, kNow - 3 * kDay);
+    EXPECT_EQ(earlier.session.regions, older.regions);
+    EXPECT_EQ(earlier.reports, 2);
+    EXPECT_EQ(earlier.latest_level, Level::normal);
+    EXPECT_EQ(earlier.highest_level, Level::see_doctor);
+    EXPECT_EQ(earlier.latest_report_at, kNow - 100);
 }
 
 TEST_P(backend, discomfort_shares_group_reports_by_technique_and_pressure) {

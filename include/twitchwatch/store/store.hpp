@@ -114,7 +114,8 @@ struct CheckinWithAssessment {
 };
 
 // One line of the therapist dashboard: the client's session to look at (the one with a red flag
-// received since their latest session started, else the latest), while it is in aftercare.
+// received since their latest session started, else the one with the client's latest check-in
+// when that came since then, else the latest), while it is in aftercare.
 struct DashboardRow {
     Id client_id = 0;
     std::string client_name;
@@ -123,6 +124,15 @@ struct DashboardRow {
     int reports = 0;
     std::optional<assess::Level> latest_level;   // of the latest report (none without reports)
     std::optional<assess::Level> highest_level;  // over all reports of that session
+    std::optional<Timestamp> latest_report_at;
+};
+
+// One of a client's sessions with its reports in brief (the session page lists the others).
+struct SessionSummary {
+    Session session;
+    int reports = 0;
+    std::optional<assess::Level> latest_level;   // of the latest report (none without reports)
+    std::optional<assess::Level> highest_level;  // over all reports of the session
     std::optional<Timestamp> latest_report_at;
 };
 
@@ -182,6 +192,8 @@ class Store {
     virtual Session create_session(const Session& session) = 0;
     virtual std::optional<Session> get_session(Id clinic_id, Id session_id) = 0;
     virtual std::vector<Session> list_sessions(Id clinic_id, Id client_id) = 0;  // newest first
+    // The same sessions, each with its reports in brief.
+    virtual std::vector<SessionSummary> list_session_summaries(Id clinic_id, Id client_id) = 0;
     // A session and its first link in one transaction (POST /api/sessions).
     virtual Session create_session_with_link(const Session& session, const ClientLink& link) = 0;
 
@@ -215,10 +227,11 @@ class Store {
     // --- therapist overview -------------------------------------------------------------------
     // One row per client in open aftercare. The row's session is the one of the client's latest
     // red flag (see_doctor or urgent) received at or after `since` and after the client's latest
-    // session started, else the latest session; it is listed when it started at or after
-    // `since` or has a check-in received since then. Most urgent first: highest level (urgent,
-    // see_doctor, tell_therapist, normal, no report), then latest level, then latest report
-    // (newest first), then session id.
+    // session started; else the one of the client's latest check-in (on any of their sessions)
+    // when it was received after the latest session started; else the latest session. It is
+    // listed when it started at or after `since` or has a check-in received since then. Most urgent
+    // first: highest level (urgent, see_doctor, tell_therapist, normal, no report), then latest
+    // level, then latest report (newest first), then session id.
     virtual std::vector<DashboardRow> dashboard(Id clinic_id, Timestamp since) = 0;
     // Over all check-ins of the clinic, grouped by the session's technique and pressure.
     virtual DiscomfortShares discomfort_shares(Id clinic_id) = 0;

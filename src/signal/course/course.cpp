@@ -80,13 +80,29 @@ LineFit fit_line(std::span<const CoursePoint> p, double baseline) {
     return fit;
 }
 
+// From this many hours on, a time reads in days.
+constexpr double kHoursInDaysFrom = 72;
+
 std::string hours_text(double h) {
     char buffer[64];
     if (!std::isfinite(h)) return "unbounded";
-    if (h >= 72) {
+    if (h >= kHoursInDaysFrom) {
         std::snprintf(buffer, sizeof buffer, "%.1f days", h / 24);
     } else {
         std::snprintf(buffer, sizeof buffer, "%.0f h", h);
+    }
+    return buffer;
+}
+
+// A 95 % interval in one unit, that of its upper end: "2.5 to 4.3 days", not "59 h to 4.3
+// days", which reads as two scales. An unbounded upper end has no unit; the lower keeps its own.
+std::string interval_text(double low, double high) {
+    if (!std::isfinite(high)) return hours_text(low) + " to unbounded";
+    char buffer[96];
+    if (high >= kHoursInDaysFrom) {
+        std::snprintf(buffer, sizeof buffer, "%.1f to %.1f days", low / 24, high / 24);
+    } else {
+        std::snprintf(buffer, sizeof buffer, "%.0f to %.0f h", low, high);
     }
     return buffer;
 }
@@ -283,16 +299,15 @@ CourseFit fit_course(std::span<const CoursePoint> points, const CourseOptions& o
         fit.back_at_baseline_low_h = log_excess_over_margin / k_high;
         fit.back_at_baseline_high_h = log_excess_over_margin / k_low;
     }
-    std::snprintf(buffer, sizeof buffer,
-                  "The twitch rate is falling: half-life %s (95 %% CI %s to %s). It is expected "
-                  "back within %.1f%s of the baseline (%.1f%s%s) about %s after the massage "
-                  "(95 %% CI %s to %s).",
-                  hours_text(fit.half_life_h).c_str(), hours_text(fit.half_life_low_h).c_str(),
-                  hours_text(fit.half_life_high_h).c_str(), margin, unit, baseline, unit,
-                  fit.baseline_estimated ? ", estimated" : "",
-                  hours_text(fit.back_at_baseline_h).c_str(),
-                  hours_text(fit.back_at_baseline_low_h).c_str(),
-                  hours_text(fit.back_at_baseline_high_h).c_str());
+    std::snprintf(
+        buffer, sizeof buffer,
+        "The twitch rate is falling: half-life %s (95 %% CI %s). It is expected back within "
+        "%.1f%s of the baseline (%.1f%s%s) about %s after the massage (95 %% CI %s).",
+        hours_text(fit.half_life_h).c_str(),
+        interval_text(fit.half_life_low_h, fit.half_life_high_h).c_str(), margin, unit, baseline,
+        unit, fit.baseline_estimated ? ", estimated" : "",
+        hours_text(fit.back_at_baseline_h).c_str(),
+        interval_text(fit.back_at_baseline_low_h, fit.back_at_baseline_high_h).c_str());
     fit.verdict = buffer + latest_note;
     return fit;
 }

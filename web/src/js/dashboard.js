@@ -5,7 +5,7 @@ import { chartFigure, shareBars } from './charts.js';
 import { byId, fill, h, showPageError } from './dom.js';
 import { clearErrors, focusFirstError, numberMessage, readList, readNumber, showError, showFieldError, whileSending } from './forms.js';
 import { showLinkTools } from './linkbox.js';
-import { label, levelBadge, levels, percent, pressures, sinceMassage, techniques, when } from './words.js';
+import { label, levelBadge, levels, percent, pressures, reportsInBrief, sinceMassage, techniques, when } from './words.js';
 
 function clientRow(row) {
   const latestRank = levels[row.latest_level]?.rank ?? -1;
@@ -28,9 +28,7 @@ function clientRow(row) {
       h(
         'span',
         { class: 'client-meta' },
-        reports
-          ? `${reports} report${reports === 1 ? '' : 's'}, the latest ${when(row.latest_report_at)}`
-          : 'No report yet',
+        reportsInBrief(reports, row.latest_report_at),
         highestRank > latestRank && row.latest_level ? ` · latest: ${levels[row.latest_level].short.toLowerCase()}` : '',
       ),
       h('span', { class: 'client-meta' }, `Session ${when(row.session_started_at)}`, row.hours_since_massage != null ? `, ${sinceMassage(row.hours_since_massage).replace(' after the massage', ' ago')}` : ''),

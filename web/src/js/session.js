@@ -3,7 +3,7 @@ import { ApiError, get, redirectWhenSignedOut } from './api.js';
 import { chartFigure, courseChart, courseRange, levelChart } from './charts.js';
 import { addressId, byId, fill, h, showPageError } from './dom.js';
 import { showLinkTools } from './linkbox.js';
-import { describeReport, label, regionList, levelBadge, levelInfo, pressures, sinceMassage, techniques, when } from './words.js';
+import { describeReport, label, regionList, levelBadge, levelInfo, pressures, reportsInBrief, sinceMassage, techniques, when } from './words.js';
 
 const sessionId = addressId();
 
@@ -41,6 +41,15 @@ function courseTable(course) {
   );
 }
 
+// The dotted line's caption: only a fit that shows a decline is drawn on to a return to baseline
+// (the server ends any other curve at the latest report).
+function fittedLineCaption(fit) {
+  if (!(fit?.curve ?? []).length) return '';
+  return fit.decline
+    ? ' Dotted line: the fitted course of the episodes, drawn on to when they are expected back at baseline.'
+    : ' Dotted line: the fitted course of the episodes up to the latest report; it shows no decline.';
+}
+
 // The fitted course of the reported episodes, in words: what the chart's dotted line says.
 function courseVerdict(fit) {
   if (!fit?.verdict) return null;
@@ -59,8 +68,33 @@ function reportItem(checkin) {
   );
 }
 
+/** One of the client's other sessions, drawn like a dashboard row: its latest level and reports. */
+function otherSessionItem(other) {
+  return h(
+    'li',
+    { class: `client level-${other.latest_level ?? 'none'}` },
+    h(
+      'a',
+      { href: `/sessions/${encodeURIComponent(other.id)}` },
+      h('span', { class: 'client-head' }, h('span', { class: 'client-name' }, `Session ${when(other.started_at)}`), levelBadge(other.latest_level)),
+      h('span', { class: 'client-meta' }, `${label(techniques, other.technique)} · ${reportsInBrief(other.reports, other.latest_report_at)}`),
+    ),
+  );
+}
+
+// Reports sent on an earlier session's link belong to that session: its page is one click away.
+function otherSessions(sessions) {
+  if (!sessions.length) return null;
+  return h(
+    'section',
+    { 'aria-labelledby': 'other-sessions-title' },
+    h('h2', { id: 'other-sessions-title' }, 'Other sessions of this client'),
+    h('ol', { class: 'clients other-sessions' }, sessions.map(otherSessionItem)),
+  );
+}
+
 function render(data) {
-  const { session = {}, client = {}, checkins = [], course = [], course_fit: courseFit = null } = data;
+  const { session = {}, client = {}, checkins = [], course = [], course_fit: courseFit = null, other_sessions: others = [] } = data;
   document.title = `${client.name ?? 'Client'} · twitchwatch`;
   const charts = h('div', { class: 'charts' });
   const linkTools = h('div', { class: 'link-box' });
@@ -83,6 +117,7 @@ function render(data) {
       checkins.length < (data.checkins_total ?? 0) ? h('p', { class: 'quiet' }, `The latest ${checkins.length} are listed.`) : null,
       reports.length ? h('ol', { class: 'timeline', reversed: true }, reports.map(reportItem)) : h('p', { class: 'empty' }, 'No report yet.'),
     ),
+    otherSessions(others),
     h('section', { 'aria-labelledby': 'session-title' }, h('h2', { id: 'session-title' }, 'Session'), sessionFacts(session)),
     h('section', { 'aria-labelledby': 'link-title' }, h('h2', { id: 'link-title' }, 'Client link'), linkTools),
   );
@@ -92,11 +127,10 @@ function render(data) {
     charts.append(h('p', { class: 'empty' }, 'The charts appear with the first report.'));
     return;
   }
-  const hasCurve = (courseFit?.curve ?? []).length > 0;
   const twitching = chartFigure(
     'Twitching and pain',
     'Solid line: the most twitching episodes per day reported each day (left scale). Dashed line: the highest pain from 0 to 10 (right scale).' +
-      (hasCurve ? ' Dotted line: the fitted course of the episodes, drawn on to when they are expected back at baseline.' : ''),
+      fittedLineCaption(courseFit),
   );
   const level = chartFigure('Level of each report', 'From normal to urgent.');
   charts.append(...[twitching.figure, courseVerdict(courseFit), level.figure, courseTable(course)].filter(Boolean));

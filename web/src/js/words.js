@@ -83,6 +83,12 @@ export function sinceMassage(hours) {
   return `${days} days${rest ? ` and ${rest} hour${rest === 1 ? '' : 's'}` : ''} after the massage`;
 }
 
+/** "No report yet", or "2 reports, the latest <when>". */
+export function reportsInBrief(count, latestAt) {
+  if (!count) return 'No report yet';
+  return `${count} report${count === 1 ? '' : 's'}, the latest ${when(latestAt)}`;
+}
+
 export function percent(share) {
   return `${Math.round((share ?? 0) * 100)}%`;
 }
