@@ -524,6 +524,7 @@ struct Server::Impl {
     void client_page(const Request& req, Response& res);
     void add_checkin(const Request& req, Response& res);
     void dashboard(const Request& req, Response& res);
+    void fill_history(const store::Session& session, json& document);
 
     ServerOptions options;
     std::unique_ptr<store::Store> store;
@@ -1159,6 +1160,22 @@ void Server::Impl::check_checkin_budget(const store::Session& session, Timestamp
     }
 }
 
+// What the session's previous report said, for the rules that compare a report with it (twitching
+// that has spread): taken from the service's own records, never from what the client sent.
+void Server::Impl::fill_history(const store::Session& session, json& document) {
+    document.erase("history");
+    const auto previous = store->latest_checkin(session.id);
+    if (!previous) return;
+    const json earlier = json::parse(previous->document, nullptr, false);
+    const json twitching =
+        earlier.is_object() ? earlier.value("twitching", json::object()) : json();
+    if (!twitching.is_object() || twitching.value("present", json()) == false) return;
+    const json regions = twitching.value("regions", json::array());
+    if (regions.is_array() && !regions.empty()) {
+        document["history"] = {{"last_twitching_regions", regions}};
+    }
+}
+
 void Server::Impl::add_checkin(const Request& req, Response& res) {
     const auto session = require_link_session(req);
     auto document = parse_json_body(req);
@@ -1188,6 +1205,7 @@ void Server::Impl::add_checkin(const Request& req, Response& res) {
             if (!massage->contains(field.key())) (*massage)[field.key()] = field.value();
         }
     }
+    if (document.is_object()) fill_history(session, document);
     const auto checkin = assess::validate_checkin(document);
     // After validation: a report with a mistake hears what the mistake is (400), not that the
     // session is over its budget (429) and then, an hour later, of the mistake.

@@ -37,6 +37,15 @@ std::optional<assess::Level> optional_level(const Row& row, std::size_t column) 
     return level_from(row.integer(column));
 }
 
+// A check-in from the columns id, session_id, received_at, hours_since_massage, discomfort and
+// document, in that order, at the start of a row.
+constexpr const char* kCheckinColumns =
+    "k.id, k.session_id, k.received_at, k.hours_since_massage, k.discomfort, k.document";
+CheckinRecord checkin_from(const Row& row) {
+    return {row.integer(0), row.integer(1), row.integer(2),
+            row.real(3),    row.boolean(4), row.text(5)};
+}
+
 std::string regions_text(const std::vector<std::string>& regions) {
     return nlohmann::json(regions).dump();
 }
@@ -359,16 +368,15 @@ class SqlStore final : public Store {
         return read([&](Connection& c) {
             std::vector<CheckinWithAssessment> result;
             for (const auto& row :
-                 c.query("SELECT k.id, k.session_id, k.received_at, k.hours_since_massage, "
-                         "k.discomfort, k.document, a.level, a.output, a.knowledge_version "
-                         "FROM checkins k JOIN sessions s ON s.id = k.session_id "
-                         "LEFT JOIN assessments a ON a.checkin_id = k.id "
-                         "WHERE k.session_id = $1 AND s.clinic_id = $2 "
-                         "ORDER BY k.received_at, k.id",
+                 c.query(std::string("SELECT ") + kCheckinColumns +
+                             ", a.level, a.output, a.knowledge_version "
+                             "FROM checkins k JOIN sessions s ON s.id = k.session_id "
+                             "LEFT JOIN assessments a ON a.checkin_id = k.id "
+                             "WHERE k.session_id = $1 AND s.clinic_id = $2 "
+                             "ORDER BY k.received_at, k.id",
                          {session_id, clinic_id})) {
                 CheckinWithAssessment item;
-                item.checkin = CheckinRecord{row.integer(0), row.integer(1), row.integer(2),
-                                             row.real(3),    row.boolean(4), row.text(5)};
+                item.checkin = checkin_from(row);
                 if (!row.is_null(6)) {
                     item.assessment = AssessmentRecord{item.checkin.id, level_from(row.integer(6)),
                                                        row.text(7), row.text(8)};
@@ -376,6 +384,17 @@ class SqlStore final : public Store {
                 result.push_back(std::move(item));
             }
             return result;
+        });
+    }
+
+    std::optional<CheckinRecord> latest_checkin(Id session_id) override {
+        return read([&](Connection& c) -> std::optional<CheckinRecord> {
+            const auto rows = c.query(std::string("SELECT ") + kCheckinColumns +
+                                          " FROM checkins k WHERE k.session_id = $1 "
+                                          "ORDER BY k.received_at DESC, k.id DESC LIMIT 1",
+                                      {session_id});
+            if (rows.empty()) return std::nullopt;
+            return checkin_from(rows.front());
         });
     }
 

@@ -503,6 +503,43 @@ TEST_F(Api, ARevokedLinkIsGone) {
     EXPECT_EQ(http().Get(("/api/c/" + link.token).c_str())->status, 410);
 }
 
+// A report is compared with the session's previous one, which the service supplies: twitching in
+// a new place is for the therapist to know. A `history` the client sends is not believed.
+TEST_F(Api, TwitchingInANewPlaceSinceThePreviousReportIsForTheTherapist) {
+    start();
+    const auto link = client_link(login(a_));
+    const auto twitching_in = [](std::initializer_list<const char*> regions) {
+        json list = json::array();
+        for (const char* region : regions) list.push_back(region);
+        return json{{"present", true}, {"regions", list}};
+    };
+    const auto spread_fired = [](const httplib::Result& result) {
+        const json reasons = body_of(result)["assessment"]["reasons"];
+        return std::any_of(reasons.begin(), reasons.end(), [](const json& reason) {
+            return reason["rule"] == "tell_therapist.twitching_spread";
+        });
+    };
+    const auto first =
+        checkin(link, {{"twitching", twitching_in({"left calf"})},
+                       {"history", {{"last_twitching_regions", json::array({"neck"})}}}});
+    ASSERT_EQ(first->status, 201) << first->body;
+    EXPECT_FALSE(spread_fired(first));
+    const auto same = checkin(link, {{"twitching", twitching_in({"calf"})}});
+    ASSERT_EQ(same->status, 201) << same->body;
+    EXPECT_FALSE(spread_fired(same));
+    const auto wider = checkin(link, {{"twitching", twitching_in({"left calf", "right arm"})}});
+    ASSERT_EQ(wider->status, 201) << wider->body;
+    EXPECT_EQ(body_of(wider)["assessment"]["level"], "tell_therapist");
+    EXPECT_TRUE(spread_fired(wider));
+
+    // Each stored report keeps what it was compared with; the first had nothing to compare.
+    const auto stored = store_->list_checkins(a_.clinic_id, link.session_id);
+    ASSERT_EQ(stored.size(), 3u);
+    EXPECT_FALSE(json::parse(stored[0].checkin.document).contains("history"));
+    EXPECT_EQ(json::parse(stored[2].checkin.document)["history"]["last_twitching_regions"],
+              json::array({"calf"}));
+}
+
 TEST_F(Api, ABodyAboveTheLimitIs413AndNothingIsWritten) {
     options_.limits.max_body_bytes = 4096;
     start();

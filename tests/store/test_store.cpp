@@ -209,6 +209,22 @@ TEST_P(backend, creates_and_reads_back_every_entity) {
     EXPECT_EQ(checkins[0].assessment->knowledge_version, "kb-2026.1");
 }
 
+TEST_P(backend, latest_checkin_is_the_last_received_of_its_session) {
+    const auto practice = make_practice("latest");
+    const auto session = make_session(practice, practice.client, 1000);
+    const auto other = make_session(practice, practice.client, 1000);
+    EXPECT_FALSE(store().latest_checkin(session.id));
+    add_checkin(session, 1300, Level::normal);
+    const tws::Id last = add_checkin(session, 1500, Level::normal);
+    add_checkin(session, 1400, Level::normal);  // received earlier, stored later
+    add_checkin(other, 1600, Level::normal);
+    const auto latest = store().latest_checkin(session.id);
+    ASSERT_TRUE(latest);
+    EXPECT_EQ(latest->id, last);
+    EXPECT_EQ(latest->session_id, session.id);
+    EXPECT_EQ(latest->received_at, 1500);
+}
+
 TEST_P(backend, counts_checkins_up_to_a_limit) {
     const auto practice = make_practice("counting");
     const auto session = make_session(practice, practice.client, 1000);

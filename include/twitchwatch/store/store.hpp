@@ -214,6 +214,9 @@ class Store {
                                            const AssessmentRecord& assessment) = 0;
     // Oldest first (by received_at, then id). Empty when the session is not of clinic_id.
     virtual std::vector<CheckinWithAssessment> list_checkins(Id clinic_id, Id session_id) = 0;
+    // The session's latest check-in (by received_at, then id); nullopt when it has none. One row,
+    // so that each new check-in can be compared with the previous one at no cost per report.
+    virtual std::optional<CheckinRecord> latest_checkin(Id session_id) = 0;
     // What the check-in budgets need, counted by the database and only up to `at_most` each:
     // reading the whole list for every check-in made each one slower the more the session had
     // (60,000 stored: 7,800 check-ins/s fell to 150/s).
