@@ -251,6 +251,14 @@ constexpr std::pair<const char*, const char*> kOtherSymptoms[] = {
 
 namespace {
 
+// `text` with its first letter in capitals, as a sentence of the note starts.
+std::string sentence(std::string text) {
+    if (!text.empty()) {
+        text.front() = static_cast<char>(std::toupper(static_cast<unsigned char>(text.front())));
+    }
+    return text;
+}
+
 // Which of kOtherSymptoms a report gives.
 std::vector<bool> other_symptoms_of(const json& document) {
     std::vector<bool> given(std::size(kOtherSymptoms), false);
@@ -280,11 +288,9 @@ std::string red_flag_opening(const store::CheckinWithAssessment& entry, const js
         what.push_back("twitching getting worse");
     }
     if (what.empty() && flag_at(document, "twitching", "present")) what.push_back("twitching");
-    std::string opening = readable(std::string(assess::to_string(entry.assessment->level))) + ": " +
-                          (what.empty() ? "" : join(what) + ", ") + "reported " +
-                          since_massage(entry.checkin.hours_since_massage) + ".";
-    opening.front() = static_cast<char>(std::toupper(static_cast<unsigned char>(opening.front())));
-    return opening;
+    return sentence(readable(std::string(assess::to_string(entry.assessment->level))) + ": " +
+                    (what.empty() ? "" : join(what) + ", ") + "reported " +
+                    since_massage(entry.checkin.hours_since_massage) + ".");
 }
 
 }  // namespace
@@ -362,11 +368,9 @@ std::string next_session_note(const store::Session& session,
     if (findings.empty()) {
         note += "No pain, soreness or bruising reported " + after + ".";
     } else {
-        std::string sentence = join(findings) + ".";
-        sentence.front() =
-            static_cast<char>(std::toupper(static_cast<unsigned char>(sentence.front())));
-        if (!painful_twitching) sentence.insert(sentence.size() - 1, " " + after);
-        note += sentence;
+        std::string tolerance = sentence(join(findings) + ".");
+        if (!painful_twitching) tolerance.insert(tolerance.size() - 1, " " + after);
+        note += tolerance;
     }
     // The opening named the red flag's own symptoms already.
     if (red_flag != nullptr) {
