@@ -47,6 +47,7 @@ std::vector<ScoredCause> likely_causes(const Data& data, const json& checkin) {
         ScoredCause scored{&cause, 0, {}};
         for (const auto& sign : cause.signs) {
             if (!sign.when.holds(checkin)) continue;
+            if (sign.while_condition && !sign.while_condition->holds(checkin)) continue;
             scored.score += sign.weight;
             if (!scored.why.empty()) scored.why += ' ';
             scored.why += with_value(sign.why, detail::lookup(checkin, sign.when.keys));

@@ -323,11 +323,15 @@ void load_causes(const json& document, const std::string& file, Data& data) {
         const json& signs = array_of(entry, "sign", where);
         for (std::size_t s = 0; s < signs.size(); ++s) {
             const Where sign_where = where.at("sign #" + std::to_string(s + 1));
-            check_keys(signs[s], {"when", "weight", "why"}, sign_where);
+            check_keys(signs[s], {"when", "while", "weight", "why"}, sign_where);
             Data::Sign sign;
             sign.when = condition_of(require(signs[s], "when", sign_where), data, sign_where);
             if (sign.when.kind != detail::Condition::Kind::test) {
                 sign_where.fail("'when' of a sign is one test (field, op, value or threshold)");
+            }
+            if (signs[s].contains("while")) {
+                sign.while_condition =
+                    condition_of(signs[s]["while"], data, sign_where.at("while"));
             }
             const json& weight = require(signs[s], "weight", sign_where);
             if (!weight.is_number_integer() || weight.get<int>() < 1) {

@@ -42,6 +42,9 @@ struct KnowledgeBase::Data {
     };
     struct Sign {
         detail::Condition when;  // always a single test
+        // Counts only while this also holds: a sign of the session itself stops explaining
+        // twitching once it has lasted longer than a massage explains.
+        std::optional<detail::Condition> while_condition;
         int weight = 1;
         std::string why;  // may hold {value}
     };
