@@ -1,6 +1,7 @@
 // `twitchwatch knowledge`: the knowledge base this build reads (version, files, counts), or the
 // whole of it as JSON with --json.
 
+#include <cctype>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -12,6 +13,17 @@
 #include "twitchwatch/errors.hpp"
 
 namespace twitchwatch::cli {
+namespace {
+
+// "7 0-10" reads as two numbers: a unit that is a scale is said as one.
+std::string with_unit(double value, const std::string& unit) {
+    const auto number = assess::detail::format_number(value);
+    const bool scale = !unit.empty() && std::isdigit(static_cast<unsigned char>(unit.front())) &&
+                       unit.find('-') != std::string::npos;
+    return scale ? number + " on a " + unit + " scale" : number + " " + unit;
+}
+
+}  // namespace
 
 Command add_knowledge_command(CLI::App& app) {
     auto* sub = app.add_subcommand(
@@ -33,9 +45,8 @@ Command add_knowledge_command(CLI::App& app) {
                           << data.topics.size() << " topics, " << data.sources.size()
                           << " sources\n\nThresholds (thresholds.toml):\n";
                 for (const auto& [name, threshold] : data.thresholds) {
-                    std::cout << "  " << name << " = "
-                              << assess::detail::format_number(threshold.value) << " "
-                              << threshold.unit << "\n";
+                    std::cout << "  " << name << " = " << with_unit(threshold.value, threshold.unit)
+                              << "\n";
                 }
                 return kExitOk;
             }};

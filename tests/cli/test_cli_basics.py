@@ -42,6 +42,9 @@ r = subprocess.run([exe, "info", "--json"], capture_output=True, text=True, env=
 check(r.returncode == 0 and json.loads(r.stdout)["knowledge"] == "built in", f"info knowledge: {r.stdout!r}")
 r = subprocess.run([exe, "knowledge"], capture_output=True, text=True, env=env, timeout=60)
 check(r.returncode == 0 and "(built in)" in r.stdout.splitlines()[0], f"knowledge origin: {r.stdout!r}")
+# A unit that is a scale is said as one ("7 0-10" read as two numbers); other units follow the value.
+check("  severe_pain_0_10 = 7 on a 0-10 scale" in r.stdout.splitlines(), f"knowledge scale unit: {r.stdout!r}")
+check("  expected_window_hours = 72 h" in r.stdout.splitlines(), f"knowledge unit: {r.stdout!r}")
 
 # course --json: rates halving every 20 h from 32/min; the fit recovers it and keeps the schema of
 # docs/detection.md ("Course over days").
