@@ -177,6 +177,10 @@ double hours_between(Timestamp from, Timestamp to) {
     return std::round(std::max<double>(0.0, double(to - from) / 36.0)) / 100.0;
 }
 
+json therapist_json(const store::Therapist& therapist) {
+    return {{"id", therapist.id}, {"name", therapist.name}, {"email", therapist.email}};
+}
+
 json client_json(const store::Client& client) {
     return {{"id", client.id}, {"name", client.name}, {"note", client.note}};
 }
@@ -802,10 +806,7 @@ void Server::Impl::add_routes() {
         const auto therapist = require_therapist(req, false);
         const auto clinic = store->get_clinic(therapist.account.clinic_id);
         send_json(res, 200,
-                  {{"therapist",
-                    {{"id", therapist.account.id},
-                     {"name", therapist.account.name},
-                     {"email", therapist.account.email}}},
+                  {{"therapist", therapist_json(therapist.account)},
                    {"clinic",
                     {{"id", therapist.account.clinic_id},
                      {"name", clinic ? clinic->name : std::string{}}}},
@@ -968,9 +969,7 @@ void Server::Impl::login(const Request& req, Response& res) {
     store->delete_expired_web_sessions(now);
     res.set_header("Set-Cookie", session_cookie(token, limits.web_session_lifetime.count()));
     send_json(res, 200,
-              {{"therapist",
-                {{"id", therapist->id}, {"name", therapist->name}, {"email", therapist->email}}},
-               {"csrf_token", web_session.csrf_token}});
+              {{"therapist", therapist_json(*therapist)}, {"csrf_token", web_session.csrf_token}});
 }
 
 void Server::Impl::create_session(const Request& req, Response& res) {
@@ -1257,8 +1256,11 @@ void Server::Impl::dashboard(const Request& req, Response& res) {
         }
         return out;
     };
+    // The therapist comes along so the page needs no second request to know who is signed in
+    // (it keeps an unsaved session form for the same therapist only).
     send_json(res, 200,
-              {{"clients", clients},
+              {{"therapist", therapist_json(therapist.account)},
+               {"clients", clients},
                {"discomfort",
                 {{"by_technique", shares_json(shares.by_technique)},
                  {"by_pressure", shares_json(shares.by_pressure)}}}});

@@ -522,6 +522,73 @@ test('a refused session creates no client and keeps what was typed; a saved one 
   await page.close();
 });
 
+test('a session typed while the sign-in ran out is filled in again after signing in, for the same therapist only', async () => {
+  const context = await browser.newContext(laptop);
+  const page = await context.newPage();
+  const watch = watchPage(page, server.url);
+  watch.allowFailure('/api/me', 401); // the sign-in page asks whether this browser is signed in
+  watch.allowFailure('/api/sessions', 401); // the save after the sign-in ran out
+  const signIn = async () => {
+    await page.getByLabel('Email').fill(server.email);
+    await page.getByLabel('Password').fill(server.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  };
+  await page.goto(`${server.url}/`);
+  await signIn();
+  await page.waitForURL(`${server.url}/dashboard`);
+  await page.locator('.clients li').first().waitFor();
+  const form = page.locator('#session-form');
+  const name = `Kept ${clientName}`;
+  await form.getByLabel('Name of the new client').fill(name);
+  await form.getByLabel('Note about the client').fill('Sore left knee');
+  await form.getByLabel('Technique').selectOption('sports');
+  await form.getByLabel('Pressure').selectOption('firm');
+  await form.getByLabel('Minutes').fill('45');
+  await form.getByLabel('Regions worked').fill('left calf, lower back');
+  await form.getByLabel('Worked on knots or trigger points').check();
+  await form.getByLabel('Notes').fill('Tender at the left hamstring.');
+  const ended = await form.getByLabel('When the massage ended').inputValue();
+
+  await context.clearCookies(); // the sign-in runs out while the form is being typed
+  await form.getByRole('button', { name: 'Save and create link' }).click();
+  await page.waitForURL(`${server.url}/?next=%2Fdashboard`);
+  await signIn();
+  await page.waitForURL(`${server.url}/dashboard`);
+  const note = page.locator('#draft-note');
+  await note.waitFor();
+  assert.match(await note.textContent(), /signed out before this session was saved/);
+  assert.equal(await form.getByLabel('Name of the new client').inputValue(), name);
+  assert.equal(await form.getByLabel('Note about the client').inputValue(), 'Sore left knee');
+  assert.equal(await form.getByLabel('Technique').inputValue(), 'sports');
+  assert.equal(await form.getByLabel('Pressure').inputValue(), 'firm');
+  assert.equal(await form.getByLabel('Minutes').inputValue(), '45');
+  assert.equal(await form.getByLabel('Regions worked').inputValue(), 'left calf, lower back');
+  assert.equal(await form.getByLabel('Worked on knots or trigger points').isChecked(), true);
+  assert.equal(await form.getByLabel('Notes').inputValue(), 'Tender at the left hamstring.');
+  assert.equal(await form.getByLabel('When the massage ended').inputValue(), ended);
+  await shoot(page, '15-dashboard-kept-draft');
+  await form.getByRole('button', { name: 'Save and create link' }).click();
+  await page.getByLabel('Private link for the client').waitFor();
+  assert.match(await page.locator('#link-box h3').textContent(), new RegExp(`Session saved for ${name}`));
+  assert.equal(await note.isVisible(), false);
+
+  // A draft is read once; one kept for another therapist (a shared computer) is dropped unread.
+  await page.reload();
+  await page.locator('.clients li').first().waitFor();
+  assert.equal(await note.isVisible(), false);
+  assert.equal(await form.getByLabel('Name of the new client').inputValue(), '');
+  await page.evaluate(() =>
+    sessionStorage.setItem('twitchwatch.session-draft', JSON.stringify({ therapist: -1, clientName: null, values: { name: 'Someone else\'s client' } })),
+  );
+  await page.reload();
+  await page.locator('.clients li').first().waitFor();
+  assert.equal(await note.isVisible(), false);
+  assert.equal(await form.getByLabel('Name of the new client').inputValue(), '');
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('twitchwatch.session-draft')), null);
+  assert.deepEqual(watch.problems, []);
+  await context.close();
+});
+
 test('signed in, / leads to the dashboard; signed out, a session address leads to sign-in', async () => {
   const page = await therapist.context.newPage();
   await page.goto(`${server.url}/`);

@@ -452,6 +452,11 @@ TEST_F(Api, ATherapistSeesOnlyTheirClinic) {
     EXPECT_TRUE(clients_b["clients"].empty());
     const auto dashboard_b = body_of(http().Get("/api/dashboard", headers(login_b)));
     EXPECT_TRUE(dashboard_b["clients"].empty());
+    // The dashboard names who is signed in: B, not A.
+    const auto me_b = body_of(http().Get("/api/me", headers(login_b)));
+    EXPECT_EQ(dashboard_b["therapist"], me_b["therapist"]);
+    const auto me_a = body_of(http().Get("/api/me", headers(login_a)));
+    EXPECT_NE(dashboard_b["therapist"]["id"], me_a["therapist"]["id"]);
 }
 
 TEST_F(Api, ALinkReachesOnlyItsOwnSession) {

@@ -87,6 +87,47 @@ function renderDiscomfort(discomfort) {
   }
 }
 
+// A session typed while the sign-in ran out is kept in this tab (sessionStorage) across the new
+// sign-in and filled in again, but only for the same therapist: on a shared clinic computer one
+// therapist's client must not appear in the next one's form. It is read once and dropped.
+const draftKey = 'twitchwatch.session-draft';
+
+function keepDraft(form, therapistId) {
+  const values = {};
+  for (const element of form.elements) {
+    if (element.name) values[element.name] = element.type === 'checkbox' ? element.checked : element.value;
+  }
+  const select = form.elements.client_id;
+  const clientName = select.value ? select.selectedOptions[0].textContent : null;
+  sessionStorage.setItem(draftKey, JSON.stringify({ therapist: therapistId, clientName, values }));
+}
+
+function restoreDraft(form, therapistId, showNewClientFields) {
+  const text = sessionStorage.getItem(draftKey);
+  sessionStorage.removeItem(draftKey);
+  let draft = null;
+  try {
+    draft = JSON.parse(text);
+  } catch {
+    return;
+  }
+  if (draft?.therapist !== therapistId || typeof draft.values !== 'object' || draft.values === null) return;
+  const { values } = draft;
+  if (values.client_id && draft.clientName) addClientOption(form.elements.client_id, { id: values.client_id, name: draft.clientName });
+  for (const [name, value] of Object.entries(values)) {
+    const element = form.elements.namedItem(name);
+    if (!element || element instanceof RadioNodeList) continue;
+    if (element.type === 'checkbox') element.checked = value === true;
+    else element.value = String(value);
+  }
+  showNewClientFields();
+  const note = byId('draft-note');
+  note.textContent = 'You were signed out before this session was saved. What you typed is filled in again: check it and save.';
+  note.hidden = false;
+  byId('new-session').scrollIntoView();
+  note.focus();
+}
+
 function addClientOption(select, client) {
   if ([...select.options].some((option) => option.value === String(client.id))) return;
   select.append(h('option', { value: client.id }, client.name));
@@ -158,10 +199,11 @@ function resetSessionForm(form, showNewClientFields) {
   showNewClientFields();
 }
 
-function setUpSessionForm(dashboardClients, refreshDashboard) {
+function setUpSessionForm(dashboardClients, therapistId, refreshDashboard) {
   const form = byId('session-form');
   form.elements.started_at.value = localNow();
   const showNewClientFields = setUpClientChoice(form, dashboardClients);
+  restoreDraft(form, therapistId, showNewClientFields);
   const linkBox = byId('link-box');
 
   // After a save the form is put away and the link shown, so a second click cannot record the
@@ -178,6 +220,7 @@ function setUpSessionForm(dashboardClients, refreshDashboard) {
     event.preventDefault();
     if (form.hidden) return;
     clearErrors(form);
+    byId('draft-note').hidden = true;
     const select = form.elements.client_id;
     const name = form.elements.name.value.trim();
     if (!select.value && !name) showFieldError(form, 'client.name', 'Please enter the client’s name, or choose an existing client.');
@@ -195,6 +238,7 @@ function setUpSessionForm(dashboardClients, refreshDashboard) {
       try {
         made = await change('POST', '/api/sessions', body);
       } catch (error) {
+        if (error.status === 401) keepDraft(form, therapistId);
         if (!redirectWhenSignedOut(error)) showError(form, error);
         return;
       }
@@ -257,7 +301,7 @@ async function start() {
       if (!redirectWhenSignedOut(error)) showPageError(error.message);
     }
   };
-  setUpSessionForm(data.clients ?? [], refreshDashboard);
+  setUpSessionForm(data.clients ?? [], data.therapist.id, refreshDashboard);
   if (location.pathname === '/new-session') byId('new-session').scrollIntoView();
 }
 
