@@ -6,7 +6,7 @@ sums of Gaussian phases (biphasic, triphasic, polyphasic, 5-30 ms) seen through 
 electrodes whose amplitude falls with distance, units fire as a gamma renewal process with their
 own doublet model, the background is white plus 1/f noise with per-channel gains, mains is
 slightly off-frequency with harmonics, voluntary bursts are trains of recruited motor units, and
-movement artefacts are electrode pops and cable sway. It writes plain EDF (16-bit) or BDF (24-bit)
+movement artefacts are electrode pops and cable sway, and the heart's ECG may be added. It writes plain EDF (16-bit) or BDF (24-bit)
 with its own writer and a truth CSV. Model and sources: docs/independent-check.md.
 
 Usage:
@@ -45,6 +45,8 @@ class Params:
     drift_uv: float = 0.0
     bursts_per_min: float = 0.0
     artefacts_per_min: float = 0.0
+    ecg_uv: float = 0.0  # peak of the heart's R wave on the most exposed channel; 0 = none
+    heart_rate: float = 70.0  # beats per minute, moved by breathing
     unit: str = "uV"
     fmt: str = "edf"  # edf (16-bit) or bdf (24-bit)
     electrode_spacing_mm: float = 10.0
@@ -225,6 +227,35 @@ def add_artefact(rng, x, p, start, length):
 
 
 # ---------------------------------------------------------------- the recording
+def ecg(rng, p, n):
+    """The heart's signal as electrodes on the trunk pick it up: per beat a P wave, a QRS complex
+    (Q, R and S as Gaussian phases, 80-100 ms in all) and a T wave; the interval moves with
+    breathing (0.25 Hz, +-4 %), slower waves (0.1 Hz, +-3 %) and 1 % from beat to beat; each
+    channel sees it with its own weight and sign (its place relative to the heart's axis)."""
+    t = np.arange(n) / p.fs
+    out = np.zeros((p.channels, n))
+    weights = rng.uniform(0.25, 1.0, p.channels) * rng.choice([-1.0, 1.0], p.channels)
+    weights /= np.abs(weights).max()
+    # (offset from the R peak s, width s, size relative to R)
+    waves = [(-0.16, 0.025, 0.12), (-0.028, 0.009, -0.12), (0.0, 0.011, 1.0),
+             (0.03, 0.010, -0.3), (0.3, 0.045, 0.28)]
+    phase_breath, phase_slow = rng.uniform(0, 6.3, 2)
+    beat = rng.uniform(0.2, 1.0)
+    template_t = np.arange(int(0.6 * p.fs)) / p.fs - 0.2
+    template = sum(a * np.exp(-0.5 * ((template_t - c) / w) ** 2) for c, w, a in waves)
+    while beat < p.duration_s:
+        start = int(round(beat * p.fs)) - int(0.2 * p.fs)
+        lo, hi = max(start, 0), min(start + len(template), n)
+        if hi > lo:
+            size = p.ecg_uv * (1 + 0.05 * math.sin(2 * math.pi * 0.25 * beat + phase_breath))
+            out[:, lo:hi] += size * weights[:, None] * template[lo - start:hi - start][None, :]
+        interval = 60.0 / p.heart_rate * (1 + 0.04 * math.sin(2 * math.pi * 0.25 * beat + phase_breath)
+                                          + 0.03 * math.sin(2 * math.pi * 0.1 * beat + phase_slow)
+                                          + 0.01 * rng.standard_normal())
+        beat += interval
+    return out
+
+
 def generate(p):
     """Returns (x in uV [channel, sample], Truth)."""
     rng = np.random.default_rng(p.seed)
@@ -291,6 +322,8 @@ def generate(p):
                 relative = (0.3 / k if k % 2 else 0.08 / k) if k > 1 else 1.0
                 wave += relative * np.sin(2 * np.pi * k * p.mains_hz * t + rng.uniform(0, 6.3))
             x[c] += amplitude * modulation * wave
+    if p.ecg_uv > 0:
+        x += ecg(rng, p, n)
     if p.drift_uv > 0:
         for c in range(p.channels):
             x[c] += slow_wander(rng, n, p.fs, p.drift_uv * rng.uniform(0.5, 1.0), 0.3)

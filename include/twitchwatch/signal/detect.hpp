@@ -117,6 +117,23 @@ struct DetectOptions {
     // with no variation at all is flat, one with more than saturated_fraction of its samples at
     // the ends of its physical range is saturated; either is skipped with a warning.
     double quality_probe_s{}, saturated_fraction{};
+    // Heartbeat (ECG picked up by the electrodes), method in src/signal/detect/heartbeat.hpp:
+    // heartbeat_min_beats events in a row (0: no search) at a steady beat of
+    // heartbeat_min_rate_per_min to heartbeat_max_rate_per_min, each within
+    // heartbeat_seed_tolerance x the interval of where the last interval puts it and with peaks
+    // (as SNR) within heartbeat_peak_ratio of each other, show a heartbeat; its rhythm is then
+    // followed through the recording (each beat within heartbeat_tolerance of where the last
+    // intervals put it; lost after more than heartbeat_max_missed beats in a row not seen).
+    // Events from heartbeat_before_s before to heartbeat_after_s after a beat are not counted,
+    // and that time is not analysed. Applied by detect_recording to the whole recording, after
+    // the exclusions.
+    // The seed is longer where events are dense: long enough for random events at the
+    // recording's rate to form one by chance less than heartbeat_chance_seeds times.
+    std::size_t heartbeat_min_beats{}, heartbeat_max_missed{};
+    double heartbeat_chance_seeds{};
+    double heartbeat_seed_tolerance{}, heartbeat_tolerance{};
+    double heartbeat_min_rate_per_min{}, heartbeat_max_rate_per_min{};
+    double heartbeat_peak_ratio{}, heartbeat_before_s{}, heartbeat_after_s{};
 
     // The defaults for a kind of channel (other kinds get the EMG ones).
     static DetectOptions for_kind(ChannelKind kind);
@@ -214,6 +231,16 @@ struct EventReport {
     double peak = 0, snr = 0;
     std::size_t channels_seen = 1;
 };
+// Events of one kind of channel not counted because they came with a heartbeat, and the time
+// around the beats that was therefore not analysed.
+struct HeartbeatReport {
+    ChannelKind kind = ChannelKind::emg;
+    std::size_t events = 0;
+    double beats_per_min = 0;
+    double excluded_s = 0;
+    std::vector<double> beats_s;                     // seen or not
+    double window_before_s = 0, window_after_s = 0;  // around each beat: the heartbeat's
+};
 struct DetectionReport {
     std::string file;
     std::string start;  // ISO 8601 start of the recording, if the header has one
@@ -223,6 +250,7 @@ struct DetectionReport {
     std::vector<EventReport> events;
     std::vector<Exclusion> exclusions;
     std::vector<double> mains_notches_hz;
+    std::vector<HeartbeatReport> heartbeat;
     std::vector<std::string> warnings;
 };
 struct DetectRequest {

@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "heartbeat.hpp"
 #include "twitchwatch/errors.hpp"
 #include "twitchwatch/signal/detect.hpp"
 #include "twitchwatch/signal/recording.hpp"
@@ -58,6 +59,89 @@ bool inside(const std::vector<Exclusion>& stretches, double t) {
         std::upper_bound(stretches.begin(), stretches.end(), t,
                          [](double value, const Exclusion& e) { return value < e.start_s; });
     return it != stretches.begin() && t <= std::prev(it)->end_s;
+}
+
+// Seconds of [start, end) outside the stretches (sorted, not overlapping).
+double outside(const std::vector<Exclusion>& stretches, double start, double end) {
+    double length = end - start;
+    for (const auto& x : stretches) {
+        if (x.start_s >= end) break;
+        length -= std::max(0.0, std::min(end, x.end_s) - std::max(start, x.start_s));
+    }
+    return std::max(0.0, length);
+}
+
+// Events that came with a heartbeat are the ECG, not twitches (heartbeat.hpp): they leave the
+// report's events, the time around the beats leaves the analysed time of the kind counted, and
+// the report says how many, at what rate, for each kind of channel.
+void remove_heartbeat(DetectionReport& report, const DetectRequest& request, ChannelKind primary) {
+    std::vector<char> heartbeat(report.events.size(), 0);
+    for (const auto kind : {ChannelKind::emg, ChannelKind::accelerometer}) {
+        const auto& o = kind == ChannelKind::emg ? request.emg : request.accelerometer;
+        std::vector<std::size_t> of_kind;
+        std::vector<double> onsets, snrs;
+        for (std::size_t i = 0; i < report.events.size(); ++i) {
+            const auto& e = report.events[i];
+            if (report.channels[e.channel].kind != kind) continue;
+            of_kind.push_back(i);
+            onsets.push_back(e.onset_s);
+            snrs.push_back(std::max(e.snr, 1e-9));  // a ratio of peaks needs them above 0
+        }
+        const detail::HeartbeatRule rule{o.heartbeat_min_beats,
+                                         o.heartbeat_chance_seeds,
+                                         o.heartbeat_seed_tolerance,
+                                         o.heartbeat_tolerance,
+                                         o.heartbeat_max_missed,
+                                         60.0 / o.heartbeat_max_rate_per_min,
+                                         60.0 / o.heartbeat_min_rate_per_min,
+                                         o.heartbeat_peak_ratio,
+                                         o.heartbeat_before_s,
+                                         o.heartbeat_after_s};
+        const auto found = detail::find_heartbeat(onsets, snrs, rule);
+        if (found.beats_s.empty()) continue;
+        HeartbeatReport said{kind,
+                             0,
+                             found.beats_per_min,
+                             0,
+                             found.beats_s,
+                             o.heartbeat_before_s,
+                             o.heartbeat_after_s};
+        std::size_t beat = 0;
+        for (std::size_t k = 0; k < of_kind.size(); ++k) {
+            while (beat < found.beats_s.size() &&
+                   found.beats_s[beat] + o.heartbeat_after_s < onsets[k]) {
+                ++beat;
+            }
+            if (beat < found.beats_s.size() &&
+                found.beats_s[beat] - o.heartbeat_before_s <= onsets[k]) {
+                heartbeat[of_kind[k]] = 1;
+                ++said.events;
+            }
+        }
+        // The windows never overlap (before_s + after_s is below the shortest interval).
+        for (double b : found.beats_s) {
+            said.excluded_s += outside(report.exclusions, std::max(0.0, b - o.heartbeat_before_s),
+                                       std::min(report.duration_s, b + o.heartbeat_after_s));
+        }
+        char line[240];
+        std::snprintf(line, sizeof line,
+                      "%zu %s events with a heartbeat (about %.0f beats/min) not counted, and "
+                      "%.1f s around the beats not analysed: the electrodes pick up the heart's "
+                      "signal (ECG)",
+                      said.events, std::string(to_string(kind)).c_str(), said.beats_per_min,
+                      said.excluded_s);
+        report.warnings.emplace_back(line);
+        if (kind == primary) {  // the excluded time then includes the beats' windows
+            report.analysed_s = std::max(0.0, report.analysed_s - said.excluded_s);
+            report.excluded_s = report.duration_s - report.analysed_s;
+        }
+        report.heartbeat.push_back(said);
+    }
+    std::vector<EventReport> counted;
+    for (std::size_t i = 0; i < report.events.size(); ++i) {
+        if (heartbeat[i] == 0) counted.push_back(report.events[i]);
+    }
+    report.events = std::move(counted);
 }
 
 }  // namespace
@@ -295,8 +379,8 @@ DetectionReport detect_recording(const std::filesystem::path& file, const Detect
                   [&](const EventReport& e) { return inside(report.exclusions, e.onset_s); });
     std::sort(report.events.begin(), report.events.end(),
               [](const EventReport& a, const EventReport& b) { return a.onset_s < b.onset_s; });
-
     const ChannelKind primary = primary_kind(report);
+    remove_heartbeat(report, request, primary);
     const double minutes = report.analysed_s / 60.0;
     std::size_t primary_events = 0;
     for (const auto& e : report.events) {
@@ -339,6 +423,15 @@ nlohmann::json to_json(const DetectionReport& report) {
                         {"snr", e.snr},
                         {"channels_seen", e.channels_seen}});
     }
+    nlohmann::json heartbeat = nlohmann::json::array();
+    for (const auto& h : report.heartbeat) {
+        heartbeat.push_back({{"kind", std::string(to_string(h.kind))},
+                             {"events", h.events},
+                             {"beats_per_min", h.beats_per_min},
+                             {"excluded_s", h.excluded_s},
+                             {"window_s", {h.window_before_s, h.window_after_s}},
+                             {"beats_s", h.beats_s}});
+    }
     nlohmann::json exclusions = nlohmann::json::array();
     for (const auto& e : report.exclusions) {
         exclusions.push_back({{"start_s", e.start_s}, {"end_s", e.end_s}, {"reason", e.reason}});
@@ -354,6 +447,7 @@ nlohmann::json to_json(const DetectionReport& report) {
             {"other_events", other_events},
             {"exclusions", exclusions},
             {"mains_notches_hz", report.mains_notches_hz},
+            {"heartbeat", heartbeat},
             {"warnings", report.warnings}};
 }
 

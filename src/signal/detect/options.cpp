@@ -111,6 +111,16 @@ const std::vector<OptionField>& fields() {
         number("settling_s", &DetectOptions::settling_s),
         number("quality_probe_s", &DetectOptions::quality_probe_s),
         number("saturated_fraction", &DetectOptions::saturated_fraction),
+        number("heartbeat_min_beats", &DetectOptions::heartbeat_min_beats),
+        number("heartbeat_max_missed", &DetectOptions::heartbeat_max_missed),
+        number("heartbeat_chance_seeds", &DetectOptions::heartbeat_chance_seeds),
+        number("heartbeat_seed_tolerance", &DetectOptions::heartbeat_seed_tolerance),
+        number("heartbeat_tolerance", &DetectOptions::heartbeat_tolerance),
+        number("heartbeat_min_rate_per_min", &DetectOptions::heartbeat_min_rate_per_min),
+        number("heartbeat_max_rate_per_min", &DetectOptions::heartbeat_max_rate_per_min),
+        number("heartbeat_peak_ratio", &DetectOptions::heartbeat_peak_ratio),
+        number("heartbeat_before_s", &DetectOptions::heartbeat_before_s),
+        number("heartbeat_after_s", &DetectOptions::heartbeat_after_s),
     };
     return all;
 }
@@ -298,6 +308,23 @@ void DetectOptions::validate(std::string_view which) const {
              (o.artefact_band_low_hz > 0 && o.artefact_band_low_hz < o.artefact_band_high_hz),
          "artefact_band_low_hz must be above 0 and below artefact_band_high_hz"},
         {window(o.settling_s), "settling_s must be 0 to 60"},
+        {o.heartbeat_min_beats != 1, "heartbeat_min_beats must be 0 (off) or at least 2"},
+        {o.heartbeat_max_missed <= 16, "heartbeat_max_missed must be 0 to 16"},
+        {o.heartbeat_chance_seeds > 0 && o.heartbeat_chance_seeds < 1,
+         "heartbeat_chance_seeds must be above 0 and below 1"},
+        {o.heartbeat_seed_tolerance > 0 && o.heartbeat_seed_tolerance < 0.5 &&
+             o.heartbeat_tolerance > 0 && o.heartbeat_tolerance < 0.5,
+         "heartbeat_seed_tolerance and heartbeat_tolerance must be above 0 and below 0.5"},
+        {o.heartbeat_min_rate_per_min > 0 &&
+             o.heartbeat_min_rate_per_min < o.heartbeat_max_rate_per_min &&
+             o.heartbeat_max_rate_per_min <= 600,
+         "heartbeat_min_rate_per_min must be above 0 and below heartbeat_max_rate_per_min, at most "
+         "600"},
+        {o.heartbeat_peak_ratio >= 1, "heartbeat_peak_ratio must be at least 1"},
+        {o.heartbeat_before_s >= 0 && o.heartbeat_after_s >= 0 &&
+             o.heartbeat_before_s + o.heartbeat_after_s < 60 / o.heartbeat_max_rate_per_min,
+         "heartbeat_before_s + heartbeat_after_s must be >= 0 and below the shortest beat "
+         "interval"},
         {o.quality_probe_s > 0 && window(o.quality_probe_s),
          "quality_probe_s must be above 0, at most 60"},
         {o.saturated_fraction > 0 && o.saturated_fraction <= 1,
