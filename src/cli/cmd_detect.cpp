@@ -105,6 +105,10 @@ std::string number(double value, int decimals) {
 void write_summary(const signal::DetectionReport& r, std::ostream& out) {
     std::map<std::string, double> by_reason;
     for (const auto& e : r.exclusions) by_reason[e.reason] += e.end_s - e.start_s;
+    const auto primary = signal::primary_kind(r);
+    for (const auto& h : r.heartbeat) {
+        if (h.kind == primary) by_reason["heartbeat"] += h.excluded_s;  // as in excluded_s
+    }
     out << r.file << "\n";
     out << "  recorded " << number(r.duration_s / 60, 1) << " min, analysed "
         << number(r.analysed_s / 60, 1) << " min, excluded " << number(r.excluded_s / 60, 1)
@@ -122,7 +126,6 @@ void write_summary(const signal::DetectionReport& r, std::ostream& out) {
     std::size_t counted = 0;
     double low = 0, high = 0;
     std::string unit;
-    const auto primary = signal::primary_kind(r);
     for (const auto& e : r.events) {
         const auto& ch = r.channels[e.channel];
         if (ch.kind != primary) continue;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -567,4 +568,43 @@ TEST_F(SignalCli, ExclusionReasonsHaveOneSpellingAndCourseBoundsItsOptions) {
     EXPECT_EQ(run("course" + points + " --baseline 1e300").code, 2);
     EXPECT_EQ(run("course" + points + " --margin 1e300").code, 2);
     EXPECT_EQ(run("course" + points + " --baseline 0.5 --margin 0.2").code, 0);
+}
+
+TEST_F(SignalCli, AHeartbeatOnTheMuscleChannelsIsSaidAndNotCounted) {
+    // Two muscle channels that pick up the heart: a QRS-like spike at 72 beats a minute in noise.
+    const auto csv = dir_ / "ecg_on_emg.csv";
+    {
+        std::ofstream out(csv);
+        out << "time_s,EMG1,EMG2\n";
+        unsigned state = 12345;
+        const auto noise = [&] {  // uniform in [-1, 1), deterministic
+            state = state * 1103515245u + 12345u;
+            return static_cast<double>((state >> 8) & 0xFFFF) / 32768.0 - 1.0;
+        };
+        const double fs = 2048, period = 60.0 / 72;
+        for (int i = 0; i < static_cast<int>(60 * fs); ++i) {
+            const double t = i / fs;
+            const double phase = std::fmod(t, period) - period / 2;
+            const double beat = 60 * std::exp(-0.5 * (phase / 0.004) * (phase / 0.004));
+            out << t << ',' << beat + 6 * noise() << ',' << -0.6 * beat + 6 * noise() << '\n';
+        }
+    }
+    const auto r = run("detect " + csv.string() + " --json");
+    ASSERT_EQ(r.code, 0);
+    const auto report = nlohmann::json::parse(r.out);
+    ASSERT_EQ(report["heartbeat"].size(), 1u);
+    EXPECT_NEAR(report["heartbeat"][0]["beats_per_min"].get<double>(), 72, 1);
+    EXPECT_GE(report["heartbeat"][0]["events"].get<int>(), 65);
+    EXPECT_LE(report["events"].size(), 2u);
+    // The time around the beats is not analysed, and the summary says why.
+    EXPECT_NEAR(report["analysed_s"].get<double>() + report["excluded_s"].get<double>(),
+                report["duration_s"].get<double>(), 1e-6);
+    EXPECT_GT(report["heartbeat"][0]["excluded_s"].get<double>(), 10);
+    const auto summary = run("detect " + csv.string(), "2>&1").out;
+    EXPECT_NE(summary.find("heartbeat "), std::string::npos) << summary;
+    EXPECT_NE(summary.find("with a heartbeat (about 72 beats/min) not counted"), std::string::npos)
+        << summary;
+    // Switched off, every beat is a twitch again.
+    const auto off = run("detect " + csv.string() + " --json --set heartbeat_min_beats=0");
+    EXPECT_GE(nlohmann::json::parse(off.out)["events"].size(), 65u);
 }
