@@ -47,7 +47,8 @@ double emg_range_uv(const signal::SimulationOptions& o) {
     const double burst = o.bursts_per_min > 0 ? o.burst_rms_ratio * o.noise_rms_uv * 6 : 0;
     const double artefact = o.artefacts_per_min > 0 ? o.artefact_amplitude_uv : 0;
     const double total = 10 * o.noise_rms_uv + twitch * 2 + burst + artefact +
-                         2 * o.mains_amplitude_uv * (o.mains_hz > 0) + o.drift_amplitude_uv;
+                         2 * o.mains_amplitude_uv * (o.mains_hz > 0) + o.drift_amplitude_uv +
+                         1.1 * o.ecg_amplitude_uv;
     // Rounded up to two significant digits: a coarse step (it was 100 uV) left the twitches of
     // a quiet recording (--noise-uv 1e-4) below one digital step of the file.
     const double step = std::pow(10.0, std::floor(std::log10(total)) - 1);
@@ -102,6 +103,9 @@ int run_simulate(const SimulateArgs& args) {
     }
     for (const auto& s : simulator.truth().stretches) {
         truth << s.reason << ',' << s.start_s << ",," << s.end_s << ",,,,,\n";
+    }
+    for (const double beat : simulator.truth().heartbeats_s) {
+        truth << "heartbeat,," << beat << ",,,,,,\n";  // the R peak's time
     }
     truth.close();  // a full disk shows only when the buffer is written
     if (!truth) throw InputError(truth_path + ": writing the truth file failed");
@@ -162,6 +166,11 @@ Command add_simulate_command(CLI::App& app) {
     sub->add_option("--artefacts", o.artefacts_per_min, "movement artefacts per minute")
         ->capture_default_str();
     sub->add_option("--artefact-uv", o.artefact_amplitude_uv, "artefact amplitude, uV")
+        ->capture_default_str();
+    sub->add_option("--ecg-uv", o.ecg_amplitude_uv,
+                    "the heart's signal picked up by the electrodes: R peak, uV (0: none)")
+        ->capture_default_str();
+    sub->add_option("--heart-rate", o.heart_rate_per_min, "heart beats per minute")
         ->capture_default_str();
     // CLI11 read "-1" as 2^64 - 1 and clamped larger numbers to it: three seeds, one recording.
     const CLI::Validator whole_seed(

@@ -631,3 +631,60 @@ TEST(SignalDetect, ADoubletInsideOneEventIsSplitIntoTwoTwitches) {
     polyphasic.add_biphasic(0, 12.022, 10, 0.0015);
     EXPECT_EQ(polyphasic.detect().size(), 1u);
 }
+
+TEST(SignalDetect, TheHeartsSignalOnMuscleChannelsIsNotCountedAndTheTwitchesBetweenAre) {
+    auto o = base(8, 31);
+    o.rate_per_min = 40;
+    o.ecg_amplitude_uv = 40;  // 8 x the noise RMS on the most exposed channel
+    o.heart_rate_per_min = 64;
+    ts::Simulator sim(o);
+    const auto path = std::filesystem::temp_directory_path() /
+                      ("tw_detect_heart_" + std::to_string(::getpid()) + ".edf");
+    write_with_extra_channel(sim, path, {"Status", "", o.sample_rate_hz, -1000, 1000, ""},
+                             [](std::size_t, const float* simulated) { return simulated[0]; });
+    // Scored over the time the detector analysed: outside its exclusions and the beats' windows
+    // (each widened by the 20 ms a hit may be off, for the truth and the detections alike).
+    const auto score_of = [&](const ts::DetectionReport& report) {
+        const auto hidden = [&](double t) {
+            bool in_window = false;
+            for (const auto& h : report.heartbeat) {
+                for (double b : h.beats_s) {
+                    in_window = in_window || (t > b - h.window_before_s - 0.02 &&
+                                              t < b + h.window_after_s + 0.02);
+                }
+            }
+            return in_window || inside(report.exclusions, t, 0.02);
+        };
+        std::vector<ts::ScoredEvent> found;
+        for (const auto& e : report.events) {
+            if (!hidden(e.onset_s)) found.push_back({e.onset_s, e.channel});
+        }
+        std::vector<ts::TruthEvent> truth;
+        for (const auto& t : sim.truth().events) {
+            if (!hidden(t.onset_s)) truth.push_back(t);
+        }
+        return ts::score_events(truth, found, 0.02);
+    };
+    const auto report = ts::detect_recording(path, {});
+    ts::DetectRequest without;
+    without.emg.heartbeat_min_beats = 0;
+    const auto counted_as_twitches = ts::detect_recording(path, without);
+    std::filesystem::remove(path);
+
+    ASSERT_EQ(report.heartbeat.size(), 1u);
+    EXPECT_NEAR(report.heartbeat[0].beats_per_min, 64, 2);
+    // Every beat of the simulation between the first and the last found has a beat found at it.
+    const auto& found_beats = report.heartbeat[0].beats_s;
+    std::size_t inside_span = 0, matched = 0;
+    for (double beat : sim.truth().heartbeats_s) {
+        if (beat < found_beats.front() || beat > found_beats.back()) continue;
+        ++inside_span;
+        matched += std::any_of(found_beats.begin(), found_beats.end(),
+                               [&](double b) { return std::abs(b - beat) < 0.03; });
+    }
+    EXPECT_GE(inside_span, 150u);
+    EXPECT_GE(static_cast<double>(matched), 0.97 * static_cast<double>(inside_span));
+    EXPECT_GE(score_of(report).f1(), 0.93);
+    EXPECT_LT(score_of(counted_as_twitches).precision(), 0.5);  // the beats counted as twitches
+    EXPECT_NEAR(report.analysed_s + report.excluded_s, report.duration_s, 1e-9);
+}

@@ -200,6 +200,9 @@ TEST(SignalSimulate, RejectsNonsense) {
         {[](auto& x, double v) { x.burst_duration_s = v; }, -1, "burst duration"},
         {[](auto& x, double v) { x.bursts_per_min = v; }, 1000, "bursts"},
         {[](auto& x, double v) { x.mains_amplitude_uv = v; }, nan, "mains"},
+        {[](auto& x, double v) { x.ecg_amplitude_uv = v; }, -1, "ECG amplitude"},
+        {[](auto& x, double v) { x.heart_rate_per_min = v; }, 500, "heart rate"},
+        {[](auto& x, double v) { x.heart_rate_per_min = v; }, nan, "heart rate"},
         {[](auto& x, double v) { x.burst_rms_ratio = v; }, 0, "burst RMS ratio"},
     };
     for (const auto& c : cases) {
@@ -225,6 +228,49 @@ TEST(SignalSimulate, RejectsNonsense) {
     o.emg_channels = 1024;
     o.sample_rate_hz = 200;
     EXPECT_NO_THROW(ts::Simulator{o});
+}
+
+TEST(SignalSimulate, TheHeartAddsItsBeatsAndChangesNothingElse) {
+    auto o = small();
+    ts::Simulator plain(o);
+    const auto without = generate_all(plain, 1000);
+    o.ecg_amplitude_uv = 50;
+    o.heart_rate_per_min = 66;
+    ts::Simulator with_heart(o);
+    const auto with = generate_all(with_heart, 1000);
+    // The twitches are drawn as before; the heart was drawn after them.
+    ASSERT_EQ(with_heart.truth().events.size(), plain.truth().events.size());
+    for (std::size_t i = 0; i < plain.truth().events.size(); ++i) {
+        EXPECT_EQ(with_heart.truth().events[i].onset_s, plain.truth().events[i].onset_s);
+    }
+    // Beats at the rate asked, moved by breathing by a few per cent.
+    const auto& beats = with_heart.truth().heartbeats_s;
+    ASSERT_GE(beats.size(), 30u);
+    std::vector<double> intervals;
+    for (std::size_t i = 1; i < beats.size(); ++i) intervals.push_back(beats[i] - beats[i - 1]);
+    std::sort(intervals.begin(), intervals.end());
+    EXPECT_NEAR(intervals[intervals.size() / 2], 60.0 / 66, 0.02);
+    EXPECT_GT(intervals.front(), 0.85 * 60 / 66);
+    EXPECT_LT(intervals.back(), 1.15 * 60 / 66);
+    // The difference is the heart alone: its R peak, of the size asked on the most exposed
+    // channel, at every beat.
+    const std::size_t channels = with_heart.channel_count();
+    double largest = 0;
+    for (std::size_t i = 0; i < with.size(); ++i) {
+        largest = std::max(largest, static_cast<double>(std::abs(with[i] - without[i])));
+    }
+    EXPECT_NEAR(largest, 50, 0.5);
+    for (double beat : beats) {
+        const auto frame = static_cast<std::size_t>(std::llround(beat * o.sample_rate_hz));
+        if (frame >= with_heart.frame_count()) continue;
+        double at_beat = 0;
+        for (std::size_t c = 0; c < channels; ++c) {
+            at_beat =
+                std::max(at_beat, static_cast<double>(std::abs(with[frame * channels + c] -
+                                                               without[frame * channels + c])));
+        }
+        EXPECT_GT(at_beat, 45) << beat;
+    }
 }
 
 TEST(SignalSimulate, ScoringMatchesOneToOneWithinTolerance) {

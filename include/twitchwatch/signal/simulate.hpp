@@ -36,6 +36,10 @@ struct SimulationOptions {
     double burst_rms_ratio = 6.0;      // RMS of a burst divided by the noise RMS
     double artefacts_per_min = 0.0;    // movement artefacts: large slow transients
     double artefact_amplitude_uv = 1500.0;
+    // The heart's signal (ECG) as electrodes on the trunk pick it up: R-wave peak on the most
+    // exposed EMG channel (0 = none), at heart_rate_per_min moved by breathing.
+    double ecg_amplitude_uv = 0.0;
+    double heart_rate_per_min = 70.0;
     std::uint64_t seed = 1;
 };
 
@@ -57,6 +61,7 @@ struct TruthStretch {
 struct SimulationTruth {
     std::vector<TruthEvent> events;  // sorted by onset; only twitches outside excluded stretches
     std::vector<TruthStretch> stretches;
+    std::vector<double> heartbeats_s;  // R-wave peaks, when ecg_amplitude_uv > 0
 };
 
 // Generates the recording block by block, so an hour of 64 channels needs no more memory than a

@@ -38,6 +38,14 @@ const std::vector<ModelField>& model_fields() {
         {"accelerometer_twitch_g", &M::accelerometer_twitch_g},
         {"accelerometer_noise_g", &M::accelerometer_noise_g},
         {"accelerometer_artefact_g", &M::accelerometer_artefact_g},
+        {"qrs_sigma_s", &M::qrs_sigma_s},
+        {"t_wave_delay_s", &M::t_wave_delay_s},
+        {"t_wave_sigma_s", &M::t_wave_sigma_s},
+        {"t_wave_size", &M::t_wave_size},
+        {"heart_breathing_swing", &M::heart_breathing_swing},
+        {"heart_breathing_hz", &M::heart_breathing_hz},
+        {"heart_jitter", &M::heart_jitter},
+        {"ecg_channel_gain", &M::ecg_channel_gain},
     };
     return all;
 }

@@ -25,6 +25,9 @@ struct SimulationModel {
     Range artefact_duration_s, stretch_channel_gain, mains_channel_gain, drift_frequency_hz;
     double accelerometer_delay_s = 0, twitch_contraction_s = 0, accelerometer_twitch_g = 0;
     double accelerometer_noise_g = 0, accelerometer_artefact_g = 0;
+    double qrs_sigma_s = 0, t_wave_delay_s = 0, t_wave_sigma_s = 0, t_wave_size = 0;
+    double heart_breathing_swing = 0, heart_breathing_hz = 0, heart_jitter = 0;
+    Range ecg_channel_gain;
     friend bool operator==(const SimulationModel&, const SimulationModel&) = default;
 };
 

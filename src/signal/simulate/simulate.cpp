@@ -88,6 +88,8 @@ struct Simulator::State {
     SimulationTruth truth;
     detail::Random noise, burst_random;
     std::vector<double> mains_phase, mains_gain, drift_frequency, drift_phase;
+    std::vector<double> ecg_gain;  // per EMG channel, the most exposed +-1
+    std::size_t first_live_beat = 0;
     detail::BiquadCascade burst_colour;  // shapes white noise like voluntary sEMG
     std::vector<float> burst_noise;
     std::size_t max_half_length = 0;
@@ -138,6 +140,9 @@ Simulator::Simulator(SimulationOptions options)
     require(o.bursts_per_min >= 0 && o.bursts_per_min <= 60 && o.artefacts_per_min >= 0 &&
                 o.artefacts_per_min <= 60,
             "bursts and artefacts must be 0 to 60 per minute");
+    require(amplitude(o.ecg_amplitude_uv, 1e5), "ECG amplitude must be 0 to 100000 uV");
+    require(o.heart_rate_per_min >= 30 && o.heart_rate_per_min <= 220,
+            "heart rate must be 30 to 220 per minute");
     require(o.burst_duration_s > 0 && o.burst_duration_s <= 600,
             "burst duration must be above 0 and at most 600 s");
     require(o.burst_rms_ratio > 0 && o.burst_rms_ratio <= 100,
@@ -248,6 +253,26 @@ Simulator::Simulator(SimulationOptions options)
         for (int k = 0; k < 2; ++k) {
             s.drift_frequency.push_back(draw(random, model.drift_frequency_hz));
             s.drift_phase.push_back(random.uniform(0, 2 * kPi));
+        }
+    }
+    // The heart: drawn last, so recordings without it are what they were before it existed.
+    if (o.ecg_amplitude_uv > 0) {
+        double largest = 0;
+        for (std::size_t c = 0; c < o.emg_channels; ++c) {
+            const double sign = random.uniform() < 0.5 ? -1 : 1;
+            s.ecg_gain.push_back(sign * draw(random, model.ecg_channel_gain));
+            largest = std::max(largest, std::abs(s.ecg_gain.back()));
+        }
+        for (auto& gain : s.ecg_gain) gain /= largest;
+        const double interval = 60.0 / o.heart_rate_per_min;
+        const double breathing_phase = random.uniform(0, 2 * kPi);
+        for (double t = random.uniform(0.2, interval); t < o.duration_s;) {
+            s.truth.heartbeats_s.push_back(t);
+            t +=
+                interval * (1 +
+                            model.heart_breathing_swing *
+                                std::sin(2 * kPi * model.heart_breathing_hz * t + breathing_phase) +
+                            model.heart_jitter * random.normal());
         }
     }
     // Voluntary interference pattern: the sum of many asynchronous units is close to Gaussian
@@ -384,6 +409,35 @@ std::size_t Simulator::generate(std::span<float> out, std::size_t max_frames) {
                     const double amplitude =
                         c < emg ? o.artefact_amplitude_uv : model.accelerometer_artefact_g;
                     frame[c] += static_cast<float>(st.channel_gain[c] * amplitude * bump);
+                }
+            }
+        }
+    }
+    // The heart: per beat a QRS complex (a Ricker wavelet: Q and S dips either side of R) and a
+    // T wave, on every EMG channel with its own gain.
+    if (!s.ecg_gain.empty()) {
+        const auto& beats = s.truth.heartbeats_s;
+        const double before_s = 5 * model.qrs_sigma_s;
+        const double after_s = model.t_wave_delay_s + 5 * model.t_wave_sigma_s;
+        while (s.first_live_beat < beats.size() &&
+               beats[s.first_live_beat] + after_s < static_cast<double>(first) / fs) {
+            ++s.first_live_beat;
+        }
+        for (std::size_t b = s.first_live_beat; b < beats.size(); ++b) {
+            if (beats[b] - before_s > static_cast<double>(end) / fs) break;
+            const auto from =
+                std::max(first, static_cast<std::int64_t>(std::floor((beats[b] - before_s) * fs)));
+            const auto to =
+                std::min(end, static_cast<std::int64_t>(std::ceil((beats[b] + after_s) * fs)));
+            for (auto f = from; f < to; ++f) {
+                const double x = static_cast<double>(f) / fs - beats[b];
+                const double q = x / model.qrs_sigma_s;
+                const double tw = (x - model.t_wave_delay_s) / model.t_wave_sigma_s;
+                const double wave =
+                    (1 - q * q) * std::exp(-q * q / 2) + model.t_wave_size * std::exp(-tw * tw / 2);
+                float* frame = out.data() + static_cast<std::size_t>(f - first) * channels;
+                for (std::size_t c = 0; c < emg; ++c) {
+                    frame[c] += static_cast<float>(o.ecg_amplitude_uv * s.ecg_gain[c] * wave);
                 }
             }
         }
