@@ -112,8 +112,29 @@ class SqlStore final : public Store {
     template <typename Body>
     auto read(Body&& body) {
         if (Connection* open = open_transaction()) return body(*open);
-        auto connection = pool_.acquire();
-        return body(*connection);
+        // A read changes nothing, so running it again after a lost connection is safe.
+        return with_live_connection([&](Pool::Lease& connection) { return body(*connection); });
+    }
+
+    // Runs attempt(lease) on a pooled connection. A connection that waited idle in the pool may
+    // have been closed by the server meanwhile (a database restart closes them all), which libpq
+    // learns only when it next sends: attempt then fails with ConnectionLost and runs once more
+    // on a newly opened connection, so that a request sent once the database is back succeeds.
+    // Only for an attempt that cannot have changed anything when it fails that way (a read, or a
+    // transaction's BEGIN); a connection opened for this attempt is not retried.
+    template <typename Attempt>
+    auto with_live_connection(Attempt&& attempt) {
+        {
+            auto connection = pool_.acquire();
+            if (!connection.reused()) return attempt(connection);
+            try {
+                return attempt(connection);
+            } catch (const ConnectionLost&) {
+                // Falls through: the lost connection leaves the pool at the end of this scope.
+            }
+        }
+        auto connection = pool_.acquire_new();
+        return attempt(connection);
     }
 
     // One transaction: committed when body returns, rolled back when it throws. With a single
@@ -130,8 +151,13 @@ class SqlStore final : public Store {
 
     template <typename Body>
     auto write_alone(Body&& body) {
-        auto connection = pool_.acquire();
-        connection->begin_write();
+        // Only BEGIN is retried on a lost connection: once a statement of body has been sent, a
+        // failure can no longer tell whether the server applied it (a lost COMMIT may have
+        // committed), so it reaches the caller.
+        auto connection = with_live_connection([](Pool::Lease& lease) {
+            lease->begin_write();
+            return std::move(lease);
+        });
         try {
             auto result = body(*connection);
             connection->commit();
