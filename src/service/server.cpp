@@ -19,6 +19,7 @@
 #include <ctime>
 #include <functional>
 #include <iostream>
+#include <iterator>
 #include <mutex>
 #include <optional>
 #include <regex>
@@ -346,12 +347,33 @@ std::string checked_text(const json& value, const char* field, std::size_t max_l
     return text;
 }
 
-// Spaces of every kind and the invisible format characters: a name of only these shows as
-// nothing (no-break spaces, the zero-width space and joiners, the byte order mark).
-bool is_blank(char32_t c) {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == 0xA0 || c == 0x1680 ||
-           (c >= 0x2000 && c <= 0x200D) || c == 0x2028 || c == 0x2029 || c == 0x202F ||
-           c == 0x205F || c == 0x2060 || c == 0x3000 || c == 0xFEFF;
+// Characters that show as nothing: a name made only of these would be an empty line on the
+// therapist's page. Unicode's White_Space and Default_Ignorable_Code_Point properties (spaces of
+// every width, zero-width characters and joiners, directional marks, the soft hyphen, variation
+// selectors, the byte order mark, Hangul fillers, tags), plus the braille pattern blank, which
+// neither property lists but every font draws empty. Ranges are inclusive, in code point order.
+struct CodePointRange {
+    char32_t first;
+    char32_t last;
+};
+constexpr CodePointRange kInvisible[] = {
+    {0x0009, 0x000D}, {0x0020, 0x0020},   {0x0085, 0x0085},   {0x00A0, 0x00A0},   {0x00AD, 0x00AD},
+    {0x034F, 0x034F}, {0x061C, 0x061C},   {0x115F, 0x1160},   {0x1680, 0x1680},   {0x17B4, 0x17B5},
+    {0x180B, 0x180F}, {0x2000, 0x200F},   {0x2028, 0x202F},   {0x205F, 0x206F},   {0x2800, 0x2800},
+    {0x3000, 0x3000}, {0x3164, 0x3164},   {0xFE00, 0xFE0F},   {0xFEFF, 0xFEFF},   {0xFFA0, 0xFFA0},
+    {0xFFF0, 0xFFF8}, {0x1BCA0, 0x1BCA3}, {0x1D173, 0x1D17A}, {0xE0000, 0xE0FFF},
+};
+static_assert(std::adjacent_find(std::begin(kInvisible), std::end(kInvisible),
+                                 [](const CodePointRange& a, const CodePointRange& b) {
+                                     return a.last >= b.first;
+                                 }) == std::end(kInvisible),
+              "kInvisible: ranges in order, none overlapping (is_invisible searches it)");
+
+bool is_invisible(char32_t c) {
+    const auto after = std::upper_bound(
+        std::begin(kInvisible), std::end(kInvisible), c,
+        [](char32_t value, const CodePointRange& range) { return value < range.first; });
+    return after != std::begin(kInvisible) && c <= std::prev(after)->last;
 }
 
 std::string required_text(const json& body, const char* field, std::size_t max_length, Text kind) {
@@ -360,8 +382,8 @@ std::string required_text(const json& body, const char* field, std::size_t max_l
     auto text = checked_text(*found, field, max_length, kind);
     if (text.empty()) throw bad_field(field, "must not be empty");
     const auto characters = code_points_of(text);
-    if (kind != Text::secret && std::all_of(characters.begin(), characters.end(), is_blank)) {
-        throw bad_field(field, "must not be only spaces");
+    if (kind != Text::secret && std::all_of(characters.begin(), characters.end(), is_invisible)) {
+        throw bad_field(field, "must not be only spaces or invisible characters");
     }
     return text;
 }

@@ -1321,7 +1321,30 @@ TEST_F(Api, BadClientsAre400NamingTheField) {
         EXPECT_EQ(result->status, 400) << body.dump();
         EXPECT_EQ(body_of(result).value("field", ""), field) << result->body;
     }
+    // Names that show as nothing: each of these characters alone, and all of them together.
+    // Spaces and Unicode's default-ignorable characters (marks, joiners, the soft hyphen, the
+    // Arabic letter mark, the Mongolian vowel separator, Hangul fillers, a variation selector, a
+    // tag) and the braille pattern blank.
+    const std::vector<std::string> invisible{"\u200B", "\u200E", "\u200F", "\u2060", "\u061C",
+                                             "\u00AD", "\u180E", "\u3164", "\u115F", "\u1160",
+                                             "\uFFA0", "\u2800", "\u3000", "\uFE0F", "\U000E0020"};
+    std::string all_invisible;
+    for (const auto& name : invisible) {
+        all_invisible += name;
+        const auto result = post_json("/api/clients", {{"name", name + name}}, headers(login_a));
+        ASSERT_TRUE(result);
+        EXPECT_EQ(result->status, 400) << json(name).dump();
+        EXPECT_EQ(body_of(result).value("field", ""), "name") << result->body;
+    }
+    const auto blank = post_json("/api/clients", {{"name", all_invisible}}, headers(login_a));
+    ASSERT_TRUE(blank);
+    EXPECT_EQ(blank->status, 400) << blank->body;
     EXPECT_EQ(store_->list_clients(a_.clinic_id).size(), before);
+    // Beside a visible character they are taken as typed (a soft hyphen, a mark in a name).
+    const auto marked =
+        post_json("/api/clients", {{"name", "Ann\u00ADa \u200FB."}}, headers(login_a));
+    ASSERT_TRUE(marked);
+    EXPECT_EQ(marked->status, 201) << marked->body;
     // 200 characters of two bytes each (400 bytes) fit the limit of 200 characters; a note
     // keeps its line breaks.
     std::string accented;
