@@ -537,8 +537,8 @@ struct Server::Impl {
     std::string issue_link(Id clinic_id, Id session_id);
     std::string session_cookie(const std::string& token, long long max_age_seconds) const;
     json aftercare(const store::Session& session, double hours_since_massage) const;
-    std::optional<std::vector<Id>> reserve_login_attempt(const std::vector<store::LoginLimit>& keys,
-                                                         Timestamp now);
+    store::LoginReservation reserve_login_attempt(const std::vector<store::LoginLimit>& keys,
+                                                  Timestamp now);
     void check_checkin_budget(const store::Session& session, Timestamp now, Response& res);
     json listed_checkins(
         const std::vector<store::CheckinWithAssessment>& checkins,
@@ -921,20 +921,20 @@ void Server::Impl::add_routes() {
 // not a failure yet, though: an attempt that finds no slot free while this instance is checking
 // others waits for those to be decided (a success gives its slot back) rather than answer "too
 // many failed logins" when none failed.
-std::optional<std::vector<Id>> Server::Impl::reserve_login_attempt(
+store::LoginReservation Server::Impl::reserve_login_attempt(
     const std::vector<store::LoginLimit>& keys, Timestamp now) {
     const auto deadline = std::chrono::steady_clock::now() + kLoginWaitLimit;
     std::unique_lock lock(login_mutex);
     for (;;) {
         auto attempt =
             store->reserve_login_attempt(keys, now - options.limits.login_window.count(), now);
-        if (attempt) {
+        if (attempt.failure_ids) {
             ++logins_being_checked;
             return attempt;
         }
         if (logins_being_checked == 0 ||
             login_decided.wait_until(lock, deadline) == std::cv_status::timeout) {
-            return std::nullopt;
+            return attempt;
         }
         now = now_seconds();
     }
@@ -955,8 +955,12 @@ void Server::Impl::login(const Request& req, Response& res) {
         reserve_login_attempt({{email_key, static_cast<int>(limits.login_failures_per_email)},
                                {address_key, static_cast<int>(limits.login_failures_per_address)}},
                               now);
-    if (!attempt) {
-        res.set_header("Retry-After", std::to_string(limits.login_window.count()));
+    if (!attempt.failure_ids) {
+        // The blocking failure counts while it is less than a window old: the seconds until
+        // then, counting down (at least 1, the header's smallest useful value).
+        res.set_header("Retry-After", std::to_string(std::max<Timestamp>(
+                                          1, attempt.blocking_failure_at +
+                                                 limits.login_window.count() - now_seconds())));
         throw HttpError(429, "too many failed logins; try again later");
     }
 
@@ -978,7 +982,7 @@ void Server::Impl::login(const Request& req, Response& res) {
                                  : (verify_password_against_dummy(password), false);
         }
         if (accepted) {
-            store->release_login_attempt(*attempt);
+            store->release_login_attempt(*attempt.failure_ids);
             store->clear_login_failures(email_key);
         }
     }

@@ -552,20 +552,31 @@ class SqlStore final : public Store {
         });
     }
 
-    std::optional<std::vector<Id>> reserve_login_attempt(const std::vector<LoginLimit>& limits,
-                                                         Timestamp since, Timestamp at) override {
+    LoginReservation reserve_login_attempt(const std::vector<LoginLimit>& limits, Timestamp since,
+                                           Timestamp at) override {
         // Keys locked in one order, so two attempts never wait for each other's second key.
         std::vector<const LoginLimit*> ordered;
         for (const auto& limit : limits) ordered.push_back(&limit);
         std::sort(ordered.begin(), ordered.end(),
                   [](const LoginLimit* a, const LoginLimit* b) { return a->key < b->key; });
-        return write([&](Connection& c) -> std::optional<std::vector<Id>> {
+        return write([&](Connection& c) {
+            // Every key is looked at, not only the first one at its limit: the attempt waits for
+            // the last of them to free up.
+            std::optional<Timestamp> blocking;
             for (const LoginLimit* limit : ordered) {
                 c.lock_key("login:" + limit->key);
-                if (count_failures(c, limit->key, since) >= limit->max_failures) {
-                    return std::nullopt;
+                // The key is at its limit while its max_failures-th latest failure is in the
+                // window; that failure leaving it frees the key.
+                const auto found = c.query(
+                    "SELECT at FROM login_failures WHERE key = $1 AND at > $2 "
+                    "ORDER BY at DESC LIMIT 1 OFFSET $3",
+                    {limit->key, since, std::int64_t(std::max(limit->max_failures, 1) - 1)});
+                if (!found.empty()) {
+                    blocking =
+                        std::max(blocking.value_or(found[0].integer(0)), found[0].integer(0));
                 }
             }
+            if (blocking) return LoginReservation{std::nullopt, *blocking};
             std::vector<Id> ids;
             for (const LoginLimit* limit : ordered) {
                 ids.push_back(c.query("INSERT INTO login_failures (key, at) VALUES ($1, $2) "
@@ -574,7 +585,7 @@ class SqlStore final : public Store {
                                   .at(0)
                                   .integer(0));
             }
-            return ids;
+            return LoginReservation{std::move(ids), 0};
         });
     }
 
@@ -625,7 +636,7 @@ class SqlStore final : public Store {
 
     static int count_failures(Connection& c, const std::string& key, Timestamp since) {
         return int(
-            c.query("SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at >= $2", {key, since})
+            c.query("SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at > $2", {key, since})
                 .at(0)
                 .integer(0));
     }
