@@ -19,6 +19,7 @@
 #include <ctime>
 #include <functional>
 #include <iostream>
+#include <iterator>
 #include <mutex>
 #include <optional>
 #include <regex>
@@ -346,12 +347,33 @@ std::string checked_text(const json& value, const char* field, std::size_t max_l
     return text;
 }
 
-// Spaces of every kind and the invisible format characters: a name of only these shows as
-// nothing (no-break spaces, the zero-width space and joiners, the byte order mark).
-bool is_blank(char32_t c) {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == 0xA0 || c == 0x1680 ||
-           (c >= 0x2000 && c <= 0x200D) || c == 0x2028 || c == 0x2029 || c == 0x202F ||
-           c == 0x205F || c == 0x2060 || c == 0x3000 || c == 0xFEFF;
+// Characters that show as nothing: a name made only of these would be an empty line on the
+// therapist's page. Unicode's White_Space and Default_Ignorable_Code_Point properties (spaces of
+// every width, zero-width characters and joiners, directional marks, the soft hyphen, variation
+// selectors, the byte order mark, Hangul fillers, tags), plus the braille pattern blank, which
+// neither property lists but every font draws empty. Ranges are inclusive, in code point order.
+struct CodePointRange {
+    char32_t first;
+    char32_t last;
+};
+constexpr CodePointRange kInvisible[] = {
+    {0x0009, 0x000D}, {0x0020, 0x0020},   {0x0085, 0x0085},   {0x00A0, 0x00A0},   {0x00AD, 0x00AD},
+    {0x034F, 0x034F}, {0x061C, 0x061C},   {0x115F, 0x1160},   {0x1680, 0x1680},   {0x17B4, 0x17B5},
+    {0x180B, 0x180F}, {0x2000, 0x200F},   {0x2028, 0x202F},   {0x205F, 0x206F},   {0x2800, 0x2800},
+    {0x3000, 0x3000}, {0x3164, 0x3164},   {0xFE00, 0xFE0F},   {0xFEFF, 0xFEFF},   {0xFFA0, 0xFFA0},
+    {0xFFF0, 0xFFF8}, {0x1BCA0, 0x1BCA3}, {0x1D173, 0x1D17A}, {0xE0000, 0xE0FFF},
+};
+static_assert(std::adjacent_find(std::begin(kInvisible), std::end(kInvisible),
+                                 [](const CodePointRange& a, const CodePointRange& b) {
+                                     return a.last >= b.first;
+                                 }) == std::end(kInvisible),
+              "kInvisible: ranges in order, none overlapping (is_invisible searches it)");
+
+bool is_invisible(char32_t c) {
+    const auto after = std::upper_bound(
+        std::begin(kInvisible), std::end(kInvisible), c,
+        [](char32_t value, const CodePointRange& range) { return value < range.first; });
+    return after != std::begin(kInvisible) && c <= std::prev(after)->last;
 }
 
 std::string required_text(const json& body, const char* field, std::size_t max_length, Text kind) {
@@ -360,8 +382,8 @@ std::string required_text(const json& body, const char* field, std::size_t max_l
     auto text = checked_text(*found, field, max_length, kind);
     if (text.empty()) throw bad_field(field, "must not be empty");
     const auto characters = code_points_of(text);
-    if (kind != Text::secret && std::all_of(characters.begin(), characters.end(), is_blank)) {
-        throw bad_field(field, "must not be only spaces");
+    if (kind != Text::secret && std::all_of(characters.begin(), characters.end(), is_invisible)) {
+        throw bad_field(field, "must not be only spaces or invisible characters");
     }
     return text;
 }
@@ -515,8 +537,8 @@ struct Server::Impl {
     std::string issue_link(Id clinic_id, Id session_id);
     std::string session_cookie(const std::string& token, long long max_age_seconds) const;
     json aftercare(const store::Session& session, double hours_since_massage) const;
-    std::optional<std::vector<Id>> reserve_login_attempt(const std::vector<store::LoginLimit>& keys,
-                                                         Timestamp now);
+    store::LoginReservation reserve_login_attempt(const std::vector<store::LoginLimit>& keys,
+                                                  Timestamp now);
     void check_checkin_budget(const store::Session& session, Timestamp now, Response& res);
     json listed_checkins(
         const std::vector<store::CheckinWithAssessment>& checkins,
@@ -899,20 +921,20 @@ void Server::Impl::add_routes() {
 // not a failure yet, though: an attempt that finds no slot free while this instance is checking
 // others waits for those to be decided (a success gives its slot back) rather than answer "too
 // many failed logins" when none failed.
-std::optional<std::vector<Id>> Server::Impl::reserve_login_attempt(
+store::LoginReservation Server::Impl::reserve_login_attempt(
     const std::vector<store::LoginLimit>& keys, Timestamp now) {
     const auto deadline = std::chrono::steady_clock::now() + kLoginWaitLimit;
     std::unique_lock lock(login_mutex);
     for (;;) {
         auto attempt =
             store->reserve_login_attempt(keys, now - options.limits.login_window.count(), now);
-        if (attempt) {
+        if (attempt.failure_ids) {
             ++logins_being_checked;
             return attempt;
         }
         if (logins_being_checked == 0 ||
             login_decided.wait_until(lock, deadline) == std::cv_status::timeout) {
-            return std::nullopt;
+            return attempt;
         }
         now = now_seconds();
     }
@@ -933,8 +955,12 @@ void Server::Impl::login(const Request& req, Response& res) {
         reserve_login_attempt({{email_key, static_cast<int>(limits.login_failures_per_email)},
                                {address_key, static_cast<int>(limits.login_failures_per_address)}},
                               now);
-    if (!attempt) {
-        res.set_header("Retry-After", std::to_string(limits.login_window.count()));
+    if (!attempt.failure_ids) {
+        // The blocking failure counts while it is less than a window old: the seconds until
+        // then, counting down (at least 1, the header's smallest useful value).
+        res.set_header("Retry-After", std::to_string(std::max<Timestamp>(
+                                          1, attempt.blocking_failure_at +
+                                                 limits.login_window.count() - now_seconds())));
         throw HttpError(429, "too many failed logins; try again later");
     }
 
@@ -956,7 +982,7 @@ void Server::Impl::login(const Request& req, Response& res) {
                                  : (verify_password_against_dummy(password), false);
         }
         if (accepted) {
-            store->release_login_attempt(*attempt);
+            store->release_login_attempt(*attempt.failure_ids);
             store->clear_login_failures(email_key);
         }
     }

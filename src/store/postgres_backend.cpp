@@ -121,6 +121,9 @@ class PostgresConnection final : public Connection {
         if (state != nullptr && std::string_view(state) == kUniqueViolation) {
             throw Conflict("unique value already taken: " + error_message());
         }
+        if (PQstatus(connection_.get()) == CONNECTION_BAD) {
+            throw ConnectionLost("PostgreSQL: " + error_message());
+        }
         throw StoreError("PostgreSQL: " + error_message());
     }
 

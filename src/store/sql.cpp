@@ -54,18 +54,25 @@ std::string format_double(double value) {
 
 Pool::Pool(Backend& backend, int capacity) : backend_(backend), capacity_(capacity) {}
 
-Pool::Lease Pool::acquire() {
+Pool::Lease Pool::acquire() { return take(false); }
+Pool::Lease Pool::acquire_new() { return take(true); }
+
+Pool::Lease Pool::take(bool open_new) {
     std::unique_lock lock(mutex_);
     available_.wait(lock, [this] { return !idle_.empty() || open_ < capacity_; });
-    if (!idle_.empty()) {
+    std::unique_ptr<Connection> replaced;  // an idle connection whose place a new one takes
+    if (open_ < capacity_ && (open_new || idle_.empty())) {
+        ++open_;
+    } else {
         auto connection = std::move(idle_.back());
         idle_.pop_back();
-        return Lease(*this, std::move(connection));
+        if (!open_new) return Lease(*this, std::move(connection), true);
+        replaced = std::move(connection);
     }
-    ++open_;
     lock.unlock();
+    replaced.reset();  // closed outside the lock: it may wait on the network
     try {
-        return Lease(*this, backend_.connect());
+        return Lease(*this, backend_.connect(), false);
     } catch (...) {
         lock.lock();
         --open_;

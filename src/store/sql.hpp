@@ -12,6 +12,8 @@
 #include <variant>
 #include <vector>
 
+#include "twitchwatch/store/store.hpp"
+
 namespace twitchwatch::store::detail {
 
 // A query parameter. bool is bound as the backend's boolean (SQLite: 0/1).
@@ -33,13 +35,21 @@ class Row {
 };
 using Rows = std::vector<Row>;
 
+// A statement failed because the connection to the database is gone (PostgreSQL: closed by the
+// server, e.g. when it restarted, or by the network). The connection is then unusable.
+class ConnectionLost : public StoreError {
+  public:
+    using StoreError::StoreError;
+};
+
 // One database connection, used by one thread at a time (the pool guarantees it).
 class Connection {
   public:
     virtual ~Connection() = default;
     // Several statements without parameters (migrations).
     virtual void execute_script(const std::string& sql) = 0;
-    // One statement; throws Conflict on a unique violation, StoreError on any other failure.
+    // One statement; throws Conflict on a unique violation, ConnectionLost when the connection
+    // is gone, StoreError on any other failure.
     virtual Rows query(const std::string& sql, const std::vector<Value>& params) = 0;
     // A transaction that will write: SQLite takes the write lock at once (BEGIN IMMEDIATE), so
     // two writers never deadlock upgrading a read lock.
@@ -73,22 +83,32 @@ class Pool {
 
     class Lease {
       public:
-        Lease(Pool& pool, std::unique_ptr<Connection> connection)
-            : pool_(&pool), connection_(std::move(connection)) {}
+        Lease(Pool& pool, std::unique_ptr<Connection> connection, bool reused)
+            : pool_(&pool), connection_(std::move(connection)), reused_(reused) {}
         Lease(Lease&&) = default;
         Lease& operator=(Lease&&) = delete;
         ~Lease();
         Connection& operator*() const { return *connection_; }
         Connection* operator->() const { return connection_.get(); }
+        // The connection waited idle in the pool since its last use, so the server may have
+        // closed it meanwhile without libpq knowing yet; false for one opened for this lease.
+        bool reused() const { return reused_; }
 
       private:
         Pool* pool_;
         std::unique_ptr<Connection> connection_;
+        bool reused_;
     };
 
+    // An idle connection when there is one, else a new one.
     Lease acquire();
+    // Always a newly opened connection (an idle one is closed to make room when the pool is
+    // full): for the retry after a reused connection was found lost, when the other idle ones
+    // are likely lost as well (a database restart ends them all).
+    Lease acquire_new();
 
   private:
+    Lease take(bool open_new);
     void give_back(std::unique_ptr<Connection> connection);
 
     Backend& backend_;
@@ -105,12 +125,6 @@ std::unique_ptr<Backend> make_postgres_backend(const std::string& conninfo);
 // Shortest text that reads back as the same double.
 std::string format_double(double value);
 
-}  // namespace twitchwatch::store::detail
-
-namespace twitchwatch::store {
-class Store;
-}
-namespace twitchwatch::store::detail {
 // The Store over a backend: migrates the database, then serves every method from the pool.
 std::unique_ptr<Store> make_sql_store(std::unique_ptr<Backend> backend, int pool_size);
 }  // namespace twitchwatch::store::detail

@@ -112,8 +112,29 @@ class SqlStore final : public Store {
     template <typename Body>
     auto read(Body&& body) {
         if (Connection* open = open_transaction()) return body(*open);
-        auto connection = pool_.acquire();
-        return body(*connection);
+        // A read changes nothing, so running it again after a lost connection is safe.
+        return with_live_connection([&](Pool::Lease& connection) { return body(*connection); });
+    }
+
+    // Runs attempt(lease) on a pooled connection. A connection that waited idle in the pool may
+    // have been closed by the server meanwhile (a database restart closes them all), which libpq
+    // learns only when it next sends: attempt then fails with ConnectionLost and runs once more
+    // on a newly opened connection, so that a request sent once the database is back succeeds.
+    // Only for an attempt that cannot have changed anything when it fails that way (a read, or a
+    // transaction's BEGIN); a connection opened for this attempt is not retried.
+    template <typename Attempt>
+    auto with_live_connection(Attempt&& attempt) {
+        {
+            auto connection = pool_.acquire();
+            if (!connection.reused()) return attempt(connection);
+            try {
+                return attempt(connection);
+            } catch (const ConnectionLost&) {
+                // Falls through: the lost connection leaves the pool at the end of this scope.
+            }
+        }
+        auto connection = pool_.acquire_new();
+        return attempt(connection);
     }
 
     // One transaction: committed when body returns, rolled back when it throws. With a single
@@ -130,8 +151,13 @@ class SqlStore final : public Store {
 
     template <typename Body>
     auto write_alone(Body&& body) {
-        auto connection = pool_.acquire();
-        connection->begin_write();
+        // Only BEGIN is retried on a lost connection: once a statement of body has been sent, a
+        // failure can no longer tell whether the server applied it (a lost COMMIT may have
+        // committed), so it reaches the caller.
+        auto connection = with_live_connection([](Pool::Lease& lease) {
+            lease->begin_write();
+            return std::move(lease);
+        });
         try {
             auto result = body(*connection);
             connection->commit();
@@ -526,20 +552,31 @@ class SqlStore final : public Store {
         });
     }
 
-    std::optional<std::vector<Id>> reserve_login_attempt(const std::vector<LoginLimit>& limits,
-                                                         Timestamp since, Timestamp at) override {
+    LoginReservation reserve_login_attempt(const std::vector<LoginLimit>& limits, Timestamp since,
+                                           Timestamp at) override {
         // Keys locked in one order, so two attempts never wait for each other's second key.
         std::vector<const LoginLimit*> ordered;
         for (const auto& limit : limits) ordered.push_back(&limit);
         std::sort(ordered.begin(), ordered.end(),
                   [](const LoginLimit* a, const LoginLimit* b) { return a->key < b->key; });
-        return write([&](Connection& c) -> std::optional<std::vector<Id>> {
+        return write([&](Connection& c) {
+            // Every key is looked at, not only the first one at its limit: the attempt waits for
+            // the last of them to free up.
+            std::optional<Timestamp> blocking;
             for (const LoginLimit* limit : ordered) {
                 c.lock_key("login:" + limit->key);
-                if (count_failures(c, limit->key, since) >= limit->max_failures) {
-                    return std::nullopt;
+                // The key is at its limit while its max_failures-th latest failure is in the
+                // window; that failure leaving it frees the key.
+                const auto found = c.query(
+                    "SELECT at FROM login_failures WHERE key = $1 AND at > $2 "
+                    "ORDER BY at DESC LIMIT 1 OFFSET $3",
+                    {limit->key, since, std::int64_t(std::max(limit->max_failures, 1) - 1)});
+                if (!found.empty()) {
+                    blocking =
+                        std::max(blocking.value_or(found[0].integer(0)), found[0].integer(0));
                 }
             }
+            if (blocking) return LoginReservation{std::nullopt, *blocking};
             std::vector<Id> ids;
             for (const LoginLimit* limit : ordered) {
                 ids.push_back(c.query("INSERT INTO login_failures (key, at) VALUES ($1, $2) "
@@ -548,7 +585,7 @@ class SqlStore final : public Store {
                                   .at(0)
                                   .integer(0));
             }
-            return ids;
+            return LoginReservation{std::move(ids), 0};
         });
     }
 
@@ -599,7 +636,7 @@ class SqlStore final : public Store {
 
     static int count_failures(Connection& c, const std::string& key, Timestamp since) {
         return int(
-            c.query("SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at >= $2", {key, since})
+            c.query("SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at > $2", {key, since})
                 .at(0)
                 .integer(0));
     }

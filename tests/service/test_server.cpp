@@ -51,6 +51,19 @@ std::string iso_hours_ago(double hours) {
     return text;
 }
 
+Id seconds_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// The key under which the server counts an e-mail's failed logins (lower case, digested).
+std::string email_login_key(std::string email) {
+    std::transform(email.begin(), email.end(), email.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return "email:" + token_digest(email);
+}
+
 struct Account {
     Id clinic_id = 0;
     Id therapist_id = 0;
@@ -326,10 +339,44 @@ TEST_F(Api, RepeatedFailuresForOneEmailAreRateLimited) {
     // Even the right password is refused while the e-mail is blocked.
     const auto blocked = post_json("/api/login", {{"email", a_.email}, {"password", a_.password}});
     EXPECT_EQ(blocked->status, 429);
-    EXPECT_TRUE(blocked->has_header("Retry-After"));
+    // Locked just now: the whole window is left (a second may have passed).
+    EXPECT_GE(std::stoll(blocked->get_header_value("Retry-After")), 899);
+    EXPECT_LE(std::stoll(blocked->get_header_value("Retry-After")), 900);
     EXPECT_TRUE(body_of(blocked).contains("error"));
     // Another account is not affected by this e-mail's failures.
     EXPECT_EQ(post_json("/api/login", {{"email", b_.email}, {"password", b_.password}})->status,
+              200);
+}
+
+TEST_F(Api, LoginLockoutRetryAfterCountsDown) {
+    options_.limits.login_failures_per_email = 3;
+    start();
+    // The three failures that lock the e-mail, recorded as if made that long ago: no waiting.
+    const auto fail_three_times = [&](Id seconds_ago) {
+        store_->clear_login_failures(email_login_key(a_.email));
+        for (int i = 0; i < 3; ++i) {
+            ASSERT_TRUE(store_
+                            ->reserve_login_attempt({{email_login_key(a_.email), 3}}, 0,
+                                                    seconds_now() - seconds_ago)
+                            .failure_ids);
+        }
+    };
+    const auto retry_after_when_locked_since = [&](Id seconds_ago) {
+        fail_three_times(seconds_ago);
+        const auto blocked =
+            post_json("/api/login", {{"email", a_.email}, {"password", a_.password}});
+        ASSERT_TRUE(blocked);
+        ASSERT_EQ(blocked->status, 429) << blocked->body;
+        const auto left = std::stoll(blocked->get_header_value("Retry-After"));
+        // The seconds left of the 900 s window (a second may pass while the request runs).
+        EXPECT_GE(left, 900 - seconds_ago - 1) << seconds_ago;
+        EXPECT_LE(left, 900 - seconds_ago) << seconds_ago;
+    };
+    retry_after_when_locked_since(60);
+    retry_after_when_locked_since(899);
+    // Once the window has passed, the right password gets in again.
+    fail_three_times(900);
+    EXPECT_EQ(post_json("/api/login", {{"email", a_.email}, {"password", a_.password}})->status,
               200);
 }
 
@@ -365,11 +412,8 @@ TEST_F(Api, ParallelWrongPasswordsGetNoMoreThanTheLimitChecked) {
     }
     EXPECT_EQ(refused, kLimit);
     EXPECT_EQ(limited, kAttempts - kLimit);
-    // Only the refused attempts stay counted (the server keys e-mails in lower case).
-    std::string lowered = a_.email;
-    std::transform(lowered.begin(), lowered.end(), lowered.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    EXPECT_EQ(store_->count_login_failures("email:" + token_digest(lowered), 0), kLimit);
+    // Only the refused attempts stay counted.
+    EXPECT_EQ(store_->count_login_failures(email_login_key(a_.email), 0), kLimit);
 }
 
 TEST_F(Api, RepeatedFailuresFromOneAddressAreRateLimited) {
@@ -1321,7 +1365,30 @@ TEST_F(Api, BadClientsAre400NamingTheField) {
         EXPECT_EQ(result->status, 400) << body.dump();
         EXPECT_EQ(body_of(result).value("field", ""), field) << result->body;
     }
+    // Names that show as nothing: each of these characters alone, and all of them together.
+    // Spaces and Unicode's default-ignorable characters (marks, joiners, the soft hyphen, the
+    // Arabic letter mark, the Mongolian vowel separator, Hangul fillers, a variation selector, a
+    // tag) and the braille pattern blank.
+    const std::vector<std::string> invisible{"\u200B", "\u200E", "\u200F", "\u2060", "\u061C",
+                                             "\u00AD", "\u180E", "\u3164", "\u115F", "\u1160",
+                                             "\uFFA0", "\u2800", "\u3000", "\uFE0F", "\U000E0020"};
+    std::string all_invisible;
+    for (const auto& name : invisible) {
+        all_invisible += name;
+        const auto result = post_json("/api/clients", {{"name", name + name}}, headers(login_a));
+        ASSERT_TRUE(result);
+        EXPECT_EQ(result->status, 400) << json(name).dump();
+        EXPECT_EQ(body_of(result).value("field", ""), "name") << result->body;
+    }
+    const auto blank = post_json("/api/clients", {{"name", all_invisible}}, headers(login_a));
+    ASSERT_TRUE(blank);
+    EXPECT_EQ(blank->status, 400) << blank->body;
     EXPECT_EQ(store_->list_clients(a_.clinic_id).size(), before);
+    // Beside a visible character they are taken as typed (a soft hyphen, a mark in a name).
+    const auto marked =
+        post_json("/api/clients", {{"name", "Ann\u00ADa \u200FB."}}, headers(login_a));
+    ASSERT_TRUE(marked);
+    EXPECT_EQ(marked->status, 201) << marked->body;
     // 200 characters of two bytes each (400 bytes) fit the limit of 200 characters; a note
     // keeps its line breaks.
     std::string accented;
@@ -1356,10 +1423,7 @@ TEST_F(Api, CheckinsPerHourAndPerSessionAreLimited) {
     for (int i = 0; i < 2; ++i) {
         store::CheckinRecord old;
         old.session_id = link.session_id;
-        old.received_at = std::chrono::duration_cast<std::chrono::seconds>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count() -
-                          7200;
+        old.received_at = seconds_now() - 7200;
         old.hours_since_massage = 20;
         old.document = R"({"hours_since_massage": 20})";
         store_->add_checkin_with_assessment(old, {0, assess::Level::normal, "{}", "test"});

@@ -678,18 +678,28 @@ TEST_P(backend, login_attempts_are_counted_per_key_within_the_window) {
     std::vector<tws::Id> first;
     for (tws::Timestamp i = 0; i < 3; ++i) {
         const auto attempt = store().reserve_login_attempt(limits, kNow - 1000, kNow - 100 * i);
-        ASSERT_TRUE(attempt) << "attempt " << i;
-        EXPECT_EQ(attempt->size(), 2u);
-        if (i == 0) first = *attempt;
+        ASSERT_TRUE(attempt.failure_ids) << "attempt " << i;
+        EXPECT_EQ(attempt.failure_ids->size(), 2u);
+        if (i == 0) first = *attempt.failure_ids;
     }
     EXPECT_EQ(store().count_login_failures("a@example.org", kNow - 1000), 3);
     EXPECT_EQ(store().count_login_failures("address", kNow - 1000), 3);
 
-    // Over the e-mail's limit: refused, and nothing recorded for either key.
-    EXPECT_FALSE(store().reserve_login_attempt(limits, kNow - 1000, kNow));
+    // Over the e-mail's limit: refused, and nothing recorded for either key. The oldest of the
+    // three failures holds the limit: the key is free once it leaves the window.
+    const auto refused = store().reserve_login_attempt(limits, kNow - 1000, kNow);
+    EXPECT_FALSE(refused.failure_ids);
+    EXPECT_EQ(refused.blocking_failure_at, kNow - 200);
     EXPECT_EQ(store().count_login_failures("address", kNow - 1000), 3);
-    // Failures before the window do not count.
-    EXPECT_TRUE(store().reserve_login_attempt({{"a@example.org", 3}}, kNow - 50, kNow));
+    // Of two keys at their limits, the later to free up is named.
+    const auto both =
+        store().reserve_login_attempt({{"a@example.org", 3}, {"address", 1}}, kNow - 1000, kNow);
+    EXPECT_FALSE(both.failure_ids);
+    EXPECT_EQ(both.blocking_failure_at, kNow);
+    // Failures before the window, or at its start, do not count (the window is (since, at]).
+    EXPECT_EQ(store().count_login_failures("a@example.org", kNow - 200), 2);
+    EXPECT_TRUE(
+        store().reserve_login_attempt({{"a@example.org", 3}}, kNow - 200, kNow).failure_ids);
 
     // A released attempt (the password was right) no longer counts; other keys keep theirs.
     store().release_login_attempt(first);
@@ -714,7 +724,9 @@ TEST_P(backend, parallel_login_attempts_never_pass_the_limit) {
             threads.emplace_back([&] {
                 ++ready;
                 while (ready.load() < kThreads) std::this_thread::yield();
-                if (store().reserve_login_attempt({{"someone", kLimit}}, 0, kNow)) ++passed;
+                if (store().reserve_login_attempt({{"someone", kLimit}}, 0, kNow).failure_ids) {
+                    ++passed;
+                }
             });
         }
     }

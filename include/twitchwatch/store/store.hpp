@@ -157,10 +157,21 @@ struct WebSession {
     Timestamp expires_at = 0;
 };
 
-// A login rate limit: at most max_failures failed attempts of key within the window.
+// A login rate limit: at most max_failures failed attempts of key within the window (0 counts as
+// 1: a key that allowed none would be locked for good).
 struct LoginLimit {
     std::string key;
     int max_failures = 0;
+};
+
+// What reserve_login_attempt did: reserved one failure per key, or refused the attempt.
+struct LoginReservation {
+    // The failures recorded, one per key; nullopt when the attempt was refused.
+    std::optional<std::vector<Id>> failure_ids;
+    // When refused: the time of the failure that holds the keys at their limits (of each key at
+    // its limit, its max_failures-th latest failure; the latest of these over the keys). Once it
+    // is out of the window, an attempt is let through again.
+    Timestamp blocking_failure_at = 0;
 };
 
 // Whether a check-in document reports discomfort: painful twitching, any pain (pain_0_10 > 0) or
@@ -250,14 +261,16 @@ class Store {
     // instance on the same database.
     //
     // One login attempt, counted before its password is checked: when every key has fewer than
-    // its max_failures failures at or after `since`, records one failure of each key at `at` and
-    // returns their ids; otherwise records nothing and returns nullopt (too many attempts).
-    // Counting and recording are one transaction holding each key's lock, so parallel attempts,
-    // also from other server instances, never get more than the limit through. A login that
-    // succeeds gives its failures back with release_login_attempt.
-    virtual std::optional<std::vector<Id>> reserve_login_attempt(
-        const std::vector<LoginLimit>& limits, Timestamp since, Timestamp at) = 0;
+    // its max_failures failures after `since` (the window is (since, at]), records one failure of
+    // each key at `at` and returns their ids; otherwise records nothing and says which failure
+    // blocks it (too many attempts). Counting and recording are one transaction holding each
+    // key's lock, so parallel attempts, also from other server instances, never get more than
+    // the limit through. A login that succeeds gives its failures back with
+    // release_login_attempt.
+    virtual LoginReservation reserve_login_attempt(const std::vector<LoginLimit>& limits,
+                                                   Timestamp since, Timestamp at) = 0;
     virtual void release_login_attempt(const std::vector<Id>& failure_ids) = 0;
+    // The failures of key after `since`.
     virtual int count_login_failures(const std::string& key, Timestamp since) = 0;
     virtual void clear_login_failures(const std::string& key) = 0;
 
