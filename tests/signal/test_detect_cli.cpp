@@ -568,3 +568,56 @@ TEST_F(SignalCli, ExclusionReasonsHaveOneSpellingAndCourseBoundsItsOptions) {
     EXPECT_EQ(run("course" + points + " --margin 1e300").code, 2);
     EXPECT_EQ(run("course" + points + " --baseline 0.5 --margin 0.2").code, 0);
 }
+
+TEST_F(SignalCli, AnOutputThatIsALinkIsWrittenThroughItAndTheLinkStays) {
+    // `detect x.edf --events-csv /dev/stdout > report.txt` as root replaced /dev/stdout, a link
+    // to /proc/self/fd/1, with a regular file holding the CSV, and report.txt had none of it.
+    // Private links of the same kind stand in for /dev/stdout and /dev/stderr here.
+    const auto edf = dir_ / "rec.edf";
+    ASSERT_EQ(run("simulate " + edf.string() + " --duration 10 --channels 1 --seed 1").code, 0);
+    const std::string header = "onset_s,duration_s,channel,peak,unit,snr,channels_seen\n";
+    const auto text_of = [](const fs::path& path) {
+        std::ifstream in(path, std::ios::binary);
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    const auto my_stdout = dir_ / "my_stdout", my_stderr = dir_ / "my_stderr";
+    fs::create_symlink("/proc/self/fd/1", my_stdout);
+    fs::create_symlink("/proc/self/fd/2", my_stderr);
+    const auto report = dir_ / "report.txt", errors = dir_ / "errors.txt";
+    const std::string detect = "detect " + edf.string() + " --events-csv ";
+    ASSERT_EQ(run(detect + my_stdout.string(), "> " + report.string() + " 2>/dev/null").code, 0);
+    EXPECT_TRUE(fs::is_symlink(my_stdout));
+    // The CSV, then the summary printed after it: neither overwrote the other.
+    const auto written = text_of(report);
+    EXPECT_EQ(written.rfind(header, 0), 0u) << written;
+    EXPECT_NE(written.find("per minute"), std::string::npos) << written;
+    // Into a pipe, and into a redirected stderr.
+    EXPECT_EQ(run(detect + my_stdout.string()).out.find(header), 0u);
+    ASSERT_EQ(run(detect + my_stderr.string(), "2> " + errors.string()).code, 0);
+    EXPECT_TRUE(fs::is_symlink(my_stderr));
+    EXPECT_EQ(text_of(errors).rfind(header, 0), 0u);
+
+    // A link to a file (relative, through another folder), and a link to a file not there yet:
+    // the file is written, the link stays a link, and nothing temporary is left in either folder.
+    const auto elsewhere = dir_ / "elsewhere";
+    fs::create_directory(elsewhere);
+    std::ofstream(elsewhere / "events.csv") << "old\n";
+    fs::create_symlink("elsewhere/events.csv", dir_ / "events.csv");
+    fs::create_symlink("elsewhere/new.edf", dir_ / "annotated.edf");
+    const auto before = std::distance(fs::directory_iterator(dir_), fs::directory_iterator{});
+    ASSERT_EQ(run(detect + (dir_ / "events.csv").string() + " --annotate " +
+                  (dir_ / "annotated.edf").string())
+                  .code,
+              0);
+    EXPECT_TRUE(fs::is_symlink(dir_ / "events.csv"));
+    EXPECT_TRUE(fs::is_symlink(dir_ / "annotated.edf"));
+    EXPECT_EQ(text_of(elsewhere / "events.csv").rfind(header, 0), 0u);
+    EXPECT_EQ(text_of(elsewhere / "new.edf").rfind("0       ", 0), 0u);
+    EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator{}), before);
+    EXPECT_EQ(std::distance(fs::directory_iterator(elsewhere), fs::directory_iterator{}), 2);
+    // A failed run leaves the linked file as it was.
+    std::ofstream(elsewhere / "events.csv") << "old\n";
+    EXPECT_EQ(run(detect + (dir_ / "events.csv").string() + " --annotate /nonexistent/a.edf").code,
+              2);
+    EXPECT_EQ(text_of(elsewhere / "events.csv"), "old\n");
+}
