@@ -214,17 +214,6 @@ int run_detect(const DetectArgs& args) {
         request.progress = bar.callback();
         report = signal::detect_recording(args.file, request);
     }
-    // The answer is rendered before any file is put in place, so that nothing is left behind
-    // when it cannot be. A file name that is not UTF-8 (the JSON's "file") gets U+FFFD for the
-    // bytes that are not, rather than stopping the dump.
-    std::ostringstream answer;
-    if (args.json) {
-        answer << signal::to_json(report).dump(2, ' ', false,
-                                               nlohmann::json::error_handler_t::replace)
-               << "\n";
-    } else {
-        write_summary(report, answer);
-    }
     try {
         if (events.wanted()) write_events_csv(report, events);
         if (annotated.wanted()) {
@@ -236,10 +225,24 @@ int run_detect(const DetectArgs& args) {
             for (const auto& x : report.exclusions) {
                 notes.push_back({x.start_s, x.end_s - x.start_s, "excluded " + x.reason});
             }
-            signal::write_annotated_copy(args.file, annotated.writing_path(), notes);
+            for (const auto& warning :
+                 signal::write_annotated_copy(args.file, annotated.writing_path(), notes)) {
+                report.warnings.push_back("--annotate " + args.annotate + ": " + warning);
+            }
         }
     } catch (const InputError& e) {
         throw InputError(annotated.name_target_in(events.name_target_in(e.what())));
+    }
+    // The answer, with what writing the files had to say, is rendered before any file is put in
+    // place, so that nothing is left behind when it cannot be. A file name that is not UTF-8 (the
+    // JSON's "file") gets U+FFFD for the bytes that are not, rather than stopping the dump.
+    std::ostringstream answer;
+    if (args.json) {
+        answer << signal::to_json(report).dump(2, ' ', false,
+                                               nlohmann::json::error_handler_t::replace)
+               << "\n";
+    } else {
+        write_summary(report, answer);
     }
     events.commit();
     annotated.commit();

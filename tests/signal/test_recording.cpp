@@ -621,6 +621,49 @@ TEST(Recording, AnnotatedCopyKeepsSignalsAndAddsAnnotations) {
     EXPECT_EQ(read_all(in).values, read_all(out).values);
 }
 
+TEST(Recording, AnnotationTextsAreCutBetweenCharacters) {
+    // EDFlib keeps 40 bytes; its cut went through the 'ü' of "prüfen" (the 40th and 41st), and
+    // MNE refused the file as invalid UTF-8.
+    const std::string german =
+        "Elektrode am Unterarm gel\xc3\xb6st, Kabel pr\xc3\xbc"
+        "fen";
+    const auto file = tw_test::temp_file("german.edf");
+    {
+        tws::EdfPlusWriter writer(file, two_channels(256));
+        writer.reserve_annotations(3, 2.0);
+        writer.write(sine_frames(512, 256), 512);
+        EXPECT_TRUE(writer.annotate(0.5, 0, german));
+        EXPECT_FALSE(writer.annotate(1.0, 0, "short"));
+        EXPECT_FALSE(writer.annotate(1.5, 0, german.substr(0, 39)));  // up to the 'ü': whole
+    }
+    const auto info = tws::read_recording_info(file);
+    ASSERT_EQ(info.annotations.size(), 3u);
+    EXPECT_EQ(info.annotations[0].text, german.substr(0, 39));
+    EXPECT_EQ(info.annotations[1].text, "short");
+    // The copy says so, once for any number of texts.
+    const auto copy = tw_test::temp_file("german_copy.edf");
+    const auto warnings =
+        tws::write_annotated_copy(file, copy, std::vector<tws::Annotation>{{0.2, 0, german}});
+    ASSERT_EQ(warnings.size(), 1u);
+    EXPECT_EQ(warnings[0],
+              "1 annotation text(s) longer than the 40 bytes EDFlib writes were shortened, at a "
+              "character boundary");
+}
+
+TEST(Recording, ABdfCopyNotNamedBdfIsSaid) {
+    const auto in = tw_test::temp_file("copy_in.bdf");
+    {
+        tws::EdfPlusWriter writer(in, two_channels(256), 1.0, true);
+        writer.write(sine_frames(512, 256), 512);
+    }
+    const std::vector<tws::Annotation> none;
+    const auto as_edf = tws::write_annotated_copy(in, tw_test::temp_file("bdf_copy.edf"), none);
+    ASSERT_EQ(as_edf.size(), 1u);
+    EXPECT_EQ(as_edf[0],
+              "the input is BDF, so the copy is BDF+ (24-bit samples) although not named .bdf");
+    EXPECT_TRUE(tws::write_annotated_copy(in, tw_test::temp_file("bdf_copy.BDF"), none).empty());
+}
+
 TEST(Recording, AnnotatedCopyOfDiscontinuousFileClosesTheGaps) {
     // Records at 0, 1 and 5 s: the copy is 3 s long, and the annotations move with the data
     // (they kept the recording's times, so those after the gap pointed 3 s too late).

@@ -23,6 +23,16 @@ constexpr double kAnnotationUnitsPerSecond = 10000.0;
 constexpr double kRecordDurationUnitsPerSecond = 100000.0;
 // Each annotation signal holds one annotation per data record; EDFlib allows up to 64 signals.
 constexpr int kMaxAnnotationSignals = 64;
+// `text` cut to what EDFlib stores, before the first UTF-8 character that does not fit whole:
+// EDFlib's own cut went through the middle of a 'ü', and MNE refused the file as invalid UTF-8.
+std::string_view fit_annotation_text(std::string_view text) {
+    if (text.size() <= EdfPlusWriter::kAnnotationTextBytes) return text;
+    std::size_t end = EdfPlusWriter::kAnnotationTextBytes;
+    // text[end] is the first byte left out; while it continues a character, that character
+    // began inside the kept part and goes too.
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xc0) == 0x80) --end;
+    return text.substr(0, end);
+}
 
 [[noreturn]] void fail(const std::filesystem::path& file, const std::string& problem) {
     throw InputError(file.string() + ": " + problem);
@@ -205,9 +215,9 @@ class EdfPlusWriter::Impl {
         flush_record();
     }
 
-    void annotate(double onset_s, double duration_s, std::string_view text) {
+    bool annotate(double onset_s, double duration_s, std::string_view text) {
         if (handle_ < 0) fail(file_, "annotation after close");
-        const std::string description(text);
+        const std::string description(fit_annotation_text(text));
         const auto onset = std::llround(onset_s * kAnnotationUnitsPerSecond);
         const auto duration =
             duration_s > 0 ? std::llround(duration_s * kAnnotationUnitsPerSecond) : -1LL;
@@ -215,6 +225,7 @@ class EdfPlusWriter::Impl {
             fail(file_, "EDFlib could not store the annotation '" + description + "'");
         }
         ++annotation_count_;
+        return description.size() < text.size();
     }
 
     void close() {
@@ -329,8 +340,8 @@ EdfPlusWriter& EdfPlusWriter::operator=(EdfPlusWriter&&) noexcept = default;
 void EdfPlusWriter::write(std::span<const float> frames, std::size_t frame_count) {
     impl_->write_frames(frames, frame_count);
 }
-void EdfPlusWriter::annotate(double onset_s, double duration_s, std::string_view text) {
-    impl_->annotate(onset_s, duration_s, text);
+bool EdfPlusWriter::annotate(double onset_s, double duration_s, std::string_view text) {
+    return impl_->annotate(onset_s, duration_s, text);
 }
 void EdfPlusWriter::close() { impl_->close(); }
 void EdfPlusWriter::write_record(std::span<const std::vector<double>> samples) {
