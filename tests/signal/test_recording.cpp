@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -772,7 +773,34 @@ TEST(Recording, CsvWithAByteOrderMarkIsRead) {
     EXPECT_DOUBLE_EQ(info.channels[0].sample_rate_hz, 2.0);
 }
 
+TEST(Recording, CsvUnitsWithAMicroSignAreMicrovolts) {
+    // "EMG1 [µV]" gave the unit "??V": the micro sign U+00B5, and the Greek mu U+03BC.
+    const auto file = tw_test::write_file(
+        "micro.csv", "time_s,EMG1 [\xc2\xb5V],EMG2 (\xce\xbcV)\n0,1,2\n0.001,2,3\n0.002,3,4\n");
+    const auto info = tws::read_recording_info(file);
+    ASSERT_EQ(info.channels.size(), 2u);
+    EXPECT_EQ(info.channels[0].physical_unit, "uV");
+    EXPECT_EQ(info.channels[1].physical_unit, "uV");
+}
+
+namespace {
+
+// 3 s at 1 kHz printed to the millisecond, without the rows of `missing` (0-based).
+std::string csv_without_rows(std::initializer_list<int> missing) {
+    std::string text = "time_s,emg\n";
+    char row[64];
+    for (int i = 0; i < 3000; ++i) {
+        if (std::find(missing.begin(), missing.end(), i) != missing.end()) continue;
+        std::snprintf(row, sizeof row, "%.3f,%d\n", i / 1000.0, i % 7);
+        text += row;
+    }
+    return text;
+}
+
+}  // namespace
+
 TEST(Recording, BadCsvIsInputError) {
+    // Row i of csv_without_rows is on line i + 2 while no row before it is missing.
     const std::vector<std::pair<std::string, std::string>> cases = {
         {"first column must be the time", "volts,emg\n1,2\n2,3\n"},
         {"no channel columns", "time_s\n1\n2\n"},
@@ -780,7 +808,20 @@ TEST(Recording, BadCsvIsInputError) {
         {"not a finite number", "time_s,emg\n0,1\n0.1,nan\n"},
         {"fields", "time_s,emg\n0,1\n0.1,2,3\n"},
         {"does not increase", "time_s,emg\n0,1\n0,2\n"},
-        {"irregular sampling", "time_s,emg\n0,1\n0.1,1\n0.2,1\n0.9,1\n1.0,1\n"},
+        {"line 4: time does not increase (0.1 s after 0.2 s)",
+         "time_s,emg\n0,1\n0.2,1\n0.1,1\n0.3,1\n"},
+        {"line 3: irregular sampling", "time_s,emg\n0,1\n0.1,1\n0.2,1\n0.9,1\n1.0,1\n"},
+        // One row missing at 1 kHz passed as 999.9 Hz; two were reported on another line.
+        {"line 2002: irregular sampling: the time steps 0.002 s from the row before",
+         csv_without_rows({2000})},
+        {"line 1502: irregular sampling: the time steps 0.003 s from the row before, where one "
+         "sampling period at 999 Hz is 0.001001 s: rows are missing",
+         csv_without_rows({1500, 1501})},
+        {"line 502: irregular sampling", csv_without_rows({500, 501, 502, 503, 504})},
+        // 2048 Hz printed to the millisecond: "time does not increase".
+        {"line 3: the time repeats the row's before: the time column's resolution (0.001 s) is "
+         "too coarse for its sample rate",
+         csv_at(2048, 4096, 3)},
         {"at least two rows", "time_s,emg\n0,1\n"},
         {"empty", ""},
         {"absurd sample rate", "time_s,emg\n0,1\n0.00000000001,2\n"},
