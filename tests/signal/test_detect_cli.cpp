@@ -621,3 +621,63 @@ TEST_F(SignalCli, AnOutputThatIsALinkIsWrittenThroughItAndTheLinkStays) {
               2);
     EXPECT_EQ(text_of(elsewhere / "events.csv"), "old\n");
 }
+
+TEST_F(SignalCli, ChannelsAreInFileOrderAndALabelWithACommaCanBeChosen) {
+    const auto edf = dir_ / "two.edf";
+    ASSERT_EQ(run("simulate " + edf.string() + " --duration 10 --channels 2 --seed 1").code, 0);
+    // In the order asked, although docs/detect-output.md says file order.
+    const auto r = run("detect " + edf.string() + " --json --channels EMG2,EMG1");
+    ASSERT_EQ(r.code, 0);
+    const auto report = nlohmann::json::parse(r.out);
+    ASSERT_EQ(report["channels"].size(), 2u);
+    EXPECT_EQ(report["channels"][0]["label"], "EMG1");
+    EXPECT_EQ(report["channels"][1]["label"], "EMG2");
+    for (const auto& e : report["events"]) {
+        EXPECT_EQ(report["channels"][e["channel_index"].get<std::size_t>()]["label"], e["channel"]);
+    }
+    {
+        // The first label becomes `EMG,1 "x"`: it could not be chosen at all.
+        std::fstream file(edf, std::ios::in | std::ios::out | std::ios::binary);
+        file.seekp(256);
+        file << "EMG,1 \"x\"       ";
+    }
+    const auto quoted =
+        run("detect " + edf.string() + " --json --channels '\"EMG,1 \"\"x\"\"\",EMG2'");
+    ASSERT_EQ(quoted.code, 0);
+    EXPECT_EQ(nlohmann::json::parse(quoted.out)["channels"][0]["label"], "EMG,1 \"x\"");
+    const auto message = error_of("detect " + edf.string() + " --channels EMG");
+    EXPECT_NE(message.find("no channel labelled 'EMG' (a channel is labelled 'EMG,1 \"x\"': a "
+                           "label with a comma is given to --channels in double quotes"),
+              std::string::npos)
+        << message;
+    EXPECT_EQ(run("detect " + edf.string() + " --channels '\"EMG,1'").code, 2);  // not closed
+}
+
+TEST_F(SignalCli, TheSummaryGivesAmplitudesInOneVoltageUnit) {
+    // One channel in mV and one in uV: "amplitude 0.0688 to 238 uV".
+    const auto edf = dir_ / "units.edf";
+    ASSERT_EQ(run("simulate " + edf.string() + " --duration 60 --channels 2 --seed 2").code, 0);
+    {
+        // The second channel's unit field: 256 + signals x (16 + 80) + 8 bytes in.
+        std::fstream file(edf, std::ios::in | std::ios::out | std::ios::binary);
+        char count[5] = {};
+        file.seekg(252);
+        file.read(count, 4);
+        file.seekp(256 + std::stoi(count) * 96 + 8);
+        file << "mV      ";
+    }
+    const auto report = nlohmann::json::parse(run("detect " + edf.string() + " --json").out);
+    ASSERT_EQ(report["channels"][1]["unit"], "mV");
+    double low = 1e300, high = 0;
+    for (const auto& channel : report["channels"]) {
+        if (channel["events"] == 0) continue;
+        const double scale = channel["unit"] == "mV" ? 1000 : 1;
+        low = std::min(low, channel["peak_min"].get<double>() * scale);
+        high = std::max(high, channel["peak_max"].get<double>() * scale);
+    }
+    ASSERT_GT(high, 0);
+    char expected[128];
+    std::snprintf(expected, sizeof expected, ", amplitude %.3g to %.3g uV\n", low, high);
+    const auto text = run("detect " + edf.string()).out;
+    EXPECT_NE(text.find(expected), std::string::npos) << expected << text;
+}
