@@ -681,3 +681,12 @@ TEST_F(SignalCli, TheSummaryGivesAmplitudesInOneVoltageUnit) {
     const auto text = run("detect " + edf.string()).out;
     EXPECT_NE(text.find(expected), std::string::npos) << expected << text;
 }
+
+TEST_F(SignalCli, CourseRefusesABaselineAboveEveryRate) {
+    const auto message = error_of("course --point 15:24 --point 39:14 --point 63:7 --baseline 100");
+    EXPECT_NE(message.find("the baseline, 100/min, is at or above every point's rate (the highest "
+                           "is 24/min)"),
+              std::string::npos)
+        << message;
+    EXPECT_EQ(run("course --point 15:24 --point 39:14 --point 63:7 --baseline 100").code, 2);
+}
