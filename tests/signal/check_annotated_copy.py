@@ -54,21 +54,21 @@ def write_emg_edf(path, rate, x, record_duration, annotations=None):
               annotations=annotations, record_duration=record_duration)
 
 
-# name, writer(path), samples in the input, the copy's samples, a warning the copy must give (or
+# name, writer(path), sample rate, samples in the input, the copy's samples, a warning the copy must give (or
 # None: no warning about the copy at all), the annotation texts the copy must hold.
 CASES = [
     # A CSV of 12.3 s at 1 kHz: was padded to 13 s of 1 s records with 0, a step found as a twitch.
-    ("csv_12.3s.csv", lambda p: write_csv(p, 1000, emg(1000, 12300)), 12300, 12300, None, []),
+    ("csv_12.3s.csv", lambda p: write_csv(p, 1000, emg(1000, 12300)), 1000, 12300, 12300, None, []),
     # EDF with 0.1 s records, 19.9 s: came back 20.0 s.
     ("edf_0.1s_records.edf", lambda p: write_emg_edf(p, 1000, emg(1000, 19900), 0.1),
-     19900, 19900, None, []),
+     1000, 19900, 19900, None, []),
     # 2048 Hz and 25190 rows: no record EDF+ can hold divides them (a multiple of 64 samples is
     # needed for a whole 10 us): padded, repeating the last sample, and said.
-    ("csv_2048hz.csv", lambda p: write_csv(p, 2048, emg(2048, 25190)), 25190, 25216,
+    ("csv_2048hz.csv", lambda p: write_csv(p, 2048, emg(2048, 25190)), 2048, 25190, 25216,
      "the copy is padded to whole records", []),
     # An annotation longer than EDFlib's 40 bytes, cut inside a two-byte character by EDFlib.
     ("german.edf", lambda p: write_emg_edf(p, 1000, emg(1000, 10000), 1, [(2.5, GERMAN)]),
-     10000, 10000, "1 annotation text(s) longer than the 40 bytes",
+     1000, 10000, 10000, "1 annotation text(s) longer than the 40 bytes",
      [GERMAN.encode("utf-8")[:40].decode("utf-8", errors="ignore")]),
 ]
 
@@ -80,7 +80,7 @@ def detect(tool, path, *extra):
     return json.loads(run.stdout)
 
 
-def check(tool, directory, name, write, count, copy_count, warning, texts):
+def check(tool, directory, name, write, rate, count, copy_count, warning, texts):
     problems = []
     path = os.path.join(directory, name)
     write(path)
@@ -93,6 +93,9 @@ def check(tool, directory, name, write, count, copy_count, warning, texts):
         problems.append("%s: warnings %s, expected one with '%s'" % (name, about_copy, warning))
     raw = mne.io.read_raw_edf(copy, preload=True)
     samples = raw.get_data()[0] * 1e6
+    # EDFlib printed a record of 1.025 s as "1.024999": 1000.001 Hz.
+    if abs(raw.info["sfreq"] - rate) > 1e-9:
+        problems.append("%s: %.9g Hz in the copy, expected %g" % (name, raw.info["sfreq"], rate))
     if raw.n_times != copy_count:
         problems.append("%s: %d samples in the copy, expected %d" % (name, raw.n_times, copy_count))
     # Padding repeats the last sample (0.1 uV: a few digital steps of these ranges).

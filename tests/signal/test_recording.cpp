@@ -764,6 +764,19 @@ TEST(Recording, CsvRateRoundedByItsTimesIsTheWholeRate) {
                 2.5, 1e-9);
 }
 
+TEST(Recording, AnnotatedCopyOfACsvHasItsLengthAndItsRate) {
+    // 12.3 s at 1 kHz was padded to 13 s of 1 s records with 0. Records of 1.025 s divide the
+    // 12300 rows, but EDFlib printed that duration as "1.024999" and the copy read 1000.001 Hz.
+    const auto file = tw_test::write_file("12_3s.csv", csv_at(1000, 12300, 3));
+    const auto copy = tw_test::temp_file("12_3s.edf");
+    EXPECT_TRUE(tws::write_annotated_copy(file, copy, std::vector<tws::Annotation>{}).empty());
+    const auto info = tws::read_recording_info(copy);
+    EXPECT_DOUBLE_EQ(info.record_duration_s, 1.025);
+    EXPECT_DOUBLE_EQ(info.channels[0].sample_rate_hz, 1000.0);
+    EXPECT_EQ(info.channels[0].sample_count, 12300);
+    EXPECT_NEAR(info.duration_s, 12.3, 1e-9);
+}
+
 TEST(Recording, CsvWithAByteOrderMarkIsRead) {
     // Spreadsheet programs start UTF-8 exports with EF BB BF: "not '???time_s'".
     const auto file = tw_test::write_file("bom.csv", "\xef\xbb\xbftime_s,emg\n0,1\n0.5,2\n1.0,3\n");

@@ -240,6 +240,7 @@ class EdfPlusWriter::Impl {
         const int handle = handle_;
         handle_ = -1;
         if (edfclose_file(handle) != 0) fail(file_, "EDFlib could not finish the file");
+        write_record_duration_field();
         // EDFlib puts annotation k in data record k (per annotation signal) and silently drops
         // those that find no room: say so rather than lose them.
         const std::size_t room = records_written_ * annotation_signals_;
@@ -252,6 +253,26 @@ class EdfPlusWriter::Impl {
     }
 
   private:
+    // EDFlib prints the data record duration by truncating its double: 1.025 s, stored as
+    // 1.02499999..., became "1.024999", and the copy of a 1 kHz recording read 1000.001 Hz. The
+    // field (8 characters at byte 244) is written again with the decimal meant; a multiple of
+    // 10 us up to 60 s fits in 8 characters with 5 decimals.
+    void write_record_duration_field() const {
+        if (record_duration_s_ == 1.0) return;  // EDFlib's default, written as "1"
+        char text[32];
+        std::snprintf(text, sizeof text, "%.5f", record_duration_s_);
+        std::string field(text);
+        field.erase(field.find_last_not_of('0') + 1);
+        if (field.back() == '.') field.pop_back();
+        field.resize(kHeaderNumberChars, ' ');
+        std::FILE* file = std::fopen(file_.c_str(), "r+b");
+        const bool ok = file != nullptr && std::fseek(file, 244, SEEK_SET) == 0 &&
+                        std::fwrite(field.data(), 1, field.size(), file) == field.size();
+        if (file == nullptr || std::fclose(file) != 0 || !ok) {
+            fail(file_, "cannot write the data record duration into the header");
+        }
+    }
+
     static std::string unit_suffix(const WriteChannel& channel) {
         return channel.physical_unit.empty() ? "" : " " + channel.physical_unit;
     }
