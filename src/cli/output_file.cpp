@@ -75,10 +75,6 @@ void forget_pending(const char* path) {
     }
 }
 
-}  // namespace
-
-namespace {
-
 // The standard stream (stdout or stderr) that `path` names, by any name (/dev/stdout,
 // /proc/self/fd/1, the file or terminal it was redirected to), or -1.
 int standard_stream_named(const fs::path& path) {
@@ -142,7 +138,7 @@ OutputFile::OutputFile(std::string option, fs::path target)
     if (!folder.empty() && !fs::is_directory(folder, error)) {
         throw InputError(named + ": there is no folder " + folder.string());
     }
-    // Where the data go (docs/detect-output.md, "Output files"):
+    // Where the data go (docs/detect-output.md, "Where an output goes"):
     // - the command's own stdout or stderr, by any name: copied into that stream by commit().
     //   Opened again by name, a redirected `> report.txt` was truncated and then overwritten at
     //   the stream's own position; renamed onto, /dev/stdout itself was replaced by a file.

@@ -296,20 +296,18 @@ RecordingInfo scan_csv(const std::filesystem::path& file) {
                          reader.layout().seconds_per_time_unit;
     }
     if (rows < 2) fail(file, "needs at least two rows of samples to know the sample rate");
+    double interval = (last_time - first_time) / static_cast<double>(rows - 1);
     if (repeated_line != 0) {
         const std::string where = "line " + std::to_string(repeated_line) + ": ";
-        const double mean_interval = (last_time - first_time) / static_cast<double>(rows - 1);
         // Times printed to a step as long as the sampling period or longer: 2048 Hz to the
         // millisecond puts two rows on one printed time, which is no fault of the sampling.
-        if (mean_interval > 0 && time_quantum_s >= mean_interval) {
+        if (interval > 0 && time_quantum_s >= interval) {
             fail(file, where + "the time repeats the row's before: the time column's resolution (" +
                            number_text(time_quantum_s) + " s) is too coarse for its sample rate (" +
-                           number_text(1 / mean_interval) +
-                           " Hz); write the times with more decimals");
+                           number_text(1 / interval) + " Hz); write the times with more decimals");
         }
         fail(file, where + "time does not increase (the same time as the row before)");
     }
-    double interval = (last_time - first_time) / static_cast<double>(rows - 1);
     double rate = 1.0 / interval;
     // Times printed with few decimals (or epoch times, whose doubles keep few) make the
     // estimate miss the true rate by a hair: 511.994 Hz for 512 Hz in milliseconds, 400.49999
@@ -345,7 +343,17 @@ RecordingInfo scan_csv(const std::filesystem::path& file) {
     //   missing row shifts the grid fitted through the first and last rows on every line.
     const double step_tolerance = kStepTolerance * interval + time_resolution;
     const double grid_tolerance = std::max(0.5 * interval, time_resolution);
-    const auto irregular = [&](std::size_t line, const std::string& what) {
+    // The message, built only for the step that breaks the rule.
+    const auto irregular_step = [&](std::size_t line, double step, double periods) {
+        std::string what = "the time steps " + number_text(step) +
+                           " s from the row before, where one sampling period at " +
+                           number_text(rate) + " Hz is " + number_text(interval) + " s";
+        if (periods >= 2) what += ": rows are missing";
+        // A step a rounding of the printed times could explain: say so.
+        if (std::abs(step - interval) < time_resolution) {
+            what += " (or the times, printed to " + number_text(time_resolution) +
+                    " s, are too coarse for this rate: write them with more decimals)";
+        }
         fail(file, "line " + std::to_string(line) + ": irregular sampling: " + what +
                        "; resample to a fixed rate first");
     };
@@ -358,20 +366,8 @@ RecordingInfo scan_csv(const std::filesystem::path& file) {
         if (row > 0) {
             const double step = time_s - previous_s;
             const double periods = std::round(step / interval);
-            const std::string stepped = "the time steps " + number_text(step) +
-                                        " s from the row before, where one sampling period at " +
-                                        number_text(rate) + " Hz is " + number_text(interval) +
-                                        " s";
-            // A step a rounding of the printed times could explain: say so.
-            const std::string coarse =
-                std::abs(step - interval) < time_resolution
-                    ? " (or the times, printed to " + number_text(time_resolution) +
-                          " s, are too coarse for this rate: write them with more decimals)"
-                    : "";
-            if (periods >= 2)
-                irregular(reader.line_number(), stepped + ": rows are missing" + coarse);
-            if (periods < 1 || std::abs(step - interval) > step_tolerance) {
-                irregular(reader.line_number(), stepped + coarse);
+            if (periods != 1 || std::abs(step - interval) > step_tolerance) {
+                irregular_step(reader.line_number(), step, periods);
             }
         }
         previous_s = time_s;
