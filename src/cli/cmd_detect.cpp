@@ -1,6 +1,7 @@
 // `twitchwatch detect FILE`: twitches in a recording, as a summary for a person or as JSON.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -102,6 +103,44 @@ std::string number(double value, int decimals) {
     return buffer;
 }
 
+// Volts in one of the SI voltage units a channel may carry; 0 for any other unit.
+double volts_per(const std::string& unit) {
+    static const std::map<std::string, double> kVolts = {
+        {"V", 1.0}, {"mV", 1e-3}, {"uV", 1e-6}, {"nV", 1e-9}};
+    const auto found = kVolts.find(unit);
+    return found == kVolts.end() ? 0.0 : found->second;
+}
+
+// "68.8 to 238 uV" for the peaks of the summary's kind: voltages in the finest voltage unit among
+// them (one channel in mV and one in uV read "0.0688 to 238 uV"), other units each on their own
+// ("...; 0.012 to 0.05 g").
+std::string amplitude_range(const signal::DetectionReport& r, signal::ChannelKind kind) {
+    std::string finest_volts;
+    for (const auto& e : r.events) {
+        const auto& unit = r.channels[e.channel].physical_unit;
+        if (r.channels[e.channel].kind == kind && volts_per(unit) > 0 &&
+            (finest_volts.empty() || volts_per(unit) < volts_per(finest_volts))) {
+            finest_volts = unit;
+        }
+    }
+    std::map<std::string, std::pair<double, double>> by_unit;  // low, high
+    for (const auto& e : r.events) {
+        const auto& ch = r.channels[e.channel];
+        if (ch.kind != kind) continue;
+        const double volts = volts_per(ch.physical_unit);
+        const std::string unit = volts > 0 ? finest_volts : ch.physical_unit;
+        const double peak = volts > 0 ? e.peak * volts / volts_per(finest_volts) : e.peak;
+        const auto [at, added] = by_unit.try_emplace(unit, peak, peak);
+        at->second = {std::min(at->second.first, peak), std::max(at->second.second, peak)};
+    }
+    std::string text;
+    for (const auto& [unit, range] : by_unit) {
+        text += (text.empty() ? "" : "; ") + significant(range.first) + " to " +
+                significant(range.second) + (unit.empty() ? "" : " " + unit);
+    }
+    return text;
+}
+
 void write_summary(const signal::DetectionReport& r, std::ostream& out) {
     std::map<std::string, double> by_reason;
     for (const auto& e : r.exclusions) by_reason[e.reason] += e.end_s - e.start_s;
@@ -123,21 +162,11 @@ void write_summary(const signal::DetectionReport& r, std::ostream& out) {
         out << ")";
     }
     out << "\n";
-    std::size_t counted = 0;
-    double low = 0, high = 0;
-    std::string unit;
-    for (const auto& e : r.events) {
-        const auto& ch = r.channels[e.channel];
-        if (ch.kind != primary) continue;
-        if (counted == 0 || e.peak < low) low = e.peak;
-        high = std::max(high, e.peak);
-        unit = ch.physical_unit;
-        ++counted;
-    }
+    const auto counted = std::count_if(r.events.begin(), r.events.end(), [&](const auto& e) {
+        return r.channels[e.channel].kind == primary;
+    });
     out << "  twitches: " << counted << ", " << number(r.rate_per_min, 1) << " per minute";
-    if (counted > 0) {
-        out << ", amplitude " << significant(low) << " to " << significant(high) << " " << unit;
-    }
+    if (counted > 0) out << ", amplitude " << amplitude_range(r, primary);
     out << "\n";
     if (!r.mains_notches_hz.empty()) {
         out << "  mains removed at";
@@ -178,6 +207,31 @@ std::string csv_field(const std::string& text) {
     return quoted + '"';
 }
 
+// The labels of one --channels value, read as the fields of a CSV row, so that a label holding a
+// comma can be given in double quotes (`"EMG,1 ""x""",EMG2`), as csv_field writes it.
+std::vector<std::string> channel_labels(const std::string& list) {
+    std::vector<std::string> labels(1);
+    bool quoted = false;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        const char c = list[i];
+        if (quoted && c == '"' && i + 1 < list.size() && list[i + 1] == '"') {
+            labels.back() += '"';
+            ++i;
+        } else if (c == '"' && (quoted || labels.back().empty())) {
+            quoted = !quoted;
+        } else if (c == ',' && !quoted) {
+            labels.emplace_back();
+        } else {
+            labels.back() += c;
+        }
+    }
+    if (quoted) throw UsageError("--channels '" + list + "': a quote is not closed");
+    for (const auto& label : labels) {
+        if (label.empty()) throw UsageError("--channels '" + list + "': a label is empty");
+    }
+    return labels;
+}
+
 void write_events_csv(const signal::DetectionReport& r, const OutputFile& file) {
     const std::string name = file.target().string();
     std::ofstream out(file.writing_path());
@@ -200,14 +254,7 @@ int run_detect(const DetectArgs& args) {
     OutputFile annotated("--annotate", args.annotate);
     signal::DetectRequest request;
     for (const auto& list : args.channels) {
-        std::stringstream in(list);
-        std::string label;
-        while (std::getline(in, label, ',')) {
-            if (!label.empty()) request.channel_labels.push_back(label);
-        }
-        if (list.empty() || list.back() == ',' || list.find(",,") != std::string::npos) {
-            throw UsageError("--channels '" + list + "': a label is empty");
-        }
+        for (auto& label : channel_labels(list)) request.channel_labels.push_back(std::move(label));
     }
     apply_settings(request.emg, args.emg_settings);
     apply_settings(request.accelerometer, args.accelerometer_settings);
@@ -216,17 +263,6 @@ int run_detect(const DetectArgs& args) {
         ProgressBar bar(!args.no_progress);
         request.progress = bar.callback();
         report = signal::detect_recording(args.file, request);
-    }
-    // The answer is rendered before any file is put in place, so that nothing is left behind
-    // when it cannot be. A file name that is not UTF-8 (the JSON's "file") gets U+FFFD for the
-    // bytes that are not, rather than stopping the dump.
-    std::ostringstream answer;
-    if (args.json) {
-        answer << signal::to_json(report).dump(2, ' ', false,
-                                               nlohmann::json::error_handler_t::replace)
-               << "\n";
-    } else {
-        write_summary(report, answer);
     }
     try {
         if (events.wanted()) write_events_csv(report, events);
@@ -239,10 +275,24 @@ int run_detect(const DetectArgs& args) {
             for (const auto& x : report.exclusions) {
                 notes.push_back({x.start_s, x.end_s - x.start_s, "excluded " + x.reason});
             }
-            signal::write_annotated_copy(args.file, annotated.writing_path(), notes);
+            for (const auto& warning :
+                 signal::write_annotated_copy(args.file, annotated.writing_path(), notes)) {
+                report.warnings.push_back("--annotate " + args.annotate + ": " + warning);
+            }
         }
     } catch (const InputError& e) {
         throw InputError(annotated.name_target_in(events.name_target_in(e.what())));
+    }
+    // The answer, with what writing the files had to say, is rendered before any file is put in
+    // place, so that nothing is left behind when it cannot be. A file name that is not UTF-8 (the
+    // JSON's "file") gets U+FFFD for the bytes that are not, rather than stopping the dump.
+    std::ostringstream answer;
+    if (args.json) {
+        answer << signal::to_json(report).dump(2, ' ', false,
+                                               nlohmann::json::error_handler_t::replace)
+               << "\n";
+    } else {
+        write_summary(report, answer);
     }
     events.commit();
     annotated.commit();
@@ -259,8 +309,8 @@ Command add_detect_command(CLI::App& app) {
     sub->add_option("FILE", args->file, "recording")->required();
     sub->add_flag("--json", args->json, "print the report as JSON (docs/detect-output.md)");
     sub->add_option("--channels", args->channels,
-                    "channel labels to analyse (comma-separated; each names exactly one channel, "
-                    "once)");
+                    "channel labels to analyse (comma-separated, a label with a comma in double "
+                    "quotes; each names exactly one channel, once; reported in file order)");
     sub->add_option("--events-csv", args->events_csv, "write the events to this CSV file")
         ->check(kNotEmpty);
     sub->add_option("--annotate", args->annotate,

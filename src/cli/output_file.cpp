@@ -1,10 +1,17 @@
 #include "output_file.hpp"
 
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <csignal>
+#include <cstdio>
+#include <iostream>
 #include <stdexcept>
 #include <system_error>
 #include <utility>
@@ -68,25 +75,98 @@ void forget_pending(const char* path) {
     }
 }
 
+// The standard stream (stdout or stderr) that `path` names, by any name (/dev/stdout,
+// /proc/self/fd/1, the file or terminal it was redirected to), or -1.
+int standard_stream_named(const fs::path& path) {
+    struct stat named {};
+    if (::stat(path.c_str(), &named) != 0) return -1;
+    for (const int stream : {STDOUT_FILENO, STDERR_FILENO}) {
+        struct stat open {};
+        if (::fstat(stream, &open) == 0 && open.st_dev == named.st_dev &&
+            open.st_ino == named.st_ino) {
+            return stream;
+        }
+    }
+    return -1;
+}
+
+struct FollowedLinks {
+    fs::path file;       // the name the last link points at (it may not exist yet)
+    bool magic = false;  // a link of /proc on the way: not a name that can be renamed onto
+};
+
+// Follows `path` while it is a symbolic link. A link in /proc (/proc/self/fd/N, which /dev/stdout
+// points at) is no name of a file but a handle on an open one: its text ("/tmp/report.txt",
+// "pipe:[123]") cannot be trusted as a place to rename onto.
+FollowedLinks follow_links(const fs::path& path, const std::string& named) {
+    constexpr int kMaxLinks = 40;  // Linux's own limit (ELOOP)
+    FollowedLinks followed{path};
+    for (int hops = 0;; ++hops) {
+        std::error_code error;
+        if (!fs::is_symlink(fs::symlink_status(followed.file, error))) return followed;
+        if (hops == kMaxLinks) throw InputError(named + ": too many levels of symbolic links");
+        const fs::path folder =
+            followed.file.has_parent_path() ? followed.file.parent_path() : fs::path(".");
+        struct statfs where {};
+        if (::statfs(folder.c_str(), &where) == 0 && where.f_type == PROC_SUPER_MAGIC) {
+            followed.magic = true;
+            return followed;
+        }
+        const auto points_at = fs::read_symlink(followed.file, error);
+        if (error) throw InputError(named + ": cannot read the link (" + error.message() + ")");
+        followed.file = points_at.is_absolute() ? points_at : folder / points_at;
+    }
+}
+
+// ".NAME.partial-PID.EXT" in `folder`: hidden, unique to this process, and with the target's
+// extension (the EDF writer looks at it).
+fs::path partial_name(const fs::path& folder, const fs::path& target) {
+    std::string name = target.stem().string();
+    name.insert(0, 1, '.');  // built in place: "." + stem drew a false GCC 12 -Wrestrict at -O3
+    name += ".partial-" + std::to_string(::getpid()) + target.extension().string();
+    return folder / name;
+}
+
 }  // namespace
 
 OutputFile::OutputFile(std::string option, fs::path target)
     : option_(std::move(option)), target_(std::move(target)), writing_(target_) {
     if (target_.empty()) return;
+    const std::string named = option_ + " " + target_.string();
     std::error_code error;
     const auto folder = target_.parent_path();
     if (!folder.empty() && !fs::is_directory(folder, error)) {
-        throw InputError(option_ + " " + target_.string() + ": there is no folder " +
-                         folder.string());
+        throw InputError(named + ": there is no folder " + folder.string());
     }
-    const auto status = fs::status(target_, error);
-    if (fs::exists(status) && !fs::is_regular_file(status)) return;  // a device or a pipe
-    // ".NAME.partial-PID.EXT": hidden, unique to this process, and with the target's extension
-    // (the EDF writer looks at it).
-    std::string name = target_.stem().string();
-    name.insert(0, 1, '.');  // built in place: "." + stem drew a false GCC 12 -Wrestrict at -O3
-    name += ".partial-" + std::to_string(::getpid()) + target_.extension().string();
-    writing_ = target_.parent_path() / name;
+    // Where the data go (docs/detect-output.md, "Where an output goes"):
+    // - the command's own stdout or stderr, by any name: copied into that stream by commit().
+    //   Opened again by name, a redirected `> report.txt` was truncated and then overwritten at
+    //   the stream's own position; renamed onto, /dev/stdout itself was replaced by a file.
+    // - a device, a pipe, or a link of /proc: written in place, through the name.
+    // - a regular file, or a name that does not exist yet, through any symbolic links: written
+    //   beside the file the links lead to and renamed onto it, so the links stay links and the
+    //   file is whole or untouched. Written through instead, a failed run would leave it
+    //   half-written.
+    stream_ = standard_stream_named(target_);
+    fs::path partial;
+    if (stream_ >= 0) {
+        partial = partial_name(fs::temp_directory_path(error), target_);
+        if (error)
+            throw InputError(named + ": no folder for temporary files (" + error.message() + ")");
+    } else {
+        const auto followed = follow_links(target_, named);
+        if (followed.magic) return;
+        const auto status = fs::status(followed.file, error);
+        if (fs::exists(status) && !fs::is_regular_file(status)) return;  // a device or a pipe
+        const auto resolved_folder = followed.file.parent_path();
+        if (!resolved_folder.empty() && !fs::is_directory(resolved_folder, error)) {
+            throw InputError(named + ": it links to " + followed.file.string() +
+                             ", in a folder that does not exist");
+        }
+        renamed_onto_ = followed.file;
+        partial = partial_name(resolved_folder, target_);
+    }
+    writing_ = partial;
     remove_pending_files_on_interrupt();
     record_pending(writing_.c_str());
     pending_ = true;
@@ -102,13 +182,53 @@ OutputFile::~OutputFile() {
 void OutputFile::commit() {
     if (!pending_) return;
     std::error_code error;
-    fs::rename(writing_, target_, error);
-    if (error) {
-        throw InputError(option_ + " " + target_.string() + ": cannot be written (" +
-                         error.message() + ")");
+    if (stream_ >= 0) {
+        copy_into_stream();
+        fs::remove(writing_, error);
+    } else {
+        fs::rename(writing_, renamed_onto_, error);
+        if (error) {
+            throw InputError(option_ + " " + target_.string() + ": cannot be written (" +
+                             error.message() + ")");
+        }
     }
     forget_pending(writing_.c_str());
     pending_ = false;
+}
+
+void OutputFile::copy_into_stream() const {
+    // What the command printed before goes first, in the order it was printed.
+    std::cout.flush();
+    std::cerr.flush();
+    std::fflush(nullptr);
+    const auto fail = [&](int error_number) {
+        throw InputError(option_ + " " + target_.string() + ": cannot be written (" +
+                         std::generic_category().message(error_number) + ")");
+    };
+    const int in = ::open(writing_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (in < 0) fail(errno);
+    std::array<char, 1 << 16> buffer{};
+    while (true) {
+        const ssize_t got = ::read(in, buffer.data(), buffer.size());
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) {
+            const int error_number = got < 0 ? errno : 0;
+            ::close(in);
+            if (error_number != 0) fail(error_number);
+            return;
+        }
+        for (ssize_t done = 0; done < got;) {
+            const ssize_t wrote =
+                ::write(stream_, buffer.data() + done, static_cast<std::size_t>(got - done));
+            if (wrote < 0 && errno == EINTR) continue;
+            if (wrote < 0) {
+                const int error_number = errno;
+                ::close(in);
+                fail(error_number);
+            }
+            done += wrote;
+        }
+    }
 }
 
 std::string OutputFile::name_target_in(std::string message) const {

@@ -3,8 +3,9 @@
 // renamed into place by commit() once the whole command has succeeded, or removed: a failed
 // command leaves no half-written file, and no earlier output replaces a file while a later one
 // may still fail. A command ended by SIGINT, SIGTERM or SIGHUP removes its temporary files and
-// dies of the signal (output_file.cpp says how). A target that exists and is not a regular file
-// (/dev/stdout, a pipe) is written directly.
+// dies of the signal (output_file.cpp says how). A target that names the command's own stdout or
+// stderr is copied into that stream by commit(); another device, a pipe or a link of /proc is
+// written in place; a symbolic link to a file is followed, and the file it leads to replaced.
 
 #include <filesystem>
 #include <string>
@@ -33,9 +34,13 @@ class OutputFile {
     std::string name_target_in(std::string message) const;
 
   private:
+    void copy_into_stream() const;
+
     std::string option_;
     std::filesystem::path target_, writing_;
-    bool pending_ = false;  // a temporary file to rename or remove
+    std::filesystem::path renamed_onto_;  // the file the target's links lead to
+    int stream_ = -1;                     // STDOUT_FILENO or STDERR_FILENO when the target is one
+    bool pending_ = false;                // a temporary file to rename or remove
 };
 
 // Throws InputError when two of the named files are the same file by any name (a path, another

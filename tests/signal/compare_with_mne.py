@@ -26,9 +26,9 @@ def field(text, width):
 
 
 def write_edf(path, signals, record_count_field=None, bdf=False, reserved="",
-              records=6, annotations=None):
+              records=6, annotations=None, record_duration=1):
     """signals: list of dicts label, pmin, pmax, dmin, dmax, spr, digital (n_records*spr ints).
-    annotations (EDF+ only): list of (onset, text) placed one per record."""
+    annotations (EDF+ only): list of (onset, text) placed in the record of their onset."""
     plus = annotations is not None
     all_signals = list(signals)
     if plus:
@@ -40,7 +40,7 @@ def write_edf(path, signals, record_count_field=None, bdf=False, reserved="",
     head += field("20.11.26", 8) + field("09.30.00", 8) + field(str(256 * (n + 1)), 8)
     head += field(reserved, 44)
     head += field(str(records) if record_count_field is None else record_count_field, 8)
-    head += field("1", 8) + field(str(n), 4)
+    head += field("%g" % record_duration, 8) + field(str(n), 4)
     for key, width in (("label", 16), ("transducer", 80), ("unit", 8), ("pmin", 8),
                        ("pmax", 8), ("dmin", 8), ("dmax", 8), ("prefilter", 80), ("spr", 8),
                        ("reserved", 32)):
@@ -56,9 +56,9 @@ def write_edf(path, signals, record_count_field=None, bdf=False, reserved="",
                 raw = chunk.astype("<i4").view(np.uint8).reshape(-1, 4)[:, :size]
                 body += raw.tobytes()
             else:  # annotation signal: time-keeping TAL, then this record's annotation if any
-                tal = "+%d\x14\x14\x00" % r
+                tal = "+%g\x14\x14\x00" % (r * record_duration)
                 for onset, text in annotations:
-                    if int(onset) == r:
+                    if int(onset / record_duration) == r:
                         tal += "+%g\x14%s\x14\x00" % (onset, text)
                 body += tal.encode("utf-8").ljust(s["spr"] * size, b"\x00")
     with open(path, "wb") as out:

@@ -124,11 +124,13 @@ TEST(SignalCourse, PointsAtTheBaselineAreSaidToBeThereNotFitted) {
     const std::vector<ts::CoursePoint> still = {{4, 5, 0}, {28, 3, 0}, {76, 2, 0}};
     fit = ts::fit_course(still, ts::recording_course_options());
     EXPECT_EQ(fit.verdict.find("latest point"), std::string::npos) << fit.verdict;
-    // A given baseline far above every point is not "within the margin" of them.
+    // A given baseline far above every point is not "within the margin" of them (nor a course
+    // to fit: ABaselineAboveEveryRateIsRefusedAndNoChangeIsNeverMinusZero).
     auto high = ts::recording_course_options();
     high.baseline_rate = 100;
-    fit = ts::fit_course(std::vector<ts::CoursePoint>{{2, 30, 0}, {24, 15, 0}, {48, 8, 0}}, high);
-    EXPECT_FALSE(fit.at_baseline) << fit.verdict;
+    EXPECT_THROW(
+        ts::fit_course(std::vector<ts::CoursePoint>{{2, 30, 0}, {24, 15, 0}, {48, 8, 0}}, high),
+        twitchwatch::InputError);
 }
 
 TEST(SignalCourse, TooFewPointsAndBadInput) {
@@ -281,4 +283,61 @@ TEST(SignalCourse, ASteepFitStaysFiniteOrIsNotFitted) {
     ASSERT_TRUE(fit.fitted);
     EXPECT_FALSE(fit.decline);
     EXPECT_NE(fit.verdict.find("more than +1000000 % per day"), std::string::npos) << fit.verdict;
+}
+
+TEST(SignalCourse, AKnownPoissonErrorTakesTheNormalQuantileAndAnEstimatedScatterStudentsT) {
+    // The expected numbers come from SciPy, independently of this code: weighted least squares of
+    // ln(rate) on hours, weights rate x minutes, s2 = max(residual / (n - 2), 1), se = sqrt(s2 /
+    // Stt), the interval k +- q se with q = scipy.stats.norm.ppf(0.975) when s2 is the Poisson
+    // floor, scipy.stats.t.ppf(0.975, n - 2) when the residual sets it.
+    auto options = ts::recording_course_options();
+    options.baseline_rate = 0;
+    // 24, 14, 7 and 3 twitches in one minute on four days: residual / df = 0.099, below the
+    // Poisson floor. With t (4.30) the interval of k reached -0.0012 /h: "not a clear decline".
+    const std::vector<ts::CoursePoint> counted = {{15, 24, 1}, {39, 14, 1}, {63, 7, 1}, {87, 3, 1}};
+    const auto known = ts::fit_course(counted, options);
+    ASSERT_TRUE(known.decline) << known.verdict;
+    EXPECT_NEAR(known.decay_per_hour, 0.02700681, 1e-7);
+    EXPECT_NEAR(known.decay_standard_error, 0.00654897, 1e-7);
+    EXPECT_NEAR(known.half_life_h, 25.6656, 1e-3);
+    EXPECT_NEAR(known.half_life_low_h, 17.3972, 1e-3);   // ln 2 / (k + 1.95996 se)
+    EXPECT_NEAR(known.half_life_high_h, 48.9129, 1e-3);  // ln 2 / (k - 1.95996 se)
+    // Ten minutes each, scattered far beyond their Poisson noise (residual / df = 34.3): the
+    // scale is an estimate from two degrees of freedom, and t = 4.30 leaves the interval of k at
+    // -0.0171 to 0.0642 /h. The normal quantile would have called it a decline.
+    const std::vector<ts::CoursePoint> scattered = {
+        {15, 40, 10}, {39, 15, 10}, {63, 18, 10}, {87, 3, 10}};
+    const auto estimated = ts::fit_course(scattered, options);
+    ASSERT_TRUE(estimated.fitted);
+    EXPECT_FALSE(estimated.decline) << estimated.verdict;
+    EXPECT_NEAR(estimated.decay_per_hour, 0.02355864, 1e-7);
+    EXPECT_NEAR(estimated.decay_standard_error, 0.00945438, 1e-7);
+    EXPECT_NE(estimated.verdict.find("the fitted excess over the baseline (0.0/min) changes by"),
+              std::string::npos)
+        << estimated.verdict;
+}
+
+TEST(SignalCourse, ABaselineAboveEveryRateIsRefusedAndNoChangeIsNeverMinusZero) {
+    // A baseline of 100/min over rates of 24, 14 and 7 fitted 100.1/min everywhere, "+0 % per
+    // day", decay_per_hour -0.0.
+    auto options = ts::recording_course_options();
+    options.baseline_rate = 100;
+    const std::vector<ts::CoursePoint> points = {{15, 24, 0}, {39, 14, 0}, {63, 7, 0}};
+    try {
+        (void)ts::fit_course(points, options);
+        ADD_FAILURE() << "a baseline above every rate was fitted";
+    } catch (const twitchwatch::InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("the baseline, 100/min, is at or above every "
+                                             "point's rate (the highest is 24/min)"),
+                  std::string::npos)
+            << e.what();
+    }
+    // At the baseline, within the margin: still the plain "at its baseline".
+    const std::vector<ts::CoursePoint> at = {{15, 99.9, 0}, {39, 99.8, 0}, {63, 99.7, 0}};
+    EXPECT_TRUE(ts::fit_course(at, options).at_baseline);
+    // A flat course: a slope of 0, not -0.
+    options.baseline_rate = 0;
+    const std::vector<ts::CoursePoint> flat = {{15, 10, 0}, {39, 10, 0}, {63, 10, 0}};
+    const auto fit = ts::fit_course(flat, options);
+    EXPECT_EQ(ts::to_json(fit).dump().find("-0.0"), std::string::npos) << ts::to_json(fit).dump();
 }

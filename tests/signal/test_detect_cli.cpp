@@ -608,3 +608,125 @@ TEST_F(SignalCli, AHeartbeatOnTheMuscleChannelsIsSaidAndNotCounted) {
     const auto off = run("detect " + csv.string() + " --json --set heartbeat_min_beats=0");
     EXPECT_GE(nlohmann::json::parse(off.out)["events"].size(), 65u);
 }
+
+TEST_F(SignalCli, AnOutputThatIsALinkIsWrittenThroughItAndTheLinkStays) {
+    // `detect x.edf --events-csv /dev/stdout > report.txt` as root replaced /dev/stdout, a link
+    // to /proc/self/fd/1, with a regular file holding the CSV, and report.txt had none of it.
+    // Private links of the same kind stand in for /dev/stdout and /dev/stderr here.
+    const auto edf = dir_ / "rec.edf";
+    ASSERT_EQ(run("simulate " + edf.string() + " --duration 10 --channels 1 --seed 1").code, 0);
+    const std::string header = "onset_s,duration_s,channel,peak,unit,snr,channels_seen\n";
+    const auto text_of = [](const fs::path& path) {
+        std::ifstream in(path, std::ios::binary);
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    const auto my_stdout = dir_ / "my_stdout", my_stderr = dir_ / "my_stderr";
+    fs::create_symlink("/proc/self/fd/1", my_stdout);
+    fs::create_symlink("/proc/self/fd/2", my_stderr);
+    const auto report = dir_ / "report.txt", errors = dir_ / "errors.txt";
+    const std::string detect = "detect " + edf.string() + " --events-csv ";
+    ASSERT_EQ(run(detect + my_stdout.string(), "> " + report.string() + " 2>/dev/null").code, 0);
+    EXPECT_TRUE(fs::is_symlink(my_stdout));
+    // The CSV, then the summary printed after it: neither overwrote the other.
+    const auto written = text_of(report);
+    EXPECT_EQ(written.rfind(header, 0), 0u) << written;
+    EXPECT_NE(written.find("per minute"), std::string::npos) << written;
+    // Into a pipe, and into a redirected stderr.
+    EXPECT_EQ(run(detect + my_stdout.string()).out.find(header), 0u);
+    ASSERT_EQ(run(detect + my_stderr.string(), "2> " + errors.string()).code, 0);
+    EXPECT_TRUE(fs::is_symlink(my_stderr));
+    EXPECT_EQ(text_of(errors).rfind(header, 0), 0u);
+
+    // A link to a file (relative, through another folder), and a link to a file not there yet:
+    // the file is written, the link stays a link, and nothing temporary is left in either folder.
+    const auto elsewhere = dir_ / "elsewhere";
+    fs::create_directory(elsewhere);
+    std::ofstream(elsewhere / "events.csv") << "old\n";
+    fs::create_symlink("elsewhere/events.csv", dir_ / "events.csv");
+    fs::create_symlink("elsewhere/new.edf", dir_ / "annotated.edf");
+    const auto before = std::distance(fs::directory_iterator(dir_), fs::directory_iterator{});
+    ASSERT_EQ(run(detect + (dir_ / "events.csv").string() + " --annotate " +
+                  (dir_ / "annotated.edf").string())
+                  .code,
+              0);
+    EXPECT_TRUE(fs::is_symlink(dir_ / "events.csv"));
+    EXPECT_TRUE(fs::is_symlink(dir_ / "annotated.edf"));
+    EXPECT_EQ(text_of(elsewhere / "events.csv").rfind(header, 0), 0u);
+    EXPECT_EQ(text_of(elsewhere / "new.edf").rfind("0       ", 0), 0u);
+    EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator{}), before);
+    EXPECT_EQ(std::distance(fs::directory_iterator(elsewhere), fs::directory_iterator{}), 2);
+    // A failed run leaves the linked file as it was.
+    std::ofstream(elsewhere / "events.csv") << "old\n";
+    EXPECT_EQ(run(detect + (dir_ / "events.csv").string() + " --annotate /nonexistent/a.edf").code,
+              2);
+    EXPECT_EQ(text_of(elsewhere / "events.csv"), "old\n");
+}
+
+TEST_F(SignalCli, ChannelsAreInFileOrderAndALabelWithACommaCanBeChosen) {
+    const auto edf = dir_ / "two.edf";
+    ASSERT_EQ(run("simulate " + edf.string() + " --duration 10 --channels 2 --seed 1").code, 0);
+    // In the order asked, although docs/detect-output.md says file order.
+    const auto r = run("detect " + edf.string() + " --json --channels EMG2,EMG1");
+    ASSERT_EQ(r.code, 0);
+    const auto report = nlohmann::json::parse(r.out);
+    ASSERT_EQ(report["channels"].size(), 2u);
+    EXPECT_EQ(report["channels"][0]["label"], "EMG1");
+    EXPECT_EQ(report["channels"][1]["label"], "EMG2");
+    for (const auto& e : report["events"]) {
+        EXPECT_EQ(report["channels"][e["channel_index"].get<std::size_t>()]["label"], e["channel"]);
+    }
+    {
+        // The first label becomes `EMG,1 "x"`: it could not be chosen at all.
+        std::fstream file(edf, std::ios::in | std::ios::out | std::ios::binary);
+        file.seekp(256);
+        file << "EMG,1 \"x\"       ";
+    }
+    const auto quoted =
+        run("detect " + edf.string() + " --json --channels '\"EMG,1 \"\"x\"\"\",EMG2'");
+    ASSERT_EQ(quoted.code, 0);
+    EXPECT_EQ(nlohmann::json::parse(quoted.out)["channels"][0]["label"], "EMG,1 \"x\"");
+    const auto message = error_of("detect " + edf.string() + " --channels EMG");
+    EXPECT_NE(message.find("no channel labelled 'EMG' (a channel is labelled 'EMG,1 \"x\"': a "
+                           "label with a comma is given to --channels in double quotes"),
+              std::string::npos)
+        << message;
+    EXPECT_EQ(run("detect " + edf.string() + " --channels '\"EMG,1'").code, 2);  // not closed
+}
+
+TEST_F(SignalCli, TheSummaryGivesAmplitudesInOneVoltageUnit) {
+    // One channel in mV and one in uV: "amplitude 0.0688 to 238 uV".
+    const auto edf = dir_ / "units.edf";
+    ASSERT_EQ(run("simulate " + edf.string() + " --duration 60 --channels 2 --seed 2").code, 0);
+    {
+        // The second channel's unit field: 256 + signals x (16 + 80) + 8 bytes in.
+        std::fstream file(edf, std::ios::in | std::ios::out | std::ios::binary);
+        char count[5] = {};
+        file.seekg(252);
+        file.read(count, 4);
+        file.seekp(256 + std::stoi(count) * 96 + 8);
+        file << "mV      ";
+    }
+    const auto report = nlohmann::json::parse(run("detect " + edf.string() + " --json").out);
+    ASSERT_EQ(report["channels"][1]["unit"], "mV");
+    double low = 1e300, high = 0;
+    for (const auto& channel : report["channels"]) {
+        if (channel["events"] == 0) continue;
+        const double scale = channel["unit"] == "mV" ? 1000 : 1;
+        low = std::min(low, channel["peak_min"].get<double>() * scale);
+        high = std::max(high, channel["peak_max"].get<double>() * scale);
+    }
+    ASSERT_GT(high, 0);
+    char expected[128];
+    std::snprintf(expected, sizeof expected, ", amplitude %.3g to %.3g uV\n", low, high);
+    const auto text = run("detect " + edf.string()).out;
+    EXPECT_NE(text.find(expected), std::string::npos) << expected << text;
+}
+
+TEST_F(SignalCli, CourseRefusesABaselineAboveEveryRate) {
+    const auto message = error_of("course --point 15:24 --point 39:14 --point 63:7 --baseline 100");
+    EXPECT_NE(message.find("the baseline, 100/min, is at or above every point's rate (the highest "
+                           "is 24/min)"),
+              std::string::npos)
+        << message;
+    EXPECT_EQ(run("course --point 15:24 --point 39:14 --point 63:7 --baseline 100").code, 2);
+}

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -621,6 +622,49 @@ TEST(Recording, AnnotatedCopyKeepsSignalsAndAddsAnnotations) {
     EXPECT_EQ(read_all(in).values, read_all(out).values);
 }
 
+TEST(Recording, AnnotationTextsAreCutBetweenCharacters) {
+    // EDFlib keeps 40 bytes; its cut went through the 'ü' of "prüfen" (the 40th and 41st), and
+    // MNE refused the file as invalid UTF-8.
+    const std::string german =
+        "Elektrode am Unterarm gel\xc3\xb6st, Kabel pr\xc3\xbc"
+        "fen";
+    const auto file = tw_test::temp_file("german.edf");
+    {
+        tws::EdfPlusWriter writer(file, two_channels(256));
+        writer.reserve_annotations(3, 2.0);
+        writer.write(sine_frames(512, 256), 512);
+        EXPECT_TRUE(writer.annotate(0.5, 0, german));
+        EXPECT_FALSE(writer.annotate(1.0, 0, "short"));
+        EXPECT_FALSE(writer.annotate(1.5, 0, german.substr(0, 39)));  // up to the 'ü': whole
+    }
+    const auto info = tws::read_recording_info(file);
+    ASSERT_EQ(info.annotations.size(), 3u);
+    EXPECT_EQ(info.annotations[0].text, german.substr(0, 39));
+    EXPECT_EQ(info.annotations[1].text, "short");
+    // The copy says so, once for any number of texts.
+    const auto copy = tw_test::temp_file("german_copy.edf");
+    const auto warnings =
+        tws::write_annotated_copy(file, copy, std::vector<tws::Annotation>{{0.2, 0, german}});
+    ASSERT_EQ(warnings.size(), 1u);
+    EXPECT_EQ(warnings[0],
+              "1 annotation text(s) longer than the 40 bytes EDFlib writes were shortened, at a "
+              "character boundary");
+}
+
+TEST(Recording, ABdfCopyNotNamedBdfIsSaid) {
+    const auto in = tw_test::temp_file("copy_in.bdf");
+    {
+        tws::EdfPlusWriter writer(in, two_channels(256), 1.0, true);
+        writer.write(sine_frames(512, 256), 512);
+    }
+    const std::vector<tws::Annotation> none;
+    const auto as_edf = tws::write_annotated_copy(in, tw_test::temp_file("bdf_copy.edf"), none);
+    ASSERT_EQ(as_edf.size(), 1u);
+    EXPECT_EQ(as_edf[0],
+              "the input is BDF, so the copy is BDF+ (24-bit samples) although not named .bdf");
+    EXPECT_TRUE(tws::write_annotated_copy(in, tw_test::temp_file("bdf_copy.BDF"), none).empty());
+}
+
 TEST(Recording, AnnotatedCopyOfDiscontinuousFileClosesTheGaps) {
     // Records at 0, 1 and 5 s: the copy is 3 s long, and the annotations move with the data
     // (they kept the recording's times, so those after the gap pointed 3 s too late).
@@ -720,6 +764,19 @@ TEST(Recording, CsvRateRoundedByItsTimesIsTheWholeRate) {
                 2.5, 1e-9);
 }
 
+TEST(Recording, AnnotatedCopyOfACsvHasItsLengthAndItsRate) {
+    // 12.3 s at 1 kHz was padded to 13 s of 1 s records with 0. Records of 1.025 s divide the
+    // 12300 rows, but EDFlib printed that duration as "1.024999" and the copy read 1000.001 Hz.
+    const auto file = tw_test::write_file("12_3s.csv", csv_at(1000, 12300, 3));
+    const auto copy = tw_test::temp_file("12_3s.edf");
+    EXPECT_TRUE(tws::write_annotated_copy(file, copy, std::vector<tws::Annotation>{}).empty());
+    const auto info = tws::read_recording_info(copy);
+    EXPECT_DOUBLE_EQ(info.record_duration_s, 1.025);
+    EXPECT_DOUBLE_EQ(info.channels[0].sample_rate_hz, 1000.0);
+    EXPECT_EQ(info.channels[0].sample_count, 12300);
+    EXPECT_NEAR(info.duration_s, 12.3, 1e-9);
+}
+
 TEST(Recording, CsvWithAByteOrderMarkIsRead) {
     // Spreadsheet programs start UTF-8 exports with EF BB BF: "not '???time_s'".
     const auto file = tw_test::write_file("bom.csv", "\xef\xbb\xbftime_s,emg\n0,1\n0.5,2\n1.0,3\n");
@@ -729,7 +786,34 @@ TEST(Recording, CsvWithAByteOrderMarkIsRead) {
     EXPECT_DOUBLE_EQ(info.channels[0].sample_rate_hz, 2.0);
 }
 
+TEST(Recording, CsvUnitsWithAMicroSignAreMicrovolts) {
+    // "EMG1 [µV]" gave the unit "??V": the micro sign U+00B5, and the Greek mu U+03BC.
+    const auto file = tw_test::write_file(
+        "micro.csv", "time_s,EMG1 [\xc2\xb5V],EMG2 (\xce\xbcV)\n0,1,2\n0.001,2,3\n0.002,3,4\n");
+    const auto info = tws::read_recording_info(file);
+    ASSERT_EQ(info.channels.size(), 2u);
+    EXPECT_EQ(info.channels[0].physical_unit, "uV");
+    EXPECT_EQ(info.channels[1].physical_unit, "uV");
+}
+
+namespace {
+
+// 3 s at 1 kHz printed to the millisecond, without the rows of `missing` (0-based).
+std::string csv_without_rows(std::initializer_list<int> missing) {
+    std::string text = "time_s,emg\n";
+    char row[64];
+    for (int i = 0; i < 3000; ++i) {
+        if (std::find(missing.begin(), missing.end(), i) != missing.end()) continue;
+        std::snprintf(row, sizeof row, "%.3f,%d\n", i / 1000.0, i % 7);
+        text += row;
+    }
+    return text;
+}
+
+}  // namespace
+
 TEST(Recording, BadCsvIsInputError) {
+    // Row i of csv_without_rows is on line i + 2 while no row before it is missing.
     const std::vector<std::pair<std::string, std::string>> cases = {
         {"first column must be the time", "volts,emg\n1,2\n2,3\n"},
         {"no channel columns", "time_s\n1\n2\n"},
@@ -737,7 +821,20 @@ TEST(Recording, BadCsvIsInputError) {
         {"not a finite number", "time_s,emg\n0,1\n0.1,nan\n"},
         {"fields", "time_s,emg\n0,1\n0.1,2,3\n"},
         {"does not increase", "time_s,emg\n0,1\n0,2\n"},
-        {"irregular sampling", "time_s,emg\n0,1\n0.1,1\n0.2,1\n0.9,1\n1.0,1\n"},
+        {"line 4: time does not increase (0.1 s after 0.2 s)",
+         "time_s,emg\n0,1\n0.2,1\n0.1,1\n0.3,1\n"},
+        {"line 3: irregular sampling", "time_s,emg\n0,1\n0.1,1\n0.2,1\n0.9,1\n1.0,1\n"},
+        // One row missing at 1 kHz passed as 999.9 Hz; two were reported on another line.
+        {"line 2002: irregular sampling: the time steps 0.002 s from the row before",
+         csv_without_rows({2000})},
+        {"line 1502: irregular sampling: the time steps 0.003 s from the row before, where one "
+         "sampling period at 999 Hz is 0.001001 s: rows are missing",
+         csv_without_rows({1500, 1501})},
+        {"line 502: irregular sampling", csv_without_rows({500, 501, 502, 503, 504})},
+        // 2048 Hz printed to the millisecond: "time does not increase".
+        {"line 3: the time repeats the row's before: the time column's resolution (0.001 s) is "
+         "too coarse for its sample rate",
+         csv_at(2048, 4096, 3)},
         {"at least two rows", "time_s,emg\n0,1\n"},
         {"empty", ""},
         {"absurd sample rate", "time_s,emg\n0,1\n0.00000000001,2\n"},

@@ -37,9 +37,10 @@ struct Annotation {
 
 struct RecordingInfo {
     std::filesystem::path path;
-    std::string format;     // "EDF", "EDF+C", "EDF+D", "BDF", "BDF+C", "BDF+D", "CSV"
-    double duration_s = 0;  // covered by the data records (gaps of EDF+D not included)
-    std::string start;      // ISO 8601 start date-time from the header, "" if none (CSV)
+    std::string format;            // "EDF", "EDF+C", "EDF+D", "BDF", "BDF+C", "BDF+D", "CSV"
+    double duration_s = 0;         // covered by the data records (gaps of EDF+D not included)
+    double record_duration_s = 0;  // EDF/BDF: the header's data record duration; 0 for CSV
+    std::string start;             // ISO 8601 start date-time from the header, "" if none (CSV)
     std::vector<ChannelInfo> channels;    // signal channels only (no annotation channels)
     std::vector<Annotation> annotations;  // from EDF+/BDF+ annotation channels, by onset
     // Things that were odd but readable (e.g. a record count of -1 or one that disagrees with the
@@ -83,6 +84,9 @@ struct WriteChannel {
 
 class EdfPlusWriter {  // RAII: closes the file in the destructor (errors there are swallowed)
   public:
+    // EDFlib stores the first 40 bytes of an annotation's text, cut wherever they end.
+    static constexpr std::size_t kAnnotationTextBytes = 40;
+
     // Throws InputError when the file cannot be created or the channels cannot be described.
     EdfPlusWriter(const std::filesystem::path& file, std::vector<WriteChannel> channels,
                   double record_duration_s = 1.0, bool bdf = false);
@@ -100,8 +104,9 @@ class EdfPlusWriter {  // RAII: closes the file in the destructor (errors there 
     // record_duration_s values), for channels of different sample rates. Do not mix with a
     // partly filled record from write().
     void write_record(std::span<const std::vector<double>> samples);
-    // Onset and duration are stored to 0.1 ms; EDFlib keeps at most 40 bytes of text.
-    void annotate(double onset_s, double duration_s, std::string_view text);
+    // Onset and duration are stored to 0.1 ms. A text longer than kAnnotationTextBytes is cut
+    // before the first UTF-8 character that does not fit whole, and true is returned.
+    bool annotate(double onset_s, double duration_s, std::string_view text);
     // Optional, before the first samples. Each EDF+ data record holds a limited number of
     // annotations: announce how many will come over how long a recording, so that enough room is
     // made (without it, room for one per data record).
@@ -118,7 +123,11 @@ class EdfPlusWriter {  // RAII: closes the file in the destructor (errors there 
 
 // Copies a recording (any readable format, all its signal channels) to an EDF+ file (BDF+ when the
 // input is BDF) and adds annotations to those it already has (for detect --annotate OUT.edf).
-void write_annotated_copy(const std::filesystem::path& in, const std::filesystem::path& out,
-                          std::span<const Annotation> annotations);
+// The copy has the input's data records (EDF/BDF) or records that divide its samples (CSV), so it
+// is as long as the input; where no record can, it is padded by repeating the last sample. Returns
+// warnings, one line each, without the file's name: that padding, and texts shortened to fit.
+std::vector<std::string> write_annotated_copy(const std::filesystem::path& in,
+                                              const std::filesystem::path& out,
+                                              std::span<const Annotation> annotations);
 
 }  // namespace twitchwatch::signal

@@ -28,9 +28,15 @@ double t_quantile_95(std::size_t df) {
     return 1.96;
 }
 
+// The two-sided 95 % quantile of the normal distribution.
+constexpr double kNormalQuantile95 = 1.959963984540054;
+
 struct LineFit {
     double intercept = 0, slope = 0, slope_se = 0, sse_rate = 0;
     std::size_t df = 0;
+    // The scale of the error is the Poisson noise of the counts, known beforehand, rather than
+    // estimated from the residuals with df degrees of freedom.
+    bool scale_known = false;
 };
 
 // Weighted least squares of log(rate - baseline) on time. A Poisson count N has a log with
@@ -74,8 +80,11 @@ LineFit fit_line(std::span<const CoursePoint> p, double baseline) {
     // knowledge file's floor. Points exactly on a curve would otherwise claim a zero-width
     // interval.
     const double scatter_floor = weighted ? 1.0 : model.log_scatter_floor * model.log_scatter_floor;
-    const double s2 =
-        fit.df > 0 ? std::max(residual / static_cast<double>(fit.df), scatter_floor) : 0;
+    const double estimated = fit.df > 0 ? residual / static_cast<double>(fit.df) : 0;
+    // Only the Poisson floor is a known variance; the floor of rates without counts is a guess
+    // at their rounding, and keeps the estimate's Student t.
+    fit.scale_known = weighted && fit.df > 0 && estimated <= scatter_floor;
+    const double s2 = fit.df > 0 ? std::max(estimated, scatter_floor) : 0;
     fit.slope_se = stt > 0 ? std::sqrt(s2 / stt) : kInfinity;
     return fit;
 }
@@ -225,7 +234,7 @@ CourseFit fit_course(std::span<const CoursePoint> points, const CourseOptions& o
     fit.fitted = true;
     fit.log_excess_at_massage = line.intercept;
     fit.excess_at_massage = std::exp(line.intercept);
-    fit.decay_per_hour = -line.slope;
+    fit.decay_per_hour = -line.slope + 0.0;  // + 0.0: no "-0.0" when the slope is 0
     fit.decay_standard_error = line.slope_se;
     for (const auto& p : points) fit.fitted_rate.push_back(fit.rate_at(p.hours_since_massage));
     // Points within the limits keep this finite; should some corner still overflow, no fit is
@@ -258,6 +267,19 @@ CourseFit fit_course(std::span<const CoursePoint> points, const CourseOptions& o
         fit.verdict = buffer;
         return fit;
     }
+    // A course falls towards its baseline from above: with every rate at or below the baseline
+    // given, the logarithm of the excess was its floor at every point, and the fit reported a
+    // flat course at 100.1/min for rates of 24, 14 and 7 and a baseline of 100.
+    const double highest = std::max_element(points.begin(), points.end(), [](auto& a, auto& b) {
+                               return a.rate < b.rate;
+                           })->rate;
+    if (options.baseline_rate >= 0 && highest <= baseline) {
+        throw InputError("course: the baseline, " + number_text(baseline) + options.rate_unit +
+                         ", is at or above every " + options.point_name +
+                         "'s rate (the highest is " + number_text(highest) + options.rate_unit +
+                         "): a course falls towards its baseline from above. Give the baseline in "
+                         "the rates' unit, or leave it out to have it estimated");
+    }
     // What the latest point says, whatever the fit concludes.
     const auto& latest = *std::max_element(points.begin(), points.end(), [](auto& a, auto& b) {
         return a.hours_since_massage < b.hours_since_massage;
@@ -272,7 +294,11 @@ CourseFit fit_course(std::span<const CoursePoint> points, const CourseOptions& o
         latest_note = buffer;
     }
 
-    const double t = t_quantile_95(line.df);
+    // A scale known beforehand is no estimate: its interval takes the normal quantile. A scale
+    // estimated from the residuals takes Student's t with the fit's degrees of freedom (with
+    // t for 2 degrees of freedom, 4.30, rates of 24, 14, 7 and 3 counted in a minute each were
+    // "not a clear decline" although their spread is the Poisson noise the counts carry).
+    const double t = line.scale_known ? kNormalQuantile95 : t_quantile_95(line.df);
     const double k = fit.decay_per_hour;
     const double k_low = k - t * line.slope_se;
     const double k_high = k + t * line.slope_se;
@@ -281,7 +307,7 @@ CourseFit fit_course(std::span<const CoursePoint> points, const CourseOptions& o
     if (!fit.decline) {
         std::snprintf(buffer, sizeof buffer,
                       "The data do not show a clear decline: the fitted excess over the "
-                      "baseline of %.1f%s changes by %s per day, but the uncertainty still "
+                      "baseline (%.1f%s) changes by %s per day, but the uncertainty still "
                       "includes no change or a rise.",
                       baseline, unit, change_per_day_text(k).c_str());
         fit.verdict = buffer + latest_note;

@@ -174,7 +174,19 @@ DetectionReport detect_recording(const std::filesystem::path& file, const Detect
             const auto labelled = [&](const ChannelInfo& ch) { return ch.label == label; };
             const auto it = std::find_if(info.channels.begin(), info.channels.end(), labelled);
             if (it == info.channels.end()) {
-                throw InputError(file.string() + ": no channel labelled '" + label + "'");
+                // A label holding a comma was split by --channels: name the whole label.
+                const auto longer = std::find_if(
+                    info.channels.begin(), info.channels.end(), [&](const ChannelInfo& ch) {
+                        return ch.label.find(',') != std::string::npos &&
+                               ch.label.find(label) != std::string::npos;
+                    });
+                throw InputError(
+                    file.string() + ": no channel labelled '" + label + "'" +
+                    (longer == info.channels.end()
+                         ? ""
+                         : " (a channel is labelled '" + longer->label +
+                               "': a label with a comma is given to --channels in double quotes, "
+                               "as a CSV field writes it)"));
             }
             // A label that names two channels, or a channel named twice, is not guessed at.
             if (std::count_if(info.channels.begin(), info.channels.end(), labelled) > 1) {
@@ -189,6 +201,8 @@ DetectionReport detect_recording(const std::filesystem::path& file, const Detect
         }
     }
     if (chosen.empty()) throw InputError(file.string() + ": no signal channels");
+    // The report lists channels in file order, whatever order --channels named them in.
+    std::sort(chosen.begin(), chosen.end());
 
     std::vector<Group> groups;
     for (auto index : chosen) {

@@ -1,7 +1,8 @@
 // A copy of a recording with extra annotations, written through EdfPlusWriter.
 #include <algorithm>
-#include <array>
+#include <cctype>
 #include <cmath>
+#include <cstdint>
 #include <map>
 
 #include "twitchwatch/errors.hpp"
@@ -10,22 +11,67 @@
 namespace twitchwatch::signal {
 namespace {
 
-// Data record durations tried, in order, until every channel has a whole number of samples per
-// record; 1 s is what most files use and what readers expect.
-constexpr std::array<double, 12> kRecordDurations = {1.0, 0.5, 0.25, 0.2,  0.125, 0.1,
-                                                     2.0, 4.0, 5.0,  10.0, 0.01,  0.001};
+// EDFlib's data records: a multiple of 10 us from 1 ms to 60 s (EdfPlusWriter says the same).
+constexpr double kRecordUnitsPerSecond = 100000.0;
+constexpr double kShortestRecordS = 0.001, kLongestRecordS = 60.0;
 
-double record_duration_for(const RecordingInfo& info) {
-    for (const double duration : kRecordDurations) {
-        const bool whole =
-            std::all_of(info.channels.begin(), info.channels.end(), [&](const auto& c) {
-                const double per_record = c.sample_rate_hz * duration;
-                return per_record >= 1 && std::abs(per_record - std::round(per_record)) < 1e-6;
-            });
-        if (whole) return duration;
+// Whether every channel has a whole number of samples in a record of `duration` s that EDFlib
+// writes, and whether those records also hold each channel's samples exactly (no padding).
+struct RecordFit {
+    bool writable = false, exact = false;
+};
+
+RecordFit fit_of(const RecordingInfo& info, double duration) {
+    const double units = duration * kRecordUnitsPerSecond;
+    if (!(duration >= kShortestRecordS && duration <= kLongestRecordS) ||
+        std::abs(units - std::round(units)) > 1e-6) {
+        return {};
     }
-    throw InputError(info.path.string() +
-                     ": its sample rates fit no EDF data record duration; cannot copy to EDF+");
+    RecordFit fit{true, true};
+    for (const auto& channel : info.channels) {
+        const double per_record = channel.sample_rate_hz * duration;
+        if (!(per_record >= 1) || std::abs(per_record - std::round(per_record)) > 1e-6) return {};
+        fit.exact = fit.exact && channel.sample_count % std::llround(per_record) == 0;
+    }
+    return fit;
+}
+
+struct RecordChoice {
+    double duration_s = 0;
+    bool padded = false;
+};
+
+// The copy's data record. An EDF or BDF input keeps its own, so the copy has its records and its
+// length (0.1 s records of a 19.9 s file became 1 s ones, and the copy 20.0 s). Otherwise (CSV,
+// or a record EDFlib cannot write) the writable record nearest 1 s, what most files use, among
+// those that divide every channel's samples: padded to whole 1 s records, a 12.3 s CSV grew a
+// step to 0 that the detector took for a twitch. Only when none divides is the copy padded.
+RecordChoice record_duration_for(const RecordingInfo& info) {
+    if (info.record_duration_s > 0) {
+        const auto own = fit_of(info, info.record_duration_s);
+        if (own.writable) return {info.record_duration_s, !own.exact};
+    }
+    const auto slowest = std::min_element(
+        info.channels.begin(), info.channels.end(),
+        [](const auto& a, const auto& b) { return a.sample_rate_hz < b.sample_rate_hz; });
+    double best = 0;
+    bool writable = false;
+    const auto most = static_cast<std::int64_t>(slowest->sample_rate_hz * kLongestRecordS);
+    for (std::int64_t n = 1; n <= most; ++n) {
+        const double duration = static_cast<double>(n) / slowest->sample_rate_hz;
+        const auto fit = fit_of(info, duration);
+        if (fit.writable && !writable) best = duration;  // the first writable, for padding
+        writable = writable || fit.writable;
+        if (fit.exact && (best == 0 || !fit_of(info, best).exact ||
+                          std::abs(std::log(duration)) < std::abs(std::log(best)))) {
+            best = duration;
+        }
+    }
+    if (!writable) {
+        throw InputError(info.path.string() +
+                         ": its sample rates fit no EDF data record duration; cannot copy to EDF+");
+    }
+    return {best, !fit_of(info, best).exact};
 }
 
 // Where a time of the recording lands in the copy. EDFlib writes continuous files only, so the
@@ -76,10 +122,11 @@ struct RateGroup {
 
 }  // namespace
 
-void write_annotated_copy(const std::filesystem::path& in, const std::filesystem::path& out,
-                          std::span<const Annotation> annotations) {
+std::vector<std::string> write_annotated_copy(const std::filesystem::path& in,
+                                              const std::filesystem::path& out,
+                                              std::span<const Annotation> annotations) {
     const auto info = read_recording_info(in);
-    const double record_duration_s = record_duration_for(info);
+    const auto [record_duration_s, padded] = record_duration_for(info);
 
     std::vector<WriteChannel> channels;
     for (const auto& channel : info.channels) {
@@ -111,6 +158,10 @@ void write_annotated_copy(const std::filesystem::path& in, const std::filesystem
     }
 
     std::vector<std::vector<double>> record(info.channels.size());
+    // Each channel's last sample: a short last record repeats it rather than falling to 0, a step
+    // the detector would find in the copy.
+    std::vector<double> last(info.channels.size(), 0.0);
+    std::size_t padding_frames = 0;  // of the first group
     ClosedGaps gaps;  // every group shares the recording's time line: the first one draws it
     const RateGroup* timing = &groups.begin()->second;
     const double timing_rate = groups.begin()->first;
@@ -129,26 +180,57 @@ void write_annotated_copy(const std::filesystem::path& in, const std::filesystem
                 got += n;
             }
             any = any || got > 0;
+            if (&group == timing && got > 0) padding_frames = group.frames_per_record - got;
             for (std::size_t k = 0; k < group.channels.size(); ++k) {
-                auto& samples = record[group.channels[k]];
-                samples.assign(group.frames_per_record, 0.0);  // a short last record is padded
+                const std::size_t channel = group.channels[k];
+                auto& samples = record[channel];
+                samples.resize(group.frames_per_record);
                 for (std::size_t f = 0; f < got; ++f) {
                     samples[f] = group.frames[f * group.channels.size() + k];
                 }
+                if (got > 0) last[channel] = samples[got - 1];
+                std::fill(samples.begin() + static_cast<std::ptrdiff_t>(got), samples.end(),
+                          last[channel]);
             }
         }
         if (!any) break;
         writer.write_record(record);
     }
+    std::vector<std::string> warnings;
+    // BDF's 24-bit samples do not fit EDF's 16 without losing resolution, so a BDF input gives a
+    // BDF+ copy whatever its name; a reader choosing by the name would take it for EDF.
+    std::string extension = out.extension().string();
+    std::transform(extension.begin(), extension.end(), extension.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (bdf && extension != ".bdf") {
+        warnings.push_back(
+            "the input is BDF, so the copy is BDF+ (24-bit samples) although not named .bdf");
+    }
+    if (padded) {
+        warnings.push_back(
+            "no EDF data record divides the recording's samples: the copy is padded to whole "
+            "records of " +
+            number_text(record_duration_s) + " s, its last " +
+            number_text(static_cast<double>(padding_frames) / timing_rate) +
+            " s repeating the last sample");
+    }
+    std::size_t shortened = 0;
     const auto annotate = [&](const Annotation& annotation) {
         const double onset = gaps.copy_time(annotation.onset_s);
         const double end = gaps.copy_time(annotation.onset_s + annotation.duration_s);
-        writer.annotate(onset, annotation.duration_s > 0 ? end - onset : annotation.duration_s,
-                        annotation.text);
+        shortened +=
+            writer.annotate(onset, annotation.duration_s > 0 ? end - onset : annotation.duration_s,
+                            annotation.text);
     };
     for (const auto& annotation : info.annotations) annotate(annotation);
     for (const auto& annotation : annotations) annotate(annotation);
     writer.close();
+    if (shortened > 0) {
+        warnings.push_back(std::to_string(shortened) + " annotation text(s) longer than the " +
+                           std::to_string(EdfPlusWriter::kAnnotationTextBytes) +
+                           " bytes EDFlib writes were shortened, at a character boundary");
+    }
+    return warnings;
 }
 
 }  // namespace twitchwatch::signal

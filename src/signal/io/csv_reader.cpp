@@ -18,6 +18,10 @@ namespace {
 constexpr std::size_t kMaxLineBytes = 1024 * 1024;
 constexpr std::size_t kMaxColumns = 4096;
 constexpr std::size_t kReadChunkBytes = 64 * 1024;
+// How far one step between rows may stray from the sampling period, as a fraction of it (plus the
+// resolution the times are printed with): a clock's jitter is far below it, a missing row far
+// above (docs/signal-formats.md, "CSV").
+constexpr double kStepTolerance = 0.25;
 
 // Units recognised as the last '_'-separated part of a column name ("emg1_uV").
 constexpr std::array<std::string_view, 12> kKnownUnits = {
@@ -115,6 +119,18 @@ struct CsvLayout {
     std::vector<ChannelInfo> channels;
 };
 
+// "µV" written with the micro sign (U+00B5) or the Greek mu (U+03BC), as spreadsheets and devices
+// do, is "uV": header_text would make each of their two bytes a '?'.
+std::string unit_text(std::string_view unit) {
+    std::string text(unit);
+    for (const std::string_view micro : {"\xc2\xb5", "\xce\xbc"}) {
+        for (auto at = text.find(micro); at != std::string::npos; at = text.find(micro, at)) {
+            text.replace(at, micro.size(), "u");
+        }
+    }
+    return header_text(text);
+}
+
 ChannelInfo channel_from_name(std::string_view name) {
     ChannelInfo channel;
     // "label [unit]" or "label (unit)"
@@ -122,7 +138,7 @@ ChannelInfo channel_from_name(std::string_view name) {
         const auto at = name.rfind(open);
         if (at != std::string_view::npos && !name.empty() && name.back() == close && at > 0) {
             channel.label = header_text(name.substr(0, at));
-            channel.physical_unit = header_text(name.substr(at + 1, name.size() - at - 2));
+            channel.physical_unit = unit_text(name.substr(at + 1, name.size() - at - 2));
             return channel;
         }
     }
@@ -244,6 +260,7 @@ RecordingInfo scan_csv(const std::filesystem::path& file) {
     info.format = "CSV";
     std::int64_t rows = 0;
     double first_time = 0, last_time = 0, time_quantum_s = 0;
+    std::size_t repeated_line = 0;  // the first row whose time equals the row's before
     {
         RowReader reader(file);
         info.channels = reader.layout().channels;
@@ -257,9 +274,15 @@ RecordingInfo scan_csv(const std::filesystem::path& file) {
         std::string_view time_field;
         while (reader.next(time_s, values, time_field)) {
             if (rows == 0) first_time = time_s;
-            if (rows > 0 && !(time_s > last_time)) {
-                fail(file,
-                     "line " + std::to_string(reader.line_number()) + ": time does not increase");
+            if (rows > 0 && time_s < last_time) {
+                fail(file, "line " + std::to_string(reader.line_number()) +
+                               ": time does not increase (" + number_text(time_s) + " s after " +
+                               number_text(last_time) + " s)");
+            }
+            // Judged once the rate is known: a repeat is a time column printed too coarsely, or
+            // a row given twice.
+            if (rows > 0 && time_s == last_time && repeated_line == 0) {
+                repeated_line = reader.line_number();
             }
             last_time = time_s;
             time_decimals = std::max(time_decimals, decimals(time_field));
@@ -274,6 +297,17 @@ RecordingInfo scan_csv(const std::filesystem::path& file) {
     }
     if (rows < 2) fail(file, "needs at least two rows of samples to know the sample rate");
     double interval = (last_time - first_time) / static_cast<double>(rows - 1);
+    if (repeated_line != 0) {
+        const std::string where = "line " + std::to_string(repeated_line) + ": ";
+        // Times printed to a step as long as the sampling period or longer: 2048 Hz to the
+        // millisecond puts two rows on one printed time, which is no fault of the sampling.
+        if (interval > 0 && time_quantum_s >= interval) {
+            fail(file, where + "the time repeats the row's before: the time column's resolution (" +
+                           number_text(time_quantum_s) + " s) is too coarse for its sample rate (" +
+                           number_text(1 / interval) + " Hz); write the times with more decimals");
+        }
+        fail(file, where + "time does not increase (the same time as the row before)");
+    }
     double rate = 1.0 / interval;
     // Times printed with few decimals (or epoch times, whose doubles keep few) make the
     // estimate miss the true rate by a hair: 511.994 Hz for 512 Hz in milliseconds, 400.49999
@@ -298,21 +332,54 @@ RecordingInfo scan_csv(const std::filesystem::path& file) {
     if (!(rate >= kMinSampleRateHz) || rate > kMaxSampleRateHz) {
         fail(file, "absurd sample rate " + number_text(rate) + " Hz from the time column");
     }
-    // Regular sampling: every time within half an interval of its place on the grid, allowing
-    // for the rounding of times printed with few decimals.
-    const double tolerance = std::max(0.5 * interval, time_quantum_s);
+    // Regular sampling, checked row by row so that a message names the line where it breaks:
+    // - each step from the row before spans one sampling period: a step of about two or more is
+    //   rows missing (one dropped row at 1 kHz read as 999.9 Hz, accepted), one of less than
+    //   half a period a row too many;
+    // - each step is within kStepTolerance of the period, plus the resolution the times are
+    //   printed with (512 Hz to the millisecond steps 1 or 2 ms for 1.95);
+    // - every time lies within half a period of its place on the grid (or the resolution), which
+    //   catches a clock drifting step by step; reported only when no step is wrong, since a
+    //   missing row shifts the grid fitted through the first and last rows on every line.
+    const double step_tolerance = kStepTolerance * interval + time_resolution;
+    const double grid_tolerance = std::max(0.5 * interval, time_resolution);
+    // The message, built only for the step that breaks the rule.
+    const auto irregular_step = [&](std::size_t line, double step, double periods) {
+        std::string what = "the time steps " + number_text(step) +
+                           " s from the row before, where one sampling period at " +
+                           number_text(rate) + " Hz is " + number_text(interval) + " s";
+        if (periods >= 2) what += ": rows are missing";
+        // A step a rounding of the printed times could explain: say so.
+        if (std::abs(step - interval) < time_resolution) {
+            what += " (or the times, printed to " + number_text(time_resolution) +
+                    " s, are too coarse for this rate: write them with more decimals)";
+        }
+        fail(file, "line " + std::to_string(line) + ": irregular sampling: " + what +
+                       "; resample to a fixed rate first");
+    };
+    std::string drift;
     RowReader reader(file);
-    double time_s = 0;
+    double time_s = 0, previous_s = 0;
     std::span<const double> values;
     std::string_view time_field;
     for (std::int64_t row = 0; reader.next(time_s, values, time_field); ++row) {
+        if (row > 0) {
+            const double step = time_s - previous_s;
+            const double periods = std::round(step / interval);
+            if (periods != 1 || std::abs(step - interval) > step_tolerance) {
+                irregular_step(reader.line_number(), step, periods);
+            }
+        }
+        previous_s = time_s;
         const double expected = first_time + static_cast<double>(row) * interval;
-        if (std::abs(time_s - expected) > tolerance) {
-            fail(file, "line " + std::to_string(reader.line_number()) +
-                           ": irregular sampling (time " + number_text(time_s) + " s, expected " +
-                           number_text(expected) + " s); resample to a fixed rate first");
+        if (drift.empty() && std::abs(time_s - expected) > grid_tolerance) {
+            drift = "line " + std::to_string(reader.line_number()) +
+                    ": irregular sampling: the times drift from a fixed rate (time " +
+                    number_text(time_s) + " s, expected " + number_text(expected) +
+                    " s); resample to a fixed rate first";
         }
     }
+    if (!drift.empty()) fail(file, drift);
     for (auto& channel : info.channels) {
         channel.sample_rate_hz = rate;
         channel.sample_count = rows;

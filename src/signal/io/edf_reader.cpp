@@ -31,6 +31,7 @@ RecordingInfo info_from_header(const EdfHeader& header) {
     info.format = header.format;
     info.start = header.start;
     info.duration_s = static_cast<double>(header.record_count) * header.record_duration_s;
+    info.record_duration_s = header.record_duration_s;
     info.warnings = header.warnings;
     for (const auto& signal : header.signals) {
         if (!signal.is_annotation) info.channels.push_back(signal.info);

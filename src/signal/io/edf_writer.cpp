@@ -23,6 +23,16 @@ constexpr double kAnnotationUnitsPerSecond = 10000.0;
 constexpr double kRecordDurationUnitsPerSecond = 100000.0;
 // Each annotation signal holds one annotation per data record; EDFlib allows up to 64 signals.
 constexpr int kMaxAnnotationSignals = 64;
+// `text` cut to what EDFlib stores, before the first UTF-8 character that does not fit whole:
+// EDFlib's own cut went through the middle of a 'ü', and MNE refused the file as invalid UTF-8.
+std::string_view fit_annotation_text(std::string_view text) {
+    if (text.size() <= EdfPlusWriter::kAnnotationTextBytes) return text;
+    std::size_t end = EdfPlusWriter::kAnnotationTextBytes;
+    // text[end] is the first byte left out; while it continues a character, that character
+    // began inside the kept part and goes too.
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xc0) == 0x80) --end;
+    return text.substr(0, end);
+}
 
 [[noreturn]] void fail(const std::filesystem::path& file, const std::string& problem) {
     throw InputError(file.string() + ": " + problem);
@@ -205,9 +215,9 @@ class EdfPlusWriter::Impl {
         flush_record();
     }
 
-    void annotate(double onset_s, double duration_s, std::string_view text) {
+    bool annotate(double onset_s, double duration_s, std::string_view text) {
         if (handle_ < 0) fail(file_, "annotation after close");
-        const std::string description(text);
+        const std::string description(fit_annotation_text(text));
         const auto onset = std::llround(onset_s * kAnnotationUnitsPerSecond);
         const auto duration =
             duration_s > 0 ? std::llround(duration_s * kAnnotationUnitsPerSecond) : -1LL;
@@ -215,6 +225,7 @@ class EdfPlusWriter::Impl {
             fail(file_, "EDFlib could not store the annotation '" + description + "'");
         }
         ++annotation_count_;
+        return description.size() < text.size();
     }
 
     void close() {
@@ -229,6 +240,7 @@ class EdfPlusWriter::Impl {
         const int handle = handle_;
         handle_ = -1;
         if (edfclose_file(handle) != 0) fail(file_, "EDFlib could not finish the file");
+        write_record_duration_field();
         // EDFlib puts annotation k in data record k (per annotation signal) and silently drops
         // those that find no room: say so rather than lose them.
         const std::size_t room = records_written_ * annotation_signals_;
@@ -241,6 +253,26 @@ class EdfPlusWriter::Impl {
     }
 
   private:
+    // EDFlib prints the data record duration by truncating its double: 1.025 s, stored as
+    // 1.02499999..., became "1.024999", and the copy of a 1 kHz recording read 1000.001 Hz. The
+    // field (8 characters at byte 244) is written again with the decimal meant; a multiple of
+    // 10 us up to 60 s fits in 8 characters with 5 decimals.
+    void write_record_duration_field() const {
+        if (record_duration_s_ == 1.0) return;  // EDFlib's default, written as "1"
+        char text[32];
+        std::snprintf(text, sizeof text, "%.5f", record_duration_s_);
+        std::string field(text);
+        field.erase(field.find_last_not_of('0') + 1);
+        if (field.back() == '.') field.pop_back();
+        field.resize(kHeaderNumberChars, ' ');
+        std::FILE* file = std::fopen(file_.c_str(), "r+b");
+        const bool ok = file != nullptr && std::fseek(file, 244, SEEK_SET) == 0 &&
+                        std::fwrite(field.data(), 1, field.size(), file) == field.size();
+        if (file == nullptr || std::fclose(file) != 0 || !ok) {
+            fail(file_, "cannot write the data record duration into the header");
+        }
+    }
+
     static std::string unit_suffix(const WriteChannel& channel) {
         return channel.physical_unit.empty() ? "" : " " + channel.physical_unit;
     }
@@ -329,8 +361,8 @@ EdfPlusWriter& EdfPlusWriter::operator=(EdfPlusWriter&&) noexcept = default;
 void EdfPlusWriter::write(std::span<const float> frames, std::size_t frame_count) {
     impl_->write_frames(frames, frame_count);
 }
-void EdfPlusWriter::annotate(double onset_s, double duration_s, std::string_view text) {
-    impl_->annotate(onset_s, duration_s, text);
+bool EdfPlusWriter::annotate(double onset_s, double duration_s, std::string_view text) {
+    return impl_->annotate(onset_s, duration_s, text);
 }
 void EdfPlusWriter::close() { impl_->close(); }
 void EdfPlusWriter::write_record(std::span<const std::vector<double>> samples) {
