@@ -4,6 +4,7 @@
 // (detector_state.hpp lists them). docs/detection.md explains each step and option.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <numbers>
 
@@ -187,10 +188,16 @@ void keep_raw_tail(DetectorState& s, const float* raw, std::size_t frames) {
     const std::size_t C = s.channels;
     const std::size_t keep = std::min(frames, detail::kRawTailFrames);
     const std::size_t old_keep = std::min(s.raw_tail_frames, detail::kRawTailFrames - keep);
-    std::vector<float> tail((old_keep + keep) * C);
-    std::copy_n(s.raw_tail.data() + (s.raw_tail_frames - old_keep) * C, old_keep * C, tail.data());
-    std::copy_n(raw + (frames - keep) * C, keep * C, tail.data() + old_keep * C);
-    s.raw_tail.swap(tail);
+    s.raw_tail.resize(detail::kRawTailFrames * C);
+    // The old frames kept move to the front (memmove: the ranges may overlap), then the
+    // segment's last ones follow.
+    const std::size_t dropped = s.raw_tail_frames - old_keep;
+    if (dropped > 0 && old_keep > 0) {
+        std::memmove(s.raw_tail.data(), s.raw_tail.data() + dropped * C,
+                     old_keep * C * sizeof(float));
+    }
+    std::copy_n(raw + (frames - keep) * C, keep * C,
+                s.raw_tail.begin() + static_cast<std::ptrdiff_t>(old_keep * C));
     s.raw_tail_frames = old_keep + keep;
     s.raw_tail_first =
         s.frames_seen + static_cast<Frame>(frames) - static_cast<Frame>(s.raw_tail_frames);

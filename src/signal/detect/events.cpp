@@ -171,6 +171,25 @@ bool glitch_at(const DetectorState& s, std::size_t c, Frame peak, float peak_val
         known = true;
         return false;
     }
+    // Quick refusal, the usual case: no step near the peak large enough for the band-pass to
+    // make the event's peak of it (a potential's steps at its peak are a fraction of it).
+    float largest_pulse = 0;
+    for (Frame w = 1; w <= widest; ++w) {
+        largest_pulse = std::max(largest_pulse, s.pulse_peak[static_cast<std::size_t>(w)]);
+    }
+    const float needed = static_cast<float>(s.o.glitch_share) * peak_value / largest_pulse;
+    float previous = 0;
+    bool steep = false;
+    for (Frame f = -4; f <= 1 + widest; ++f) {
+        float v = 0;
+        if (!raw_sample(s, c, peak + f, v)) return false;
+        steep = steep || (f > -4 && std::abs(v - previous) >= needed);
+        previous = v;
+    }
+    if (!steep) {
+        known = true;
+        return false;
+    }
     std::array<float, kGlitchBefore + kGlitchAfter + 1> x{};
     for (Frame f = -kGlitchBefore; f <= kGlitchAfter; ++f) {
         if (!raw_sample(s, c, peak + f, x[static_cast<std::size_t>(f + kGlitchBefore)])) {
@@ -211,6 +230,13 @@ bool glitch_at(const DetectorState& s, std::size_t c, Frame peak, float peak_val
 void check_glitch(DetectorState& s, std::size_t c) {
     auto& open = s.open[c];
     if (open.checked_peak == open.event.peak_frame || open.event.peak <= 0) return;
+    // Not where some channel's noise is raised (as the doublet test): a contraction makes
+    // crossings by the thousand, and it is excluded when it lasts.
+    if (s.segment_raised) {
+        open.event.glitch = false;
+        open.checked_peak = open.event.peak_frame;
+        return;
+    }
     bool known = false;
     const bool glitch = glitch_at(s, c, open.event.peak_frame, open.event.peak, known);
     if (!known) return;
