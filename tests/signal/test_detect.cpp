@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <unistd.h>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -687,4 +688,181 @@ TEST(SignalDetect, TheHeartsSignalOnMuscleChannelsIsNotCountedAndTheTwitchesBetw
     EXPECT_GE(score_of(report).f1(), 0.93);
     EXPECT_LT(score_of(counted_as_twitches).precision(), 0.5);  // the beats counted as twitches
     EXPECT_NEAR(report.analysed_s + report.excluded_s, report.duration_s, 1e-9);
+}
+
+namespace {
+
+// Gaussian noise of `sigma` rounded to steps of `step` (a quiet input on a coarse converter).
+std::vector<float> quantised_noise(std::size_t frames, double offset, double sigma, double step,
+                                   unsigned seed) {
+    std::mt19937 rng(seed);
+    std::normal_distribution<double> noise(0, sigma);
+    std::vector<float> x(frames);
+    for (auto& v : x) v = static_cast<float>(std::round((offset + noise(rng)) / step) * step);
+    return x;
+}
+
+std::size_t events_in(const std::vector<float>& x, double rate, const ts::DetectOptions& options,
+                      double header_step) {
+    ts::Detector detector(1, rate, options);
+    const std::vector<double> steps = {header_step};
+    detector.set_resolution(steps);
+    detector.execute(x, x.size());
+    detector.finish();
+    return detector.take_events().size();
+}
+
+}  // namespace
+
+TEST(SignalDetect, NoiseBelowTheResolutionGivesNoFalseTwitches) {
+    // Channels that mostly sit on one digital value, flickering by a step now and then: the
+    // robust noise (median |x|) collapses, and every flicker crossed the threshold (130-160
+    // false twitches a minute). The floor is now never below the step's rounding noise, with
+    // the step from the header or, when it says nothing or the data are coarser, from the data.
+    // EMG: 0.3 uV of noise on a 1 uV converter, 2048 Hz, one minute.
+    const auto emg = quantised_noise(2048 * 60, 0, 0.3, 1.0, 3);
+    EXPECT_LE(events_in(emg, 2048, {}, 1.0), 1u);
+    EXPECT_LE(events_in(emg, 2048, {}, 0.0), 1u);  // CSV: step measured from the data
+    // A still 10-bit +-2 g accelerometer written as 16-bit EDF (the header's step is 16 times
+    // finer than the data's).
+    const auto acc_options = ts::DetectOptions::for_kind(ts::ChannelKind::accelerometer);
+    const auto acc = quantised_noise(500 * 60, 1.0, 0.001, 0.004, 4);
+    EXPECT_LE(events_in(acc, 500, acc_options, 4.0 / 65535), 1u);
+    // Without the limit the flickers are counted.
+    ts::DetectOptions off;
+    off.resolution_floor = 0;
+    EXPECT_GE(events_in(emg, 2048, off, 1.0), 50u);
+    // A fine converter changes nothing: twitches in ordinary noise are found as before.
+    HandMadeRecording recording(1, 20);
+    for (int i = 0; i < 10; ++i) recording.add_biphasic(0, 1.5 + 1.7 * i, 8);
+    for (auto& v : recording.x) v = std::round(v / 0.03f) * 0.03f;
+    ts::Detector detector(1, HandMadeRecording::kRate);
+    const std::vector<double> fine = {0.03};
+    detector.set_resolution(fine);
+    detector.execute(recording.x, recording.x.size());
+    detector.finish();
+    EXPECT_EQ(detector.take_events().size(), 10u);
+}
+
+TEST(SignalDetect, AFlatStretchIsExcludedAsFlatAndKeepsTheFloor) {
+    // A lead off from 20 to 35 s of 60 s (the amplifier outputs exactly 0): before, it counted
+    // as analysed time, the floor collapsed during it, and everything after was "voluntary".
+    HandMadeRecording recording(1, 60);
+    for (double t : {5.0, 12.0, 40.0, 47.0, 55.0}) recording.add_biphasic(0, t, 12);
+    for (std::size_t f = 20 * 2048; f < 35 * 2048; ++f) recording.x[f] = 0;
+    ts::Detector detector(1, HandMadeRecording::kRate);
+    detector.execute(recording.x, recording.x.size());
+    detector.finish();
+    const auto events = detector.take_events();
+    ASSERT_EQ(events.size(), 5u);
+    const std::array<double, 5> times = {5.0, 12.0, 40.0, 47.0, 55.0};
+    for (std::size_t i = 0; i < 5; ++i) {
+        EXPECT_NEAR(events[i].onset_s, times[i], 0.02);
+    }
+    double flat = 0;
+    for (const auto& x : detector.exclusions()) {
+        EXPECT_NE(x.reason, "voluntary") << x.start_s << "-" << x.end_s;
+        if (x.reason == "flat") {
+            flat += x.end_s - x.start_s;
+            EXPECT_LE(x.start_s, 20.5);
+            EXPECT_GE(x.end_s, 35.0);
+        }
+    }
+    EXPECT_GE(flat, 15.0);
+    EXPECT_LE(flat, 16.5);                          // the stretch and its padding
+    EXPECT_NEAR(detector.flat_s()[0], 14.75, 0.3);  // whole segments only
+}
+
+TEST(SignalDetect, AChannelFlatAtTheStartIsAnalysedAfterIt) {
+    // Electrodes plugged in 10.5 s late: formerly skipped whole ("flat" in the first 10 s).
+    const auto path = std::filesystem::temp_directory_path() /
+                      ("tw_detect_late_" + std::to_string(::getpid()) + ".edf");
+    HandMadeRecording recording(1, 60);
+    const std::vector<double> times = {12, 16, 21, 27, 33, 38, 44, 49, 53, 57};
+    for (double t : times) recording.add_biphasic(0, t, 12);
+    for (std::size_t f = 0; f < 21 * 1024; ++f) recording.x[f] = 0;
+    {
+        ts::EdfPlusWriter writer(path, {{"EMG1", "uV", 2048, -1000, 1000, "surface EMG"}});
+        writer.write(recording.x, recording.x.size());
+        writer.close();
+    }
+    const auto report = ts::detect_recording(path, {});
+    std::filesystem::remove(path);
+    ASSERT_EQ(report.channels.size(), 1u);
+    EXPECT_EQ(report.channels[0].skipped, "");
+    ASSERT_EQ(report.events.size(), times.size());
+    ASSERT_FALSE(report.exclusions.empty());
+    EXPECT_EQ(report.exclusions[0].reason, "flat+settling");  // the filters' start lies in it
+    EXPECT_NEAR(report.exclusions[0].end_s, 11.0, 0.3);       // 10.5 s and the padding after it
+    EXPECT_NEAR(report.analysed_s, 49.0, 0.5);
+    EXPECT_EQ(ts::to_json(report)["exclusions"][0]["reason"], "flat+settling");
+}
+
+TEST(SignalDetect, SingleSampleGlitchesAreNotTwitches) {
+    // Electrode pops and bit errors of one or two samples, 100 x the noise: the 5 ms envelope
+    // made each a "26 ms" twitch. Real short potentials (5 ms, 8 x noise) still count.
+    HandMadeRecording recording(1, 40);
+    // Two of them at the last frame of a segment and the first frames of one (the test reads
+    // the raw samples around the peak across segments: 512 frames each here).
+    const std::vector<double> glitches = {
+        1.1, 2.5 - 1.5 / 2048, 3.7, 5.0 + 1.5 / 2048, 6.2, 8.9, 11.4, 13.3, 15.7, 18.2};
+    for (std::size_t i = 0; i < glitches.size(); ++i) {
+        const auto f = static_cast<std::size_t>(glitches[i] * HandMadeRecording::kRate);
+        const float size = i % 2 == 0 ? 100.0f : -100.0f;
+        recording.x[f] += size;
+        if (i >= 8) recording.x[f + 1] += size;  // two samples
+    }
+    for (int i = 0; i < 10; ++i) recording.add_biphasic(0, 20.5 + 1.9 * i, 8, 0.001);
+    ts::Detector detector(1, HandMadeRecording::kRate);
+    detector.execute(recording.x, recording.x.size());
+    detector.finish();
+    const auto events = detector.take_events();
+    const auto rejected = detector.take_glitches();
+    ASSERT_EQ(rejected.size(), glitches.size());
+    for (std::size_t i = 0; i < glitches.size(); ++i) {
+        EXPECT_NEAR(rejected[i].time_s, glitches[i], 0.005);
+    }
+    ASSERT_EQ(events.size(), 10u);
+    for (const auto& e : events) EXPECT_GT(e.onset_s, 20.0);
+    // glitch_max_s 0 turns the test off: the glitches are twitches again.
+    ts::DetectOptions off;
+    off.glitch_max_s = 0;
+    EXPECT_EQ(recording.detect(off).size(), 20u);
+}
+
+TEST(SignalDetect, WhiteNoiseGetsNoMainsNotchAndTheBaseStaysInItsWindow) {
+    // 5 s of white noise, one channel at 1000 Hz: about 1 file in 30 got a notch, once at
+    // 49.45 Hz, outside the +-0.5 Hz window. The presence test (mains_presence_ratio 30) allows
+    // about 2 in 1000; the former one (mains_detect_ratio 10 alone) about 3 in 100.
+    const auto notched = [](double presence_ratio) {
+        ts::DetectOptions options;
+        options.mains_presence_ratio = presence_ratio;
+        std::size_t count = 0;
+        for (unsigned seed = 0; seed < 200; ++seed) {
+            std::mt19937 rng(seed);
+            std::normal_distribution<float> noise(0, 5);
+            std::vector<float> x(5000);
+            for (auto& v : x) v = noise(rng);
+            ts::Detector detector(1, 1000, options);
+            detector.execute(x, x.size());
+            detector.finish();
+            count += detector.notch_frequencies_hz().empty() ? 0 : 1;
+        }
+        return count;
+    };
+    EXPECT_LE(notched(ts::DetectOptions().mains_presence_ratio), 2u);
+    EXPECT_GE(notched(10), 3u);
+    // Mains at 49.2 Hz, beyond the window: the base found stays at its edge.
+    std::mt19937 rng(7);
+    std::normal_distribution<float> noise(0, 5);
+    std::vector<float> x(5000);
+    for (std::size_t f = 0; f < x.size(); ++f) {
+        x[f] = noise(rng) + static_cast<float>(100 * std::sin(2 * 3.141592653589793 * 49.2 *
+                                                              static_cast<double>(f) / 1000));
+    }
+    ts::Detector detector(1, 1000);
+    detector.execute(x, x.size());
+    detector.finish();
+    EXPECT_GE(detector.mains_hz(), 49.5 - 1e-9);
+    EXPECT_LE(detector.mains_hz(), 50.5 + 1e-9);
 }

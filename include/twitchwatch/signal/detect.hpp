@@ -66,10 +66,16 @@ struct DetectOptions {
     std::string mains;
     int mains_harmonics{};
     double mains_notch_bandwidth_hz{}, mains_detect_ratio{}, mains_probe_s{};
+    // In auto, mains is present at all only when one of the first three harmonics of 50 or
+    // 60 Hz stands out by this ratio (stricter than mains_detect_ratio: white noise alone).
+    double mains_presence_ratio{};
     // Envelope: squared band-passed signal smoothed by a one-pole low-pass.
     double envelope_time_constant_s{};
     // Noise floor: robust sigma (1.4826 x median |x|) per segment, a low quantile of the history.
     double segment_s{}, noise_history_s{}, noise_floor_quantile{};
+    // The floor is never below this x the RMS that rounding to the channel's digital step
+    // leaves in the band (step / sqrt 12 x sqrt(band width / (fs / 2))); 0: no such limit.
+    double resolution_floor{};
     // An event starts when the envelope's RMS exceeds threshold x noise floor.
     double threshold{};
     // The onset reported is where the potential began, not where its envelope crossed the
@@ -87,6 +93,11 @@ struct DetectOptions {
     double doublet_min_interval_s{}, doublet_correlation{};
     // Shorter events are noise; longer ones are not twitches (dropped).
     double min_event_duration_s{}, max_event_duration_s{};
+    // A glitch, not a twitch: an event whose raw signal at its peak jumps away and back within
+    // at most glitch_max_s (whole samples, at most 4), each jump at least glitch_ratio x the
+    // largest step beside and inside the excursion, the excursion alone making at least
+    // glitch_share of the event's band-passed peak (an electrode pop, a bit error). 0: off.
+    double glitch_max_s{}, glitch_ratio{}, glitch_share{};
     // An event smaller than echo_ratio x the peak of the event that began on the same channel
     // at most echo_window_s before it is that event's ringing or tail, not a twitch.
     double echo_window_s{}, echo_ratio{};
@@ -156,10 +167,16 @@ struct DetectedEvent {
     std::size_t channels_seen = 1;
 };
 
+// An event rejected as a glitch (a one- or two-sample electrode pop or bit error, glitch_max_s).
+struct Glitch {
+    double time_s = 0;  // of the band-passed peak
+    std::size_t channel = 0;
+};
+
 struct Exclusion {
     double start_s = 0;
     double end_s = 0;
-    std::string reason;  // "voluntary", "artefact"
+    std::string reason;  // "settling", "voluntary", "artefact", "flat"
 };
 
 // The whole pipeline for channels sharing one sample rate. execute() takes any block size.
@@ -178,12 +195,22 @@ class Detector {
 
     // Events found so far (merged across channels), in onset order; take_events() hands them over.
     std::vector<DetectedEvent> take_events();
+    // Events rejected as glitches so far; take_glitches() hands them over.
+    std::vector<Glitch> take_glitches();
+    // The digital step of each channel in its physical unit, from the file's header (0: not
+    // known, as in CSV); the detector also measures it from the data (docs/detection.md, step 4).
+    // Call before execute().
+    void set_resolution(std::span<const double> steps);
     const std::vector<Exclusion>& exclusions() const;
     double processed_s() const;
     double excluded_s() const;
     std::vector<double> noise_rms() const;  // mean robust noise sigma per channel (analysed time)
     double mains_hz() const;                // 0 when no mains was notched
     std::vector<double> notch_frequencies_hz() const;
+    // Per channel: seconds in which its raw samples did not change at all (whole segments), in
+    // all of the recording and in the time analysed (not excluded).
+    std::vector<double> flat_s() const;
+    std::vector<double> flat_analysed_s() const;
 
   private:
     std::unique_ptr<detail::DetectorState> state_;
@@ -231,6 +258,10 @@ struct EventReport {
     double peak = 0, snr = 0;
     std::size_t channels_seen = 1;
 };
+struct GlitchReport {
+    double time_s = 0;
+    std::size_t channel = 0;  // index into DetectionReport::channels
+};
 // Events of one kind of channel not counted because they came with a heartbeat, and the time
 // around the beats that was therefore not analysed.
 struct HeartbeatReport {
@@ -249,6 +280,7 @@ struct DetectionReport {
     std::vector<ChannelReport> channels;
     std::vector<EventReport> events;
     std::vector<Exclusion> exclusions;
+    std::vector<GlitchReport> glitches;  // rejected events in the analysed time
     std::vector<double> mains_notches_hz;
     std::vector<HeartbeatReport> heartbeat;
     std::vector<std::string> warnings;

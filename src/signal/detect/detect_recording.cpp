@@ -54,6 +54,23 @@ std::vector<Exclusion> merge_exclusions(std::vector<Exclusion> all) {
     return merged;
 }
 
+// The stretches that lie in every one of the lists (each sorted, not overlapping itself).
+std::vector<Exclusion> intersect(const std::vector<Exclusion>& a, const std::vector<Exclusion>& b) {
+    std::vector<Exclusion> both;
+    std::size_t i = 0, j = 0;
+    while (i < a.size() && j < b.size()) {
+        const double start = std::max(a[i].start_s, b[j].start_s);
+        const double end = std::min(a[i].end_s, b[j].end_s);
+        if (end > start + 1e-9) both.push_back({start, end, a[i].reason});
+        if (a[i].end_s < b[j].end_s) {
+            ++i;
+        } else {
+            ++j;
+        }
+    }
+    return both;
+}
+
 bool inside(const std::vector<Exclusion>& stretches, double t) {
     const auto it =
         std::upper_bound(stretches.begin(), stretches.end(), t,
@@ -289,6 +306,10 @@ DetectionReport detect_recording(const std::filesystem::path& file, const Detect
     double done_frames = 0;
 
     std::vector<Exclusion> all_exclusions;
+    // Flat stretches (no channel of a group changed at all) count for the recording only where
+    // every group analysed is flat: a still accelerometer below its resolution does not stop
+    // the EMG beside it from being analysed.
+    std::vector<std::vector<Exclusion>> flat_exclusions;
     std::vector<std::vector<double>> peaks(report.channels.size());
     for (auto& group : groups) {
         // Skip flat or saturated channels (judged on the first seconds).
@@ -316,7 +337,9 @@ DetectionReport detect_recording(const std::filesystem::path& file, const Detect
             const auto verdict = probe.verdict();
             Group kept{group.kind, group.sample_rate_hz, {}, {}};
             for (std::size_t i = 0; i < C; ++i) {
-                if (verdict[i].empty()) {
+                // A channel flat in the probe is analysed all the same: flat stretches are
+                // excluded as such, and a channel flat throughout is skipped afterwards.
+                if (verdict[i].empty() || verdict[i] == "flat") {
                     kept.file_channels.push_back(group.file_channels[i]);
                     kept.report_channels.push_back(group.report_channels[i]);
                 } else {
@@ -335,11 +358,22 @@ DetectionReport detect_recording(const std::filesystem::path& file, const Detect
         auto reader = SampleReader::open(file, group.file_channels);
         const std::size_t C = reader->channel_count();
         Detector detector(C, group.sample_rate_hz, options);
+        // The digital step of each channel (EDF, BDF; CSV has none: the detector measures it).
+        std::vector<double> steps;
+        for (auto index : group.file_channels) {
+            const auto& ch = info.channels[index];
+            const int levels = ch.digital_max - ch.digital_min;
+            steps.push_back(levels > 0 ? std::abs(ch.physical_max - ch.physical_min) / levels
+                                       : 0.0);
+        }
+        detector.set_resolution(steps);
+        std::vector<Glitch> glitches;
         const auto block_frames =
             static_cast<std::size_t>(std::max(1.0, request.block_s * group.sample_rate_hz));
         std::vector<float> block(block_frames * C);
         double start_s = 0;
         auto collect = [&] {
+            for (const auto& g : detector.take_glitches()) glitches.push_back(g);
             for (const auto& e : detector.take_events()) {
                 const auto channel = group.report_channels[e.channel];
                 report.events.push_back(
@@ -355,8 +389,28 @@ DetectionReport detect_recording(const std::filesystem::path& file, const Detect
         detector.finish();
         collect();
         const auto noise = detector.noise_rms();
+        const auto flat = detector.flat_s(), flat_analysed = detector.flat_analysed_s();
+        const double processed = detector.processed_s();
+        std::size_t flat_throughout = 0;
         for (std::size_t i = 0; i < C; ++i) {
-            report.channels[group.report_channels[i]].noise_rms = noise[i];
+            auto& channel = report.channels[group.report_channels[i]];
+            channel.noise_rms = noise[i];
+            if (flat[i] >= processed) {
+                // No variation at all, from start to end: nothing to analyse.
+                channel.skipped = "flat";
+                report.warnings.push_back("channel " + channel.label + " is flat: skipped");
+                ++flat_throughout;
+            } else if (flat_analysed[i] > 0) {
+                char seconds[32];
+                std::snprintf(seconds, sizeof seconds, "%.3g", flat_analysed[i]);
+                report.warnings.push_back("channel " + channel.label +
+                                          " was flat (no signal) for " + seconds +
+                                          " s of the analysed time");
+            }
+        }
+        if (flat_throughout == C) continue;  // nothing of this group was analysed
+        for (const auto& g : glitches) {
+            report.glitches.push_back({g.time_s, group.report_channels[g.channel]});
         }
         for (double f : detector.notch_frequencies_hz()) {
             if (std::find(report.mains_notches_hz.begin(), report.mains_notches_hz.end(), f) ==
@@ -364,11 +418,22 @@ DetectionReport detect_recording(const std::filesystem::path& file, const Detect
                 report.mains_notches_hz.push_back(f);
             }
         }
-        all_exclusions.insert(all_exclusions.end(), detector.exclusions().begin(),
-                              detector.exclusions().end());
+        std::vector<Exclusion> flat_stretches;
+        for (const auto& e : detector.exclusions()) {
+            (e.reason == "flat" ? flat_stretches : all_exclusions).push_back(e);
+        }
+        flat_exclusions.push_back(std::move(flat_stretches));
     }
 
-    // One time line for all groups: a stretch excluded by any group is excluded for all.
+    // One time line for all groups: a stretch excluded by any group is excluded for all, a
+    // flat one where all groups are flat.
+    for (std::size_t g = 1; g < flat_exclusions.size(); ++g) {
+        flat_exclusions[0] = intersect(flat_exclusions[0], flat_exclusions[g]);
+    }
+    if (!flat_exclusions.empty()) {
+        all_exclusions.insert(all_exclusions.end(), flat_exclusions[0].begin(),
+                              flat_exclusions[0].end());
+    }
     report.exclusions = merge_exclusions(std::move(all_exclusions));
     for (const auto& e : report.exclusions) report.excluded_s += e.end_s - e.start_s;
     report.excluded_s = std::min(report.excluded_s, report.duration_s);
@@ -391,6 +456,16 @@ DetectionReport detect_recording(const std::filesystem::path& file, const Detect
     }
     std::erase_if(report.events,
                   [&](const EventReport& e) { return inside(report.exclusions, e.onset_s); });
+    std::erase_if(report.glitches,
+                  [&](const GlitchReport& g) { return inside(report.exclusions, g.time_s); });
+    std::sort(report.glitches.begin(), report.glitches.end(),
+              [](const GlitchReport& a, const GlitchReport& b) { return a.time_s < b.time_s; });
+    if (!report.glitches.empty()) {
+        report.warnings.push_back(std::to_string(report.glitches.size()) + " glitch" +
+                                  (report.glitches.size() == 1 ? "" : "es") +
+                                  " (a jump of one or two samples: electrode pop or bit error) "
+                                  "not counted as twitches");
+    }
     std::sort(report.events.begin(), report.events.end(),
               [](const EventReport& a, const EventReport& b) { return a.onset_s < b.onset_s; });
     const ChannelKind primary = primary_kind(report);
@@ -450,6 +525,12 @@ nlohmann::json to_json(const DetectionReport& report) {
     for (const auto& e : report.exclusions) {
         exclusions.push_back({{"start_s", e.start_s}, {"end_s", e.end_s}, {"reason", e.reason}});
     }
+    nlohmann::json glitches = nlohmann::json::array();
+    for (const auto& g : report.glitches) {
+        glitches.push_back({{"time_s", g.time_s},
+                            {"channel", report.channels[g.channel].label},
+                            {"channel_index", g.channel}});
+    }
     return {{"file", report.file},
             {"start", report.start},
             {"duration_s", report.duration_s},
@@ -460,6 +541,7 @@ nlohmann::json to_json(const DetectionReport& report) {
             {"events", events},
             {"other_events", other_events},
             {"exclusions", exclusions},
+            {"glitches", glitches},
             {"mains_notches_hz", report.mains_notches_hz},
             {"heartbeat", heartbeat},
             {"warnings", report.warnings}};

@@ -4,6 +4,8 @@
 // (detector_state.hpp lists them). docs/detection.md explains each step and option.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <limits>
 #include <numbers>
 
 #include "detector_state.hpp"
@@ -25,6 +27,9 @@ constexpr double kMadToSigma = 1.4826;
 constexpr std::size_t kNoiseSamplesPerSegment = 64;
 // Rate of the decimated signal for the slow (artefact) band, in multiples of its upper edge.
 constexpr double kSlowBandOversampling = 8.0;
+
+// A segment's value left out of a running quantile (RunningQuantile: +inf is no value).
+constexpr float kNoValue = std::numeric_limits<float>::infinity();
 
 // Fractions of samples below the reference are kept inside [this, 1 - this] for the estimate.
 constexpr double kLowestFraction = 0.002;
@@ -98,6 +103,23 @@ void configure(DetectorState& s) {
         sections.insert(sections.end(), low.begin(), low.end());
     }
     s.band = detail::BiquadCascade(sections, s.channels);
+    // The band-pass's response to pulses of 1 to kGlitchMaxSamples samples (glitch test).
+    for (std::size_t w = 1; w < s.pulse_peak.size(); ++w) {
+        detail::BiquadCascade pulse(sections, 1);
+        std::vector<float> y(static_cast<std::size_t>(0.05 * fs) + 16, 0.0f);
+        std::fill_n(y.begin(), w, 1.0f);
+        pulse.execute(y, y.size());
+        float peak = 0;
+        for (float v : y) peak = std::max(peak, std::abs(v));
+        s.pulse_peak[w] = peak;
+    }
+    // Rounding to a step q adds white noise of RMS q / sqrt 12 over 0 to fs / 2; the band keeps
+    // its share (band width / (fs / 2)) of the power.
+    const double band_bottom =
+        o.band_low_hz > 0 && o.band_low_hz < nyquist_limit ? o.band_low_hz : 0;
+    const double band_top = o.band_high_hz > 0 ? std::min(o.band_high_hz, nyquist_limit) : fs / 2;
+    s.rounding_band_factor =
+        std::sqrt(std::max(0.0, band_top - band_bottom) / (fs / 2)) / std::sqrt(12.0);
 
     if (o.artefact_ratio > 0) {
         s.decimation = std::max<std::size_t>(
@@ -117,6 +139,68 @@ void configure(DetectorState& s) {
     if (o.mains == "auto") {
         s.probe_target = std::max<std::size_t>(1, static_cast<std::size_t>(o.mains_probe_s * fs));
     }
+}
+
+// Differences between neighbouring raw samples looked at for the channel's digital step: enough
+// for the smallest to be one step when the signal moves by a few steps, then no more work.
+constexpr std::uint32_t kResolutionDifferences = 64;
+
+// Per channel: whether the raw samples of the segment are all equal (flat; a lead off, an
+// amplifier that outputs a constant), and the smallest non-zero step between neighbouring
+// samples (the resolution of the data, which may be coarser than the file's: a 10-bit sensor
+// written as 16-bit EDF). A subsample first: noise differs from the first sample at once.
+void inspect_raw(DetectorState& s, const float* raw, std::size_t frames,
+                 std::vector<std::uint8_t>& flat) {
+    const std::size_t C = s.channels;
+    const std::size_t step = std::max<std::size_t>(1, frames / kNoiseSamplesPerSegment);
+    flat.assign(C, 0);
+    for (std::size_t c = 0; c < C; ++c) {
+        const float first = raw[c];
+        bool same = true;
+        for (std::size_t f = step; f < frames && same; f += step) same = raw[f * C + c] == first;
+        for (std::size_t f = 1; f < frames && same; ++f) same = raw[f * C + c] == first;
+        flat[c] = same ? 1 : 0;
+        if (same || s.data_differences[c] >= kResolutionDifferences) continue;
+        float smallest = s.data_step[c];
+        for (std::size_t f = 0; f + 1 < frames; f += step) {
+            const float d = std::abs(raw[(f + 1) * C + c] - raw[f * C + c]);
+            if (d > 0 && std::isfinite(d)) {
+                smallest = std::min(smallest, d);
+                ++s.data_differences[c];
+            }
+        }
+        s.data_step[c] = smallest;
+    }
+    // The floor is never below the rounding noise of the step in the band (resolution_floor).
+    for (std::size_t c = 0; c < C && s.o.resolution_floor > 0; ++c) {
+        const float data = s.data_differences[c] > 0 ? s.data_step[c] : 0.0f;
+        const float q = std::max(s.header_step[c], data);
+        const auto minimum = static_cast<float>(s.o.resolution_floor * s.rounding_band_factor * q);
+        if (minimum != s.floor_minimum[c]) {
+            s.floor_minimum[c] = minimum;
+            s.noise_floor.set_minimum(c, minimum);
+        }
+    }
+}
+
+// Keeps the last kRawTailFrames raw frames (glitch test of a peak at the next segment's start).
+void keep_raw_tail(DetectorState& s, const float* raw, std::size_t frames) {
+    const std::size_t C = s.channels;
+    const std::size_t keep = std::min(frames, detail::kRawTailFrames);
+    const std::size_t old_keep = std::min(s.raw_tail_frames, detail::kRawTailFrames - keep);
+    s.raw_tail.resize(detail::kRawTailFrames * C);
+    // The old frames kept move to the front (memmove: the ranges may overlap), then the
+    // segment's last ones follow.
+    const std::size_t dropped = s.raw_tail_frames - old_keep;
+    if (dropped > 0 && old_keep > 0) {
+        std::memmove(s.raw_tail.data(), s.raw_tail.data() + dropped * C,
+                     old_keep * C * sizeof(float));
+    }
+    std::copy_n(raw + (frames - keep) * C, keep * C,
+                s.raw_tail.begin() + static_cast<std::ptrdiff_t>(old_keep * C));
+    s.raw_tail_frames = old_keep + keep;
+    s.raw_tail_first =
+        s.frames_seen + static_cast<Frame>(frames) - static_cast<Frame>(s.raw_tail_frames);
 }
 
 // Filters started from rest ring on the first samples (a DC offset or mains is a step for
@@ -179,6 +263,12 @@ void process_segment(DetectorState& s, const float* raw, std::size_t frames,
     record.index = s.segment_index++;
     record.first = s.frames_seen;
     record.frames = frames;
+    inspect_raw(s, raw, frames, record.flat_channels);
+    record.flat = std::all_of(record.flat_channels.begin(), record.flat_channels.end(),
+                              [](std::uint8_t f) { return f != 0; });
+    for (std::size_t c = 0; c < C; ++c) {
+        if (record.flat_channels[c] != 0) s.flat_frames[c] += static_cast<Frame>(frames);
+    }
 
     // 1. One pass over the samples (segment_pass.hpp): slow-band sums, band-pass and notches,
     // envelope (one-pole smoothing of the squared signal), and on the way how many samples lie
@@ -229,14 +319,20 @@ void process_segment(DetectorState& s, const float* raw, std::size_t frames,
     }
     if (slow_rows > 0) {
         record.slow_rms = slow_band_rms(s, slow_rows);
-        s.slow_floor.push(record.slow_rms);
+        // A flat channel's segments stay out of the histories (+inf: no value), so that the
+        // floors after a lead-off are those from before it.
+        std::vector<float> slow_history = record.slow_rms;
+        for (std::size_t c = 0; c < C; ++c) {
+            if (record.flat_channels[c] != 0) slow_history[c] = kNoValue;
+        }
+        s.slow_floor.push(slow_history);
         record.band_rms.resize(C);
         for (std::size_t c = 0; c < C; ++c) {
             const float band_rms = std::sqrt(s.band_energy[c] / static_cast<float>(frames));
             record.band_rms[c] = band_rms;
             const float slow = record.slow_rms[c];
-            const bool candidate =
-                record.index >= 4 && slow > s.o.artefact_ratio * s.slow_floor.value(c);
+            const bool candidate = record.index >= 4 && record.flat_channels[c] == 0 &&
+                                   slow > s.o.artefact_ratio * s.slow_floor.value(c);
             const double level = s.o.artefact_level * s.noise_floor.value(c);
             if (candidate && slow > band_rms && slow > level) artefact = true;
         }
@@ -261,7 +357,16 @@ void process_segment(DetectorState& s, const float* raw, std::size_t frames,
         for (std::size_t f = 0; f < frames; f += step) s.scratch.push_back(std::abs(x[f * C + c]));
         record.sigma[c] = static_cast<float>(kMadToSigma * median_of(s.scratch));
     }
-    s.noise_floor.push(record.sigma);
+    if (std::any_of(record.flat_channels.begin(), record.flat_channels.end(),
+                    [](std::uint8_t f) { return f != 0; })) {
+        std::vector<float> history = record.sigma;
+        for (std::size_t c = 0; c < C; ++c) {
+            if (record.flat_channels[c] != 0) history[c] = kNoValue;
+        }
+        s.noise_floor.push(history);
+    } else {
+        s.noise_floor.push(record.sigma);
+    }
 
     // 4. Duty cycle of activity (voluntary gate). The gates were counted against the floor
     // before this segment's estimate; where that moved the floor, they are counted again.
@@ -284,6 +389,7 @@ void process_segment(DetectorState& s, const float* raw, std::size_t frames,
     std::size_t voluntary_channels = 0;
     s.segment_raised = false;
     for (std::size_t c = 0; c < C; ++c) {
+        if (record.flat_channels[c] != 0) continue;  // no signal, no activity
         const bool raised = record.sigma[c] > s.o.voluntary_level * s.noise_floor.value(c);
         s.segment_raised = s.segment_raised || raised;
         const bool crowded = static_cast<double>(crossing_count[c]) >=
@@ -300,10 +406,16 @@ void process_segment(DetectorState& s, const float* raw, std::size_t frames,
     record.settling = static_cast<double>(record.first) < (s.o.settling_s + notch_settling) * s.fs;
     s.recent.push_back(std::move(record));
 
-    // 5. Events per channel, only where something crossed or an event is open.
+    // 5. Events per channel, only where something crossed or an event is open. A peak near the
+    // end of the previous segment is tested for a glitch first, now that the frames after it
+    // are here.
     const Frame first = s.frames_seen;
+    s.raw = raw;
+    s.raw_first = first;
+    s.raw_frames = frames;
     for (std::size_t c = 0; c < C; ++c) {
         auto& open = s.open[c];
+        if (open.pending) detail::check_glitch(s, c);
         if (above_count[c] == 0 && !open.active) {
             if (open.pending &&
                 first + static_cast<Frame>(frames) - open.event.onset >= s.refractory_frames) {
@@ -314,6 +426,8 @@ void process_segment(DetectorState& s, const float* raw, std::size_t frames,
         }
         scan_events(s, c, first, frames, threshold[c]);
     }
+    keep_raw_tail(s, raw, frames);
+    s.raw = nullptr;
     s.frames_seen += static_cast<Frame>(frames);
     finalize_segments(s, false);
 }
@@ -400,7 +514,18 @@ void Detector::reset() {
     s.exclusions.clear();
     s.excluded_frames = 0;
     s.noise_sum.assign(C, 0.0);
-    s.noise_segments = 0;
+    s.noise_segments.assign(C, 0);
+    s.header_step.resize(C, 0.0f);
+    s.data_step.assign(C, std::numeric_limits<float>::infinity());
+    s.data_differences.assign(C, 0);
+    s.floor_minimum.assign(C, 0.0f);
+    s.flat_frames.assign(C, 0);
+    s.flat_analysed_frames.assign(C, 0);
+    s.raw = nullptr;
+    s.raw_tail.clear();
+    s.raw_tail_first = 0;
+    s.raw_tail_frames = 0;
+    s.glitches.clear();
     s.anchors.clear();
     s.finished = false;
 }
@@ -469,11 +594,36 @@ double Detector::excluded_s() const {
 std::vector<double> Detector::noise_rms() const {
     const auto& s = *state_;
     std::vector<double> rms(s.channels, 0.0);
-    if (s.noise_segments == 0) return rms;
     for (std::size_t c = 0; c < s.channels; ++c) {
-        rms[c] = s.noise_sum[c] / static_cast<double>(s.noise_segments);
+        if (s.noise_segments[c] == 0) continue;
+        rms[c] = s.noise_sum[c] / static_cast<double>(s.noise_segments[c]);
     }
     return rms;
+}
+std::vector<Glitch> Detector::take_glitches() {
+    std::vector<Glitch> glitches;
+    glitches.swap(state_->glitches);
+    return glitches;
+}
+void Detector::set_resolution(std::span<const double> steps) {
+    auto& s = *state_;
+    if (steps.size() != s.channels) {
+        throw std::invalid_argument("Detector::set_resolution: one step per channel");
+    }
+    for (std::size_t c = 0; c < s.channels; ++c) {
+        s.header_step[c] =
+            std::isfinite(steps[c]) && steps[c] > 0 ? static_cast<float>(steps[c]) : 0.0f;
+    }
+}
+std::vector<double> Detector::flat_s() const {
+    std::vector<double> out;
+    for (Frame f : state_->flat_frames) out.push_back(static_cast<double>(f) / state_->fs);
+    return out;
+}
+std::vector<double> Detector::flat_analysed_s() const {
+    std::vector<double> out;
+    for (Frame f : state_->flat_analysed_frames) out.push_back(static_cast<double>(f) / state_->fs);
+    return out;
 }
 double Detector::mains_hz() const { return state_->mains_hz; }
 std::vector<double> Detector::notch_frequencies_hz() const { return state_->notches_hz; }

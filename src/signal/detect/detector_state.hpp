@@ -5,6 +5,7 @@
 // merging across channels) and exclusions.cpp (voluntary and artefact gates, final segments).
 // docs/detection.md explains each step.
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <string>
@@ -21,6 +22,17 @@ using Frame = std::int64_t;  // frame index since the start of the stream
 
 // The history quantiles are recomputed every few segments once they are established.
 inline constexpr std::size_t kFloorUpdateEvery = 16;
+// Widest excursion (samples) the glitch test considers, whatever glitch_max_s x the rate, and
+// the most samples on either side of it whose steps it is compared with.
+inline constexpr Frame kGlitchMaxSamples = 4;
+inline constexpr Frame kGlitchContext = 8;
+// The glitch test reads a peak's raw neighbourhood: an excursion starting up to 3 frames before
+// the band-passed peak or 1 after it, and its context. Raw frames kept from before each segment
+// for it (a peak near a segment's end is tested at the next one).
+inline constexpr Frame kGlitchBefore = 3 + 1 + kGlitchContext;
+inline constexpr Frame kGlitchAfter = 1 + kGlitchMaxSamples + kGlitchContext;
+inline constexpr std::size_t kRawTailFrames = 32;
+static_assert(kRawTailFrames >= static_cast<std::size_t>(kGlitchBefore + kGlitchAfter));
 
 struct ChannelEvent {
     Frame onset = 0, end = 0;  // threshold crossing (refractory, echo) and end
@@ -29,12 +41,14 @@ struct ChannelEvent {
     std::size_t channel = 0;
     float peak = 0;
     float floor = 0;
+    bool glitch = false;  // the raw signal at the peak is a glitch (glitch_max_s), not a twitch
 };
 
 struct OpenEvent {
     bool active = false;
     bool pending = false;  // an event that may still be extended (within the refractory period)
     ChannelEvent event;
+    Frame checked_peak = -1;  // the peak frame whose raw neighbourhood was tested for a glitch
 };
 
 struct SegmentRecord {
@@ -43,9 +57,11 @@ struct SegmentRecord {
     std::size_t frames = 0;
     bool active = false;  // raised noise or busy envelope (voluntary if sustained)
     bool artefact = false;
-    bool settling = false;                  // the filters are still settling (start of the stream)
-    std::vector<float> sigma;               // robust noise sigma per channel
-    std::vector<float> slow_rms, band_rms;  // per channel, for the review of the start
+    bool settling = false;  // the filters are still settling (start of the stream)
+    bool flat = false;      // every channel's raw samples are all equal
+    std::vector<std::uint8_t> flat_channels;  // per channel: its raw samples are all equal
+    std::vector<float> sigma;                 // robust noise sigma per channel
+    std::vector<float> slow_rms, band_rms;    // per channel, for the review of the start
     std::vector<ChannelEvent> events;
 };
 
@@ -107,7 +123,30 @@ struct DetectorState {
     std::vector<Exclusion> exclusions;
     Frame excluded_frames = 0;
     std::vector<double> noise_sum;
-    std::size_t noise_segments = 0;
+    std::vector<std::size_t> noise_segments;  // per channel: analysed segments, not flat
+
+    // Resolution (docs/detection.md, step 4): the digital step from the file's header (0: not
+    // known) and the smallest non-zero difference between neighbouring raw samples seen, over
+    // the first kResolutionDifferences such differences; the floor's minimum follows from them.
+    std::vector<float> header_step, data_step;
+    std::vector<std::uint32_t> data_differences;
+    std::vector<float> floor_minimum;
+    double rounding_band_factor = 0;  // band-passed rounding noise RMS per unit of step
+    // Flat time per channel: in all segments, and in the segments analysed (not excluded).
+    std::vector<Frame> flat_frames, flat_analysed_frames;
+
+    // Glitch test (events.cpp): the raw frames of the segment being processed and the last
+    // kRawTailFrames frames before it (frame-major), for the raw neighbourhood of a peak.
+    const float* raw = nullptr;
+    Frame raw_first = 0;
+    std::size_t raw_frames = 0;
+    std::vector<float> raw_tail;
+    Frame raw_tail_first = 0;
+    std::size_t raw_tail_frames = 0;
+    std::vector<Glitch> glitches;
+    // Largest |band-passed value| the band-pass makes of a pulse of 1 lasting w samples
+    // (index w, 1 to kGlitchMaxSamples): how much of an event's peak an excursion explains.
+    std::array<float, kGlitchMaxSamples + 1> pulse_peak{};
     // Recording time of frames: (first frame, time) at every discontinuity.
     std::deque<std::pair<Frame, double>> anchors;
     bool finished = false;
@@ -137,6 +176,9 @@ void decide_mains(DetectorState& s, std::size_t frames);
 // The events of channel c in the segment just filtered (frames from `first` on), against the
 // squared-envelope threshold.
 void scan_events(DetectorState& s, std::size_t c, Frame first, std::size_t frames, float threshold);
+// Tests the open event of channel c for a glitch at its current peak when the raw frames
+// around the peak are at hand (s.raw and s.raw_tail) and it has not been tested there yet.
+void check_glitch(DetectorState& s, std::size_t c);
 // A channel's event once its refractory period is over: checked for length, split if it is a
 // doublet, dropped if it is an echo, and filed with its segment.
 void emit_channel_event(DetectorState& s, const ChannelEvent& e);

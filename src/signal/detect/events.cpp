@@ -140,11 +140,132 @@ std::size_t traced_onset(const DetectorState& s, const float* envelope, Frame fi
     return start;
 }
 
+// Channel c's raw sample at frame f, if the segment being processed or the tail kept before it
+// holds it.
+bool raw_sample(const DetectorState& s, std::size_t c, Frame f, float& out) {
+    if (s.raw != nullptr && f >= s.raw_first &&
+        f < s.raw_first + static_cast<Frame>(s.raw_frames)) {
+        out = s.raw[static_cast<std::size_t>(f - s.raw_first) * s.channels + c];
+        return true;
+    }
+    if (f >= s.raw_tail_first && f < s.raw_tail_first + static_cast<Frame>(s.raw_tail_frames)) {
+        out = s.raw_tail[static_cast<std::size_t>(f - s.raw_tail_first) * s.channels + c];
+        return true;
+    }
+    return false;
+}
+
+// A glitch (an electrode pop, a bit error) is a raw excursion of one or a few samples: the
+// signal jumps away and back, each jump at least glitch_ratio x every step beside the
+// excursion and inside it, and the band-pass's response to the excursion alone (a pulse of its
+// width and of the smaller jump's height) reaches glitch_share of the event's band-passed peak:
+// the event is what the band-pass made of the excursion. A motor unit potential lasts several
+// milliseconds: sampled, it rises and falls over several samples with steps of comparable size. The
+// excursion may start up to 3 frames before the band-passed peak (the filters' delay) or just after
+// it. Returns false with `known` false when the raw frames are not at hand (yet).
+bool glitch_at(const DetectorState& s, std::size_t c, Frame peak, float peak_value, bool& known) {
+    known = false;
+    const auto widest = std::min<Frame>(
+        kGlitchMaxSamples, static_cast<Frame>(std::floor(s.o.glitch_max_s * s.fs + 1e-9)));
+    if (widest < 1) {
+        known = true;
+        return false;
+    }
+    // Quick refusal, the usual case: no step near the peak large enough for the band-pass to
+    // make the event's peak of it (a potential's steps at its peak are a fraction of it).
+    float largest_pulse = 0;
+    for (Frame w = 1; w <= widest; ++w) {
+        largest_pulse = std::max(largest_pulse, s.pulse_peak[static_cast<std::size_t>(w)]);
+    }
+    const float needed = static_cast<float>(s.o.glitch_share) * peak_value / largest_pulse;
+    float previous = 0;
+    bool steep = false;
+    for (Frame f = -4; f <= 1 + widest; ++f) {
+        float v = 0;
+        if (!raw_sample(s, c, peak + f, v)) return false;
+        steep = steep || (f > -4 && std::abs(v - previous) >= needed);
+        previous = v;
+    }
+    if (!steep) {
+        known = true;
+        return false;
+    }
+    std::array<float, kGlitchBefore + kGlitchAfter + 1> x{};
+    for (Frame f = -kGlitchBefore; f <= kGlitchAfter; ++f) {
+        if (!raw_sample(s, c, peak + f, x[static_cast<std::size_t>(f + kGlitchBefore)])) {
+            return false;
+        }
+    }
+    known = true;
+    const auto at = [&](Frame f) { return x[static_cast<std::size_t>(f - peak + kGlitchBefore)]; };
+    const float ratio = static_cast<float>(s.o.glitch_ratio);
+    const float share = static_cast<float>(s.o.glitch_share);
+    // Steps compared within twice the widest glitch on either side (at least 2 samples).
+    const Frame context = std::clamp<Frame>(
+        static_cast<Frame>(std::lround(2 * s.o.glitch_max_s * s.fs)), 2, kGlitchContext);
+    const auto step = [&](Frame i) { return std::abs(at(i + 1) - at(i)); };
+    for (Frame start = peak - 3; start <= peak + 1; ++start) {
+        for (Frame w = 1; w <= widest; ++w) {
+            const float in = at(start) - at(start - 1), out = at(start + w) - at(start + w - 1);
+            if (!(in * out < 0)) continue;
+            const float jump = std::min(std::abs(in), std::abs(out));
+            // Every other step near it: before, inside and after the excursion. A potential's
+            // other phases make steps of their own; a glitch stands alone in the noise.
+            float beside = 0;
+            for (Frame i = start - 1 - context; i < start - 1; ++i)
+                beside = std::max(beside, step(i));
+            for (Frame i = start; i + 1 < start + w; ++i) beside = std::max(beside, step(i));
+            for (Frame i = start + w; i < start + w + context; ++i)
+                beside = std::max(beside, step(i));
+            // The excursion alone, through the band-pass, makes most of the event's peak.
+            const float explained = jump * s.pulse_peak[static_cast<std::size_t>(w)];
+            if (explained >= share * peak_value && jump >= ratio * beside) return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
+void check_glitch(DetectorState& s, std::size_t c) {
+    auto& open = s.open[c];
+    if (open.checked_peak == open.event.peak_frame || open.event.peak <= 0) return;
+    // Not where some channel's noise is raised (as the doublet test): a contraction makes
+    // crossings by the thousand, and it is excluded when it lasts.
+    if (s.segment_raised) {
+        open.event.glitch = false;
+        open.checked_peak = open.event.peak_frame;
+        return;
+    }
+    bool known = false;
+    const bool glitch = glitch_at(s, c, open.event.peak_frame, open.event.peak, known);
+    if (!known) return;
+    open.event.glitch = glitch;
+    open.checked_peak = open.event.peak_frame;
+}
+
+namespace {
+
+// A glitch is not a twitch: listed apart, but kept as the channel's last event so that the
+// band-pass's ringing after it is dropped as its echo.
+bool file_glitch(DetectorState& s, const ChannelEvent& e) {
+    if (!e.glitch) return false;
+    auto& last = s.last_event[e.channel];
+    if (last.peak > 0 && e.onset - last.onset <= s.echo_frames &&
+        e.peak < s.o.echo_ratio * last.peak) {
+        return true;  // an echo of an earlier event: dropped as such
+    }
+    last = e;
+    s.glitches.push_back({s.time_of(e.peak_frame), e.channel});
+    return true;
+}
+
 }  // namespace
 
 void emit_channel_event(DetectorState& s, const ChannelEvent& e) {
     const Frame duration = e.end - e.onset;
     if (duration < s.min_frames || duration > s.max_frames) return;
+    if (file_glitch(s, e)) return;
     const Frame lag = doublet_lag(s, e);
     const auto& y = s.scratch_event;
     if (lag == 0) {
@@ -279,6 +400,7 @@ void scan_events(DetectorState& s, std::size_t c, Frame first, std::size_t frame
                 open.event = {g, g, first + static_cast<Frame>(start), g, c, 0.0f, floor};
                 open.active = true;
                 open.pending = true;
+                open.checked_peak = -1;
             }
         }
         // The open event's peak, up to and including the frame where the envelope falls.
@@ -295,6 +417,7 @@ void scan_events(DetectorState& s, std::size_t c, Frame first, std::size_t frame
         }
         open.event.peak = peak;
         open.event.peak_frame = peak_frame;
+        check_glitch(s, c);
         if (k == frames) break;
         open.active = false;
         open.event.end = first + static_cast<Frame>(k);

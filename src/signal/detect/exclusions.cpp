@@ -39,6 +39,7 @@ bool active(const DetectorState& s, const SegmentRecord* r) {
     if (!in_review(s, r)) return false;
     std::size_t raised = 0;
     for (std::size_t c = 0; c < s.channels; ++c) {
+        if (r->flat_channels[c] != 0) continue;
         raised += r->sigma[c] > s.o.voluntary_level * s.noise_floor.value(c) ? 1 : 0;
     }
     return raised >= std::max<std::size_t>(1, s.o.voluntary_min_channels);
@@ -61,6 +62,7 @@ bool artefact(const DetectorState& s, const SegmentRecord* r) {
     if (r->artefact) return true;
     if (!in_review(s, r) || r->slow_rms.empty()) return false;
     for (std::size_t c = 0; c < s.channels; ++c) {
+        if (r->flat_channels[c] != 0) continue;
         const float slow = r->slow_rms[c];
         if (slow > r->band_rms[c] && slow > s.o.artefact_level * s.noise_floor.value(c) &&
             slow > s.o.artefact_ratio * s.slow_floor.value(c)) {
@@ -73,6 +75,8 @@ bool artefact(const DetectorState& s, const SegmentRecord* r) {
 const char* reason_of(const DetectorState& s, std::int64_t index) {
     const auto* r = find_segment(s, index);
     if (r == nullptr) return nullptr;
+    // No channel's raw signal changed at all (a lead off): nothing could be seen.
+    if (r->flat) return "flat";
     if (artefact(s, r)) return "artefact";
     return voluntary(s, index) ? "voluntary" : nullptr;
 }
@@ -106,8 +110,14 @@ void finalize_segments(DetectorState& s, bool flush) {
             s.excluded_frames += static_cast<Frame>(it->frames);
         } else {
             s.merge_pool.insert(s.merge_pool.end(), it->events.begin(), it->events.end());
-            for (std::size_t c = 0; c < s.channels; ++c) s.noise_sum[c] += it->sigma[c];
-            ++s.noise_segments;
+            for (std::size_t c = 0; c < s.channels; ++c) {
+                if (it->flat_channels[c] != 0) {
+                    s.flat_analysed_frames[c] += static_cast<Frame>(it->frames);
+                    continue;
+                }
+                s.noise_sum[c] += it->sigma[c];
+                ++s.noise_segments[c];
+            }
         }
         it->events.clear();
         ++s.finalized_until;

@@ -53,6 +53,8 @@ RunningQuantile::RunningQuantile(std::size_t channels, std::size_t length, doubl
       update_every_(std::max<std::size_t>(1, update_every)) {
     values_.resize(channels_ * length_);
     result_.assign(channels_, 0.0f);
+    minimum_.assign(channels_, 0.0f);
+    finite_.assign(channels_, 0);
 }
 
 void RunningQuantile::reset() {
@@ -60,26 +62,47 @@ void RunningQuantile::reset() {
     position_ = 0;
     pushes_ = 0;
     std::fill(result_.begin(), result_.end(), 0.0f);
+    std::fill(finite_.begin(), finite_.end(), 0);
+}
+
+void RunningQuantile::set_minimum(std::size_t channel, float minimum) {
+    minimum_[channel] = minimum;
+    if (finite_[channel] > 0) result_[channel] = std::max(result_[channel], minimum);
 }
 
 void RunningQuantile::push(std::span<const float> per_channel) {
-    std::copy_n(per_channel.begin(), channels_,
-                values_.begin() + static_cast<std::ptrdiff_t>(position_ * channels_));
+    float* row = values_.data() + position_ * channels_;
+    constexpr float kNone = std::numeric_limits<float>::infinity();
+    bool young = false;
+    for (std::size_t c = 0; c < channels_; ++c) {
+        if (count_ == length_ && row[c] != kNone) --finite_[c];
+        row[c] = per_channel[c];
+        if (row[c] != kNone) ++finite_[c];
+        // A channel with few values yet (after a flat start) is not established either.
+        young = young || (finite_[c] > 0 && finite_[c] <= 2 * update_every_);
+    }
     position_ = (position_ + 1) % length_;
     count_ = std::min(count_ + 1, length_);
     ++pushes_;
-    if (pushes_ <= 2 * update_every_ || pushes_ % update_every_ == 0) update();
+    if (pushes_ <= 2 * update_every_ || pushes_ % update_every_ == 0 || young) update();
 }
 
 void RunningQuantile::update() {
-    const auto rank = static_cast<std::size_t>(quantile_ * static_cast<double>(count_ - 1) + 0.5);
     // Rows past the values held are +inf: they sort last and never reach the rank.
     const std::size_t rows = std::bit_ceil(count_);
     sorted_.assign(rows * channels_, std::numeric_limits<float>::infinity());
     std::copy_n(values_.begin(), count_ * channels_, sorted_.begin());
     sort_columns(sorted_.data(), rows, channels_);
-    std::copy_n(sorted_.begin() + static_cast<std::ptrdiff_t>(rank * channels_), channels_,
-                result_.begin());
+    // No value (+inf) sorts last: the rank is among each channel's finite values.
+    for (std::size_t c = 0; c < channels_; ++c) {
+        const std::size_t n = finite_[c];
+        if (n == 0) {
+            result_[c] = 0.0f;
+            continue;
+        }
+        const auto rank = static_cast<std::size_t>(quantile_ * static_cast<double>(n - 1) + 0.5);
+        result_[c] = std::max(sorted_[rank * channels_ + c], minimum_[c]);
+    }
 }
 
 }  // namespace twitchwatch::signal::detail

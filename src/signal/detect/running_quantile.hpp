@@ -15,8 +15,12 @@ class RunningQuantile {
     RunningQuantile(std::size_t channels, std::size_t length, double quantile,
                     std::size_t update_every);
     void reset();
+    // A value of +inf is no value (a flat segment of that channel): it is held like the others
+    // but the quantile is taken over the finite values only; with none, the value is 0.
     void push(std::span<const float> per_channel);
     float value(std::size_t channel) const { return result_[channel]; }
+    // The value is never below `minimum` while the channel has a finite value in its history.
+    void set_minimum(std::size_t channel, float minimum);
 
   private:
     void update();
@@ -27,6 +31,8 @@ class RunningQuantile {
     std::vector<float> values_;  // ring of `length_` rows of `channels_` values
     std::vector<float> sorted_;  // scratch of update(): the rows, sorted per channel
     std::vector<float> result_;
+    std::vector<float> minimum_;       // per channel, 0 = none
+    std::vector<std::size_t> finite_;  // per channel: finite values held
 };
 
 }  // namespace twitchwatch::signal::detail
