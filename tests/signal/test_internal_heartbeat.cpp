@@ -14,19 +14,7 @@
 namespace twitchwatch::signal::detail {
 namespace {
 
-HeartbeatRule default_rule() {
-    const auto o = DetectOptions::for_kind(ChannelKind::emg);
-    return {o.heartbeat_min_beats,
-            o.heartbeat_chance_seeds,
-            o.heartbeat_seed_tolerance,
-            o.heartbeat_tolerance,
-            o.heartbeat_max_missed,
-            60.0 / o.heartbeat_max_rate_per_min,
-            60.0 / o.heartbeat_min_rate_per_min,
-            o.heartbeat_peak_ratio,
-            o.heartbeat_before_s,
-            o.heartbeat_after_s};
-}
+HeartbeatRule default_rule() { return heartbeat_rule(DetectOptions::for_kind(ChannelKind::emg)); }
 
 struct Events {
     std::vector<double> onsets, peaks;

@@ -104,17 +104,7 @@ void remove_heartbeat(DetectionReport& report, const DetectRequest& request, Cha
             onsets.push_back(e.onset_s);
             snrs.push_back(std::max(e.snr, 1e-9));  // a ratio of peaks needs them above 0
         }
-        const detail::HeartbeatRule rule{o.heartbeat_min_beats,
-                                         o.heartbeat_chance_seeds,
-                                         o.heartbeat_seed_tolerance,
-                                         o.heartbeat_tolerance,
-                                         o.heartbeat_max_missed,
-                                         60.0 / o.heartbeat_max_rate_per_min,
-                                         60.0 / o.heartbeat_min_rate_per_min,
-                                         o.heartbeat_peak_ratio,
-                                         o.heartbeat_before_s,
-                                         o.heartbeat_after_s};
-        const auto found = detail::find_heartbeat(onsets, snrs, rule);
+        const auto found = detail::find_heartbeat(onsets, snrs, detail::heartbeat_rule(o));
         if (found.beats_s.empty()) continue;
         HeartbeatReport said{kind,
                              0,

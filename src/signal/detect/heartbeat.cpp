@@ -118,6 +118,19 @@ class Search {
 
 }  // namespace
 
+HeartbeatRule heartbeat_rule(const DetectOptions& o) {
+    return {o.heartbeat_min_beats,
+            o.heartbeat_chance_seeds,
+            o.heartbeat_seed_tolerance,
+            o.heartbeat_tolerance,
+            o.heartbeat_max_missed,
+            60.0 / o.heartbeat_max_rate_per_min,
+            60.0 / o.heartbeat_min_rate_per_min,
+            o.heartbeat_peak_ratio,
+            o.heartbeat_before_s,
+            o.heartbeat_after_s};
+}
+
 Heartbeat find_heartbeat(std::span<const double> onsets_s, std::span<const double> peaks,
                          const HeartbeatRule& rule) {
     Heartbeat heartbeat;

@@ -19,6 +19,8 @@
 #include <span>
 #include <vector>
 
+#include "twitchwatch/signal/detect.hpp"
+
 namespace twitchwatch::signal::detail {
 
 struct HeartbeatRule {
@@ -35,6 +37,9 @@ struct Heartbeat {
     std::vector<double> beats_s;  // ascending, seen or not (empty: no heartbeat)
     double beats_per_min = 0;     // 60 / the median interval between beats
 };
+
+// The rule of a detector's options (the heartbeat_* entries of knowledge/detection.toml).
+HeartbeatRule heartbeat_rule(const DetectOptions& options);
 
 // `onsets_s` ascending; `peaks` (same length) > 0.
 Heartbeat find_heartbeat(std::span<const double> onsets_s, std::span<const double> peaks,
