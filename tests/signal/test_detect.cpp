@@ -866,3 +866,28 @@ TEST(SignalDetect, WhiteNoiseGetsNoMainsNotchAndTheBaseStaysInItsWindow) {
     EXPECT_GE(detector.mains_hz(), 49.5 - 1e-9);
     EXPECT_LE(detector.mains_hz(), 50.5 + 1e-9);
 }
+
+TEST(SignalDetect, AnAccelerometersRateKeepsTheTimeOfTheEmgsHeartbeats) {
+    auto o = base(8, 41);
+    o.emg_channels = 4;
+    o.accelerometer_channels = 2;
+    o.ecg_amplitude_uv = 60;  // on the EMG channels only
+    ts::Simulator sim(o);
+    const auto path = std::filesystem::temp_directory_path() /
+                      ("tw_detect_heart_acc_" + std::to_string(::getpid()) + ".edf");
+    write_with_extra_channel(sim, path, {"Status", "", o.sample_rate_hz, -1000, 1000, ""},
+                             [](std::size_t, const float* simulated) { return simulated[0]; });
+    const auto report = ts::detect_recording(path, {});
+    std::filesystem::remove(path);
+    ASSERT_EQ(report.heartbeat.size(), 1u);
+    EXPECT_EQ(report.heartbeat[0].kind, ts::ChannelKind::emg);
+    const double emg_minutes = report.analysed_s / 60;
+    const double acc_minutes = (report.analysed_s + report.heartbeat[0].excluded_s) / 60;
+    for (const auto& channel : report.channels) {
+        if (!channel.skipped.empty() || channel.events == 0) continue;
+        const double minutes =
+            channel.kind == ts::ChannelKind::accelerometer ? acc_minutes : emg_minutes;
+        EXPECT_NEAR(channel.rate_per_min, static_cast<double>(channel.events) / minutes, 1e-9)
+            << channel.label;
+    }
+}

@@ -107,6 +107,34 @@ TEST(SignalHeartbeat, AHeartAmongTwitchesIsFoundAndFollowedThroughBeatsNotSeen) 
     EXPECT_LE(found.beats_s.size(), beats.size());
 }
 
+TEST(SignalHeartbeat, AFastHeartIsFollowedAtItsOwnRateNotEveryOtherBeat) {
+    // A seed at twice the interval (every other beat) has a window twice as wide in seconds and
+    // lasts through missed beats that stop the heart's own: the beats between must be found.
+    for (const double bpm : {100.0, 140.0, 180.0}) {
+        std::mt19937 rng(static_cast<unsigned>(bpm));
+        const auto beats = heart(bpm, 300, rng);
+        Events events;
+        std::bernoulli_distribution seen(0.8);
+        for (double beat : beats) {
+            if (seen(rng)) events.add(beat, 10);
+        }
+        add_twitches(events, 40, 300, rng);
+        events.sort();
+        const auto found = find_heartbeat(events.onsets, events.peaks, default_rule());
+        EXPECT_NEAR(found.beats_per_min, bpm, 0.03 * bpm) << bpm;
+        EXPECT_GE(static_cast<double>(found.beats_s.size()),
+                  0.9 * static_cast<double>(beats.size()))
+            << bpm;
+    }
+}
+
+TEST(SignalHeartbeat, AHeartAtTheSlowestRateIsFoundThoughBreathingStretchesSomeBeats) {
+    std::mt19937 rng(40);
+    Events events;
+    for (double beat : heart(40, 300, rng)) events.add(beat, 10);
+    EXPECT_NEAR(find_heartbeat(events.onsets, events.peaks, default_rule()).beats_per_min, 40, 1);
+}
+
 TEST(SignalHeartbeat, ARhythmSlowerThanTheSlowestLookedForIsNotOne) {
     std::mt19937 rng(3);
     Events events;

@@ -459,8 +459,16 @@ DetectionReport detect_recording(const std::filesystem::path& file, const Detect
     std::sort(report.events.begin(), report.events.end(),
               [](const EventReport& a, const EventReport& b) { return a.onset_s < b.onset_s; });
     const ChannelKind primary = primary_kind(report);
+    const double analysed_before_heartbeat_s = report.analysed_s;
     remove_heartbeat(report, request, primary);
     const double minutes = report.analysed_s / 60.0;
+    // A kind's events were taken out around its own heartbeats only: its channels' rates are over
+    // the time analysed less those (an accelerometer keeps the time of the EMG's beats).
+    const auto minutes_of = [&](ChannelKind kind) {
+        double seconds = analysed_before_heartbeat_s;
+        for (const auto& h : report.heartbeat) seconds -= h.kind == kind ? h.excluded_s : 0;
+        return kind == primary ? minutes : std::max(0.0, seconds) / 60.0;
+    };
     std::size_t primary_events = 0;
     for (const auto& e : report.events) {
         auto& channel = report.channels[e.channel];
@@ -470,7 +478,9 @@ DetectionReport detect_recording(const std::filesystem::path& file, const Detect
         if (channel.kind == primary) ++primary_events;
     }
     for (auto& channel : report.channels) {
-        channel.rate_per_min = minutes > 0 ? static_cast<double>(channel.events) / minutes : 0;
+        const double channel_minutes = minutes_of(channel.kind);
+        channel.rate_per_min =
+            channel_minutes > 0 ? static_cast<double>(channel.events) / channel_minutes : 0;
     }
     report.rate_per_min = minutes > 0 ? static_cast<double>(primary_events) / minutes : 0;
     return report;

@@ -21,6 +21,13 @@ class Search {
     Search(std::span<const double> t, std::span<const double> peak, const HeartbeatRule& rule)
         : t_(t), peak_(peak), rule_(rule) {}
 
+    // One interval may stray beyond the rates looked for by the tolerance (breathing moves a
+    // heart at 40 a minute past 1.5 s now and then); the median interval may not (see seeds).
+    bool within_rates(double interval) const {
+        return interval >= rule_.min_interval_s * (1 - rule_.seed_tolerance) &&
+               interval <= rule_.max_interval_s * (1 + rule_.seed_tolerance);
+    }
+
     bool similar(double a, double b) const {
         return std::max(a, b) <= rule_.peak_ratio * std::min(a, b);
     }
@@ -60,7 +67,7 @@ class Search {
                 closest(t_[last] + interval, rule_.seed_tolerance * interval, peak_[last]);
             if (next == t_.size() || next <= last) break;
             const double seen = t_[next] - t_[last];
-            if (seen < rule_.min_interval_s || seen > rule_.max_interval_s) break;
+            if (!within_rates(seen)) break;
             recent.push_back(seen);
             if (recent.size() > kRhythmIntervals) recent.pop_front();
             members.push_back(next);
@@ -111,6 +118,46 @@ class Search {
         return beats;
     }
 
+    // A rhythm followed at a whole fraction of the heart's, every second or third beat (its
+    // seed's window, twice or three times as wide in seconds, lets it through beats missed
+    // that stop the heart's own), leaves events like the beats between them. Where most gaps
+    // hold them at their halves (or thirds), the heart's interval is the median of those parts,
+    // and every gap of n such intervals gets the n - 1 beats between: the events, or the
+    // places where they should be.
+    std::vector<double> between(const std::vector<double>& beats, double peak) const {
+        const double shortest = rule_.min_interval_s * (1 - rule_.seed_tolerance);
+        for (const int parts : {2, 3}) {
+            std::size_t gaps = 0;
+            std::vector<double> held_parts;
+            for (std::size_t i = 1; i < beats.size(); ++i) {
+                const double part = (beats[i] - beats[i - 1]) / parts;
+                if (part < shortest) continue;
+                ++gaps;
+                bool all = true;
+                for (int k = 1; k < parts && all; ++k) {
+                    all =
+                        closest(beats[i - 1] + k * part, rule_.tolerance * part, peak) != t_.size();
+                }
+                if (all) held_parts.push_back(part);
+            }
+            if (gaps == 0 || 2 * held_parts.size() < gaps) continue;
+            const double interval = median(held_parts);
+            std::vector<double> refined{beats.front()};
+            for (std::size_t i = 1; i < beats.size(); ++i) {
+                const double gap = beats[i] - beats[i - 1];
+                const double n = std::round(gap / interval);
+                for (double k = 1; k < n; ++k) {
+                    const double expected = beats[i - 1] + gap * k / n;
+                    const auto seen = closest(expected, rule_.tolerance * gap / n, peak);
+                    refined.push_back(seen == t_.size() ? expected : t_[seen]);
+                }
+                refined.push_back(beats[i]);
+            }
+            return refined;
+        }
+        return beats;
+    }
+
   private:
     std::span<const double> t_, peak_;
     const HeartbeatRule& rule_;
@@ -150,7 +197,9 @@ Heartbeat find_heartbeat(std::span<const double> onsets_s, std::span<const doubl
         for (std::size_t i = 1; i < members.size(); ++i) {
             intervals.push_back(onsets_s[members[i]] - onsets_s[members[i - 1]]);
         }
-        const double p = 1 - std::exp(-rate * 2 * rule.seed_tolerance * median(intervals));
+        const double interval = median(intervals);
+        if (interval < rule.min_interval_s || interval > rule.max_interval_s) return false;
+        const double p = 1 - std::exp(-rate * 2 * rule.seed_tolerance * interval);
         if (p <= 0 || pairs <= rule.chance_seeds) return true;
         const double more = std::log(rule.chance_seeds / pairs) / std::log(p);
         return static_cast<double>(members.size()) >= 2 + std::ceil(more);
@@ -159,9 +208,10 @@ Heartbeat find_heartbeat(std::span<const double> onsets_s, std::span<const doubl
     std::size_t searched_to = 0;  // a seed's events start no other
     for (std::size_t i = 0; i < onsets_s.size(); ++i) {
         if (i < searched_to) continue;
-        for (std::size_t j = i + 1;
-             j < onsets_s.size() && onsets_s[j] - onsets_s[i] <= rule.max_interval_s; ++j) {
-            if (onsets_s[j] - onsets_s[i] < rule.min_interval_s ||
+        const double longest = rule.max_interval_s * (1 + rule.seed_tolerance);
+        for (std::size_t j = i + 1; j < onsets_s.size() && onsets_s[j] - onsets_s[i] <= longest;
+             ++j) {
+            if (!search.within_rates(onsets_s[j] - onsets_s[i]) ||
                 !search.similar(peaks[i], peaks[j])) {
                 continue;
             }
@@ -185,6 +235,11 @@ Heartbeat find_heartbeat(std::span<const double> onsets_s, std::span<const doubl
         beats.insert(beats.end(), after.begin(), after.end());
     }
     std::sort(beats.begin(), beats.end());
+    std::vector<double> seed_peaks;
+    for (const auto& seed : seeds) {
+        for (auto member : seed) seed_peaks.push_back(peaks[member]);
+    }
+    beats = search.between(beats, median(seed_peaks));
     // One beat for times closer than a QRS complex (a seed's parts, a beat found twice).
     std::vector<double> distinct;
     for (double b : beats) {
