@@ -42,10 +42,14 @@ class Search {
         double best_misfit = 0;
         for (auto k = static_cast<std::size_t>(from - t_.begin());
              k < t_.size() && t_[k] <= expected + window; ++k) {
-            const double ratio = std::max(peak, peak_[k]) / std::min(peak, peak_[k]);
-            if (ratio > rule_.peak_ratio) continue;
-            const double misfit =
-                std::abs(t_[k] - expected) / window + std::log(ratio) / std::log(rule_.peak_ratio);
+            if (!similar(peak, peak_[k])) continue;
+            // With peak_ratio 1 only equal peaks pass, and size adds nothing (not 0 / 0).
+            const double size_misfit =
+                rule_.peak_ratio > 1
+                    ? std::log(std::max(peak, peak_[k]) / std::min(peak, peak_[k])) /
+                          std::log(rule_.peak_ratio)
+                    : 0;
+            const double misfit = std::abs(t_[k] - expected) / window + size_misfit;
             if (best == t_.size() || misfit < best_misfit) {
                 best = k;
                 best_misfit = misfit;
