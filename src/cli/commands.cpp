@@ -11,6 +11,7 @@ Command add_course_command(CLI::App& app);
 Command add_serve_command(CLI::App& app);
 Command add_explain_command(CLI::App& app);
 Command add_knowledge_command(CLI::App& app);
+Command add_therapist_command(CLI::App& app);
 
 std::vector<Command> add_all_commands(CLI::App& app) {
     std::vector<Command> commands;
@@ -22,6 +23,7 @@ std::vector<Command> add_all_commands(CLI::App& app) {
     commands.push_back(add_serve_command(app));
     commands.push_back(add_explain_command(app));
     commands.push_back(add_knowledge_command(app));
+    commands.push_back(add_therapist_command(app));
     return commands;
 }
 

@@ -31,6 +31,7 @@
 #include "course.hpp"
 #include "request_log.hpp"
 #include "security.hpp"
+#include "text_fields.hpp"
 #include "twitchwatch/assess/engine.hpp"
 #include "twitchwatch/errors.hpp"
 #include "twitchwatch/json_input.hpp"
@@ -45,13 +46,16 @@ using store::Id;
 using store::Timestamp;
 using Request = httplib::Request;
 using Response = httplib::Response;
+using detail::kMaxEmailLength;
+using detail::kMaxNameLength;
+using detail::kMaxNoteLength;
+using detail::kMaxPasswordLength;
+using detail::Presence;
+using detail::Text;
+using detail::text_problem;
 
 constexpr const char* kSessionCookie = "tw_session";
 constexpr const char* kCsrfHeader = "X-CSRF-Token";
-constexpr std::size_t kMaxNameLength = 200;
-constexpr std::size_t kMaxNoteLength = 4000;
-constexpr std::size_t kMaxEmailLength = 254;
-constexpr std::size_t kMaxPasswordLength = 1024;
 // How far a check-in's hours_since_massage may run ahead of the session's age, for a phone whose
 // clock is ahead: the same hour that a session's start may lie in the future.
 constexpr double kClockSkewHours = 1;
@@ -305,94 +309,28 @@ void reject_unknown_fields(const json& body, std::initializer_list<const char*> 
     }
 }
 
-// Characters as openapi.yaml's maxLength counts them: Unicode code points (the parser has
-// checked that strings are UTF-8), not bytes.
-// The code points of valid UTF-8 (the parser has checked it).
-std::vector<char32_t> code_points_of(const std::string& utf8) {
-    std::vector<char32_t> points;
-    for (std::size_t i = 0; i < utf8.size();) {
-        const auto lead = static_cast<unsigned char>(utf8[i]);
-        const std::size_t length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
-        char32_t point = length == 1 ? lead : lead & (0x7F >> length);
-        for (std::size_t k = 1; k < length && i + k < utf8.size(); ++k) {
-            point = (point << 6) | (static_cast<unsigned char>(utf8[i + k]) & 0x3F);
-        }
-        points.push_back(point);
-        i += length;
-    }
-    return points;
-}
-
-// Names are shown on one line and notes as paragraphs: neither takes control characters (notes
-// take line breaks and tabs). A secret (password) is taken as typed.
-enum class Text { name, note, secret };
-
-std::string checked_text(const json& value, const char* field, std::size_t max_length, Text kind) {
+std::string checked_text(const json& value, const char* field, std::size_t max_length, Text kind,
+                         Presence presence) {
     if (!value.is_string()) throw bad_field(field, "must be a string");
     auto text = value.get<std::string>();
-    if (code_points_of(text).size() > max_length) {
-        throw bad_field(field, "is longer than " + std::to_string(max_length) + " characters");
-    }
-    if (kind == Text::secret) return text;
-    for (const char32_t c : code_points_of(text)) {
-        const bool line_break = kind == Text::note && (c == '\n' || c == '\r' || c == '\t');
-        // C0 and C1 controls, and the bidirectional overrides and isolates that make a name
-        // read backwards on the therapist's page (U+202A-U+202E, U+2066-U+2069).
-        const bool control = c < 0x20 || (c >= 0x7F && c <= 0x9F);
-        const bool bidi = (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
-        if ((control && !line_break) || bidi) {
-            throw bad_field(field, "must not contain control characters");
-        }
+    if (auto problem = text_problem(text, max_length, kind, presence)) {
+        throw bad_field(field, *problem);
     }
     return text;
-}
-
-// Characters that show as nothing: a name made only of these would be an empty line on the
-// therapist's page. Unicode's White_Space and Default_Ignorable_Code_Point properties (spaces of
-// every width, zero-width characters and joiners, directional marks, the soft hyphen, variation
-// selectors, the byte order mark, Hangul fillers, tags), plus the braille pattern blank, which
-// neither property lists but every font draws empty. Ranges are inclusive, in code point order.
-struct CodePointRange {
-    char32_t first;
-    char32_t last;
-};
-constexpr CodePointRange kInvisible[] = {
-    {0x0009, 0x000D}, {0x0020, 0x0020},   {0x0085, 0x0085},   {0x00A0, 0x00A0},   {0x00AD, 0x00AD},
-    {0x034F, 0x034F}, {0x061C, 0x061C},   {0x115F, 0x1160},   {0x1680, 0x1680},   {0x17B4, 0x17B5},
-    {0x180B, 0x180F}, {0x2000, 0x200F},   {0x2028, 0x202F},   {0x205F, 0x206F},   {0x2800, 0x2800},
-    {0x3000, 0x3000}, {0x3164, 0x3164},   {0xFE00, 0xFE0F},   {0xFEFF, 0xFEFF},   {0xFFA0, 0xFFA0},
-    {0xFFF0, 0xFFF8}, {0x1BCA0, 0x1BCA3}, {0x1D173, 0x1D17A}, {0xE0000, 0xE0FFF},
-};
-static_assert(std::adjacent_find(std::begin(kInvisible), std::end(kInvisible),
-                                 [](const CodePointRange& a, const CodePointRange& b) {
-                                     return a.last >= b.first;
-                                 }) == std::end(kInvisible),
-              "kInvisible: ranges in order, none overlapping (is_invisible searches it)");
-
-bool is_invisible(char32_t c) {
-    const auto after = std::upper_bound(
-        std::begin(kInvisible), std::end(kInvisible), c,
-        [](char32_t value, const CodePointRange& range) { return value < range.first; });
-    return after != std::begin(kInvisible) && c <= std::prev(after)->last;
 }
 
 std::string required_text(const json& body, const char* field, std::size_t max_length, Text kind) {
     const auto found = body.find(field);
     if (found == body.end()) throw bad_field(field, "is required");
-    auto text = checked_text(*found, field, max_length, kind);
-    if (text.empty()) throw bad_field(field, "must not be empty");
-    const auto characters = code_points_of(text);
-    if (kind != Text::secret && std::all_of(characters.begin(), characters.end(), is_invisible)) {
-        throw bad_field(field, "must not be only spaces or invisible characters");
-    }
-    return text;
+    return checked_text(*found, field, max_length, kind, Presence::required);
 }
 
 // Absent is empty; null is refused like any other value of the wrong type.
 std::string optional_text(const json& body, const char* field, std::size_t max_length) {
     const auto found = body.find(field);
-    return found == body.end() ? std::string{}
-                               : checked_text(*found, field, max_length, Text::note);
+    return found == body.end()
+               ? std::string{}
+               : checked_text(*found, field, max_length, Text::note, Presence::optional);
 }
 
 // A new client from {"name", "note"}; `prefix` names where the object lies in the body
@@ -949,7 +887,7 @@ void Server::Impl::login(const Request& req, Response& res) {
     const auto& limits = options.limits;
     const Timestamp now = now_seconds();
     // The keys hold no e-mail in clear: the database keeps its digest.
-    const std::string email_key = "email:" + token_digest(lower_case(email));
+    const std::string email_key = "email:" + token_digest(store::normalized_email(email));
     const std::string address_key = "address:" + req.remote_addr;
     const auto attempt =
         reserve_login_attempt({{email_key, static_cast<int>(limits.login_failures_per_email)},

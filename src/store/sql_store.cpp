@@ -206,15 +206,25 @@ class SqlStore final : public Store {
         });
     }
 
+    std::vector<Clinic> list_clinics() override {
+        return read([&](Connection& c) {
+            std::vector<Clinic> clinics;
+            for (const auto& row : c.query("SELECT id, name FROM clinics ORDER BY id", {})) {
+                clinics.push_back({row.integer(0), row.text(1)});
+            }
+            return clinics;
+        });
+    }
+
     Therapist create_therapist(const Therapist& therapist) override {
+        Therapist created = therapist;
+        created.email = normalized_email(therapist.email);
         try {
             return write([&](Connection& c) {
                 const auto rows = c.query(
                     "INSERT INTO therapists (clinic_id, email, password_hash, name) "
                     "VALUES ($1, $2, $3, $4) RETURNING id",
-                    {therapist.clinic_id, therapist.email, therapist.password_hash,
-                     therapist.name});
-                Therapist created = therapist;
+                    {created.clinic_id, created.email, created.password_hash, created.name});
                 created.id = rows.at(0).integer(0);
                 return created;
             });
@@ -224,11 +234,36 @@ class SqlStore final : public Store {
     }
 
     std::optional<Therapist> find_therapist_by_email(const std::string& email) override {
-        return find_therapist("WHERE email = $1", email);
+        return find_therapist("WHERE email = $1", normalized_email(email));
     }
 
     std::optional<Therapist> get_therapist(Id therapist_id) override {
         return find_therapist("WHERE id = $1", therapist_id);
+    }
+
+    std::vector<Therapist> list_therapists() override {
+        return read([&](Connection& c) {
+            std::vector<Therapist> therapists;
+            for (const auto& row :
+                 c.query("SELECT id, clinic_id, email, password_hash, name FROM therapists "
+                         "ORDER BY clinic_id, id",
+                         {})) {
+                therapists.push_back(therapist_from(row));
+            }
+            return therapists;
+        });
+    }
+
+    bool set_therapist_password(Id therapist_id, const std::string& password_hash) override {
+        return write([&](Connection& c) {
+            const bool found = !c.query(
+                                     "UPDATE therapists SET password_hash = $1 WHERE id = $2 "
+                                     "RETURNING id",
+                                     {password_hash, therapist_id})
+                                    .empty();
+            c.query("DELETE FROM web_sessions WHERE therapist_id = $1", {therapist_id});
+            return found;
+        });
     }
 
     Client create_client(const Client& client) override {

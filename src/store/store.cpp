@@ -1,5 +1,6 @@
-// open_store: picks the backend from the URL; reports_discomfort: the one definition of
-// "a report with discomfort" used for the discomfort shares.
+// open_store: picks the backend from the URL; normalized_email: the therapists' login names;
+// reports_discomfort: the one definition of "a report with discomfort" used for the discomfort
+// shares.
 #include "twitchwatch/store/store.hpp"
 
 #include "sql.hpp"
@@ -29,6 +30,14 @@ std::unique_ptr<detail::Backend> sqlite_backend_for(std::string location) {
 }
 
 }  // namespace
+
+std::string normalized_email(std::string_view email) {
+    std::string normalized(email);
+    for (char& c : normalized) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return normalized;
+}
 
 std::unique_ptr<Store> open_store(const std::string& url, int pool_size) {
     if (starts_with(url, "postgresql://") || starts_with(url, "postgres://")) {

@@ -22,7 +22,8 @@ def check(cond, what):
 
 r = run("--help")
 check(r.returncode == 0, f"--help exits 0, got {r.returncode}")
-for cmd in ["info", "assess", "explain", "knowledge", "simulate", "detect", "course", "serve"]:
+for cmd in ["info", "assess", "explain", "knowledge", "simulate", "detect", "course", "serve",
+            "therapist"]:
     check(cmd in r.stdout, f"--help lists {cmd}")
 
 r = run("--version")

@@ -58,10 +58,8 @@ Id seconds_now() {
 }
 
 // The key under which the server counts an e-mail's failed logins (lower case, digested).
-std::string email_login_key(std::string email) {
-    std::transform(email.begin(), email.end(), email.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return "email:" + token_digest(email);
+std::string email_login_key(const std::string& email) {
+    return "email:" + token_digest(store::normalized_email(email));
 }
 
 struct Account {
@@ -264,7 +262,7 @@ TEST_F(Api, LoginSetsAStrictHttpOnlyCookieAndMeNeedsIt) {
     EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos);
     EXPECT_EQ(cookie.find("Secure"), std::string::npos) << "plain HTTP: no Secure attribute";
     const auto answer = body_of(result);
-    EXPECT_EQ(answer["therapist"]["email"], a_.email);
+    EXPECT_EQ(answer["therapist"]["email"], store::normalized_email(a_.email));
     EXPECT_EQ(answer["csrf_token"].get<std::string>().size(), 43u);
 
     EXPECT_EQ(http().Get("/api/me")->status, 401);
@@ -273,6 +271,18 @@ TEST_F(Api, LoginSetsAStrictHttpOnlyCookieAndMeNeedsIt) {
     ASSERT_EQ(me->status, 200) << me->body;
     EXPECT_EQ(body_of(me)["clinic"]["id"], a_.clinic_id);
     EXPECT_EQ(body_of(me)["csrf_token"], session.csrf);
+}
+
+TEST_F(Api, LoginFindsTheAccountInAnyLetterCaseOfItsEmail) {
+    start();
+    std::string shouted = a_.email;
+    std::transform(shouted.begin(), shouted.end(), shouted.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    ASSERT_NE(shouted, a_.email);
+    const auto result = post_json("/api/login", {{"email", shouted}, {"password", a_.password}});
+    ASSERT_TRUE(result);
+    ASSERT_EQ(result->status, 200) << result->body;
+    EXPECT_EQ(body_of(result)["therapist"]["id"], a_.therapist_id);
 }
 
 TEST_F(Api, UnderTlsTheCookieIsSecure) {

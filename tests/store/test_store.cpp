@@ -257,6 +257,69 @@ TEST_P(backend, an_email_is_registered_once) {
     EXPECT_EQ(store().find_therapist_by_email("alpha@example.org")->clinic_id, practice.clinic.id);
 }
 
+TEST_P(backend, an_email_is_one_login_in_any_letter_case) {
+    const auto clinic = store().create_clinic({0, "cased"});
+    const auto created =
+        store().create_therapist({0, clinic.id, "Anna.Berg@Example.ORG", "hash", "Anna"});
+    EXPECT_EQ(created.email, "anna.berg@example.org");
+    ASSERT_TRUE(store().find_therapist_by_email("ANNA.BERG@EXAMPLE.ORG"));
+    EXPECT_EQ(store().find_therapist_by_email("anna.berg@example.org")->id, created.id);
+    EXPECT_THROW(store().create_therapist({0, clinic.id, "anna.berg@EXAMPLE.org", "hash", "Copy"}),
+                 tws::Conflict);
+    // Beyond ASCII nothing is folded (the case of such letters depends on the locale).
+    const auto accented = store().create_therapist({0, clinic.id, "\u00c9mile@x.org", "h", "E"});
+    EXPECT_EQ(accented.email, "\u00c9mile@x.org");
+    EXPECT_FALSE(store().find_therapist_by_email("\u00e9mile@x.org"));
+}
+
+TEST_P(backend, migration_3_lower_cases_the_emails_kept_before_it) {
+    const auto url = database_->url();
+    const auto clinic = store().create_clinic({0, "older"});
+    const int version = store().schema_version();
+    store_.reset();
+    // As a database of schema version 2 held it: the e-mail as typed at the time.
+    tws::testing::query_directly(url,
+                                 "INSERT INTO therapists (clinic_id, email, password_hash, name) "
+                                 "VALUES (" +
+                                     std::to_string(clinic.id) +
+                                     ", 'Old.Account@Example.ORG', 'hash', 'Old')");
+    tws::testing::query_directly(url, "DELETE FROM schema_migrations WHERE version = 3");
+    store_ = tws::open_store(url);
+    EXPECT_EQ(store().schema_version(), version);
+    const auto therapists = store().list_therapists();
+    ASSERT_EQ(therapists.size(), 1u);
+    EXPECT_EQ(therapists[0].email, "old.account@example.org");
+    EXPECT_TRUE(store().find_therapist_by_email("Old.Account@Example.ORG"));
+}
+
+TEST_P(backend, clinics_and_therapists_are_listed) {
+    EXPECT_TRUE(store().list_clinics().empty());
+    EXPECT_TRUE(store().list_therapists().empty());
+    const auto beta = make_practice("beta");
+    const auto alpha = make_practice("alpha");
+    const auto second = store().create_therapist({0, beta.clinic.id, "b2@x.org", "h", "Second"});
+    const auto clinics = store().list_clinics();
+    ASSERT_EQ(clinics.size(), 2u);
+    EXPECT_EQ(clinics[0].id, beta.clinic.id);
+    EXPECT_EQ(clinics[1].name, "alpha");
+    std::vector<tws::Id> listed;
+    for (const auto& therapist : store().list_therapists()) listed.push_back(therapist.id);
+    EXPECT_EQ(listed, (std::vector<tws::Id>{beta.therapist.id, second.id, alpha.therapist.id}));
+}
+
+TEST_P(backend, a_new_password_ends_the_therapists_web_sessions) {
+    const auto practice = make_practice("pw");
+    const auto other = make_practice("other");
+    store().create_web_session({"mine", practice.therapist.id, "csrf", kNow + kDay});
+    store().create_web_session({"theirs", other.therapist.id, "csrf", kNow + kDay});
+    EXPECT_TRUE(store().set_therapist_password(practice.therapist.id, "$argon2id$new"));
+    EXPECT_EQ(store().get_therapist(practice.therapist.id)->password_hash, "$argon2id$new");
+    EXPECT_FALSE(store().find_web_session("mine", kNow));
+    EXPECT_TRUE(store().find_web_session("theirs", kNow));
+    EXPECT_EQ(store().get_therapist(other.therapist.id)->password_hash, "$argon2id$stub");
+    EXPECT_FALSE(store().set_therapist_password(999999, "$argon2id$none"));
+}
+
 TEST_P(backend, queries_never_cross_clinic_lines) {
     const auto mine = make_practice("mine");
     const auto theirs = make_practice("theirs");

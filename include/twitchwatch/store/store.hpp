@@ -24,6 +24,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "twitchwatch/assess/engine.hpp"
@@ -54,7 +55,8 @@ struct Clinic {
 struct Therapist {
     Id id = 0;
     Id clinic_id = 0;
-    std::string email;          // unique over all clinics (the login name); stored as given
+    std::string email;          // the login name: unique over all clinics, kept normalised
+                                // (normalized_email), so it is found in any letter case
     std::string password_hash;  // Argon2id string from crypto_pwhash_str
     std::string name;
 };
@@ -174,6 +176,12 @@ struct LoginReservation {
     Timestamp blocking_failure_at = 0;
 };
 
+// An e-mail as the therapists table keeps it: ASCII letters in lower case, everything else as
+// given. Mail systems treat addresses in any case as one, and people type them so; letters beyond
+// ASCII are left alone, as their case folding depends on the locale (migration 0003 does the same
+// on both backends).
+std::string normalized_email(std::string_view email);
+
 // Whether a check-in document reports discomfort: painful twitching, any pain (pain_0_10 > 0) or
 // soreness that is moderate or severe. One definition for the service and the demo data.
 bool reports_discomfort(const nlohmann::json& checkin_document);
@@ -190,10 +198,19 @@ class Store {
     // --- clinics and therapists -----------------------------------------------------------
     virtual Clinic create_clinic(const Clinic& clinic) = 0;
     virtual std::optional<Clinic> get_clinic(Id clinic_id) = 0;
-    // Throws Conflict ("email: already registered") when the e-mail is taken.
+    // Every clinic, by id.
+    virtual std::vector<Clinic> list_clinics() = 0;
+    // Stores the e-mail normalised (normalized_email) and returns it so. Throws Conflict
+    // ("email: already registered") when the e-mail is taken, in any letter case.
     virtual Therapist create_therapist(const Therapist& therapist) = 0;
+    // The e-mail in any letter case (compared normalised).
     virtual std::optional<Therapist> find_therapist_by_email(const std::string& email) = 0;
     virtual std::optional<Therapist> get_therapist(Id therapist_id) = 0;
+    // Every therapist of every clinic, by clinic id, then in the order they were added.
+    virtual std::vector<Therapist> list_therapists() = 0;
+    // A new password hash, and the therapist's web sessions ended (every browser signed in must
+    // sign in again), in one transaction. False when there is no such therapist.
+    virtual bool set_therapist_password(Id therapist_id, const std::string& password_hash) = 0;
 
     // --- clients and sessions (all scoped by clinic) --------------------------------------
     virtual Client create_client(const Client& client) = 0;

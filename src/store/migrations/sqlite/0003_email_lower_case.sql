@@ -1,0 +1,6 @@
+-- twitchwatch schema version 3 (SQLite): therapists' e-mails are kept with ASCII letters in lower
+-- case (store::normalized_email), so a login typed in another case finds its account. SQLite's
+-- lower() changes ASCII letters only, as normalized_email does. Accounts that differ only in
+-- case would make this fail on the UNIQUE constraint, and the server would not start; before
+-- this version accounts could only be made by the demo loader, so no database holds such a pair.
+UPDATE therapists SET email = lower(email);
