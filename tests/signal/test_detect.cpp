@@ -892,6 +892,28 @@ TEST(SignalDetect, AnAccelerometersRateKeepsTheTimeOfTheEmgsHeartbeats) {
     }
 }
 
+TEST(SignalDetect, NoiseAtLowSampleRatesGivesNoOneSampleTwitches) {
+    // At 512 Hz the 2 ms minimum is one sample, and the 5 ms envelope spans only 2.5 samples: a
+    // single noise sample of about 5 x the floor lifted it over the threshold for one sample,
+    // 2-3 false twitches a minute on noise alone. An event lasts at least min_event_samples.
+    const auto false_twitches = [](std::size_t min_event_samples) {
+        constexpr std::size_t kChannels = 8;
+        constexpr double kRate = 512, kSeconds = 240;
+        std::mt19937 rng(3);
+        std::normal_distribution<float> noise(0, 4);
+        std::vector<float> x(static_cast<std::size_t>(kSeconds * kRate) * kChannels);
+        for (auto& v : x) v = noise(rng);
+        ts::DetectOptions options;
+        options.min_event_samples = min_event_samples;
+        ts::Detector detector(kChannels, kRate, options);
+        detector.execute(x, x.size() / kChannels);
+        detector.finish();
+        return detector.take_events().size();
+    };
+    EXPECT_LE(false_twitches(ts::DetectOptions().min_event_samples), 1u);
+    EXPECT_GE(false_twitches(1), 4u);
+}
+
 TEST(SignalDetect, AWeakMainsHarmonicIsNotchedToo) {
     // Mains at 49.9 Hz, 10 x the noise, with a 4th harmonic of 0.2 x the noise RMS at 1000 Hz:
     // about 7 times the power beside it in the probe. Left in the band it counts like noise of
