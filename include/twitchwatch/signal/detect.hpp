@@ -91,8 +91,11 @@ struct DetectOptions {
     // between its first part and the part that follows (about equal in size, within
     // echo_ratio), is a doublet: split into two twitches there.
     double doublet_min_interval_s{}, doublet_correlation{};
-    // Shorter events are noise; longer ones are not twitches (dropped).
+    // Shorter events are noise; longer ones are not twitches (dropped). However short
+    // min_event_duration_s is at a low sample rate, an event lasts at least min_event_samples
+    // samples.
     double min_event_duration_s{}, max_event_duration_s{};
+    std::size_t min_event_samples{};
     // A glitch, not a twitch: an event whose raw signal at its peak jumps away and back within
     // at most glitch_max_s (whole samples, at most 4), each jump at least glitch_ratio x the
     // largest step beside and inside the excursion, the excursion alone making at least

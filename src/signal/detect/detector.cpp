@@ -80,7 +80,10 @@ void configure(DetectorState& s) {
     s.refractory_frames = static_cast<Frame>(std::llround(o.refractory_s * fs));
     s.lookback_frames = static_cast<Frame>(std::llround(o.onset_lookback_s * fs));
     s.onset_gap_frames = static_cast<Frame>(std::llround(o.onset_gap_s * fs));
-    s.min_frames = static_cast<Frame>(std::llround(o.min_event_duration_s * fs));
+    // Below 750 Hz min_event_duration_s rounds to one sample, and an envelope above the
+    // threshold for one sample was mostly a single noise sample (docs/detection.md, step 6).
+    s.min_frames = std::max(static_cast<Frame>(o.min_event_samples),
+                            static_cast<Frame>(std::llround(o.min_event_duration_s * fs)));
     s.max_frames = static_cast<Frame>(std::llround(o.max_event_duration_s * fs));
     s.merge_frames = static_cast<Frame>(std::llround(o.merge_window_s * fs));
     s.copy_frames = static_cast<Frame>(std::llround(o.copy_window_s * fs));

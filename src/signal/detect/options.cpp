@@ -93,6 +93,7 @@ const std::vector<OptionField>& fields() {
         number("refractory_s", &DetectOptions::refractory_s),
         number("min_event_duration_s", &DetectOptions::min_event_duration_s),
         number("max_event_duration_s", &DetectOptions::max_event_duration_s),
+        number("min_event_samples", &DetectOptions::min_event_samples),
         number("glitch_max_s", &DetectOptions::glitch_max_s),
         number("glitch_ratio", &DetectOptions::glitch_ratio),
         number("glitch_share", &DetectOptions::glitch_share),
@@ -306,6 +307,8 @@ void DetectOptions::validate(std::string_view which) const {
         {o.min_event_duration_s >= 0 && o.max_event_duration_s > o.min_event_duration_s &&
              window(o.max_event_duration_s),
          "max_event_duration_s must be above min_event_duration_s (>= 0), at most 60"},
+        {o.min_event_samples >= 1 && o.min_event_samples <= 1000,
+         "min_event_samples must be 1 to 1000"},
         {window(o.exclusion_padding_s), "exclusion_padding_s must be 0 to 60"},
         {o.voluntary_duty_cycle > 0, "voluntary_duty_cycle must be above 0"},
         {window(o.voluntary_min_s), "voluntary_min_s must be 0 to 60"},
