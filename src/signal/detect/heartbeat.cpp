@@ -383,15 +383,21 @@ Heartbeat find_irregular_heartbeat(std::span<const BeatCandidate> events,
         if (beats.empty()) break;
         // A twitch on top of a beat makes it larger than its class (a beat merged with a twitch
         // of SNR 20 stood at 37 where the class's were about 17): an event of the class's
-        // duration and channels seen, at least its size, and far enough from its beats is one.
+        // duration and channels seen, larger, in a gap where a beat is missing (half as long
+        // again as the median interval) and not closer than the shortest interval to a beat,
+        // is one. (Without the gap, a class of small events took twitches of the same duration.)
+        std::vector<double> intervals;
+        for (std::size_t i = 1; i < beats.size(); ++i) intervals.push_back(beats[i] - beats[i - 1]);
+        const double missing = 1.5 * median(intervals);
         for (const auto& e : left) {
             BeatCandidate size_aside = e;
             size_aside.peak = centre.peak;
             if (!(e.peak > centre.peak) || !like(rule, centre, size_aside)) continue;
             const auto after = std::lower_bound(beats.begin(), beats.end(), e.onset_s);
-            if ((after == beats.end() || *after - e.onset_s >= shortest_interval(rule)) &&
-                (after == beats.begin() ||
-                 e.onset_s - *std::prev(after) >= shortest_interval(rule))) {
+            if (after == beats.begin() || after == beats.end()) continue;
+            const double previous = *std::prev(after), next = *after;
+            if (next - previous >= missing && next - e.onset_s >= shortest_interval(rule) &&
+                e.onset_s - previous >= shortest_interval(rule)) {
                 beats.insert(after, e.onset_s);
             }
         }
