@@ -333,6 +333,10 @@ TEST(SignalHeartbeat, NoIrregularSearchWhenSwitchedOff) {
     ASSERT_FALSE(find_irregular_heartbeat(events, rule).beats_s.empty());
     rule.irregular_min_beats = 0;
     EXPECT_TRUE(find_irregular_heartbeat(events, rule).beats_s.empty());
+    // heartbeat_min_beats 0 switches every heartbeat search off.
+    rule = default_rule();
+    rule.min_beats = 0;
+    EXPECT_TRUE(find_irregular_heartbeat(events, rule).beats_s.empty());
 }
 
 }  // namespace

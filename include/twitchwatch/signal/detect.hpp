@@ -146,8 +146,9 @@ struct DetectOptions {
     double heartbeat_min_rate_per_min{}, heartbeat_max_rate_per_min{};
     double heartbeat_peak_ratio{}, heartbeat_before_s{}, heartbeat_after_s{};
     // Where no steady beat is found, an irregular one (ectopic beats, atrial fibrillation): at
-    // least heartbeat_irregular_min_beats events (0: no search) on one channel, alike in peak
-    // (heartbeat_peak_ratio), duration (heartbeat_irregular_duration_ratio) and channels seen,
+    // least heartbeat_irregular_min_beats events (0: no such search; heartbeat_min_beats 0
+    // stops it too) on any channel, alike in peak (heartbeat_peak_ratio), duration
+    // (heartbeat_irregular_duration_ratio) and channels seen, at
     // heartbeat_irregular_min_rate_per_min to heartbeat_max_rate_per_min, at least
     // heartbeat_irregular_share of their intervals within heartbeat_irregular_spread of the
     // median, and at most heartbeat_irregular_stray_share of them closer than the shortest beat

@@ -372,7 +372,11 @@ Heartbeat find_heartbeat(std::span<const double> onsets_s, std::span<const doubl
 Heartbeat find_irregular_heartbeat(std::span<const BeatCandidate> events,
                                    const HeartbeatRule& rule) {
     Heartbeat heartbeat;
-    if (rule.irregular_min_beats < 2 || events.size() < rule.irregular_min_beats) return heartbeat;
+    // heartbeat_min_beats 0 switches every heartbeat search off, this one too.
+    if (rule.min_beats < 2 || rule.irregular_min_beats < 2 ||
+        events.size() < rule.irregular_min_beats) {
+        return heartbeat;
+    }
     const double duration = events.back().onset_s - events.front().onset_s;
     if (!(duration > 0)) return heartbeat;
     std::vector<BeatCandidate> left(events.begin(), events.end());
