@@ -153,7 +153,10 @@ struct DetectOptions {
     // heartbeat_irregular_share of their intervals within heartbeat_irregular_spread of the
     // median, and at most heartbeat_irregular_stray_share of them closer than the shortest beat
     // interval to the beat before.
-    std::size_t heartbeat_irregular_min_beats{};
+    // Each class is grown around one event, its centre; of many events only every n-th is tried,
+    // so that at most heartbeat_irregular_max_centres are (the search grows with the events
+    // times the centres, not with the square of the events).
+    std::size_t heartbeat_irregular_min_beats{}, heartbeat_irregular_max_centres{};
     double heartbeat_irregular_min_rate_per_min{}, heartbeat_irregular_duration_ratio{};
     double heartbeat_irregular_spread{}, heartbeat_irregular_share{};
     double heartbeat_irregular_stray_share{};

@@ -197,6 +197,13 @@ struct BeatClass {
     BeatCandidate centre;
 };
 
+// The step between the events tried as a class's centre: every one, or of many only every n-th,
+// spread evenly in time, so that at most irregular_max_centres are tried.
+std::size_t centre_step(std::size_t events, const HeartbeatRule& rule) {
+    return std::max<std::size_t>(
+        1, (events + rule.irregular_max_centres - 1) / rule.irregular_max_centres);
+}
+
 BeatClass irregular_beats(const std::vector<BeatCandidate>& events, double duration,
                           const HeartbeatRule& rule) {
     // The class's events in time; one that follows a beat sooner than the heart can (a twitch
@@ -205,7 +212,9 @@ BeatClass irregular_beats(const std::vector<BeatCandidate>& events, double durat
     const double shortest = shortest_interval(rule);
     BeatClass best;
     std::vector<double> beats, intervals;
-    for (const auto& centre : events) {
+    const std::size_t step = centre_step(events.size(), rule);
+    for (std::size_t c = 0; c < events.size(); c += step) {
+        const auto& centre = events[c];
         beats.clear();
         std::size_t strays = 0;
         for (const auto& e : events) {
@@ -246,7 +255,9 @@ BeatClass irregular_beats(const std::vector<BeatCandidate>& events, double durat
 std::vector<double> ectopic_beats(const std::vector<BeatCandidate>& events,
                                   const std::vector<double>& beats, const HeartbeatRule& rule) {
     std::vector<double> best, members, lags;
-    for (const auto& centre : events) {
+    const std::size_t step = centre_step(events.size(), rule);
+    for (std::size_t c = 0; c < events.size(); c += step) {
+        const auto& centre = events[c];
         members.clear();
         lags.clear();
         for (const auto& e : events) {
@@ -284,6 +295,7 @@ HeartbeatRule heartbeat_rule(const DetectOptions& o) {
             o.heartbeat_before_s,
             o.heartbeat_after_s,
             o.heartbeat_irregular_min_beats,
+            o.heartbeat_irregular_max_centres,
             60.0 / o.heartbeat_irregular_min_rate_per_min,
             o.heartbeat_irregular_duration_ratio,
             o.heartbeat_irregular_spread,

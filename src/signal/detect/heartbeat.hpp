@@ -38,8 +38,9 @@ struct HeartbeatRule {
     double min_interval_s = 0, max_interval_s = 0;
     double peak_ratio = 0;  // beats differ in peak by at most this factor
     double before_s = 0, after_s = 0;
-    std::size_t irregular_min_beats = 0;  // 0: no irregular search
-    double irregular_min_interval_s = 0;  // mean interval of the slowest irregular beat
+    std::size_t irregular_min_beats = 0;    // 0: no irregular search
+    std::size_t irregular_max_centres = 0;  // events tried as a class's centre, at most
+    double irregular_min_interval_s = 0;    // mean interval of the slowest irregular beat
     double irregular_duration_ratio = 0;
     double irregular_spread = 0, irregular_share = 0, irregular_stray_share = 0;
     std::size_t ectopic_min_beats = 0;  // 0: no search for ectopic beats

@@ -127,6 +127,7 @@ const std::vector<OptionField>& fields() {
         number("heartbeat_before_s", &DetectOptions::heartbeat_before_s),
         number("heartbeat_after_s", &DetectOptions::heartbeat_after_s),
         number("heartbeat_irregular_min_beats", &DetectOptions::heartbeat_irregular_min_beats),
+        number("heartbeat_irregular_max_centres", &DetectOptions::heartbeat_irregular_max_centres),
         number("heartbeat_irregular_min_rate_per_min",
                &DetectOptions::heartbeat_irregular_min_rate_per_min),
         number("heartbeat_irregular_duration_ratio",
@@ -348,6 +349,8 @@ void DetectOptions::validate(std::string_view which) const {
          "interval"},
         {o.heartbeat_irregular_min_beats != 1,
          "heartbeat_irregular_min_beats must be 0 (off) or at least 2"},
+        {o.heartbeat_irregular_max_centres >= 1,
+         "heartbeat_irregular_max_centres must be at least 1"},
         {o.heartbeat_irregular_min_rate_per_min > 0 &&
              o.heartbeat_irregular_min_rate_per_min < o.heartbeat_max_rate_per_min,
          "heartbeat_irregular_min_rate_per_min must be above 0 and below "
