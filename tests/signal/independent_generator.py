@@ -47,6 +47,7 @@ class Params:
     artefacts_per_min: float = 0.0
     ecg_uv: float = 0.0  # peak of the heart's R wave on the most exposed channel; 0 = none
     heart_rate: float = 70.0  # beats per minute, moved by breathing
+    heart_rhythm: str = "steady"  # steady, ectopic (every 5th beat), bigeminy or af
     unit: str = "uV"
     fmt: str = "edf"  # edf (16-bit) or bdf (24-bit)
     electrode_spacing_mm: float = 10.0
@@ -227,6 +228,32 @@ def add_artefact(rng, x, p, start, length):
 
 
 # ---------------------------------------------------------------- the recording
+def heart_beats(rng, p):
+    """The beats of an irregular rhythm as (R peak s, ectopic?). `ectopic`: every fifth beat a
+    premature ventricular one at 60 % of the interval, then the compensatory pause (the next
+    normal beat two intervals after the last normal one); `bigeminy`: every second beat so; `af`
+    (atrial fibrillation): independent intervals with a CV of 0.2 (gamma), none below 0.3 s (the
+    AV node's refractory time). The mean interval moves with breathing as in the steady beat."""
+    phase_breath = rng.uniform(0, 6.3)
+    beats = []
+    beat = rng.uniform(0.2, 1.0)
+    every = {"ectopic": 5, "bigeminy": 2}.get(p.heart_rhythm, 0)
+    k = 0
+    while beat < p.duration_s:
+        interval = 60.0 / p.heart_rate * (1 + 0.04 * math.sin(2 * math.pi * 0.25 * beat + phase_breath)
+                                          + 0.01 * rng.standard_normal())
+        beats.append((beat, False))
+        k += 1
+        if p.heart_rhythm == "af":
+            beat += max(0.3, interval * rng.gamma(25.0, 1 / 25.0))
+        elif every and k % (every - 1) == 0:
+            beats.append((beat + 0.6 * interval, True))
+            beat += 2 * interval
+        else:
+            beat += interval
+    return beats
+
+
 def ecg(rng, p, n):
     """The heart's signal as electrodes on the trunk pick it up: per beat a P wave, a QRS complex
     (Q, R and S as Gaussian phases, 80-100 ms in all) and a T wave; the interval moves with
@@ -243,6 +270,22 @@ def ecg(rng, p, n):
     beat = rng.uniform(0.2, 1.0)
     template_t = np.arange(int(0.6 * p.fs)) / p.fs - 0.2
     template = sum(a * np.exp(-0.5 * ((template_t - c) / w) ** 2) for c, w, a in waves)
+    if p.heart_rhythm != "steady":
+        # A ventricular beat starts elsewhere: its own axis (weights), a wide QRS (about 150 ms),
+        # larger, its T wave opposite, no P wave. In atrial fibrillation there is no P wave.
+        pvc_weights = rng.uniform(0.25, 1.0, p.channels) * rng.choice([-1.0, 1.0], p.channels)
+        pvc_weights /= np.abs(pvc_weights).max()
+        pvc_waves = [(0.0, 0.028, 1.4), (0.07, 0.03, -0.5), (0.32, 0.06, -0.4)]
+        pvc = sum(a * np.exp(-0.5 * ((template_t - c) / w) ** 2) for c, w, a in pvc_waves)
+        normal = template - waves[0][2] * np.exp(-0.5 * ((template_t - waves[0][0]) / waves[0][1]) ** 2) \
+            if p.heart_rhythm == "af" else template
+        for beat, ectopic in heart_beats(rng, p):
+            start = int(round(beat * p.fs)) - int(0.2 * p.fs)
+            lo, hi = max(start, 0), min(start + len(template), n)
+            if hi > lo:
+                shape, w = (pvc, pvc_weights) if ectopic else (normal, weights)
+                out[:, lo:hi] += p.ecg_uv * w[:, None] * shape[lo - start:hi - start][None, :]
+        return out
     while beat < p.duration_s:
         start = int(round(beat * p.fs)) - int(0.2 * p.fs)
         lo, hi = max(start, 0), min(start + len(template), n)
@@ -439,6 +482,8 @@ def main(argv):
     p = Params(**args)
     if p.unit not in UNIT_SCALE or p.fmt not in ("edf", "bdf"):
         parser.error("--unit uV|mV|V, --fmt edf|bdf")
+    if p.heart_rhythm not in ("steady", "ectopic", "bigeminy", "af"):
+        parser.error("--heart-rhythm steady|ectopic|bigeminy|af")
     truth = write_recording(out, p)
     counted = sum(1 for tw in truth.twitches if not tw["in_stretch"])
     print(f"{out}: {counted} twitches to count, {len(truth.stretches)} excluded stretches")

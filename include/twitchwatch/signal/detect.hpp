@@ -148,6 +148,27 @@ struct DetectOptions {
     double heartbeat_seed_tolerance{}, heartbeat_tolerance{};
     double heartbeat_min_rate_per_min{}, heartbeat_max_rate_per_min{};
     double heartbeat_peak_ratio{}, heartbeat_before_s{}, heartbeat_after_s{};
+    // Where no steady beat is found, an irregular one (ectopic beats, atrial fibrillation): at
+    // least heartbeat_irregular_min_beats events (0: no such search; heartbeat_min_beats 0
+    // stops it too) on any channel, alike in peak (heartbeat_peak_ratio), duration
+    // (heartbeat_irregular_duration_ratio) and channels seen, at
+    // heartbeat_irregular_min_rate_per_min to heartbeat_max_rate_per_min, at least
+    // heartbeat_irregular_share of their intervals within heartbeat_irregular_spread of the
+    // median, and at most heartbeat_irregular_stray_share of them closer than the shortest beat
+    // interval to the beat before.
+    // Each class is grown around one event, its centre; of many events only every n-th is tried,
+    // so that at most heartbeat_irregular_max_centres are (the search grows with the events
+    // times the centres, not with the square of the events).
+    std::size_t heartbeat_irregular_min_beats{}, heartbeat_irregular_max_centres{};
+    double heartbeat_irregular_min_rate_per_min{}, heartbeat_irregular_duration_ratio{};
+    double heartbeat_irregular_spread{}, heartbeat_irregular_share{};
+    double heartbeat_irregular_stray_share{};
+    // Once a heart is found, premature (ectopic) beats: at least heartbeat_ectopic_min_beats
+    // events (0: none looked for) outside the beats' windows, alike as above, of which at least
+    // heartbeat_irregular_share follow the beat before at one lag (within
+    // heartbeat_ectopic_lag_tolerance of the median lag).
+    std::size_t heartbeat_ectopic_min_beats{};
+    double heartbeat_ectopic_lag_tolerance{};
 
     // The defaults for a kind of channel (other kinds get the EMG ones).
     static DetectOptions for_kind(ChannelKind kind);
@@ -274,6 +295,7 @@ struct HeartbeatReport {
     double excluded_s = 0;
     std::vector<double> beats_s;                     // seen or not
     double window_before_s = 0, window_after_s = 0;  // around each beat: the heartbeat's
+    bool irregular = false;  // found by its beats' sameness, not by a steady rhythm
 };
 struct DetectionReport {
     std::string file;

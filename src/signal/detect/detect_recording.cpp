@@ -97,22 +97,28 @@ void remove_heartbeat(DetectionReport& report, const DetectRequest& request, Cha
         const auto& o = kind == ChannelKind::emg ? request.emg : request.accelerometer;
         std::vector<std::size_t> of_kind;
         std::vector<double> onsets, snrs;
+        std::vector<detail::BeatCandidate> candidates;
         for (std::size_t i = 0; i < report.events.size(); ++i) {
             const auto& e = report.events[i];
             if (report.channels[e.channel].kind != kind) continue;
             of_kind.push_back(i);
             onsets.push_back(e.onset_s);
             snrs.push_back(std::max(e.snr, 1e-9));  // a ratio of peaks needs them above 0
+            candidates.push_back({e.onset_s, snrs.back(), e.duration_s, e.channels_seen});
         }
-        const auto found = detail::find_heartbeat(onsets, snrs, detail::heartbeat_rule(o));
+        const auto rule = detail::heartbeat_rule(o);
+        auto found = detail::find_heartbeat(onsets, snrs, rule);
+        if (found.beats_s.empty()) found = detail::find_irregular_heartbeat(candidates, rule);
         if (found.beats_s.empty()) continue;
+        detail::add_ectopic_beats(candidates, found, rule);
         HeartbeatReport said{kind,
                              0,
                              found.beats_per_min,
                              0,
                              found.beats_s,
                              o.heartbeat_before_s,
-                             o.heartbeat_after_s};
+                             o.heartbeat_after_s,
+                             found.irregular};
         std::size_t beat = 0;
         for (std::size_t k = 0; k < of_kind.size(); ++k) {
             while (beat < found.beats_s.size() &&
@@ -130,13 +136,13 @@ void remove_heartbeat(DetectionReport& report, const DetectRequest& request, Cha
             said.excluded_s += outside(report.exclusions, std::max(0.0, b - o.heartbeat_before_s),
                                        std::min(report.duration_s, b + o.heartbeat_after_s));
         }
-        char line[240];
+        char line[280];
         std::snprintf(line, sizeof line,
-                      "%zu %s events with a heartbeat (about %.0f beats/min) not counted, and "
+                      "%zu %s events with a heartbeat (about %.0f beats/min%s) not counted, and "
                       "%.1f s around the beats not analysed: the electrodes pick up the heart's "
                       "signal (ECG)",
                       said.events, std::string(to_string(kind)).c_str(), said.beats_per_min,
-                      said.excluded_s);
+                      said.irregular ? ", irregular" : "", said.excluded_s);
         report.warnings.emplace_back(line);
         if (kind == primary) {  // the excluded time then includes the beats' windows
             report.analysed_s = std::max(0.0, report.analysed_s - said.excluded_s);
@@ -519,6 +525,7 @@ nlohmann::json to_json(const DetectionReport& report) {
                              {"beats_per_min", h.beats_per_min},
                              {"excluded_s", h.excluded_s},
                              {"window_s", {h.window_before_s, h.window_after_s}},
+                             {"rhythm", h.irregular ? "irregular" : "steady"},
                              {"beats_s", h.beats_s}});
     }
     nlohmann::json exclusions = nlohmann::json::array();

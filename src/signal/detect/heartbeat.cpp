@@ -167,6 +167,120 @@ class Search {
     const HeartbeatRule& rule_;
 };
 
+// A heart does not beat sooner than this after the last beat.
+double shortest_interval(const HeartbeatRule& rule) {
+    return rule.min_interval_s * (1 - rule.seed_tolerance);
+}
+
+// An event of the class of `centre`: peak within sqrt(peak_ratio) (so any two within peak_ratio,
+// as in a seed), duration within irregular_duration_ratio and channels seen within peak_ratio
+// (a beat is seen on many channels at once, a twitch on one or a few), on any channel (where
+// the heart is seen about equally well on two, either may show it best).
+bool like(const HeartbeatRule& rule, const BeatCandidate& centre, const BeatCandidate& e) {
+    const auto within = [](double a, double b, double factor) {
+        return a * factor >= b && a <= factor * b;
+    };
+    return within(e.peak, centre.peak, std::sqrt(rule.peak_ratio)) &&
+           within(e.duration_s, centre.duration_s, rule.irregular_duration_ratio) &&
+           within(static_cast<double>(e.channels_seen), static_cast<double>(centre.channels_seen),
+                  rule.peak_ratio);
+}
+
+// The beats of one kind in an irregular rhythm (find_irregular_heartbeat), or none. Each event
+// is tried as the centre of a class: the events like it in peak (within sqrt(peak_ratio), so
+// any two within peak_ratio, as in a seed), duration and channels seen (a beat is seen on many
+// channels at once, a twitch on one or a few), on any channel (where the heart is seen about
+// equally well on two, either may show it best). Of the classes that pass, the one with the most
+// beats.
+struct BeatClass {
+    std::vector<double> beats;
+    BeatCandidate centre;
+};
+
+// The step between the events tried as a class's centre: every one, or of many only every n-th,
+// spread evenly in time, so that at most irregular_max_centres are tried.
+std::size_t centre_step(std::size_t events, const HeartbeatRule& rule) {
+    return std::max<std::size_t>(
+        1, (events + rule.irregular_max_centres - 1) / rule.irregular_max_centres);
+}
+
+BeatClass irregular_beats(const std::vector<BeatCandidate>& events, double duration,
+                          const HeartbeatRule& rule) {
+    // The class's events in time; one that follows a beat sooner than the heart can (a twitch
+    // of the beats' kind just after one) is no beat, and such strays must be few: random events
+    // of one kind thinned to the shortest interval would look regular.
+    const double shortest = shortest_interval(rule);
+    BeatClass best;
+    std::vector<double> beats, intervals;
+    const std::size_t step = centre_step(events.size(), rule);
+    for (std::size_t c = 0; c < events.size(); c += step) {
+        const auto& centre = events[c];
+        beats.clear();
+        std::size_t strays = 0;
+        for (const auto& e : events) {
+            if (!like(rule, centre, e)) continue;
+            if (!beats.empty() && e.onset_s - beats.back() < shortest) {
+                ++strays;
+            } else {
+                beats.push_back(e.onset_s);
+            }
+        }
+        const auto count = static_cast<double>(beats.size());
+        if (beats.size() < rule.irregular_min_beats || beats.size() <= best.beats.size() ||
+            static_cast<double>(strays) > rule.irregular_stray_share * count ||
+            duration / count < rule.min_interval_s ||
+            duration / count > rule.irregular_min_interval_s) {
+            continue;
+        }
+        // Most intervals near their median: a heart's vary by a fifth (atrial fibrillation) or
+        // alternate with an ectopic beat's; random events' spread over the whole range.
+        intervals.clear();
+        for (std::size_t i = 1; i < beats.size(); ++i) intervals.push_back(beats[i] - beats[i - 1]);
+        const double typical = median(intervals);
+        const auto near = std::count_if(intervals.begin(), intervals.end(), [&](double interval) {
+            return std::abs(interval - typical) <= rule.irregular_spread * typical;
+        });
+        if (static_cast<double>(near) >=
+            rule.irregular_share * static_cast<double>(intervals.size())) {
+            best = {beats, centre};
+        }
+    }
+    return best;
+}
+
+// Premature (ectopic) beats among the events the heart's beats left (`beats` ascending): a class
+// as in irregular_beats, of at least `ectopic_min_beats`, most of whose events follow the beat
+// before at one lag (the coupling interval: a premature beat is triggered by the one before it),
+// within `ectopic_lag_tolerance` of the median lag. Random events fall anywhere in the interval.
+std::vector<double> ectopic_beats(const std::vector<BeatCandidate>& events,
+                                  const std::vector<double>& beats, const HeartbeatRule& rule) {
+    std::vector<double> best, members, lags;
+    const std::size_t step = centre_step(events.size(), rule);
+    for (std::size_t c = 0; c < events.size(); c += step) {
+        const auto& centre = events[c];
+        members.clear();
+        lags.clear();
+        for (const auto& e : events) {
+            if (!like(rule, centre, e)) continue;
+            const auto after = std::upper_bound(beats.begin(), beats.end(), e.onset_s);
+            if (after == beats.begin()) continue;
+            if (!members.empty() && e.onset_s - members.back() < shortest_interval(rule)) continue;
+            members.push_back(e.onset_s);
+            lags.push_back(e.onset_s - *std::prev(after));
+        }
+        if (members.size() < rule.ectopic_min_beats || members.size() <= best.size()) continue;
+        const double typical = median(lags);
+        const auto coupled = std::count_if(lags.begin(), lags.end(), [&](double lag) {
+            return std::abs(lag - typical) <= rule.ectopic_lag_tolerance * typical;
+        });
+        if (static_cast<double>(coupled) >=
+            rule.irregular_share * static_cast<double>(lags.size())) {
+            best = members;
+        }
+    }
+    return best;
+}
+
 }  // namespace
 
 HeartbeatRule heartbeat_rule(const DetectOptions& o) {
@@ -179,7 +293,16 @@ HeartbeatRule heartbeat_rule(const DetectOptions& o) {
             60.0 / o.heartbeat_min_rate_per_min,
             o.heartbeat_peak_ratio,
             o.heartbeat_before_s,
-            o.heartbeat_after_s};
+            o.heartbeat_after_s,
+            o.heartbeat_irregular_min_beats,
+            o.heartbeat_irregular_max_centres,
+            60.0 / o.heartbeat_irregular_min_rate_per_min,
+            o.heartbeat_irregular_duration_ratio,
+            o.heartbeat_irregular_spread,
+            o.heartbeat_irregular_share,
+            o.heartbeat_irregular_stray_share,
+            o.heartbeat_ectopic_min_beats,
+            o.heartbeat_ectopic_lag_tolerance};
 }
 
 Heartbeat find_heartbeat(std::span<const double> onsets_s, std::span<const double> peaks,
@@ -256,6 +379,83 @@ Heartbeat find_heartbeat(std::span<const double> onsets_s, std::span<const doubl
     for (std::size_t i = 1; i < beats.size(); ++i) intervals.push_back(beats[i] - beats[i - 1]);
     if (!intervals.empty()) heartbeat.beats_per_min = 60.0 / median(std::move(intervals));
     return heartbeat;
+}
+
+Heartbeat find_irregular_heartbeat(std::span<const BeatCandidate> events,
+                                   const HeartbeatRule& rule) {
+    Heartbeat heartbeat;
+    // heartbeat_min_beats 0 switches every heartbeat search off, this one too.
+    if (rule.min_beats < 2 || rule.irregular_min_beats < 2 ||
+        events.size() < rule.irregular_min_beats) {
+        return heartbeat;
+    }
+    const double duration = events.back().onset_s - events.front().onset_s;
+    if (!(duration > 0)) return heartbeat;
+    std::vector<BeatCandidate> left(events.begin(), events.end());
+    // A kind of beat at a time: in bigeminy the normal beats and the ectopic ones (another
+    // shape, size and channel) are two classes at half the heart's rate each.
+    while (true) {
+        auto [beats, centre] = irregular_beats(left, duration, rule);
+        if (beats.empty()) break;
+        // A twitch on top of a beat makes it larger than its class (a beat merged with a twitch
+        // of SNR 20 stood at 37 where the class's were about 17): an event of the class's
+        // duration and channels seen, larger, in a gap where a beat is missing (half as long
+        // again as the median interval) and not closer than the shortest interval to a beat,
+        // is one. (Without the gap, a class of small events took twitches of the same duration.)
+        std::vector<double> intervals;
+        for (std::size_t i = 1; i < beats.size(); ++i) intervals.push_back(beats[i] - beats[i - 1]);
+        const double missing = 1.5 * median(intervals);
+        for (const auto& e : left) {
+            BeatCandidate size_aside = e;
+            size_aside.peak = centre.peak;
+            if (!(e.peak > centre.peak) || !like(rule, centre, size_aside)) continue;
+            const auto after = std::lower_bound(beats.begin(), beats.end(), e.onset_s);
+            if (after == beats.begin() || after == beats.end()) continue;
+            const double previous = *std::prev(after), next = *after;
+            if (next - previous >= missing && next - e.onset_s >= shortest_interval(rule) &&
+                e.onset_s - previous >= shortest_interval(rule)) {
+                beats.insert(after, e.onset_s);
+            }
+        }
+        // The events of these beats' complexes (the windows the caller takes out) are no
+        // candidates for another kind.
+        std::erase_if(left, [&](const BeatCandidate& e) {
+            const auto after =
+                std::lower_bound(beats.begin(), beats.end(), e.onset_s - rule.after_s);
+            return after != beats.end() && *after <= e.onset_s + rule.before_s;
+        });
+        heartbeat.beats_s.insert(heartbeat.beats_s.end(), beats.begin(), beats.end());
+    }
+    if (heartbeat.beats_s.empty()) return heartbeat;
+    std::sort(heartbeat.beats_s.begin(), heartbeat.beats_s.end());
+    heartbeat.beats_per_min = 60.0 * static_cast<double>(heartbeat.beats_s.size()) / duration;
+    heartbeat.irregular = true;
+    return heartbeat;
+}
+
+void add_ectopic_beats(std::span<const BeatCandidate> events, Heartbeat& heartbeat,
+                       const HeartbeatRule& rule) {
+    if (rule.ectopic_min_beats < 2 || heartbeat.beats_s.empty() || events.empty()) return;
+    const double duration = events.back().onset_s - events.front().onset_s;
+    auto& beats = heartbeat.beats_s;
+    std::vector<BeatCandidate> left;
+    std::size_t added = 0;
+    while (true) {
+        left.clear();
+        for (const auto& e : events) {
+            const auto after =
+                std::lower_bound(beats.begin(), beats.end(), e.onset_s - rule.after_s);
+            if (after == beats.end() || *after > e.onset_s + rule.before_s) left.push_back(e);
+        }
+        const auto ectopic = ectopic_beats(left, beats, rule);
+        if (ectopic.empty()) break;
+        added += ectopic.size();
+        beats.insert(beats.end(), ectopic.begin(), ectopic.end());
+        std::sort(beats.begin(), beats.end());
+    }
+    if (added == 0 || !(duration > 0)) return;
+    heartbeat.beats_per_min = 60.0 * static_cast<double>(beats.size()) / duration;
+    heartbeat.irregular = true;
 }
 
 }  // namespace twitchwatch::signal::detail

@@ -14,6 +14,13 @@
 //    evenly, and after more than `max_missed` of them in a row the rhythm is lost.
 // 3. The events from `before_s` before to `after_s` after a beat are the heartbeat's (the parts
 //    of its QRS complex); the caller does not analyse that time.
+//
+// An irregular rhythm (ectopic beats, atrial fibrillation) forms no seed. Where none is found,
+// find_irregular_heartbeat looks for the heart by what does not depend on the rhythm: every beat
+// gives the same event (one size, one duration, seen on as many channels: the heart is far from
+// all electrodes), at a heart's mean rate, hardly ever two within the shortest beat interval,
+// and most intervals near their median (random twitches of one kind are far more spread). An
+// ectopic beat has a shape of its own: each kind of beat is such a class.
 
 #include <cstddef>
 #include <span>
@@ -31,11 +38,25 @@ struct HeartbeatRule {
     double min_interval_s = 0, max_interval_s = 0;
     double peak_ratio = 0;  // beats differ in peak by at most this factor
     double before_s = 0, after_s = 0;
+    std::size_t irregular_min_beats = 0;    // 0: no irregular search
+    std::size_t irregular_max_centres = 0;  // events tried as a class's centre, at most
+    double irregular_min_interval_s = 0;    // mean interval of the slowest irregular beat
+    double irregular_duration_ratio = 0;
+    double irregular_spread = 0, irregular_share = 0, irregular_stray_share = 0;
+    std::size_t ectopic_min_beats = 0;  // 0: no search for ectopic beats
+    double ectopic_lag_tolerance = 0;   // fraction of the lag after the beat before
+};
+
+// A detected event as find_irregular_heartbeat compares it with others.
+struct BeatCandidate {
+    double onset_s = 0, peak = 0, duration_s = 0;  // peak as SNR, > 0
+    std::size_t channels_seen = 1;
 };
 
 struct Heartbeat {
     std::vector<double> beats_s;  // ascending, seen or not (empty: no heartbeat)
-    double beats_per_min = 0;     // 60 / the median interval between beats
+    double beats_per_min = 0;     // 60 / the median interval between beats (irregular: mean)
+    bool irregular = false;
 };
 
 // The rule of a detector's options (the heartbeat_* entries of knowledge/detection.toml).
@@ -44,5 +65,17 @@ HeartbeatRule heartbeat_rule(const DetectOptions& options);
 // `onsets_s` ascending; `peaks` (same length) > 0.
 Heartbeat find_heartbeat(std::span<const double> onsets_s, std::span<const double> peaks,
                          const HeartbeatRule& rule);
+
+// `events` ascending by onset. The beats are the events of the classes found (one of any two
+// closer than the shortest beat interval); beats_per_min is their mean rate.
+Heartbeat find_irregular_heartbeat(std::span<const BeatCandidate> events,
+                                   const HeartbeatRule& rule);
+
+// Premature (ectopic) beats of a heart found, added to its beats: a class of events (as above)
+// outside the beats' windows that mostly follow the beat before at one lag (the coupling
+// interval). A steady rhythm with an ectopic beat every fifth or tenth beat is found and
+// followed, and its ectopic beats, of another shape, are otherwise counted as twitches.
+void add_ectopic_beats(std::span<const BeatCandidate> events, Heartbeat& heartbeat,
+                       const HeartbeatRule& rule);
 
 }  // namespace twitchwatch::signal::detail

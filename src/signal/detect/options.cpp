@@ -127,6 +127,17 @@ const std::vector<OptionField>& fields() {
         number("heartbeat_peak_ratio", &DetectOptions::heartbeat_peak_ratio),
         number("heartbeat_before_s", &DetectOptions::heartbeat_before_s),
         number("heartbeat_after_s", &DetectOptions::heartbeat_after_s),
+        number("heartbeat_irregular_min_beats", &DetectOptions::heartbeat_irregular_min_beats),
+        number("heartbeat_irregular_max_centres", &DetectOptions::heartbeat_irregular_max_centres),
+        number("heartbeat_irregular_min_rate_per_min",
+               &DetectOptions::heartbeat_irregular_min_rate_per_min),
+        number("heartbeat_irregular_duration_ratio",
+               &DetectOptions::heartbeat_irregular_duration_ratio),
+        number("heartbeat_irregular_spread", &DetectOptions::heartbeat_irregular_spread),
+        number("heartbeat_irregular_share", &DetectOptions::heartbeat_irregular_share),
+        number("heartbeat_irregular_stray_share", &DetectOptions::heartbeat_irregular_stray_share),
+        number("heartbeat_ectopic_min_beats", &DetectOptions::heartbeat_ectopic_min_beats),
+        number("heartbeat_ectopic_lag_tolerance", &DetectOptions::heartbeat_ectopic_lag_tolerance),
     };
     return all;
 }
@@ -339,6 +350,25 @@ void DetectOptions::validate(std::string_view which) const {
              o.heartbeat_before_s + o.heartbeat_after_s < 60 / o.heartbeat_max_rate_per_min,
          "heartbeat_before_s + heartbeat_after_s must be >= 0 and below the shortest beat "
          "interval"},
+        {o.heartbeat_irregular_min_beats != 1,
+         "heartbeat_irregular_min_beats must be 0 (off) or at least 2"},
+        {o.heartbeat_irregular_max_centres >= 1,
+         "heartbeat_irregular_max_centres must be at least 1"},
+        {o.heartbeat_irregular_min_rate_per_min > 0 &&
+             o.heartbeat_irregular_min_rate_per_min < o.heartbeat_max_rate_per_min,
+         "heartbeat_irregular_min_rate_per_min must be above 0 and below "
+         "heartbeat_max_rate_per_min"},
+        {o.heartbeat_irregular_duration_ratio >= 1,
+         "heartbeat_irregular_duration_ratio must be at least 1"},
+        {o.heartbeat_irregular_spread > 0 && o.heartbeat_irregular_spread < 1 &&
+             o.heartbeat_irregular_share > 0 && o.heartbeat_irregular_share <= 1 &&
+             o.heartbeat_irregular_stray_share >= 0 && o.heartbeat_irregular_stray_share < 1,
+         "heartbeat_irregular_spread must be above 0 and below 1, heartbeat_irregular_share "
+         "above 0 and at most 1, heartbeat_irregular_stray_share 0 to below 1"},
+        {o.heartbeat_ectopic_min_beats != 1,
+         "heartbeat_ectopic_min_beats must be 0 (off) or at least 2"},
+        {o.heartbeat_ectopic_lag_tolerance > 0 && o.heartbeat_ectopic_lag_tolerance < 1,
+         "heartbeat_ectopic_lag_tolerance must be above 0 and below 1"},
         {o.quality_probe_s > 0 && window(o.quality_probe_s),
          "quality_probe_s must be above 0, at most 60"},
         {o.saturated_fraction > 0 && o.saturated_fraction <= 1,
