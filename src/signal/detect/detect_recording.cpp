@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "cache_line_vector.hpp"
 #include "heartbeat.hpp"
 #include "twitchwatch/errors.hpp"
 #include "twitchwatch/signal/detect.hpp"
@@ -366,7 +367,8 @@ DetectionReport detect_recording(const std::filesystem::path& file, const Detect
         std::vector<Glitch> glitches;
         const auto block_frames =
             static_cast<std::size_t>(std::max(1.0, request.block_s * group.sample_rate_hz));
-        std::vector<float> block(block_frames * C);
+        // On a cache line, as the detector's own arrays: it runs on whole segments in place.
+        CacheLineVector<float> block(block_frames * C);
         double start_s = 0;
         auto collect = [&] {
             for (const auto& g : detector.take_glitches()) glitches.push_back(g);

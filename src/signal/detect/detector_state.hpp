@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "cache_line_vector.hpp"
 #include "filters.hpp"
 #include "running_quantile.hpp"
 #include "twitchwatch/signal/detect.hpp"
@@ -95,11 +96,13 @@ struct DetectorState {
     std::vector<float> decimated;  // one segment's decimated rows
 
     // staging: raw frames of a segment that arrived in pieces; filtered and envelope: the
-    // segment after the pass. Per-channel arrays are padded as the pass needs.
-    std::vector<float> staging, filtered, envelope, envelope_state, band_energy, scratch;
+    // segment after the pass. Per-channel arrays are padded as the pass needs; the frame-major
+    // ones start on a cache line (cache_line_vector.hpp).
+    CacheLineVector<float> staging, filtered, envelope;
+    std::vector<float> envelope_state, band_energy, scratch;
     // The previous segment's band-passed frames, kept for the doublet test of events that
     // began there: (first frame, frame count) of each buffer.
-    std::vector<float> previous_filtered;
+    CacheLineVector<float> previous_filtered;
     std::vector<float> scratch_event;    // one event's band-passed samples (doublet test)
     std::vector<double> scratch_energy;  // and their running energy
     // Whether the noise of some channel is raised in the segment being scanned (step 4): no

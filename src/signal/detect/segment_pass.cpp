@@ -48,17 +48,24 @@ struct BlockView {
     std::size_t readable_frames = 0;  // raw frames that exist from the segment's start
 };
 
-// Slow band: raw sums, and a row of means every `decimation` frames.
-TW_PASS_INLINE void sum_slow(const SegmentPass& p, const BlockView& b, std::size_t first,
-                             std::size_t count) {
-    std::size_t summed = (p.decimation_phase + first) % p.decimation;
-    std::size_t row = (p.decimation_phase + first) / p.decimation;
-    const float scale = 1.0f / static_cast<float>(p.decimation);
-    Lanes sum;
-    load(sum, p.slow_sum + b.channel);
-    for (std::size_t f = first; f < first + count; ++f) {
-        Lanes x;
-        load(x, b.raw + f * b.stride);
+// Slow band: raw sums, and a row of means every `decimation` frames, added as the first group of
+// the cascade reads the raw frames (a loop of its own waited on each add and on each frame's
+// first read: 36.8 against 35.0 cycles per frame and block, measured as in run_group).
+struct SlowSums {
+    bool on = false;
+    std::size_t summed = 0, row = 0;
+    float scale = 0;
+    Lanes sum{};
+
+    [[gnu::always_inline]] void begin(const SegmentPass& p, const BlockView& b, std::size_t first) {
+        on = p.decimation > 0;
+        if (!on) return;
+        summed = (p.decimation_phase + first) % p.decimation;
+        row = (p.decimation_phase + first) / p.decimation;
+        scale = 1.0f / static_cast<float>(p.decimation);
+        load(sum, p.slow_sum + b.channel);
+    }
+    [[gnu::always_inline]] void add(const SegmentPass& p, const BlockView& b, const Lanes& x) {
         sum = sum + x;
         if (++summed == p.decimation) {
             store(b.decimated + row * b.stride, sum * scale);
@@ -67,8 +74,10 @@ TW_PASS_INLINE void sum_slow(const SegmentPass& p, const BlockView& b, std::size
             ++row;
         }
     }
-    store(p.slow_sum + b.channel, sum);
-}
+    [[gnu::always_inline]] void end(const SegmentPass& p, const BlockView& b) {
+        if (on) store(p.slow_sum + b.channel, sum);
+    }
+};
 
 // The envelope, band energy, count below the noise reference and gate counts of one block,
 // carried in registers along the frames; the scalar definitions are in count_gates below.
@@ -127,11 +136,53 @@ struct NoStage {
     [[gnu::always_inline]] void end(const SegmentPass&, std::size_t) {}
 };
 
+// Frame f of a group's input. From the raw frames, the next chunk's frame goes towards the L2
+// cache while this one is filtered: the next chunk's first group would otherwise wait on each.
+TW_PASS_INLINE void read_frame(Lanes& x, const float* in, std::size_t f, bool raw,
+                               const BlockView& b) {
+    load(x, in + f * b.stride);
+    if (raw && f + kChunkFrames < b.readable_frames) {
+        __builtin_prefetch(in + (f + kChunkFrames) * b.stride, 0, 2);
+    }
+}
+
+// One step of a group's skewed loop (run_group): section i filters frame t - i, the stage takes
+// frame t - N. pending[i] holds section i's input and pending[N] the group's output, each left by
+// the step before; the sections run from the last to the first so that each value is read before
+// it is replaced. kGuarded: only frames within [first, end) (the loop's first and last N steps).
+template <bool kGuarded, std::size_t N, class Stage, bool kSymmetric>
+TW_PASS_INLINE void skewed_step(std::size_t t, std::size_t first, std::size_t end,
+                                std::span<const BiquadCascade::Coefficients> coefficients,
+                                std::array<Lanes, N>& s1, std::array<Lanes, N>& s2,
+                                std::array<Lanes, N + 1>& pending, Stage& stage,
+                                const SegmentPass& p, const BlockView& b) {
+    if (!kGuarded || (t >= first + N && t - N < end)) {
+        const std::size_t f = t - N;
+        store(b.filtered + f * b.stride, pending[N]);
+        stage.step(p, pending[N], b.envelope + f * b.stride);
+    }
+    for (std::size_t i = N; i-- > 0;) {
+        if (kGuarded && !(t >= first + i && t - i < end)) continue;
+        const auto& k = coefficients[i];
+        const Lanes x = pending[i];
+        const Lanes b0x = k.b0 * x;
+        const Lanes y = b0x + s1[i];
+        s1[i] = k.b1 * x - k.a1 * y + s2[i];
+        s2[i] = (kSymmetric ? b0x : k.b2 * x) - k.a2 * y;
+        pending[i + 1] = y;
+    }
+}
+
 // Sections [first_section, first_section + N) over frames [first, first + count) of one block
 // (transposed direct form II, exactly as BiquadCascade::execute computes it), then the stage.
 // One loop for all: a single section's recursion alone would wait on its own latency. With
 // kSymmetric (b2 == b0 in every section, as in the Butterworth and notch designs) the product
 // b0 x serves for b2 x too: the same number, one multiplication fewer.
+// The loop is skewed (skewed_step): no operation of a step waits on another of the same step. In
+// frame order, a frame's envelope waited on a chain through every section (6 cycles each), and
+// the out-of-order window did not reach far enough ahead to overlap that wait with the next
+// frames' filtering: measured on one core with the usual five sections and 64 channels, 43 cycles
+// per frame and block in frame order, 37 skewed (27 without the envelope stage at all).
 template <std::size_t N, class Stage, bool kSymmetric>
 TW_PASS_INLINE void run_group(BiquadCascade& band, std::size_t first_section, const SegmentPass& p,
                               const BlockView& b, std::size_t first, std::size_t count) {
@@ -145,26 +196,30 @@ TW_PASS_INLINE void run_group(BiquadCascade& band, std::size_t first_section, co
     }
     Stage stage;
     stage.begin(p, b.channel);
-    for (std::size_t f = first; f < first + count; ++f) {
-        Lanes x;
-        load(x, in + f * b.stride);
-        if (first_section == 0 && f + kChunkFrames < b.readable_frames) {
-            // The raw frames of the next chunk, towards the L2 cache while this one is filtered:
-            // sum_slow, the next chunk's first reader, would otherwise wait on each of them.
-            __builtin_prefetch(in + (f + kChunkFrames) * b.stride, 0, 2);
-        }
-        for (std::size_t i = 0; i < N; ++i) {
-            const auto& k = coefficients[i];
-            const Lanes b0x = k.b0 * x;
-            const Lanes y = b0x + s1[i];
-            s1[i] = k.b1 * x - k.a1 * y + s2[i];
-            s2[i] = (kSymmetric ? b0x : k.b2 * x) - k.a2 * y;
-            x = y;
-        }
-        store(b.filtered + f * b.stride, x);
-        stage.step(p, x, b.envelope + f * b.stride);
+    SlowSums slow;
+    if (first_section == 0) slow.begin(p, b, first);
+    std::array<Lanes, N + 1> pending{};
+    const std::size_t end = first + count;
+    const std::size_t steady = std::min(first + N, end);
+    std::size_t t = first;
+    for (; t < steady; ++t) {
+        read_frame(pending[0], in, t, first_section == 0, b);
+        if (slow.on) slow.add(p, b, pending[0]);
+        skewed_step<true, N, Stage, kSymmetric>(t, first, end, coefficients, s1, s2, pending, stage,
+                                                p, b);
+    }
+    for (; t < end; ++t) {
+        read_frame(pending[0], in, t, first_section == 0, b);
+        if (slow.on) slow.add(p, b, pending[0]);
+        skewed_step<false, N, Stage, kSymmetric>(t, first, end, coefficients, s1, s2, pending,
+                                                 stage, p, b);
+    }
+    for (; t < end + N; ++t) {
+        skewed_step<true, N, Stage, kSymmetric>(t, first, end, coefficients, s1, s2, pending, stage,
+                                                p, b);
     }
     stage.end(p, b.channel);
+    slow.end(p, b);
     for (std::size_t i = 0; i < N; ++i) {
         float* state = band.section_state(first_section + i) + b.channel;
         store(state, s1[i]);
@@ -200,7 +255,6 @@ TW_PASS_INLINE void run_group_of(std::size_t n, std::index_sequence<N...> sizes,
 
 TW_PASS_INLINE void process_block(BiquadCascade& band, const SegmentPass& p, const BlockView& b,
                                   std::size_t first, std::size_t count) {
-    if (p.decimation > 0) sum_slow(p, b, first, count);
     const std::size_t sections = band.coefficients().size();
     std::size_t done = 0;
     for (; sections - done > kGroupSections; done += kGroupSections) {

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "cache_line_vector.hpp"
 #include "io/edf_decode.hpp"
 #include "io/edf_header.hpp"
 #include "io/readers.hpp"
@@ -62,7 +63,7 @@ class RecordFile {
     ~RecordFile() { ::close(descriptor_); }
 
     // Reads `count` records starting at `first` into `buffer` (resized to fit).
-    void read(std::int64_t first, std::int64_t count, std::vector<unsigned char>& buffer) {
+    void read(std::int64_t first, std::int64_t count, CacheLineVector<unsigned char>& buffer) {
         buffer.resize(static_cast<std::size_t>(count * header_.record_bytes));
         read_bytes(header_.header_bytes + first * header_.record_bytes, buffer.data(),
                    buffer.size());
@@ -294,7 +295,7 @@ class EdfSampleReader final : public SampleReader {
     double sample_rate_hz_ = 0;
     std::int64_t frames_per_record_ = 0;
     std::int64_t records_per_block_ = 1;
-    std::vector<unsigned char> block_;
+    CacheLineVector<unsigned char> block_;  // on a cache line: the kernel copies into it faster
     std::int64_t block_first_ = 0, block_count_ = 0;
     std::int64_t record_ = 0, frame_ = 0;  // next frame to decode
     double expected_start_ = 0;            // where the next record starts if there is no gap
