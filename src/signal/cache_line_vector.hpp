@@ -25,8 +25,9 @@ struct CacheLineAllocator {
     T* allocate(std::size_t n) {
         return static_cast<T*>(::operator new (n * sizeof(T), std::align_val_t{kCacheLineBytes}));
     }
-    void deallocate(T* p, std::size_t n) noexcept {
-        ::operator delete (p, n * sizeof(T), std::align_val_t{kCacheLineBytes});
+    // The unsized form: Clang (the fuzz build) does not declare sized deallocation by default.
+    void deallocate(T* p, std::size_t) noexcept {
+        ::operator delete (p, std::align_val_t{kCacheLineBytes});
     }
     template <class U>
     bool operator==(const CacheLineAllocator<U>&) const noexcept {

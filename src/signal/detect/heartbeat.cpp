@@ -8,7 +8,6 @@ namespace twitchwatch::signal::detail {
 namespace {
 
 constexpr std::size_t kRhythmIntervals = 5;  // the interval followed: median of the last five
-constexpr double kSeedMissed = 1;            // beats in a row a seed may miss
 
 double median(std::vector<double> values) {
     const auto middle = values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2);
@@ -395,7 +394,11 @@ Heartbeat find_irregular_heartbeat(std::span<const BeatCandidate> events,
     // A kind of beat at a time: in bigeminy the normal beats and the ectopic ones (another
     // shape, size and channel) are two classes at half the heart's rate each.
     while (true) {
-        auto [beats, centre] = irregular_beats(left, duration, rule);
+        // Named members rather than a structured binding: Clang 14 (the fuzz build) does not
+        // let a lambda capture a binding.
+        BeatClass kind = irregular_beats(left, duration, rule);
+        auto& beats = kind.beats;
+        const auto& centre = kind.centre;
         if (beats.empty()) break;
         // A twitch on top of a beat makes it larger than its class (a beat merged with a twitch
         // of SNR 20 stood at 37 where the class's were about 17): an event of the class's
