@@ -19,7 +19,6 @@
 #include <ctime>
 #include <functional>
 #include <iostream>
-#include <iterator>
 #include <mutex>
 #include <optional>
 #include <regex>

@@ -15,6 +15,20 @@ double median(std::vector<double> values) {
     return *middle;
 }
 
+// The intervals between consecutive beats (ascending times).
+std::vector<double> intervals_of(const std::vector<double>& beats) {
+    std::vector<double> intervals;
+    for (std::size_t i = 1; i < beats.size(); ++i) intervals.push_back(beats[i] - beats[i - 1]);
+    return intervals;
+}
+
+// Whether an event at `onset_s` lies in the window of one of the beats (ascending): part of its
+// complex, which the caller takes out.
+bool in_beat_window(const std::vector<double>& beats, double onset_s, const HeartbeatRule& rule) {
+    const auto after = std::lower_bound(beats.begin(), beats.end(), onset_s - rule.after_s);
+    return after != beats.end() && *after <= onset_s + rule.before_s;
+}
+
 class Search {
   public:
     Search(std::span<const double> t, std::span<const double> peak, const HeartbeatRule& rule)
@@ -210,7 +224,7 @@ BeatClass irregular_beats(const std::vector<BeatCandidate>& events, double durat
     // of one kind thinned to the shortest interval would look regular.
     const double shortest = shortest_interval(rule);
     BeatClass best;
-    std::vector<double> beats, intervals;
+    std::vector<double> beats;
     const std::size_t step = centre_step(events.size(), rule);
     for (std::size_t c = 0; c < events.size(); c += step) {
         const auto& centre = events[c];
@@ -233,8 +247,7 @@ BeatClass irregular_beats(const std::vector<BeatCandidate>& events, double durat
         }
         // Most intervals near their median: a heart's vary by a fifth (atrial fibrillation) or
         // alternate with an ectopic beat's; random events' spread over the whole range.
-        intervals.clear();
-        for (std::size_t i = 1; i < beats.size(); ++i) intervals.push_back(beats[i] - beats[i - 1]);
+        const auto intervals = intervals_of(beats);
         const double typical = median(intervals);
         const auto near = std::count_if(intervals.begin(), intervals.end(), [&](double interval) {
             return std::abs(interval - typical) <= rule.irregular_spread * typical;
@@ -374,9 +387,7 @@ Heartbeat find_heartbeat(std::span<const double> onsets_s, std::span<const doubl
         }
     }
     beats = std::move(distinct);
-    std::vector<double> intervals;
-    for (std::size_t i = 1; i < beats.size(); ++i) intervals.push_back(beats[i] - beats[i - 1]);
-    if (!intervals.empty()) heartbeat.beats_per_min = 60.0 / median(std::move(intervals));
+    if (beats.size() > 1) heartbeat.beats_per_min = 60.0 / median(intervals_of(beats));
     return heartbeat;
 }
 
@@ -405,9 +416,7 @@ Heartbeat find_irregular_heartbeat(std::span<const BeatCandidate> events,
         // duration and channels seen, larger, in a gap where a beat is missing (half as long
         // again as the median interval) and not closer than the shortest interval to a beat,
         // is one. (Without the gap, a class of small events took twitches of the same duration.)
-        std::vector<double> intervals;
-        for (std::size_t i = 1; i < beats.size(); ++i) intervals.push_back(beats[i] - beats[i - 1]);
-        const double missing = 1.5 * median(intervals);
+        const double missing = 1.5 * median(intervals_of(beats));
         for (const auto& e : left) {
             BeatCandidate size_aside = e;
             size_aside.peak = centre.peak;
@@ -422,11 +431,8 @@ Heartbeat find_irregular_heartbeat(std::span<const BeatCandidate> events,
         }
         // The events of these beats' complexes (the windows the caller takes out) are no
         // candidates for another kind.
-        std::erase_if(left, [&](const BeatCandidate& e) {
-            const auto after =
-                std::lower_bound(beats.begin(), beats.end(), e.onset_s - rule.after_s);
-            return after != beats.end() && *after <= e.onset_s + rule.before_s;
-        });
+        std::erase_if(
+            left, [&](const BeatCandidate& e) { return in_beat_window(beats, e.onset_s, rule); });
         heartbeat.beats_s.insert(heartbeat.beats_s.end(), beats.begin(), beats.end());
     }
     if (heartbeat.beats_s.empty()) return heartbeat;
@@ -446,9 +452,7 @@ void add_ectopic_beats(std::span<const BeatCandidate> events, Heartbeat& heartbe
     while (true) {
         left.clear();
         for (const auto& e : events) {
-            const auto after =
-                std::lower_bound(beats.begin(), beats.end(), e.onset_s - rule.after_s);
-            if (after == beats.end() || *after > e.onset_s + rule.before_s) left.push_back(e);
+            if (!in_beat_window(beats, e.onset_s, rule)) left.push_back(e);
         }
         const auto ectopic = ectopic_beats(left, beats, rule);
         if (ectopic.empty()) break;
