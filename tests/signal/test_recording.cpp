@@ -691,6 +691,47 @@ TEST(Recording, AnnotatedCopyOfDiscontinuousFileClosesTheGaps) {
     EXPECT_NEAR(by_text["in the gap"].onset_s, 2.0, 1e-4);
 }
 
+TEST(Recording, AnnotatedCopyKeepsSamplesOutsideTheDeclaredRange) {
+    // A 12-bit amplifier's file: digital -2048..2047 declared for +-1000 uV, but 16-bit samples
+    // hold more, and some are beyond it. The copy declared the range of the header and clipped
+    // them to +-1000 uV; inverted polarity (minimum above maximum) stays inverted.
+    for (const bool inverted : {false, true}) {
+        RawHeader header;
+        RawSignal emg;
+        emg.physical_min = inverted ? "1000" : "-1000";
+        emg.physical_max = inverted ? "-1000" : "1000";
+        emg.digital_min = "-2048";
+        emg.digital_max = "2047";
+        header.signals = {emg, RawSignal{}};  // the second: full 16-bit range, never read first
+        std::string bytes = tw_test::edf_header(header);
+        for (const std::int32_t extreme : {4000, -6000}) {
+            for (const std::int32_t value : {extreme, 10, -10, 2047}) {
+                tw_test::append_sample(bytes, value, false);
+            }
+            for (const std::int32_t value : {1, 2, 3, 4})
+                tw_test::append_sample(bytes, value, false);
+        }
+        const auto in = tw_test::write_file("beyond_range.edf", bytes);
+        const auto out = tw_test::temp_file("beyond_range_copy.edf");
+        const auto warnings = tws::write_annotated_copy(in, out, std::vector<tws::Annotation>{});
+        ASSERT_EQ(warnings.size(), 1u);
+        EXPECT_NE(warnings[0].find("the copy's range was widened so that none is clipped: EMG1 ("),
+                  std::string::npos)
+            << warnings[0];
+        const auto original = read_all(in).values;
+        const auto copied = read_all(out).values;
+        ASSERT_EQ(copied.size(), original.size());
+        const double step = 2000.0 / 4095.0;
+        for (std::size_t i = 0; i < original.size(); ++i) {
+            EXPECT_NEAR(copied[i], original[i], step / 2) << "sample " << i;
+        }
+        EXPECT_GT(std::abs(original[0]), 1900.0);  // the test's premise: beyond +-1000 uV
+        const auto copy_info = tws::read_recording_info(out);
+        EXPECT_EQ(copy_info.channels[0].physical_min > copy_info.channels[0].physical_max,
+                  inverted);
+    }
+}
+
 // CSV
 TEST(Recording, CsvWithTimeColumnAndUnits) {
     std::string text = "# exported by a wearable\ntime_s,emg1_uV,acc z [g],note\n";

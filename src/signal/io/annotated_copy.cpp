@@ -3,7 +3,11 @@
 #include <cctype>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <map>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "twitchwatch/errors.hpp"
 #include "twitchwatch/signal/recording.hpp"
@@ -112,6 +116,68 @@ class ClosedGaps {
     double copy_length_s_ = 0;
 };
 
+// The range a channel's copy declares. Samples outside the declared digital range are legal to
+// store (EDF's 16 and BDF's 24 bits hold more than a 12-bit amplifier declares) and are read as
+// they are, so a copy with the declared physical range clipped them. Where the declared digital
+// range is narrower than the storage, the samples are read once first and the range widened to
+// hold them: the copy's digital range is the whole storage, so its step stays as fine as the
+// input's. Returns the widened ranges, one per channel (the declared one where nothing was
+// outside), and a warning naming the channels widened.
+struct CopyRanges {
+    std::vector<std::pair<double, double>> min_max;
+    std::vector<std::string> widened;
+};
+
+CopyRanges copy_ranges(const std::filesystem::path& in, const RecordingInfo& info, bool bdf) {
+    CopyRanges ranges;
+    const int storage_max = bdf ? 8388607 : 32767;
+    std::vector<std::size_t> narrow;
+    for (std::size_t c = 0; c < info.channels.size(); ++c) {
+        const auto& channel = info.channels[c];
+        ranges.min_max.emplace_back(channel.physical_min, channel.physical_max);
+        const bool declared_narrower =
+            channel.digital_min > -storage_max - 1 || channel.digital_max < storage_max;
+        if (info.format != "CSV" && declared_narrower) narrow.push_back(c);
+    }
+    // Channels of one sample rate are read together.
+    std::map<double, std::vector<std::size_t>> by_rate;
+    for (auto c : narrow) by_rate[info.channels[c].sample_rate_hz].push_back(c);
+    for (const auto& [rate, channels] : by_rate) {
+        auto reader = SampleReader::open(in, channels);
+        constexpr std::size_t kFrames = 4096;
+        std::vector<float> frames(kFrames * channels.size());
+        std::vector<float> lowest(channels.size(), std::numeric_limits<float>::infinity());
+        std::vector<float> highest(channels.size(), -std::numeric_limits<float>::infinity());
+        double start_s = 0;
+        while (const auto n = reader->read(frames, kFrames, start_s)) {
+            for (std::size_t f = 0; f < n; ++f) {
+                for (std::size_t k = 0; k < channels.size(); ++k) {
+                    const float v = frames[f * channels.size() + k];
+                    lowest[k] = std::min(lowest[k], v);
+                    highest[k] = std::max(highest[k], v);
+                }
+            }
+        }
+        for (std::size_t k = 0; k < channels.size(); ++k) {
+            auto& [first, second] = ranges.min_max[channels[k]];
+            const double low = std::min(first, second), high = std::max(first, second);
+            if (lowest[k] >= low && highest[k] <= high) continue;
+            const double new_low = std::min<double>(low, lowest[k]);
+            const double new_high = std::max<double>(high, highest[k]);
+            // Inverted polarity (minimum above maximum) stays inverted.
+            if (first <= second) {
+                first = new_low, second = new_high;
+            } else {
+                first = new_high, second = new_low;
+            }
+            ranges.widened.push_back(info.channels[channels[k]].label + " (" + number_text(low) +
+                                     ".." + number_text(high) + " -> " + number_text(new_low) +
+                                     ".." + number_text(new_high) + ")");
+        }
+    }
+    return ranges;
+}
+
 // Channels of one sample rate, read together.
 struct RateGroup {
     std::vector<std::size_t> channels;
@@ -127,16 +193,17 @@ std::vector<std::string> write_annotated_copy(const std::filesystem::path& in,
                                               std::span<const Annotation> annotations) {
     const auto info = read_recording_info(in);
     const auto [record_duration_s, padded] = record_duration_for(info);
+    const bool bdf = info.format.rfind("BDF", 0) == 0;
+    const auto ranges = copy_ranges(in, info, bdf);
 
     std::vector<WriteChannel> channels;
-    for (const auto& channel : info.channels) {
+    for (std::size_t c = 0; c < info.channels.size(); ++c) {
+        const auto& channel = info.channels[c];
+        const auto [min, max] = ranges.min_max[c];
         // A CSV column that never changes has min == max; EDF needs a range.
-        const bool flat = channel.physical_min == channel.physical_max;
-        channels.push_back(
-            {channel.label, channel.physical_unit, channel.sample_rate_hz, channel.physical_min,
-             flat ? channel.physical_min + 1 : channel.physical_max, channel.transducer});
+        channels.push_back({channel.label, channel.physical_unit, channel.sample_rate_hz, min,
+                            min == max ? min + 1 : max, channel.transducer});
     }
-    const bool bdf = info.format.rfind("BDF", 0) == 0;
     EdfPlusWriter writer(out, std::move(channels), record_duration_s, bdf);
     if (!info.start.empty()) {
         try {
@@ -205,6 +272,14 @@ std::vector<std::string> write_annotated_copy(const std::filesystem::path& in,
     if (bdf && extension != ".bdf") {
         warnings.push_back(
             "the input is BDF, so the copy is BDF+ (24-bit samples) although not named .bdf");
+    }
+    if (!ranges.widened.empty()) {
+        std::string names;
+        for (const auto& name : ranges.widened) names += (names.empty() ? "" : ", ") + name;
+        warnings.push_back(
+            "samples outside the declared physical range; the copy's range was widened so that "
+            "none is clipped: " +
+            names);
     }
     if (padded) {
         warnings.push_back(
