@@ -102,6 +102,25 @@ void BM_DetectFile(benchmark::State& state) {
     state.counters["peak_rss_MiB"] = twitchwatch::bench::peak_rss_mib();
 }
 
+// The whole file in wall-clock time, without (0) and with (1) the read-ahead thread, which reads
+// the next block while the detector works on this one (DetectRequest::read_ahead). It can only
+// help where a second CPU is free, so run.sh runs this one apart, without taskset.
+void BM_DetectFileWallTime(benchmark::State& state) {
+    const auto& file = recording();
+    tws::DetectRequest request;
+    request.read_ahead = state.range(0) != 0;
+    tws::DetectionReport report;
+    const auto before = twitchwatch::bench::cpu_times();
+    for (auto _ : state) report = tws::detect_recording(file, request);
+    const auto after = twitchwatch::bench::cpu_times();
+    const auto runs = static_cast<double>(state.iterations());
+    state.counters["user_s"] = (after.user_s - before.user_s) / runs;
+    state.counters["system_s"] = (after.system_s - before.system_s) / runs;
+    state.counters["samples_per_s"] = benchmark::Counter(
+        report.duration_s * kRateHz * kChannels, benchmark::Counter::kIsIterationInvariantRate);
+    state.counters["events"] = static_cast<double>(report.events.size());
+}
+
 // The detector alone on samples already in memory (no reading): the first two minutes of the
 // same file, the slice scripts/scipy_reference.py times, so the two are compared like for like.
 void BM_DetectorInMemory(benchmark::State& state) {
@@ -140,5 +159,11 @@ void BM_DetectorInMemory(benchmark::State& state) {
 
 BENCHMARK(BM_ReadOnly)->Unit(benchmark::kSecond)->Iterations(1);
 BENCHMARK(BM_DetectFile)->Unit(benchmark::kSecond)->Iterations(1);
+BENCHMARK(BM_DetectFileWallTime)
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kSecond)
+    ->Iterations(3)
+    ->UseRealTime();
 BENCHMARK(BM_DetectorInMemory)->Unit(benchmark::kMillisecond)->MinTime(3.0);
 BENCHMARK_MAIN();

@@ -13,7 +13,11 @@ python=/usr/bin/python3
 [ -x "$python" ] || python=python3
 
 echo "== read floor and twitchwatch pipeline (one core)"
-taskset -c 0 "$build/bench/signal/bench_detect" --benchmark_counters_tabular=true
+taskset -c 0 "$build/bench/signal/bench_detect" --benchmark_counters_tabular=true \
+    --benchmark_filter=-WallTime
+
+echo "== read ahead on a second CPU: the whole hour in wall-clock time, without (0) and with (1)"
+"$build/bench/signal/bench_detect" --benchmark_counters_tabular=true --benchmark_filter=WallTime
 
 file="$tmp/twitchwatch-bench-detect-64ch-2048Hz-1h.edf"
 # The reference's system time (fresh pages for its large arrays) changes a lot from run to run,

@@ -315,6 +315,9 @@ struct DetectRequest {
     DetectOptions emg = DetectOptions::for_kind(ChannelKind::emg);
     DetectOptions accelerometer = DetectOptions::for_kind(ChannelKind::accelerometer);
     double block_s = 1.0;
+    // Read the next block on a second thread while this one is analysed, where the process may
+    // run on more than one CPU. The report is the same either way.
+    bool read_ahead = true;
     std::function<void(double fraction_done)> progress;  // may be empty
 };
 DetectionReport detect_recording(const std::filesystem::path& file, const DetectRequest& request);

@@ -8,8 +8,8 @@
 #include <set>
 #include <sstream>
 
-#include "cache_line_vector.hpp"
 #include "heartbeat.hpp"
+#include "io/read_ahead.hpp"
 #include "twitchwatch/errors.hpp"
 #include "twitchwatch/signal/detect.hpp"
 #include "twitchwatch/signal/recording.hpp"
@@ -352,8 +352,7 @@ DetectionReport detect_recording(const std::filesystem::path& file, const Detect
             done_frames += info.duration_s * group.sample_rate_hz;
             continue;
         }
-        auto reader = SampleReader::open(file, group.file_channels);
-        const std::size_t C = reader->channel_count();
+        const std::size_t C = group.file_channels.size();
         Detector detector(C, group.sample_rate_hz, options);
         // The digital step of each channel (EDF, BDF; CSV has none: the detector measures it).
         std::vector<double> steps;
@@ -367,9 +366,8 @@ DetectionReport detect_recording(const std::filesystem::path& file, const Detect
         std::vector<Glitch> glitches;
         const auto block_frames =
             static_cast<std::size_t>(std::max(1.0, request.block_s * group.sample_rate_hz));
-        // On a cache line, as the detector's own arrays: it runs on whole segments in place.
-        CacheLineVector<float> block(block_frames * C);
-        double start_s = 0;
+        detail::ReadAhead blocks(SampleReader::open(file, group.file_channels), block_frames,
+                                 request.read_ahead && detail::more_than_one_cpu());
         auto collect = [&] {
             for (const auto& g : detector.take_glitches()) glitches.push_back(g);
             for (const auto& e : detector.take_events()) {
@@ -378,10 +376,10 @@ DetectionReport detect_recording(const std::filesystem::path& file, const Detect
                     {e.onset_s, e.duration_s, channel, e.peak, e.snr, e.channels_seen});
             }
         };
-        while (const std::size_t n = reader->read(block, block_frames, start_s)) {
-            detector.execute(block, n, start_s);
+        for (auto block = blocks.next(); block.frame_count > 0; block = blocks.next()) {
+            detector.execute(block.frames, block.frame_count, block.start_s);
             collect();
-            done_frames += static_cast<double>(n);
+            done_frames += static_cast<double>(block.frame_count);
             if (request.progress && total_frames > 0) request.progress(done_frames / total_frames);
         }
         detector.finish();
