@@ -1,6 +1,4 @@
 // `twitchwatch detect FILE`: twitches in a recording, as a summary for a person or as JSON.
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -11,6 +9,7 @@
 
 #include "commands.hpp"
 #include "output_file.hpp"
+#include "progress_bar.hpp"
 #include "twitchwatch/errors.hpp"
 #include "twitchwatch/signal/detect.hpp"
 #include "twitchwatch/signal/recording.hpp"
@@ -59,36 +58,6 @@ std::string options_help() {
     }
     return out.str();
 }
-
-// A progress bar on stderr, drawn only when stderr is a terminal.
-class ProgressBar {
-  public:
-    explicit ProgressBar(bool enabled) : enabled_(enabled && isatty(STDERR_FILENO) == 1) {}
-    ~ProgressBar() {
-        if (enabled_ && drawn_) std::cerr << "\r" << std::string(60, ' ') << "\r" << std::flush;
-    }
-    ProgressBar(const ProgressBar&) = delete;
-    ProgressBar& operator=(const ProgressBar&) = delete;
-    std::function<void(double)> callback() {
-        if (!enabled_) return {};
-        return [this](double fraction) {
-            const int percent = static_cast<int>(fraction * 100);
-            if (percent == last_) return;
-            last_ = percent;
-            drawn_ = true;
-            const int width = 40;
-            const int filled = std::min(width, percent * width / 100);
-            std::cerr << "\r[" << std::string(static_cast<std::size_t>(filled), '#')
-                      << std::string(static_cast<std::size_t>(width - filled), ' ') << "] "
-                      << percent << " %" << std::flush;
-        };
-    }
-
-  private:
-    bool enabled_;
-    bool drawn_ = false;
-    int last_ = -1;
-};
 
 // Three significant digits: amplitudes range from uV to g.
 std::string significant(double value) {

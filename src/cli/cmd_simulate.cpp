@@ -8,6 +8,7 @@
 
 #include "commands.hpp"
 #include "output_file.hpp"
+#include "progress_bar.hpp"
 #include "twitchwatch/errors.hpp"
 #include "twitchwatch/signal/recording.hpp"
 #include "twitchwatch/signal/simulate.hpp"
@@ -18,6 +19,7 @@ namespace {
 struct SimulateArgs {
     std::string output, truth;
     std::string twitch_channels;
+    bool no_progress = false;
     signal::SimulationOptions options;
 };
 
@@ -86,7 +88,16 @@ int run_simulate(const SimulateArgs& args) {
         signal::EdfPlusWriter writer(recording.writing_path(), channels);
         const auto block = static_cast<std::size_t>(options.sample_rate_hz);
         std::vector<float> frames(block * simulator.channel_count());
-        while (const std::size_t n = simulator.generate(frames, block)) writer.write(frames, n);
+        ProgressBar bar(!args.no_progress);
+        const auto progress = bar.callback();
+        std::size_t done = 0;
+        while (const std::size_t n = simulator.generate(frames, block)) {
+            writer.write(frames, n);
+            done += n;
+            if (progress) {
+                progress(static_cast<double>(done) / static_cast<double>(simulator.frame_count()));
+            }
+        }
         writer.close();
     } catch (const InputError& e) {
         throw InputError(recording.name_target_in(e.what()));
@@ -186,6 +197,7 @@ Command add_simulate_command(CLI::App& app) {
     sub->add_option("--seed", o.seed, "random seed (same seed, same recording)")
         ->check(whole_seed)
         ->capture_default_str();
+    sub->add_flag("--no-progress", args->no_progress, "no progress bar on a terminal");
     return {sub, [args] { return run_simulate(*args); }};
 }
 

@@ -2,6 +2,7 @@
 import json
 import math
 import os
+import pty
 import re
 import subprocess
 import sys
@@ -125,6 +126,46 @@ with tempfile.TemporaryDirectory(prefix="tw-usage-") as tmp:
               f"{' '.join(args)}: exit 2, '{said}' and the pointer to --help, got {r.returncode} "
               f"{r.stderr!r}")
     check(os.listdir(tmp) == ["day1.json"], f"a usage error writes nothing: {os.listdir(tmp)}")
+
+# Progress bars of long work: drawn on a terminal and wiped at the end; never into a pipe or a
+# file, and not with --no-progress.
+def stderr_on_a_terminal(*args):
+    """Runs with stderr on a pseudo-terminal; returns (exit code, what the terminal got)."""
+    main, secondary = pty.openpty()
+    with subprocess.Popen([exe, *args], stdout=subprocess.DEVNULL, stderr=secondary) as p:
+        os.close(secondary)
+        got = b""
+        while True:
+            try:
+                chunk = os.read(main, 4096)
+            except OSError:  # EIO: the terminal's last writer has gone
+                break
+            if not chunk:
+                break
+            got += chunk
+        code = p.wait(timeout=60)
+    os.close(main)
+    return code, got.decode(errors="replace")
+
+
+with tempfile.TemporaryDirectory(prefix="tw-progress-") as tmp:
+    edf = os.path.join(tmp, "long.edf")
+    code, shown = stderr_on_a_terminal("simulate", edf, "--duration", "20", "--channels", "2")
+    check(code == 0 and "[####" in shown and "100 %" in shown and "\r" + " " * 60 + "\r" in shown
+          and shown.rstrip().endswith("excluded stretches)"),
+          f"simulate draws a progress bar on a terminal, wipes it and reports: {code} {shown[-300:]!r}")
+    code, shown = stderr_on_a_terminal("detect", edf)
+    check(code == 0 and "[####" in shown and "100 %" in shown,
+          f"detect draws a progress bar on a terminal: {code} {shown[-300:]!r}")
+    for args in (["simulate", os.path.join(tmp, "quiet.edf"), "--duration", "5", "--no-progress"],
+                 ["detect", edf, "--no-progress"]):
+        code, shown = stderr_on_a_terminal(*args)
+        # The terminal itself ends lines with "\r\n"; a bar would add lone carriage returns.
+        check(code == 0 and "%" not in shown and "\r" not in shown.replace("\r\n", "\n"),
+              f"{args[0]} --no-progress draws nothing: {code} {shown[-200:]!r}")
+    r = run("simulate", os.path.join(tmp, "piped.edf"), "--duration", "5")
+    check(r.returncode == 0 and "\r" not in r.stderr and "%" not in r.stderr,
+          f"simulate into a pipe draws no bar: {r.stderr!r}")
 
 for f in failures:
     print("FAIL:", f)
