@@ -191,6 +191,14 @@ struct DetectedEvent {
     std::size_t channels_seen = 1;
 };
 
+// An event dropped as the echo of a larger one shortly before it on the same channel
+// (echo_window_s, echo_ratio). When that larger one proves to be a heartbeat's, the event was
+// no echo but a twitch the beat hid (docs/detection.md, the heart's signal, step 4).
+struct DroppedEcho {
+    DetectedEvent event;       // on its own channel, not merged with others (channels_seen 1)
+    double after_onset_s = 0;  // onset of the larger event it followed
+};
+
 // An event rejected as a glitch (a one- or two-sample electrode pop or bit error, glitch_max_s).
 struct Glitch {
     double time_s = 0;  // of the band-passed peak
@@ -221,6 +229,8 @@ class Detector {
     std::vector<DetectedEvent> take_events();
     // Events rejected as glitches so far; take_glitches() hands them over.
     std::vector<Glitch> take_glitches();
+    // Events dropped as echoes so far; take_echoes() hands them over.
+    std::vector<DroppedEcho> take_echoes();
     // The digital step of each channel in its physical unit, from the file's header (0: not
     // known, as in CSV); the detector also measures it from the data (docs/detection.md, step 4).
     // Call before execute().

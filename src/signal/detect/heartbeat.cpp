@@ -24,7 +24,7 @@ std::vector<double> intervals_of(const std::vector<double>& beats) {
 
 // Whether an event at `onset_s` lies in the window of one of the beats (ascending): part of its
 // complex, which the caller takes out.
-bool in_beat_window(const std::vector<double>& beats, double onset_s, const HeartbeatRule& rule) {
+bool in_beat_window(std::span<const double> beats, double onset_s, const HeartbeatRule& rule) {
     const auto after = std::lower_bound(beats.begin(), beats.end(), onset_s - rule.after_s);
     return after != beats.end() && *after <= onset_s + rule.before_s;
 }
@@ -463,6 +463,49 @@ void add_ectopic_beats(std::span<const BeatCandidate> events, Heartbeat& heartbe
     if (added == 0 || !(duration > 0)) return;
     heartbeat.beats_per_min = 60.0 * static_cast<double>(beats.size()) / duration;
     heartbeat.irregular = true;
+}
+
+std::vector<Hidden> hidden_by_beats(std::span<const HiddenCandidate> echoes,
+                                    std::span<const double> beats,
+                                    std::span<const BeatCandidate> counted,
+                                    const HeartbeatRule& rule, const EchoRule& echo) {
+    std::vector<Hidden> hidden;
+    if (beats.empty()) return hidden;
+    // Per channel the last event restored: the echo rule as it would have run without the beat
+    // (a twitch's own ringing after it is still its echo).
+    std::vector<const HiddenCandidate*> last;
+    for (std::size_t i = 0; i < echoes.size(); ++i) {
+        const auto& e = echoes[i];
+        if (!in_beat_window(beats, e.after_onset_s, rule) ||
+            in_beat_window(beats, e.onset_s, rule)) {
+            continue;
+        }
+        if (e.channel >= last.size()) last.resize(e.channel + 1, nullptr);
+        const auto* before = last[e.channel];
+        if (before != nullptr && e.onset_s - before->onset_s <= echo.window_s &&
+            e.peak < echo.ratio * before->peak) {
+            continue;
+        }
+        last[e.channel] = &e;
+        // Seen on another channel where no beat hid it: counted already.
+        const auto near =
+            std::lower_bound(counted.begin(), counted.end(), e.onset_s - echo.merge_s,
+                             [](const BeatCandidate& c, double t) { return c.onset_s < t; });
+        if (near != counted.end() && near->onset_s <= e.onset_s + echo.merge_s) {
+            hidden.push_back({i, 1, static_cast<std::size_t>(near - counted.begin())});
+            continue;
+        }
+        // Hidden on several channels: one twitch, on the channel where it is largest.
+        if (!hidden.empty() && !hidden.back().joins &&
+            e.onset_s - echoes[hidden.back().echo].onset_s <= echo.merge_s) {
+            auto& previous = hidden.back();
+            ++previous.channels_seen;
+            if (e.peak > echoes[previous.echo].peak) previous.echo = i;
+            continue;
+        }
+        hidden.push_back({i, 1, std::nullopt});
+    }
+    return hidden;
 }
 
 }  // namespace twitchwatch::signal::detail
