@@ -169,6 +169,10 @@ struct DetectOptions {
     // heartbeat_ectopic_lag_tolerance of the median lag).
     std::size_t heartbeat_ectopic_min_beats{};
     double heartbeat_ectopic_lag_tolerance{};
+    // An event the echo rule dropped because it followed a beat's larger event on its channel
+    // is a twitch the beat hid, and counted, if it begins at least heartbeat_hidden_after_s
+    // after the beat (and outside every beat's window).
+    double heartbeat_hidden_after_s{};
 
     // The defaults for a kind of channel (other kinds get the EMG ones).
     static DetectOptions for_kind(ChannelKind kind);

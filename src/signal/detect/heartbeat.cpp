@@ -314,7 +314,8 @@ HeartbeatRule heartbeat_rule(const DetectOptions& o) {
             o.heartbeat_irregular_share,
             o.heartbeat_irregular_stray_share,
             o.heartbeat_ectopic_min_beats,
-            o.heartbeat_ectopic_lag_tolerance};
+            o.heartbeat_ectopic_lag_tolerance,
+            o.heartbeat_hidden_after_s};
 }
 
 Heartbeat find_heartbeat(std::span<const double> onsets_s, std::span<const double> peaks,
@@ -474,10 +475,14 @@ std::vector<Hidden> hidden_by_beats(std::span<const HiddenCandidate> echoes,
     // Per channel the last event restored: the echo rule as it would have run without the beat
     // (a twitch's own ringing after it is still its echo).
     std::vector<const HiddenCandidate*> last;
+    // Just after the window the QRS complex's band-passed tail crosses the threshold again on
+    // channels where it lasts longest: such an event is the beat's echo indeed.
+    HeartbeatRule later = rule;
+    later.after_s = std::max(rule.after_s, rule.hidden_after_s);
     for (std::size_t i = 0; i < echoes.size(); ++i) {
         const auto& e = echoes[i];
         if (!in_beat_window(beats, e.after_onset_s, rule) ||
-            in_beat_window(beats, e.onset_s, rule)) {
+            in_beat_window(beats, e.onset_s, later)) {
             continue;
         }
         if (e.channel >= last.size()) last.resize(e.channel + 1, nullptr);

@@ -46,6 +46,7 @@ struct HeartbeatRule {
     double irregular_spread = 0, irregular_share = 0, irregular_stray_share = 0;
     std::size_t ectopic_min_beats = 0;  // 0: no search for ectopic beats
     double ectopic_lag_tolerance = 0;   // fraction of the lag after the beat before
+    double hidden_after_s = 0;          // an echo a beat hid counts from this long after it
 };
 
 // A detected event as find_irregular_heartbeat compares it with others.
