@@ -108,6 +108,34 @@ TEST(SignalHeartbeat, AHeartAmongTwitchesIsFoundAndFollowedThroughBeatsNotSeen) 
     EXPECT_LE(found.beats_s.size(), beats.size());
 }
 
+TEST(SignalHeartbeat, TheRhythmIsFollowedBackFromEverySeedNotOnlyTheFirst) {
+    // The rhythm is lost where no beat is seen for 10 s; after that every eighth beat is not
+    // seen for 40 s (no run of sixteen: no seed), then all are. The beats of those 40 s are
+    // found only by following the later seed backward: before, they stayed counted.
+    std::mt19937 rng(11);
+    const auto beats = heart(70, 300, rng);
+    Events events;
+    std::size_t k = 0;
+    for (double beat : beats) {
+        if (beat > 100 && beat < 110) continue;
+        if (beat >= 110 && beat < 150 && ++k % 8 == 0) continue;
+        events.add(beat, 10);
+    }
+    const auto rule = default_rule();
+    const auto found = find_heartbeat(events.onsets, events.peaks, rule);
+    ASSERT_FALSE(found.beats_s.empty());
+    std::size_t between = 0, covered = 0;
+    for (double beat : beats) {
+        if (beat < 111 || beat > 150) continue;
+        ++between;
+        const auto near =
+            std::lower_bound(found.beats_s.begin(), found.beats_s.end(), beat - rule.after_s);
+        if (near != found.beats_s.end() && *near <= beat + rule.before_s) ++covered;
+    }
+    EXPECT_GE(between, 40u);
+    EXPECT_EQ(covered, between);
+}
+
 TEST(SignalHeartbeat, AFastHeartIsFollowedAtItsOwnRateNotEveryOtherBeat) {
     // A seed at twice the interval (every other beat) has a window twice as wide in seconds and
     // lasts through missed beats that stop the heart's own: the beats between must be found.

@@ -363,10 +363,16 @@ Heartbeat find_heartbeat(std::span<const double> onsets_s, std::span<const doubl
         }
     }
     if (seeds.empty()) return heartbeat;
-    // Forward from each seed up to the next one, backward from the first to the start.
+    // Forward from each seed up to the next one, backward from the first to the start and from
+    // each later one back to where the rhythm followed before it was lost (else the beats
+    // between stayed counted: 20 s of a 40 uV ECG, 40 false twitches, on one recording).
     auto& beats = heartbeat.beats_s;
     beats = search.follow(seeds.front(), -1, onsets_s.front() - rule.max_interval_s);
     for (std::size_t s = 0; s < seeds.size(); ++s) {
+        if (s > 0) {
+            const auto before = search.follow(seeds[s], -1, beats.back() + rule.min_interval_s);
+            beats.insert(beats.end(), before.rbegin(), before.rend());
+        }
         for (auto member : seeds[s]) beats.push_back(onsets_s[member]);
         const double limit = s + 1 < seeds.size()
                                  ? onsets_s[seeds[s + 1].front()] - rule.min_interval_s
