@@ -8,7 +8,8 @@
 //    `seed_tolerance` of the interval (which may drift from beat to beat), of similar peaks, at
 //    least `min_beats` long and so long that random events at the recording's rate would line up
 //    so evenly less than `chance_seeds` times. A recording without a seed has no heartbeat.
-// 2. The beats: from each seed the rhythm is followed forward (and from the first one backward):
+// 2. The beats: from each seed the rhythm is followed forward, and backward from the first one to
+//    the start and from each later one to where the rhythm followed before it was lost:
 //    the next beat is looked for n intervals (the median of the last few) after the last one
 //    seen, within `tolerance` x sqrt(n) of it; the n - 1 beats not seen between are placed
 //    evenly, and after more than `max_missed` of them in a row the rhythm is lost.
