@@ -525,6 +525,55 @@ TEST(SignalDetect, OtherSignalsAreSkippedUnlessPickedByLabel) {
     }
 }
 
+TEST(SignalDetect, ATwitchSoonAfterALargeHeartbeatIsCounted) {
+    // Over the heart a beat is far larger than a twitch, and the echo rule dropped every
+    // smaller event within echo_window_s after it on the same channel as its ringing: the
+    // twitches in the 300 ms after each beat were lost. Here a beat a second (a sharp 600 uV
+    // spike) and, every second beat, a twitch 150-250 ms after it on the same channel.
+    auto o = base(8, 29);
+    o.duration_s = 60;
+    o.emg_channels = 2;
+    o.rate_per_min = 10;
+    ts::Simulator sim(o);
+    const auto path = std::filesystem::temp_directory_path() /
+                      ("tw_detect_hidden_" + std::to_string(::getpid()) + ".edf");
+    const double rate = o.sample_rate_hz;
+    const auto twitch_at = [](int second) { return second + 0.65 + 0.05 * (second % 3); };
+    write_with_extra_channel(sim, path, {"EMG heart", "uV", rate, -1000, 1000, "surface EMG"},
+                             [&](std::size_t frame, const float* simulated) {
+                                 const double t = static_cast<double>(frame) / rate;
+                                 const int second = static_cast<int>(t);
+                                 double v =
+                                     600 * std::exp(-std::pow((t - second - 0.5) / 0.004, 2));
+                                 if (second % 2 == 0) {  // a biphasic potential of 40 uV, 3 ms wide
+                                     const double u = (t - twitch_at(second) - 0.0075) / 0.003;
+                                     if (std::abs(u) < 2.5)
+                                         v += 40 * -u * std::exp(0.5 - 0.5 * u * u);
+                                 }
+                                 return static_cast<float>(v) + simulated[0];
+                             });
+    const auto report = ts::detect_recording(path, {});
+    std::filesystem::remove(path);
+    ASSERT_EQ(report.heartbeat.size(), 1u);
+    EXPECT_NEAR(report.heartbeat[0].beats_per_min, 60, 1);
+    std::size_t twitches = 0, found = 0;
+    for (int second = 2; second < 58; second += 2) {
+        if (inside(report.exclusions, twitch_at(second), 0.02)) continue;
+        ++twitches;
+        found += std::any_of(report.events.begin(), report.events.end(), [&](const auto& e) {
+            return e.channel == 2 && std::abs(e.onset_s - twitch_at(second)) < 0.01;
+        });
+    }
+    EXPECT_GE(twitches, 25u);
+    EXPECT_GE(static_cast<double>(found), 0.9 * static_cast<double>(twitches));
+    // And no event of the beats themselves is counted.
+    for (const auto& e : report.events) {
+        if (e.channel != 2) continue;
+        const double in_second = e.onset_s - std::floor(e.onset_s);
+        EXPECT_FALSE(in_second > 0.4 && in_second < 0.6) << e.onset_s;
+    }
+}
+
 TEST(SignalDetect, NothingIsAnalysedWhenEveryChannelIsSkipped) {
     const auto path = std::filesystem::temp_directory_path() /
                       ("tw_detect_flat_" + std::to_string(::getpid()) + ".csv");

@@ -108,6 +108,34 @@ TEST(SignalHeartbeat, AHeartAmongTwitchesIsFoundAndFollowedThroughBeatsNotSeen) 
     EXPECT_LE(found.beats_s.size(), beats.size());
 }
 
+TEST(SignalHeartbeat, TheRhythmIsFollowedBackFromEverySeedNotOnlyTheFirst) {
+    // The rhythm is lost where no beat is seen for 10 s; after that every eighth beat is not
+    // seen for 40 s (no run of sixteen: no seed), then all are. The beats of those 40 s are
+    // found only by following the later seed backward: before, they stayed counted.
+    std::mt19937 rng(11);
+    const auto beats = heart(70, 300, rng);
+    Events events;
+    std::size_t k = 0;
+    for (double beat : beats) {
+        if (beat > 100 && beat < 110) continue;
+        if (beat >= 110 && beat < 150 && ++k % 8 == 0) continue;
+        events.add(beat, 10);
+    }
+    const auto rule = default_rule();
+    const auto found = find_heartbeat(events.onsets, events.peaks, rule);
+    ASSERT_FALSE(found.beats_s.empty());
+    std::size_t between = 0, covered = 0;
+    for (double beat : beats) {
+        if (beat < 111 || beat > 150) continue;
+        ++between;
+        const auto near =
+            std::lower_bound(found.beats_s.begin(), found.beats_s.end(), beat - rule.after_s);
+        if (near != found.beats_s.end() && *near <= beat + rule.before_s) ++covered;
+    }
+    EXPECT_GE(between, 40u);
+    EXPECT_EQ(covered, between);
+}
+
 TEST(SignalHeartbeat, AFastHeartIsFollowedAtItsOwnRateNotEveryOtherBeat) {
     // A seed at twice the interval (every other beat) has a window twice as wide in seconds and
     // lasts through missed beats that stop the heart's own: the beats between must be found.
@@ -352,6 +380,58 @@ TEST(SignalHeartbeat, NoIrregularSearchWhenSwitchedOff) {
     rule = default_rule();
     rule.min_beats = 0;
     EXPECT_TRUE(find_irregular_heartbeat(events, rule).beats_s.empty());
+}
+
+// Beats every second from 0.5 s; an echo `after_s` after beat `beat` (its larger event there).
+HiddenCandidate echo_after_beat(int beat, double after_s, double peak, std::size_t channel = 0) {
+    const double b = 0.5 + beat;
+    return {b + after_s, 0.015, peak, channel, b};
+}
+
+std::vector<double> beats_each_second(int count) {
+    std::vector<double> beats;
+    for (int k = 0; k < count; ++k) beats.push_back(0.5 + k);
+    return beats;
+}
+
+EchoRule default_echo_rule() {
+    const auto o = DetectOptions::for_kind(ChannelKind::emg);
+    return {o.echo_window_s, o.echo_ratio, o.merge_window_s};
+}
+
+TEST(SignalHeartbeat, AnEventTheEchoRuleDroppedAfterABeatIsATwitchTheBeatHid) {
+    const auto rule = default_rule();
+    const auto beats = beats_each_second(10);
+    const std::vector<HiddenCandidate> echoes = {
+        echo_after_beat(1, 0.03, 6),  // a later phase of the complex: in its window
+        echo_after_beat(2, 0.2, 8),   // a twitch 200 ms after the beat
+        echo_after_beat(3, rule.hidden_after_s - 0.005, 6),  // the complex's tail
+        {4.8, 0.015, 6, 0, 4.75},                            // the echo of a twitch, not of a beat
+        echo_after_beat(5, 0.25, 9),                         // a twitch...
+        echo_after_beat(5, 0.28, 4),      // ...and its own ringing: still its echo
+        echo_after_beat(7, 0.2, 6, 1),    // one twitch on two channels: counted once,
+        echo_after_beat(7, 0.205, 9, 2),  // where it is largest
+    };
+    const auto hidden = hidden_by_beats(echoes, beats, {}, rule, default_echo_rule());
+    ASSERT_EQ(hidden.size(), 3u);
+    EXPECT_EQ(hidden[0].echo, 1u);
+    EXPECT_EQ(hidden[1].echo, 4u);
+    EXPECT_EQ(hidden[2].echo, 7u);
+    EXPECT_EQ(hidden[2].channels_seen, 2u);
+    for (const auto& h : hidden) EXPECT_FALSE(h.joins);
+    // Without a heart nothing is restored.
+    EXPECT_TRUE(hidden_by_beats(echoes, {}, {}, rule, default_echo_rule()).empty());
+}
+
+TEST(SignalHeartbeat, ATwitchHiddenOnOneChannelAndCountedOnAnotherJoinsIt) {
+    const auto rule = default_rule();
+    const auto beats = beats_each_second(4);
+    const std::vector<HiddenCandidate> echoes = {echo_after_beat(2, 0.2, 9, 1)};
+    const std::vector<BeatCandidate> counted = {{1.2, 7, 0.02, 1}, {2.705, 6, 0.02, 1}};
+    const auto hidden = hidden_by_beats(echoes, beats, counted, rule, default_echo_rule());
+    ASSERT_EQ(hidden.size(), 1u);
+    ASSERT_TRUE(hidden[0].joins);
+    EXPECT_EQ(*hidden[0].joins, 1u);
 }
 
 }  // namespace

@@ -169,6 +169,10 @@ struct DetectOptions {
     // heartbeat_ectopic_lag_tolerance of the median lag).
     std::size_t heartbeat_ectopic_min_beats{};
     double heartbeat_ectopic_lag_tolerance{};
+    // An event the echo rule dropped because it followed a beat's larger event on its channel
+    // is a twitch the beat hid, and counted, if it begins at least heartbeat_hidden_after_s
+    // after the beat (and outside every beat's window).
+    double heartbeat_hidden_after_s{};
 
     // The defaults for a kind of channel (other kinds get the EMG ones).
     static DetectOptions for_kind(ChannelKind kind);
@@ -189,6 +193,14 @@ struct DetectedEvent {
     double peak = 0;          // largest |band-passed value|, physical unit
     double snr = 0;           // peak / noise floor of that channel
     std::size_t channels_seen = 1;
+};
+
+// An event dropped as the echo of a larger one shortly before it on the same channel
+// (echo_window_s, echo_ratio). When that larger one proves to be a heartbeat's, the event was
+// no echo but a twitch the beat hid (docs/detection.md, the heart's signal, step 4).
+struct DroppedEcho {
+    DetectedEvent event;       // on its own channel, not merged with others (channels_seen 1)
+    double after_onset_s = 0;  // onset of the larger event it followed
 };
 
 // An event rejected as a glitch (a one- or two-sample electrode pop or bit error, glitch_max_s).
@@ -221,6 +233,8 @@ class Detector {
     std::vector<DetectedEvent> take_events();
     // Events rejected as glitches so far; take_glitches() hands them over.
     std::vector<Glitch> take_glitches();
+    // Events dropped as echoes so far; take_echoes() hands them over.
+    std::vector<DroppedEcho> take_echoes();
     // The digital step of each channel in its physical unit, from the file's header (0: not
     // known, as in CSV); the detector also measures it from the data (docs/detection.md, step 4).
     // Call before execute().

@@ -89,11 +89,20 @@ double outside(const std::vector<Exclusion>& stretches, double start, double end
     return std::max(0.0, length);
 }
 
+// Events the echo rule dropped (DroppedEcho), on their channels in the report.
+struct ReportEcho {
+    EventReport event;
+    double after_onset_s = 0;
+};
+
 // Events that came with a heartbeat are the ECG, not twitches (heartbeat.hpp): they leave the
 // report's events, the time around the beats leaves the analysed time of the kind counted, and
-// the report says how many, at what rate, for each kind of channel.
-void remove_heartbeat(DetectionReport& report, const DetectRequest& request, ChannelKind primary) {
+// the report says how many, at what rate, for each kind of channel. Events the echo rule dropped
+// after a beat (`echoes`, ascending) were twitches the beat hid: they are counted after all.
+void remove_heartbeat(DetectionReport& report, const std::vector<ReportEcho>& echoes,
+                      const DetectRequest& request, ChannelKind primary) {
     std::vector<char> heartbeat(report.events.size(), 0);
+    std::vector<EventReport> restored;
     for (const auto kind : {ChannelKind::emg, ChannelKind::accelerometer}) {
         const auto& o = kind == ChannelKind::emg ? request.emg : request.accelerometer;
         std::vector<std::size_t> of_kind;
@@ -150,10 +159,47 @@ void remove_heartbeat(DetectionReport& report, const DetectRequest& request, Cha
             report.excluded_s = report.duration_s - report.analysed_s;
         }
         report.heartbeat.push_back(said);
+        std::vector<detail::BeatCandidate> left;
+        std::vector<std::size_t> left_of;  // their indices into report.events
+        for (std::size_t k = 0; k < of_kind.size(); ++k) {
+            if (heartbeat[of_kind[k]] != 0) continue;
+            left.push_back(candidates[k]);
+            left_of.push_back(of_kind[k]);
+        }
+        std::vector<detail::HiddenCandidate> dropped;
+        std::vector<const ReportEcho*> dropped_of;
+        for (const auto& echo : echoes) {
+            const auto& e = echo.event;
+            if (report.channels[e.channel].kind != kind) continue;
+            dropped.push_back(
+                {e.onset_s, e.duration_s, std::max(e.snr, 1e-9), e.channel, echo.after_onset_s});
+            dropped_of.push_back(&echo);
+        }
+        for (const auto& h :
+             detail::hidden_by_beats(dropped, found.beats_s, left, rule,
+                                     {o.echo_window_s, o.echo_ratio, o.merge_window_s})) {
+            const auto& e = dropped_of[h.echo]->event;
+            if (!h.joins) {
+                restored.push_back(e);
+                restored.back().channels_seen = h.channels_seen;
+                continue;
+            }
+            // Merged across channels as if no beat had hidden it: placed where it is largest.
+            auto& twitch = report.events[left_of[*h.joins]];
+            const std::size_t seen = twitch.channels_seen + 1;
+            if (e.snr > twitch.snr) twitch = e;
+            twitch.channels_seen = seen;
+        }
     }
     std::vector<EventReport> counted;
     for (std::size_t i = 0; i < report.events.size(); ++i) {
         if (heartbeat[i] == 0) counted.push_back(report.events[i]);
+    }
+    if (!restored.empty()) {
+        counted.insert(counted.end(), restored.begin(), restored.end());
+        std::stable_sort(
+            counted.begin(), counted.end(),
+            [](const EventReport& a, const EventReport& b) { return a.onset_s < b.onset_s; });
     }
     report.events = std::move(counted);
 }
@@ -308,6 +354,7 @@ DetectionReport detect_recording(const std::filesystem::path& file, const Detect
     // the EMG beside it from being analysed.
     std::vector<std::vector<Exclusion>> flat_exclusions;
     std::vector<std::vector<double>> peaks(report.channels.size());
+    std::vector<ReportEcho> echoes;
     for (auto& group : groups) {
         // Skip flat or saturated channels (judged on the first seconds).
         const auto& options = group.kind == ChannelKind::emg ? request.emg : request.accelerometer;
@@ -370,6 +417,12 @@ DetectionReport detect_recording(const std::filesystem::path& file, const Detect
                                  request.read_ahead && detail::more_than_one_cpu());
         auto collect = [&] {
             for (const auto& g : detector.take_glitches()) glitches.push_back(g);
+            for (const auto& d : detector.take_echoes()) {
+                const auto& e = d.event;
+                echoes.push_back(
+                    {{e.onset_s, e.duration_s, group.report_channels[e.channel], e.peak, e.snr, 1},
+                     d.after_onset_s});
+            }
             for (const auto& e : detector.take_events()) {
                 const auto channel = group.report_channels[e.channel];
                 report.events.push_back(
@@ -452,6 +505,11 @@ DetectionReport detect_recording(const std::filesystem::path& file, const Detect
     }
     std::erase_if(report.events,
                   [&](const EventReport& e) { return inside(report.exclusions, e.onset_s); });
+    std::erase_if(echoes,
+                  [&](const ReportEcho& e) { return inside(report.exclusions, e.event.onset_s); });
+    std::sort(echoes.begin(), echoes.end(), [](const ReportEcho& a, const ReportEcho& b) {
+        return a.event.onset_s < b.event.onset_s;
+    });
     std::erase_if(report.glitches,
                   [&](const GlitchReport& g) { return inside(report.exclusions, g.time_s); });
     std::sort(report.glitches.begin(), report.glitches.end(),
@@ -466,7 +524,7 @@ DetectionReport detect_recording(const std::filesystem::path& file, const Detect
               [](const EventReport& a, const EventReport& b) { return a.onset_s < b.onset_s; });
     const ChannelKind primary = primary_kind(report);
     const double analysed_before_heartbeat_s = report.analysed_s;
-    remove_heartbeat(report, request, primary);
+    remove_heartbeat(report, echoes, request, primary);
     const double minutes = report.analysed_s / 60.0;
     // A kind's events were taken out around its own heartbeats only: its channels' rates are over
     // the time analysed less those (an accelerometer keeps the time of the EMG's beats).

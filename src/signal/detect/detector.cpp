@@ -529,6 +529,7 @@ void Detector::reset() {
     s.raw_tail_first = 0;
     s.raw_tail_frames = 0;
     s.glitches.clear();
+    s.echoes.clear();
     s.anchors.clear();
     s.finished = false;
 }
@@ -602,6 +603,11 @@ std::vector<double> Detector::noise_rms() const {
         rms[c] = s.noise_sum[c] / static_cast<double>(s.noise_segments[c]);
     }
     return rms;
+}
+std::vector<DroppedEcho> Detector::take_echoes() {
+    std::vector<DroppedEcho> echoes;
+    echoes.swap(state_->echoes);
+    return echoes;
 }
 std::vector<Glitch> Detector::take_glitches() {
     std::vector<Glitch> glitches;

@@ -147,6 +147,7 @@ struct DetectorState {
     Frame raw_tail_first = 0;
     std::size_t raw_tail_frames = 0;
     std::vector<Glitch> glitches;
+    std::vector<DroppedEcho> echoes;  // events dropped as echoes (events.cpp, emit_one)
     // Largest |band-passed value| the band-pass makes of a pulse of 1 lasting w samples
     // (index w, 1 to kGlitchMaxSamples): how much of an event's peak an excursion explains.
     std::array<float, kGlitchMaxSamples + 1> pulse_peak{};

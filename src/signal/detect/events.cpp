@@ -16,6 +16,11 @@ void emit_one(DetectorState& s, const ChannelEvent& e) {
     auto& last = s.last_event[e.channel];
     if (last.peak > 0 && e.onset - last.onset <= s.echo_frames &&
         e.peak < s.o.echo_ratio * last.peak) {
+        // Kept aside: if the larger event proves to be a heartbeat's (the heartbeat search runs
+        // on the whole recording, after this), this was a twitch the beat hid.
+        s.echoes.push_back({{s.time_of(e.start), static_cast<double>(e.end - e.start) / s.fs,
+                             e.channel, e.peak, e.floor > 0 ? e.peak / e.floor : 0, 1},
+                            s.time_of(last.start)});
         return;
     }
     last = e;

@@ -24,7 +24,7 @@ std::vector<double> intervals_of(const std::vector<double>& beats) {
 
 // Whether an event at `onset_s` lies in the window of one of the beats (ascending): part of its
 // complex, which the caller takes out.
-bool in_beat_window(const std::vector<double>& beats, double onset_s, const HeartbeatRule& rule) {
+bool in_beat_window(std::span<const double> beats, double onset_s, const HeartbeatRule& rule) {
     const auto after = std::lower_bound(beats.begin(), beats.end(), onset_s - rule.after_s);
     return after != beats.end() && *after <= onset_s + rule.before_s;
 }
@@ -314,7 +314,8 @@ HeartbeatRule heartbeat_rule(const DetectOptions& o) {
             o.heartbeat_irregular_share,
             o.heartbeat_irregular_stray_share,
             o.heartbeat_ectopic_min_beats,
-            o.heartbeat_ectopic_lag_tolerance};
+            o.heartbeat_ectopic_lag_tolerance,
+            o.heartbeat_hidden_after_s};
 }
 
 Heartbeat find_heartbeat(std::span<const double> onsets_s, std::span<const double> peaks,
@@ -362,10 +363,16 @@ Heartbeat find_heartbeat(std::span<const double> onsets_s, std::span<const doubl
         }
     }
     if (seeds.empty()) return heartbeat;
-    // Forward from each seed up to the next one, backward from the first to the start.
+    // Forward from each seed up to the next one, backward from the first to the start and from
+    // each later one back to where the rhythm followed before it was lost (else the beats
+    // between stayed counted: 20 s of a 40 uV ECG, 40 false twitches, on one recording).
     auto& beats = heartbeat.beats_s;
     beats = search.follow(seeds.front(), -1, onsets_s.front() - rule.max_interval_s);
     for (std::size_t s = 0; s < seeds.size(); ++s) {
+        if (s > 0) {
+            const auto before = search.follow(seeds[s], -1, beats.back() + rule.min_interval_s);
+            beats.insert(beats.end(), before.rbegin(), before.rend());
+        }
         for (auto member : seeds[s]) beats.push_back(onsets_s[member]);
         const double limit = s + 1 < seeds.size()
                                  ? onsets_s[seeds[s + 1].front()] - rule.min_interval_s
@@ -463,6 +470,53 @@ void add_ectopic_beats(std::span<const BeatCandidate> events, Heartbeat& heartbe
     if (added == 0 || !(duration > 0)) return;
     heartbeat.beats_per_min = 60.0 * static_cast<double>(beats.size()) / duration;
     heartbeat.irregular = true;
+}
+
+std::vector<Hidden> hidden_by_beats(std::span<const HiddenCandidate> echoes,
+                                    std::span<const double> beats,
+                                    std::span<const BeatCandidate> counted,
+                                    const HeartbeatRule& rule, const EchoRule& echo) {
+    std::vector<Hidden> hidden;
+    if (beats.empty()) return hidden;
+    // Per channel the last event restored: the echo rule as it would have run without the beat
+    // (a twitch's own ringing after it is still its echo).
+    std::vector<const HiddenCandidate*> last;
+    // Just after the window the QRS complex's band-passed tail crosses the threshold again on
+    // channels where it lasts longest: such an event is the beat's echo indeed.
+    HeartbeatRule later = rule;
+    later.after_s = std::max(rule.after_s, rule.hidden_after_s);
+    for (std::size_t i = 0; i < echoes.size(); ++i) {
+        const auto& e = echoes[i];
+        if (!in_beat_window(beats, e.after_onset_s, rule) ||
+            in_beat_window(beats, e.onset_s, later)) {
+            continue;
+        }
+        if (e.channel >= last.size()) last.resize(e.channel + 1, nullptr);
+        const auto* before = last[e.channel];
+        if (before != nullptr && e.onset_s - before->onset_s <= echo.window_s &&
+            e.peak < echo.ratio * before->peak) {
+            continue;
+        }
+        last[e.channel] = &e;
+        // Seen on another channel where no beat hid it: counted already.
+        const auto near =
+            std::lower_bound(counted.begin(), counted.end(), e.onset_s - echo.merge_s,
+                             [](const BeatCandidate& c, double t) { return c.onset_s < t; });
+        if (near != counted.end() && near->onset_s <= e.onset_s + echo.merge_s) {
+            hidden.push_back({i, 1, static_cast<std::size_t>(near - counted.begin())});
+            continue;
+        }
+        // Hidden on several channels: one twitch, on the channel where it is largest.
+        if (!hidden.empty() && !hidden.back().joins &&
+            e.onset_s - echoes[hidden.back().echo].onset_s <= echo.merge_s) {
+            auto& previous = hidden.back();
+            ++previous.channels_seen;
+            if (e.peak > echoes[previous.echo].peak) previous.echo = i;
+            continue;
+        }
+        hidden.push_back({i, 1, std::nullopt});
+    }
+    return hidden;
 }
 
 }  // namespace twitchwatch::signal::detail

@@ -8,7 +8,8 @@
 //    `seed_tolerance` of the interval (which may drift from beat to beat), of similar peaks, at
 //    least `min_beats` long and so long that random events at the recording's rate would line up
 //    so evenly less than `chance_seeds` times. A recording without a seed has no heartbeat.
-// 2. The beats: from each seed the rhythm is followed forward (and from the first one backward):
+// 2. The beats: from each seed the rhythm is followed forward, and backward from the first one to
+//    the start and from each later one to where the rhythm followed before it was lost:
 //    the next beat is looked for n intervals (the median of the last few) after the last one
 //    seen, within `tolerance` x sqrt(n) of it; the n - 1 beats not seen between are placed
 //    evenly, and after more than `max_missed` of them in a row the rhythm is lost.
@@ -23,6 +24,7 @@
 // ectopic beat has a shape of its own: each kind of beat is such a class.
 
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -45,6 +47,7 @@ struct HeartbeatRule {
     double irregular_spread = 0, irregular_share = 0, irregular_stray_share = 0;
     std::size_t ectopic_min_beats = 0;  // 0: no search for ectopic beats
     double ectopic_lag_tolerance = 0;   // fraction of the lag after the beat before
+    double hidden_after_s = 0;          // an echo a beat hid counts from this long after it
 };
 
 // A detected event as find_irregular_heartbeat compares it with others.
@@ -77,5 +80,38 @@ Heartbeat find_irregular_heartbeat(std::span<const BeatCandidate> events,
 // followed, and its ectopic beats, of another shape, are otherwise counted as twitches.
 void add_ectopic_beats(std::span<const BeatCandidate> events, Heartbeat& heartbeat,
                        const HeartbeatRule& rule);
+
+// An event dropped as the echo of a larger one shortly before it on its channel (DroppedEcho).
+struct HiddenCandidate {
+    double onset_s = 0, duration_s = 0, peak = 0;  // peak as SNR
+    std::size_t channel = 0;
+    double after_onset_s = 0;  // onset of the larger event
+};
+
+// The echo rule (echo_window_s, echo_ratio) and the merge window of the detector's options.
+struct EchoRule {
+    double window_s = 0, ratio = 0, merge_s = 0;
+};
+
+struct Hidden {
+    std::size_t echo = 0;  // index into the echoes
+    std::size_t channels_seen = 1;
+    // The twitch counted already that this one is part of (seen on another channel, where no
+    // beat hid it), as an index into `counted`.
+    std::optional<std::size_t> joins;
+};
+
+// The twitches the heart's beats hid: the echo rule dropped an event that followed a larger
+// one on its channel, and that larger one lies in a beat's window (it was the QRS complex, not
+// a twitch ringing). Such an event is a twitch if it lies outside every beat's window itself,
+// is no echo of another such event on its channel (the rule replayed without the beat), and is
+// the same twitch as one counted (`counted`, ascending, within merge_s: then it `joins` it, and
+// the twitch is placed where it is largest, as the merge across channels does). Events of
+// several channels within merge_s of the first are one twitch, on the channel where it is
+// largest. `echoes` ascending by onset; returns them in that order.
+std::vector<Hidden> hidden_by_beats(std::span<const HiddenCandidate> echoes,
+                                    std::span<const double> beats,
+                                    std::span<const BeatCandidate> counted,
+                                    const HeartbeatRule& rule, const EchoRule& echo);
 
 }  // namespace twitchwatch::signal::detail

@@ -138,6 +138,7 @@ const std::vector<OptionField>& fields() {
         number("heartbeat_irregular_stray_share", &DetectOptions::heartbeat_irregular_stray_share),
         number("heartbeat_ectopic_min_beats", &DetectOptions::heartbeat_ectopic_min_beats),
         number("heartbeat_ectopic_lag_tolerance", &DetectOptions::heartbeat_ectopic_lag_tolerance),
+        number("heartbeat_hidden_after_s", &DetectOptions::heartbeat_hidden_after_s),
     };
     return all;
 }
@@ -369,6 +370,9 @@ void DetectOptions::validate(std::string_view which) const {
          "heartbeat_ectopic_min_beats must be 0 (off) or at least 2"},
         {o.heartbeat_ectopic_lag_tolerance > 0 && o.heartbeat_ectopic_lag_tolerance < 1,
          "heartbeat_ectopic_lag_tolerance must be above 0 and below 1"},
+        {o.heartbeat_hidden_after_s >= 0 &&
+             o.heartbeat_hidden_after_s < 60 / o.heartbeat_max_rate_per_min,
+         "heartbeat_hidden_after_s must be >= 0 and below the shortest beat interval"},
         {o.quality_probe_s > 0 && window(o.quality_probe_s),
          "quality_probe_s must be above 0, at most 60"},
         {o.saturated_fraction > 0 && o.saturated_fraction <= 1,
