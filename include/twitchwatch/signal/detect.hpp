@@ -197,7 +197,7 @@ struct DetectedEvent {
 
 // An event dropped as the echo of a larger one shortly before it on the same channel
 // (echo_window_s, echo_ratio). When that larger one proves to be a heartbeat's, the event was
-// no echo but a twitch the beat hid (docs/detection.md, the heart's signal, step 4).
+// no echo but a twitch the beat hid (docs/detection.md, the heart's signal, step 6).
 struct DroppedEcho {
     DetectedEvent event;       // on its own channel, not merged with others (channels_seen 1)
     double after_onset_s = 0;  // onset of the larger event it followed

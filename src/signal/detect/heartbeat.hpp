@@ -103,12 +103,13 @@ struct Hidden {
 
 // The twitches the heart's beats hid: the echo rule dropped an event that followed a larger
 // one on its channel, and that larger one lies in a beat's window (it was the QRS complex, not
-// a twitch ringing). Such an event is a twitch if it lies outside every beat's window itself,
-// is no echo of another such event on its channel (the rule replayed without the beat), and is
-// the same twitch as one counted (`counted`, ascending, within merge_s: then it `joins` it, and
-// the twitch is placed where it is largest, as the merge across channels does). Events of
-// several channels within merge_s of the first are one twitch, on the channel where it is
-// largest. `echoes` ascending by onset; returns them in that order.
+// a twitch ringing). Such an event is a twitch if it lies outside every beat's window itself
+// (and at least hidden_after_s after the beat) and is no echo of another such event on its
+// channel (the rule replayed without the beat). When a twitch counted already (`counted`,
+// ascending) lies within merge_s, it is that twitch seen on one more channel: it `joins` it,
+// and the twitch is placed where it is largest, as the merge across channels does. Otherwise
+// events of several channels within merge_s of the first are one twitch, on the channel where
+// it is largest. `echoes` ascending by onset; returns them in that order.
 std::vector<Hidden> hidden_by_beats(std::span<const HiddenCandidate> echoes,
                                     std::span<const double> beats,
                                     std::span<const BeatCandidate> counted,
