@@ -145,6 +145,28 @@ TEST(SignalSimulate, ShapesArePotentialsOfRealisticDuration) {
     }
 }
 
+TEST(SignalSimulate, AMechanicalTwitchLeavesTheSkinAtRest) {
+    // The acceleration integrated once (velocity) and twice (displacement) over the twitch: both
+    // back at 0 after it, the displacement largest at the contraction time. The second derivative
+    // of the force (t/T) e^(1 - t/T), used until stop 16, left a velocity of 1/(2e) of its peak
+    // x T: a slow step the accelerometer's high-pass rang on.
+    constexpr double kStep = 1e-4;
+    double velocity = 0, displacement = 0, largest_displacement = 0, at = 0, peak = 0;
+    for (int i = 0; i < 120000; ++i) {  // 0 to 12 T
+        const double a = ts::twitch_acceleration((i + 0.5) * kStep);
+        peak = std::max(peak, std::abs(a));
+        velocity += a * kStep;
+        displacement += velocity * kStep;
+        if (displacement > largest_displacement)
+            largest_displacement = displacement, at = i * kStep;
+    }
+    EXPECT_NEAR(peak, 1.0, 1e-6);
+    EXPECT_NEAR(velocity, 0.0, 1e-4);
+    EXPECT_NEAR(displacement, 0.0, 1e-3 * largest_displacement);
+    EXPECT_NEAR(at, 1.0, 0.01);
+    EXPECT_EQ(ts::twitch_acceleration(-0.5), 0.0);  // nothing before the onset
+}
+
 TEST(SignalSimulate, StretchesHoldNoTruthAndAreLoud) {
     auto o = small();
     o.duration_s = 120;

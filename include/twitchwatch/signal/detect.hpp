@@ -104,11 +104,6 @@ struct DetectOptions {
     // An event smaller than echo_ratio x the peak of the event that began on the same channel
     // at most echo_window_s before it is that event's ringing or tail, not a twitch.
     double echo_window_s{}, echo_ratio{};
-    // Within echo_window_s of an event's onset, a new event on the same channel begins only where
-    // the envelope RMS rises above echo_onset_ratio x that event's peak (0: any threshold
-    // crossing begins one): a tail that crosses the threshold again does not open an event that
-    // would swallow the next twitch's onset.
-    double echo_onset_ratio{};
     // Peaks this close on different channels are one twitch.
     double merge_window_s{};
     // A weaker event (below echo_ratio x the twitch's peak over noise) that begins on another

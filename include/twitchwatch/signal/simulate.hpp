@@ -94,6 +94,12 @@ class Simulator {
 // (triphasic) functions with width tau_s, scaled so that its largest absolute value is 1.
 double muap_shape(double t_s, double tau_s, double triphasic_weight);
 
+// The skin's acceleration over a mechanical twitch, x = time since its onset / the contraction
+// time T: the second derivative of the displacement x^3 e^{3(1-x)} (at rest before, moving off
+// with no jump in velocity or acceleration, largest at T, back at rest after), scaled so that its
+// largest absolute value is 1. Over the twitch it integrates to 0: no velocity is left over.
+double twitch_acceleration(double x);
+
 // Detected events matched one to one against truth (same channel, onsets within tolerance).
 struct EventScore {
     std::size_t true_positives = 0, false_positives = 0, false_negatives = 0;

@@ -386,19 +386,8 @@ void scan_events(DetectorState& s, std::size_t c, Frame first, std::size_t frame
     std::size_t f = 0;
     while (f < frames) {
         if (!open.active) {
-            // Within the echo window of the channel's last event (the pending one, or else the
-            // last emitted) a crossing opens an event only above echo_onset_ratio x its peak.
-            const ChannelEvent& previous = open.pending ? open.event : s.last_event[c];
-            const bool gated = s.o.echo_onset_ratio > 0 && previous.peak > 0;
-            const Frame gate_until = gated ? previous.onset + s.echo_frames : first - 1;
-            const float gate_rms = static_cast<float>(s.o.echo_onset_ratio) * previous.peak;
-            const float gate = std::max(threshold, gate_rms * gate_rms);
-            const auto opens = [&](std::size_t frame) {
-                return envelope[frame * C] >
-                       (first + static_cast<Frame>(frame) <= gate_until ? gate : threshold);
-            };
             std::size_t next = f;
-            while (next < frames && !opens(next)) ++next;
+            while (next < frames && !(envelope[next * C] > threshold)) ++next;
             if (open.pending &&
                 open.event.onset + s.refractory_frames < first + static_cast<Frame>(next)) {
                 emit_channel_event(s, open.event);
