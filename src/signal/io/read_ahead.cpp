@@ -2,6 +2,7 @@
 
 #include <sched.h>
 
+#include <system_error>
 #include <utility>
 
 namespace twitchwatch::signal::detail {
@@ -13,7 +14,11 @@ ReadAhead::ReadAhead(std::unique_ptr<SampleReader> reader, std::size_t block_fra
     slots_[0].frames.resize(samples);
     if (background) {
         slots_[1].frames.resize(samples);
-        thread_ = std::thread([this] { read_in_background(); });
+        try {
+            thread_ = std::thread([this] { read_in_background(); });
+        } catch (const std::system_error&) {
+            // No thread to be had (a process or user limit): read in the caller's thread.
+        }
     }
 }
 

@@ -26,7 +26,8 @@ struct ReadBlock {
 class ReadAhead {
   public:
     // Blocks of up to block_frames frames. With `background` the reader runs on a thread of its
-    // own, one block ahead (memory: two blocks); otherwise next() reads in the caller's thread.
+    // own, one block ahead (memory: two blocks); otherwise, or when no thread can be started,
+    // next() reads in the caller's thread.
     ReadAhead(std::unique_ptr<SampleReader> reader, std::size_t block_frames, bool background);
     ~ReadAhead();  // stops the thread after the read it is in, if any
     ReadAhead(const ReadAhead&) = delete;
