@@ -1,8 +1,10 @@
 // Sensitivity, precision and F1 of the detector per SNR and condition on simulated recordings
 // (8 channels, 5 minutes, 40 twitches/min, every twitch exactly SNR x noise RMS; a hit is within
-// +-20 ms on the right channel). Printed as a Markdown table for docs/performance-signal.md.
+// +-20 ms on the right channel), then the same for an accelerometer. Printed as Markdown tables
+// for docs/performance-signal.md.
 //
 //   build/release/bench/signal/bench_detect_f1
+#include <algorithm>
 #include <cstdio>
 #include <vector>
 
@@ -13,8 +15,17 @@ namespace tws = twitchwatch::signal;
 
 namespace {
 
+// Whether a true onset lies in the analysed time: outside every exclusion widened by `margin_s`
+// (the truth is scored over the analysed time only).
+bool analysed(const tws::Detector& detector, double onset_s, double margin_s) {
+    const auto& stretches = detector.exclusions();
+    return std::none_of(stretches.begin(), stretches.end(), [&](const auto& x) {
+        return onset_s >= x.start_s - margin_s && onset_s <= x.end_s + margin_s;
+    });
+}
+
 // One accelerometer over 2 twitching EMG channels: it feels every twitch, as the simulator's
-// second derivative of the twitch force, 15 ms after the potential (knowledge/simulation.toml);
+// skin acceleration (twitch_acceleration), 15 ms after the potential (knowledge/simulation.toml);
 // a twitch of relative size r (U(1, amplitude_spread)) peaks at r x 10 noise RMS. Doublets are left
 // out: their two discharges 10-110 ms apart fuse into one movement, which the 0.1 s refractory
 // period counts once. A hit is within +-50 ms of the potential's onset plus the delay (the
@@ -56,11 +67,7 @@ void print_accelerometer_table() {
         for (const auto& e : detector.take_events()) found.push_back({e.onset_s, 0});
         std::vector<tws::TruthEvent> truth;
         for (auto t : sim.truth().events) {
-            bool excluded = false;
-            for (const auto& x : detector.exclusions()) {
-                excluded |= t.onset_s >= x.start_s - 0.05 && t.onset_s <= x.end_s + 0.05;
-            }
-            if (excluded) continue;
+            if (!analysed(detector, t.onset_s, 0.05)) continue;
             t.channel = 0;
             t.onset_s += 0.015;
             truth.push_back(t);
@@ -105,14 +112,9 @@ int main() {
             detector.finish();
             std::vector<tws::ScoredEvent> found;
             for (const auto& e : detector.take_events()) found.push_back({e.onset_s, e.channel});
-            // Truth over the analysed time only.
             std::vector<tws::TruthEvent> truth;
             for (const auto& t : sim.truth().events) {
-                bool excluded = false;
-                for (const auto& x : detector.exclusions()) {
-                    excluded |= t.onset_s >= x.start_s - 0.02 && t.onset_s <= x.end_s + 0.02;
-                }
-                if (!excluded) truth.push_back(t);
+                if (analysed(detector, t.onset_s, 0.02)) truth.push_back(t);
             }
             const auto score = tws::score_events(truth, found, 0.020);
             std::printf("| %s | %.0f | %.3f | %.3f | %.3f | %.1f |\n", c.name, snr,

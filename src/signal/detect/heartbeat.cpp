@@ -199,12 +199,7 @@ bool like(const HeartbeatRule& rule, const BeatCandidate& centre, const BeatCand
                   rule.peak_ratio);
 }
 
-// The beats of one kind in an irregular rhythm (find_irregular_heartbeat), or none. Each event
-// is tried as the centre of a class: the events like it in peak (within sqrt(peak_ratio), so
-// any two within peak_ratio, as in a seed), duration and channels seen (a beat is seen on many
-// channels at once, a twitch on one or a few), on any channel (where the heart is seen about
-// equally well on two, either may show it best). Of the classes that pass, the one with the most
-// beats.
+// A class of events alike (`like`) and the event it was found around.
 struct BeatClass {
     std::vector<double> beats;
     BeatCandidate centre;
@@ -217,6 +212,9 @@ std::size_t centre_step(std::size_t events, const HeartbeatRule& rule) {
         1, (events + rule.irregular_max_centres - 1) / rule.irregular_max_centres);
 }
 
+// The beats of one kind in an irregular rhythm (find_irregular_heartbeat), or none. Each event
+// (of many, every n-th) is tried as the centre of a class of the events `like` it; of the classes
+// that pass, the one with the most beats.
 BeatClass irregular_beats(const std::vector<BeatCandidate>& events, double duration,
                           const HeartbeatRule& rule) {
     // The class's events in time; one that follows a beat sooner than the heart can (a twitch
