@@ -10,12 +10,17 @@
 namespace twitchwatch::signal::detail {
 namespace {
 
+// The echo rule: filters ring after a large potential; a much smaller event just after it on
+// the same channel is that echo. (The second discharge of a doublet is as large as the first.)
+// EchoRule::drops is the same rule in seconds, for the heartbeat search.
+bool is_echo_of(const DetectorState& s, const ChannelEvent& last, const ChannelEvent& e) {
+    return last.peak > 0 && e.onset - last.onset <= s.echo_frames &&
+           e.peak < s.o.echo_ratio * last.peak;
+}
+
 void emit_one(DetectorState& s, const ChannelEvent& e) {
-    // Filters ring after a large potential; a much smaller event just after it on the same
-    // channel is that echo. (The second discharge of a doublet is as large as the first.)
     auto& last = s.last_event[e.channel];
-    if (last.peak > 0 && e.onset - last.onset <= s.echo_frames &&
-        e.peak < s.o.echo_ratio * last.peak) {
+    if (is_echo_of(s, last, e)) {
         // Kept aside: if the larger event proves to be a heartbeat's (the heartbeat search runs
         // on the whole recording, after this), this was a twitch the beat hid.
         s.echoes.push_back({{s.time_of(e.start), static_cast<double>(e.end - e.start) / s.fs,
@@ -256,10 +261,7 @@ namespace {
 bool file_glitch(DetectorState& s, const ChannelEvent& e) {
     if (!e.glitch) return false;
     auto& last = s.last_event[e.channel];
-    if (last.peak > 0 && e.onset - last.onset <= s.echo_frames &&
-        e.peak < s.o.echo_ratio * last.peak) {
-        return true;  // an echo of an earlier event: dropped as such
-    }
+    if (is_echo_of(s, last, e)) return true;  // dropped as an echo of an earlier event
     last = e;
     s.glitches.push_back({s.time_of(e.peak_frame), e.channel});
     return true;

@@ -491,8 +491,7 @@ std::vector<Hidden> hidden_by_beats(std::span<const HiddenCandidate> echoes,
         }
         if (e.channel >= last.size()) last.resize(e.channel + 1, nullptr);
         const auto* before = last[e.channel];
-        if (before != nullptr && e.onset_s - before->onset_s <= echo.window_s &&
-            e.peak < echo.ratio * before->peak) {
+        if (before != nullptr && echo.drops(e.onset_s - before->onset_s, e.peak, before->peak)) {
             continue;
         }
         last[e.channel] = &e;

@@ -91,6 +91,11 @@ struct HiddenCandidate {
 // The echo rule (echo_window_s, echo_ratio) and the merge window of the detector's options.
 struct EchoRule {
     double window_s = 0, ratio = 0, merge_s = 0;
+    // Whether an event of `peak` `gap_s` after one of `earlier_peak` on its channel is that
+    // one's echo: the rule of the detector's event step (is_echo_of in events.cpp), in seconds.
+    bool drops(double gap_s, double peak, double earlier_peak) const {
+        return gap_s <= window_s && peak < ratio * earlier_peak;
+    }
 };
 
 struct Hidden {
