@@ -748,16 +748,23 @@ TEST(SignalDetect, AWeakerLateCopyOnAnotherChannelIsTheSameTwitch) {
 }
 
 TEST(SignalDetect, ALongPotentialCrossingTwiceOnAFartherChannelIsOneTwitch) {
-    // A long potential, large on channel 0; channel 1, farther away, sees it widened and weak:
-    // its first phase barely crosses the threshold, a later one crosses again 35 ms later
-    // (after refractory_s, and after copy_window_s from the twitch's onset) while the twitch
-    // still lasts on channel 0. Channel 1's first event joins the twitch; the second, seen on
-    // channel 1 alone and well below the twitch, is the same potential (the independent
-    // generator's high-SNR false twitches, docs/independent-check.md, stop 17).
-    HandMadeRecording farther(2);
-    farther.add_biphasic(0, 12.0, 60, 0.008);
-    farther.add_biphasic(1, 12.004, 4, 0.0015);
-    farther.add_biphasic(1, 12.035, 12, 0.002);
+    // A long potential (50 ms), large on channel 0; channel 1, farther away, sees it widened and
+    // weak: its first phase barely crosses the threshold, a later phase (10 ms) crosses again
+    // 36 ms later (after refractory_s, and after copy_window_s from the twitch's onset) while the
+    // twitch still lasts on channel 0. Channel 1's first event joins the twitch; the second,
+    // seen on channel 1 alone, shorter than refractory_s and well below the twitch, is the same
+    // potential (the independent generator's high-SNR false twitches,
+    // docs/independent-check.md, stop 17).
+    const auto with_late_phase = [](std::size_t channels, double late_phase_s) {
+        HandMadeRecording recording(channels);
+        recording.add_biphasic(0, 12.0, 60, 0.010);
+        for (std::size_t c = 1; c < channels; ++c) {
+            recording.add_biphasic(c, 12.004, 3, 0.0015);
+            recording.add_biphasic(c, 12.040, 3.5, late_phase_s);
+        }
+        return recording;
+    };
+    const auto farther = with_late_phase(2, 0.002);
     const auto one = farther.report("lone_copy");
     ASSERT_EQ(one.events.size(), 1u);
     EXPECT_EQ(one.events[0].channel, 0u);
@@ -768,17 +775,13 @@ TEST(SignalDetect, ALongPotentialCrossingTwiceOnAFartherChannelIsOneTwitch) {
     ts::DetectRequest off;
     off.emg.copy_window_s = 0;
     EXPECT_EQ(farther.report("lone_copy_off", off).events.size(), 2u);
-    // The same later potential on two channels at once is a discharge of its own (a unit
-    // firing again shows on every electrode that saw it): it stays.
-    HandMadeRecording again(3);
-    again.add_biphasic(0, 12.0, 60, 0.008);
-    for (std::size_t c : {1u, 2u}) {
-        again.add_biphasic(c, 12.004, 4, 0.0015);
-        again.add_biphasic(c, 12.035, 12, 0.002);
-    }
-    const auto two = again.report("lone_copy_twice");
+    // The same later phase on two channels at once is a discharge of its own (a unit firing
+    // again shows on every electrode that saw it): it stays.
+    const auto two = with_late_phase(3, 0.002).report("lone_copy_twice");
     ASSERT_EQ(two.events.size(), 2u);
     EXPECT_EQ(two.events[1].channels_seen, 2u);
+    // So does a whole potential on one channel (25 ms, longer than refractory_s).
+    EXPECT_EQ(with_late_phase(2, 0.005).report("lone_copy_whole").events.size(), 2u);
 }
 
 TEST(SignalDetect, TheOnsetIsWhereAPotentialBeganAcrossADipOfItsEnvelope) {

@@ -210,17 +210,20 @@ void remove_heartbeat(DetectionReport& report, const std::vector<ReportEcho>& ec
 // which comes while the twitch still lasts on its own channel, cannot join it there, since a
 // channel gives a twitch one event. Such an event is seen on its electrode alone and stands
 // below echo_ratio of the twitch above the noise: it is the same potential, not a twitch of its
-// own. A unit firing again (a doublet) shows again on the electrodes that saw it, as one event
-// on several channels, and stays. Done after the heartbeat search, which judges the events of a
-// heart's complex as they came (docs/detection.md, step 7). copy_window_s 0 turns it off with
-// the late copies.
+// own. It is one phase of that potential, shorter than refractory_s (the time within which the
+// detector takes crossings for the phases of one potential); an event lasting longer is a whole
+// potential. A unit firing again (a doublet) shows again on the electrodes that saw it, as one
+// event on several channels, or as a whole potential on one: either stays. Done after the
+// heartbeat search, which judges the events of a heart's complex as they came
+// (docs/detection.md, step 7). copy_window_s 0 turns it off with the late copies.
 void join_lone_copies(DetectionReport& report, const DetectRequest& request) {
     std::vector<char> joined(report.events.size(), 0);
     for (std::size_t i = 0; i < report.events.size(); ++i) {
         const auto& e = report.events[i];
         const auto& channel = report.channels[e.channel];
         const auto& o = channel.kind == ChannelKind::emg ? request.emg : request.accelerometer;
-        if (e.channels_seen != 1 || o.copy_window_s <= 0) continue;
+        if (e.channels_seen != 1 || o.copy_window_s <= 0 || !(e.duration_s < o.refractory_s))
+            continue;
         // The twitch it may belong to began before it (events in onset order) and lasts until
         // at least its onset; no event is longer than max_event_duration_s.
         for (std::size_t k = i; k-- > 0;) {
