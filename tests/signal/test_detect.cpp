@@ -144,6 +144,25 @@ struct HandMadeRecording {
         detector.finish();
         return detector.take_events();
     }
+    // The whole recording's report (detect_recording, with the steps after the detector),
+    // written to an EDF+ file first.
+    ts::DetectionReport report(const std::string& name,
+                               const ts::DetectRequest& request = {}) const {
+        const auto path = std::filesystem::temp_directory_path() /
+                          ("tw_detect_" + name + "_" + std::to_string(::getpid()) + ".edf");
+        std::vector<ts::WriteChannel> labels;
+        for (std::size_t c = 0; c < channels; ++c) {
+            labels.push_back({"EMG " + std::to_string(c + 1), "uV", kRate, -1000, 1000, "EMG"});
+        }
+        {
+            ts::EdfPlusWriter writer(path, labels);
+            writer.write(x, x.size() / channels);
+            writer.close();
+        }
+        auto result = ts::detect_recording(path, request);
+        std::filesystem::remove(path);
+        return result;
+    }
 };
 
 }  // namespace
@@ -726,6 +745,43 @@ TEST(SignalDetect, AWeakerLateCopyOnAnotherChannelIsTheSameTwitch) {
     EXPECT_EQ(copy[0].channels_seen, 2u);
     EXPECT_EQ(events_for(12, ts::DetectOptions{}.copy_window_s).size(), 2u);  // 30 ms: too late
     EXPECT_EQ(events_for(30, 0.05).size(), 2u);  // as large: another twitch
+}
+
+TEST(SignalDetect, ALongPotentialCrossingTwiceOnAFartherChannelIsOneTwitch) {
+    // A long potential (50 ms), large on channel 0; channel 1, farther away, sees it widened and
+    // weak: its first phase barely crosses the threshold, a later phase (10 ms) crosses again
+    // 36 ms later (after refractory_s, and after copy_window_s from the twitch's onset) while the
+    // twitch still lasts on channel 0. Channel 1's first event joins the twitch; the second,
+    // seen on channel 1 alone, shorter than refractory_s and well below the twitch, is the same
+    // potential (the independent generator's high-SNR false twitches,
+    // docs/independent-check.md, stop 17).
+    const auto with_late_phase = [](std::size_t channels, double late_phase_s) {
+        HandMadeRecording recording(channels);
+        recording.add_biphasic(0, 12.0, 60, 0.010);
+        for (std::size_t c = 1; c < channels; ++c) {
+            recording.add_biphasic(c, 12.004, 3, 0.0015);
+            recording.add_biphasic(c, 12.040, 3.5, late_phase_s);
+        }
+        return recording;
+    };
+    const auto farther = with_late_phase(2, 0.002);
+    const auto one = farther.report("lone_copy");
+    ASSERT_EQ(one.events.size(), 1u);
+    EXPECT_EQ(one.events[0].channel, 0u);
+    EXPECT_NEAR(one.events[0].onset_s, 12.0, 0.01);
+    // The detector itself gives two: the rule comes after the heartbeat search.
+    EXPECT_EQ(farther.detect().size(), 2u);
+    // Late copies off (copy_window_s 0): the second crossing counts on its own.
+    ts::DetectRequest off;
+    off.emg.copy_window_s = 0;
+    EXPECT_EQ(farther.report("lone_copy_off", off).events.size(), 2u);
+    // The same later phase on two channels at once is a discharge of its own (a unit firing
+    // again shows on every electrode that saw it): it stays.
+    const auto two = with_late_phase(3, 0.002).report("lone_copy_twice");
+    ASSERT_EQ(two.events.size(), 2u);
+    EXPECT_EQ(two.events[1].channels_seen, 2u);
+    // So does a whole potential on one channel (25 ms, longer than refractory_s).
+    EXPECT_EQ(with_late_phase(2, 0.005).report("lone_copy_whole").events.size(), 2u);
 }
 
 TEST(SignalDetect, TheOnsetIsWhereAPotentialBeganAcrossADipOfItsEnvelope) {

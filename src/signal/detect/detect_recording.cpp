@@ -204,6 +204,49 @@ void remove_heartbeat(DetectionReport& report, const std::vector<ReportEcho>& ec
     report.events = std::move(counted);
 }
 
+// Seen from farther away, a long potential is widened and weaker, and its envelope can cross the
+// threshold twice on one electrode: its first phases barely, a later phase again after
+// refractory_s. The first crossing joins the twitch (merging across channels); the second,
+// which comes while the twitch still lasts on its own channel, cannot join it there, since a
+// channel gives a twitch one event. Such an event is seen on its electrode alone and stands
+// below echo_ratio of the twitch above the noise: it is the same potential, not a twitch of its
+// own. It is one phase of that potential, shorter than refractory_s (the time within which the
+// detector takes crossings for the phases of one potential); an event lasting longer is a whole
+// potential. A unit firing again (a doublet) shows again on the electrodes that saw it, as one
+// event on several channels, or as a whole potential on one: either stays. Done after the
+// heartbeat search, which judges the events of a heart's complex as they came
+// (docs/detection.md, step 7). copy_window_s 0 turns it off with the late copies.
+void join_lone_copies(DetectionReport& report, const DetectRequest& request) {
+    std::vector<char> joined(report.events.size(), 0);
+    for (std::size_t i = 0; i < report.events.size(); ++i) {
+        const auto& e = report.events[i];
+        const auto& channel = report.channels[e.channel];
+        const auto& o = channel.kind == ChannelKind::emg ? request.emg : request.accelerometer;
+        if (e.channels_seen != 1 || o.copy_window_s <= 0 || !(e.duration_s < o.refractory_s))
+            continue;
+        // The twitch it may belong to began before it (events in onset order) and lasts until
+        // at least its onset; no event is longer than max_event_duration_s.
+        for (std::size_t k = i; k-- > 0;) {
+            const auto& twitch = report.events[k];
+            if (twitch.onset_s < e.onset_s - o.max_event_duration_s) break;
+            const auto& its = report.channels[twitch.channel];
+            if (joined[k] != 0 || twitch.channel == e.channel || its.kind != channel.kind ||
+                its.sample_rate_hz != channel.sample_rate_hz ||
+                e.onset_s > twitch.onset_s + twitch.duration_s ||
+                !(e.snr < o.echo_ratio * twitch.snr)) {
+                continue;
+            }
+            joined[i] = 1;
+            break;
+        }
+    }
+    std::vector<EventReport> kept;
+    for (std::size_t i = 0; i < report.events.size(); ++i) {
+        if (joined[i] == 0) kept.push_back(report.events[i]);
+    }
+    report.events = std::move(kept);
+}
+
 }  // namespace
 
 ChannelKind primary_kind(const DetectionReport& report) {
@@ -525,6 +568,7 @@ DetectionReport detect_recording(const std::filesystem::path& file, const Detect
     const ChannelKind primary = primary_kind(report);
     const double analysed_before_heartbeat_s = report.analysed_s;
     remove_heartbeat(report, echoes, request, primary);
+    join_lone_copies(report, request);
     const double minutes = report.analysed_s / 60.0;
     // A kind's events were taken out around its own heartbeats only: its channels' rates are over
     // the time analysed less those (an accelerometer keeps the time of the EMG's beats).
