@@ -96,7 +96,7 @@ std::string course_chart(std::span<const signal::CoursePoint> points,
     };
     svg::draw_axes(doc, x, x_ticks, unit.name, y, y_ticks, "twitches per minute");
     doc.clip_rect("plot", left, top, right - left, bottom - top);
-    doc.open_group(" clip-path=\"url(#plot)\"");
+    doc.open_group(" class=\"plot\" clip-path=\"url(#plot)\"");
 
     const int steps = 240;
     const auto curve = [&](double log_excess, double decay) {
@@ -132,6 +132,7 @@ std::string course_chart(std::span<const signal::CoursePoint> points,
         const double bx = x(fit.back_at_baseline_h / unit.hours);
         doc.line(bx, top, bx, bottom, " class=\"back\"");
     }
+    doc.open_group(" class=\"points\"");
     for (std::size_t i = 0; i < points.size(); ++i) {
         const auto& p = points[i];
         const auto [px, py] = at(p.hours_since_massage, p.rate);
@@ -139,6 +140,7 @@ std::string course_chart(std::span<const signal::CoursePoint> points,
                    names[i] + ": " + number(p.hours_since_massage) + " h, " + number(p.rate) +
                        " per minute");
     }
+    doc.close_group();
     doc.close_group();
 
     // Legend, then the verdict the text report prints.
@@ -209,6 +211,20 @@ std::string reason_class(const std::string& reason) {
     return "ex-other";
 }
 
+// Adds `weight` x the part of [from, to) in each cell [i x width, (i + 1) x width) of `cells`.
+void spread(std::vector<double>& cells, double width, double from, double to, double weight) {
+    if (cells.empty() || !(to > from)) return;
+    const auto cell_of = [&](double t) {
+        return static_cast<std::size_t>(
+            std::clamp(std::floor(t / width), 0.0, static_cast<double>(cells.size() - 1)));
+    };
+    for (std::size_t i = cell_of(from); i <= cell_of(to); ++i) {
+        const double start = static_cast<double>(i) * width;
+        const double overlap = std::min(to, start + width) - std::max(from, start);
+        if (overlap > 0) cells[i] += weight * overlap;
+    }
+}
+
 // Seconds of each bin [i * bin_s, (i + 1) * bin_s) that fall in none of `stretches`.
 std::vector<double> analysed_per_bin(std::vector<Interval> stretches, double duration_s,
                                      double bin_s, std::size_t bins) {
@@ -223,13 +239,7 @@ std::vector<double> analysed_per_bin(std::vector<Interval> stretches, double dur
     for (const auto& s : stretches) {
         const double from = std::max(s.start, covered_to), to = std::min(s.end, duration_s);
         covered_to = std::max(covered_to, to);
-        for (double t = std::max(from, 0.0); t < to;) {
-            const auto bin = static_cast<std::size_t>(t / bin_s);
-            if (bin >= bins) break;
-            const double bin_end = std::min(static_cast<double>(bin + 1) * bin_s, to);
-            analysed[bin] -= bin_end - t;
-            t = bin_end;
-        }
+        spread(analysed, bin_s, from, to, -1);
     }
     return analysed;
 }
@@ -291,14 +301,7 @@ std::string detect_chart(const signal::DetectionReport& r) {
         std::vector<double> share(columns);
         for (const auto& s : stretches) {
             if (s.reason != reason) continue;
-            const double from = std::clamp(s.start, 0.0, duration);
-            const double to = std::clamp(s.end, 0.0, duration);
-            for (double t = from; t < to;) {
-                const auto c = std::min(static_cast<std::size_t>(t / column_s), columns - 1);
-                const double column_end = std::min(static_cast<double>(c + 1) * column_s, to);
-                share[c] += (column_end - t) / column_s;
-                t = column_end > t ? column_end : to;
-            }
+            spread(share, column_s, s.start, s.end, 1 / column_s);
         }
         const std::string kind = reason_class(reason);
         for (std::size_t c = 0; c < columns;) {
@@ -356,7 +359,8 @@ std::string detect_chart(const signal::DetectionReport& r) {
         if (rate[i] < 0) continue;
         const double x0 = x_at(static_cast<double>(i) * bin_s);
         const double x1 = x_at(std::min(static_cast<double>(i + 1) * bin_s, duration));
-        doc.rect(x0 + 0.5, y(rate[i]), std::max(x1 - x0 - 1, 0.5), strip_bottom - y(rate[i]),
+        const double bar = std::max(strip_bottom - y(rate[i]), 1.0);  // a rate of 0 shows too
+        doc.rect(x0 + 0.5, strip_bottom - bar, std::max(x1 - x0 - 1, 0.5), bar,
                  " class=\"rate\"" + attribute("data-events", std::to_string(in_bin[i])) +
                      attribute("data-rate", number(rate[i], 2)));
     }
