@@ -421,19 +421,21 @@ std::string detect_chart(const signal::DetectionReport& r) {
     doc.close_group();
 
     // Legend: what a tick means, and each reason with the time it took.
-    std::string ticks_words = "tick: a twitch at its onset, on the channel where it was largest";
-    if (snr_high > 0) {
-        ticks_words += "; taller for a larger peak over the channel's noise (" + number(snr_low) +
-                       " to " + number(snr_high) + " x)";
-    }
-    if (thinned) {
-        ticks_words +=
-            "; " + std::to_string(r.events.size()) + " events, the largest per pixel column shown";
-    }
     Legend legend{doc, left - 24, right, rows_bottom + 60};
-    legend.add(ticks_words, [&](double sx, double sy) {
-        doc.line(sx + 9, sy + 6, sx + 9, sy - 6, " class=\"ev\"");
-    });
+    legend.add(
+        "a twitch, at its onset on the channel where it was largest",
+        [&](double sx, double sy) { doc.line(sx + 9, sy + 6, sx + 9, sy - 6, " class=\"ev\""); });
+    std::string how = snr_high > 0 ? "taller for a larger peak over the channel's noise (" +
+                                         number(snr_low) + " to " + number(snr_high) + " x)"
+                                   : "";
+    if (thinned) {
+        how += "; of " + std::to_string(r.events.size()) +
+               " events, the largest of each channel in each pixel column";
+    }
+    if (!how.empty()) {
+        legend.y += 20;
+        doc.text(legend.left + 24, legend.y + 4, how, " class=\"legend\"");
+    }
     legend.x = legend.right;  // the reasons on a row of their own
     for (const auto& [reason, seconds] : seconds_by_reason) {
         legend.add("excluded: " + reason + " " + number(seconds) + " s", [&](double sx, double sy) {
