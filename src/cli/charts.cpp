@@ -107,7 +107,7 @@ std::string course_chart(std::span<const signal::CoursePoint> points,
         }
         return line;
     };
-    if (back_known) {
+    if (back_known && fit.back_at_baseline_low_h < end_h) {
         const double high = std::min(fit.back_at_baseline_high_h, end_h);
         doc.rect(x(fit.back_at_baseline_low_h / unit.hours), top,
                  x(high / unit.hours) - x(fit.back_at_baseline_low_h / unit.hours), bottom - top,
@@ -163,7 +163,7 @@ std::string course_chart(std::span<const signal::CoursePoint> points,
             [&](double sx, double sy) { doc.line(sx, sy, sx + 18, sy, " class=\"baseline\""); });
     }
     if (back_known) {
-        const double digits = unit.hours == 1 ? 0 : 1;
+        const int digits = unit.hours == 1 ? 0 : 1;
         std::string words = "back at baseline " +
                             number(fit.back_at_baseline_h / unit.hours, digits) +
                             std::string(unit.suffix);
@@ -297,19 +297,20 @@ std::string detect_chart(const signal::DetectionReport& r) {
     const auto columns = static_cast<std::size_t>(std::ceil(right - left));
     const double column_s = duration / static_cast<double>(columns);
     doc.open_group(" class=\"exclusions\"");
-    for (const auto& [reason, total] : seconds_by_reason) {
+    for (const auto& entry : seconds_by_reason) {
+        const std::string& reason = entry.first;
         std::vector<double> share(columns);
         for (const auto& s : stretches) {
-            if (s.reason != reason) continue;
-            spread(share, column_s, s.start, s.end, 1 / column_s);
+            if (s.reason == reason) spread(share, column_s, s.start, s.end, 1 / column_s);
         }
+        const auto level_at = [&](std::size_t c) {
+            return std::min(1.0, std::ceil(share[c] * 4 - 1e-9) / 4);
+        };
         const std::string kind = reason_class(reason);
         for (std::size_t c = 0; c < columns;) {
-            const double level = std::min(1.0, std::ceil(share[c] * 4 - 1e-9) / 4);
+            const double level = level_at(c);
             std::size_t end = c + 1;
-            while (end < columns && std::min(1.0, std::ceil(share[end] * 4 - 1e-9) / 4) == level) {
-                ++end;
-            }
+            while (end < columns && level_at(end) == level) ++end;
             if (level > 0) {
                 const double x0 = left + static_cast<double>(c);
                 const double w = static_cast<double>(end - c);
