@@ -79,8 +79,8 @@ std::string course_chart(std::span<const signal::CoursePoint> points,
     }
     const bool back_known = fit.decline && std::isfinite(fit.back_at_baseline_h);
     double end_h = last_h;
-    if (back_known && fit.back_at_baseline_h <= 3 * last_h) {
-        end_h = std::max(end_h, fit.back_at_baseline_h);
+    for (const double back : {fit.back_at_baseline_h, fit.back_at_baseline_high_h}) {
+        if (back_known && back <= 3 * last_h) end_h = std::max(end_h, back);  // an open end: inf
     }
     end_h *= 1.05;
     const auto unit = course_time_unit(end_h);
