@@ -8,9 +8,12 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <string_view>
 
+#include "charts.hpp"
 #include "commands.hpp"
+#include "output_file.hpp"
 #include "twitchwatch/errors.hpp"
 #include "twitchwatch/json_input.hpp"
 #include "twitchwatch/signal/course.hpp"
@@ -23,6 +26,7 @@ struct CourseArgs {
     std::vector<std::string> inputs;  // FILE or FILE@TIME
     std::vector<std::string> points;  // HOURS:RATE
     std::string massage;
+    std::string svg;
     bool json = false;
     signal::CourseOptions options = signal::recording_course_options();
 };
@@ -220,16 +224,36 @@ std::string format_one_decimal(double h) {
     return buffer;
 }
 
+void write_chart(const std::string& svg, const OutputFile& file) {
+    const std::string name = file.target().string();
+    std::ofstream out(file.writing_path(), std::ios::binary);
+    if (!out) throw InputError("--svg " + name + ": cannot be written");
+    out << svg;
+    out.close();  // a full disk shows only when the buffer is written
+    if (!out) throw InputError("--svg " + name + ": writing the chart failed");
+}
+
 int run_course(const CourseArgs& args) {
     if (args.inputs.empty() && args.points.empty()) {
         throw UsageError("course: give recordings, detect results or --point");
     }
+    for (const auto& text : args.inputs) {
+        refuse_same_files({{text, split_input(text).file}, {"--svg", args.svg}});
+    }
+    OutputFile chart("--svg", args.svg);
     const auto [sources, warnings] = read_sources(args);
     for (const auto& w : warnings) std::cerr << "twitchwatch course: warning: " << w << "\n";
     std::vector<signal::CoursePoint> points;
     for (const auto& s : sources) points.push_back(s.point);
     const auto fit = signal::fit_course(points, args.options);
+    if (chart.wanted()) {
+        std::vector<std::string> names;
+        for (const auto& s : sources) names.push_back(s.name);
+        write_chart(course_chart(points, names, fit), chart);
+    }
 
+    // The answer is rendered before the chart is put in place, and printed after.
+    std::ostringstream answer;
     if (args.json) {
         auto out = signal::to_json(fit);
         out["warnings"] = warnings;
@@ -242,16 +266,24 @@ int run_course(const CourseArgs& args) {
             if (fit.fitted) p["fitted_rate_per_min"] = fit.fitted_rate[i];
             out["points"].push_back(p);
         }
-        std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
-        return kExitOk;
+        answer << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    } else {
+        char line[128];
+        std::snprintf(line, sizeof line, "%-40s %10s %10s %10s\n", "recording", "hours", "per min",
+                      "fitted");
+        answer << line;
+        for (std::size_t i = 0; i < sources.size(); ++i) {
+            const auto& name = sources[i].name;  // padded to 40 bytes, as printf's %-40s did
+            answer << name << std::string(name.size() < 40 ? 40 - name.size() : 0, ' ');
+            std::snprintf(line, sizeof line, " %10.1f %10.1f %10s\n", points[i].hours_since_massage,
+                          points[i].rate,
+                          fit.fitted ? format_one_decimal(fit.fitted_rate[i]).c_str() : "-");
+            answer << line;
+        }
+        answer << fit.verdict << "\n";
     }
-    std::printf("%-40s %10s %10s %10s\n", "recording", "hours", "per min", "fitted");
-    for (std::size_t i = 0; i < sources.size(); ++i) {
-        std::printf("%-40s %10.1f %10.1f %10s\n", sources[i].name.c_str(),
-                    points[i].hours_since_massage, points[i].rate,
-                    fit.fitted ? format_one_decimal(fit.fitted_rate[i]).c_str() : "-");
-    }
-    std::printf("%s\n", fit.verdict.c_str());
+    chart.commit();
+    std::cout << answer.str();
     return kExitOk;
 }
 
@@ -297,6 +329,10 @@ Command add_course_command(CLI::App& app) {
         ->capture_default_str()
         ->check(above_zero);
     sub->add_flag("--json", args->json, "print as JSON");
+    sub->add_option("--svg", args->svg,
+                    "also draw the course as an SVG chart to this file (the report is printed "
+                    "as before)")
+        ->check(kNotEmpty);
     return {sub, [args] { return run_course(*args); }};
 }
 

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "charts.hpp"
 #include "commands.hpp"
 #include "output_file.hpp"
 #include "progress_bar.hpp"
@@ -24,6 +25,7 @@ struct DetectArgs {
     std::vector<std::string> channels;
     std::string events_csv;
     std::string annotate;
+    std::string svg;
     std::vector<std::string> emg_settings, accelerometer_settings;
 };
 
@@ -216,11 +218,23 @@ void write_events_csv(const signal::DetectionReport& r, const OutputFile& file) 
     if (!out) throw InputError(name + ": writing the events file failed");
 }
 
+void write_chart(const signal::DetectionReport& r, const OutputFile& file) {
+    const std::string name = file.target().string();
+    std::ofstream out(file.writing_path(), std::ios::binary);
+    if (!out) throw InputError("--svg " + name + ": cannot be written");
+    out << detect_chart(r);
+    out.close();  // a full disk shows only when the buffer is written
+    if (!out) throw InputError("--svg " + name + ": writing the chart failed");
+}
+
 int run_detect(const DetectArgs& args) {
-    refuse_same_files(
-        {{"FILE", args.file}, {"--events-csv", args.events_csv}, {"--annotate", args.annotate}});
+    refuse_same_files({{"FILE", args.file},
+                       {"--events-csv", args.events_csv},
+                       {"--annotate", args.annotate},
+                       {"--svg", args.svg}});
     OutputFile events("--events-csv", args.events_csv);
     OutputFile annotated("--annotate", args.annotate);
+    OutputFile chart("--svg", args.svg);
     signal::DetectRequest request;
     for (const auto& list : args.channels) {
         for (auto& label : channel_labels(list)) request.channel_labels.push_back(std::move(label));
@@ -235,6 +249,7 @@ int run_detect(const DetectArgs& args) {
     }
     try {
         if (events.wanted()) write_events_csv(report, events);
+        if (chart.wanted()) write_chart(report, chart);
         if (annotated.wanted()) {
             std::vector<signal::Annotation> notes;
             for (const auto& e : report.events) {
@@ -250,7 +265,8 @@ int run_detect(const DetectArgs& args) {
             }
         }
     } catch (const InputError& e) {
-        throw InputError(annotated.name_target_in(events.name_target_in(e.what())));
+        throw InputError(
+            chart.name_target_in(annotated.name_target_in(events.name_target_in(e.what()))));
     }
     // The answer, with what writing the files had to say, is rendered before any file is put in
     // place, so that nothing is left behind when it cannot be. A file name that is not UTF-8 (the
@@ -265,6 +281,7 @@ int run_detect(const DetectArgs& args) {
     }
     events.commit();
     annotated.commit();
+    chart.commit();
     std::cout << answer.str();
     return kExitOk;
 }
@@ -284,6 +301,10 @@ Command add_detect_command(CLI::App& app) {
         ->check(kNotEmpty);
     sub->add_option("--annotate", args->annotate,
                     "write a copy of the recording with the events as EDF+ annotations")
+        ->check(kNotEmpty);
+    sub->add_option("--svg", args->svg,
+                    "draw a timeline of the recording as an SVG chart: the twitch rate over "
+                    "time, each channel's events, the excluded stretches (docs/detect-output.md)")
         ->check(kNotEmpty);
     sub->add_option("--set", args->emg_settings, "EMG detection option NAME=VALUE (repeatable)");
     sub->add_option("--set-acc", args->accelerometer_settings,
