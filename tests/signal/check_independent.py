@@ -222,6 +222,7 @@ def score_file(twitchwatch, path, unit, settings=(), truth_time="onset_s"):
     exclusions.sort()
     in_exclusion = lambda t: any(s - TOLERANCE_S <= t <= e + TOLERANCE_S for s, e in exclusions)
     truth = [tw for tw in twitches if not in_exclusion(tw["onset_s"])]
+    left_out = [tw for tw in twitches if in_exclusion(tw["onset_s"])]
     events = report["events"]
     # A detection inside a voluntary burst always counts against the detector; inside an
     # artefact only when it is not a real potential (an artefact on some channels does not stop
@@ -233,8 +234,14 @@ def score_file(twitchwatch, path, unit, settings=(), truth_time="onset_s"):
               if any(s - 0.05 <= ev["onset_s"] <= e + 0.05 and (kind == "voluntary" or not real(ev))
                      for kind, s, e in stretches)]
     pairs = match([t[truth_time] for t in truth], [e["onset_s"] for e in events], TOLERANCE_S)
+    # A detection of a twitch left out above (within TOLERANCE_S of an exclusion or a heartbeat's
+    # window, where it is not asked for) is neither a hit nor a false twitch: it was really there.
+    unmatched = sorted(set(range(len(events))) - {j for _, j in pairs})
+    excused = match([t[truth_time] for t in left_out],
+                    [events[j]["onset_s"] for j in unmatched], TOLERANCE_S)
     heartbeat_s = sum(h["excluded_s"] for h in report.get("heartbeat", []))
-    sc = Score(truth=len(truth), hits=len(pairs), found=len(events), inside=len(inside),
+    sc = Score(truth=len(truth), hits=len(pairs), found=len(events) - len(excused),
+               inside=len(inside),
                excluded_s=report["excluded_s"] - heartbeat_s, duration_s=report["duration_s"],
                true_excluded_s=sum(e - s for _, s, e in stretches), heartbeat_s=heartbeat_s)
     sc.same_channel = sum(truth[i]["label"] == events[j]["channel"] for i, j in pairs)
