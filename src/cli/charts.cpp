@@ -289,11 +289,7 @@ std::string detect_chart(const signal::DetectionReport& r) {
     // much as the share of it excluded (in quarters, at least one where any is), so that the
     // short windows around thousands of heartbeats stay a few rectangles.
     const auto stretches = excluded_stretches(r);
-    std::map<std::string, double> seconds_by_reason;  // as the text summary adds them up
-    for (const auto& s : r.exclusions) seconds_by_reason[s.reason] += s.end_s - s.start_s;
-    for (const auto& h : r.heartbeat) {
-        if (h.kind == primary) seconds_by_reason["heartbeat"] += h.excluded_s;
-    }
+    const auto seconds_by_reason = signal::excluded_by_reason(r);
     const auto columns = static_cast<std::size_t>(std::ceil(right - left));
     const double column_s = duration / static_cast<double>(columns);
     doc.open_group(" class=\"exclusions\"");

@@ -224,15 +224,6 @@ std::string format_one_decimal(double h) {
     return buffer;
 }
 
-void write_chart(const std::string& svg, const OutputFile& file) {
-    const std::string name = file.target().string();
-    std::ofstream out(file.writing_path(), std::ios::binary);
-    if (!out) throw InputError("--svg " + name + ": cannot be written");
-    out << svg;
-    out.close();  // a full disk shows only when the buffer is written
-    if (!out) throw InputError("--svg " + name + ": writing the chart failed");
-}
-
 int run_course(const CourseArgs& args) {
     if (args.inputs.empty() && args.points.empty()) {
         throw UsageError("course: give recordings, detect results or --point");
@@ -249,7 +240,7 @@ int run_course(const CourseArgs& args) {
     if (chart.wanted()) {
         std::vector<std::string> names;
         for (const auto& s : sources) names.push_back(s.name);
-        write_chart(course_chart(points, names, fit), chart);
+        chart.write(course_chart(points, names, fit));
     }
 
     // The answer is rendered before the chart is put in place, and printed after.

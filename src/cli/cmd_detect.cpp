@@ -113,12 +113,8 @@ std::string amplitude_range(const signal::DetectionReport& r, signal::ChannelKin
 }
 
 void write_summary(const signal::DetectionReport& r, std::ostream& out) {
-    std::map<std::string, double> by_reason;
-    for (const auto& e : r.exclusions) by_reason[e.reason] += e.end_s - e.start_s;
+    const auto by_reason = signal::excluded_by_reason(r);
     const auto primary = signal::primary_kind(r);
-    for (const auto& h : r.heartbeat) {
-        if (h.kind == primary) by_reason["heartbeat"] += h.excluded_s;  // as in excluded_s
-    }
     out << r.file << "\n";
     out << "  recorded " << number(r.duration_s / 60, 1) << " min, analysed "
         << number(r.analysed_s / 60, 1) << " min, excluded " << number(r.excluded_s / 60, 1)
@@ -218,15 +214,6 @@ void write_events_csv(const signal::DetectionReport& r, const OutputFile& file) 
     if (!out) throw InputError(name + ": writing the events file failed");
 }
 
-void write_chart(const signal::DetectionReport& r, const OutputFile& file) {
-    const std::string name = file.target().string();
-    std::ofstream out(file.writing_path(), std::ios::binary);
-    if (!out) throw InputError("--svg " + name + ": cannot be written");
-    out << detect_chart(r);
-    out.close();  // a full disk shows only when the buffer is written
-    if (!out) throw InputError("--svg " + name + ": writing the chart failed");
-}
-
 int run_detect(const DetectArgs& args) {
     refuse_same_files({{"FILE", args.file},
                        {"--events-csv", args.events_csv},
@@ -249,7 +236,7 @@ int run_detect(const DetectArgs& args) {
     }
     try {
         if (events.wanted()) write_events_csv(report, events);
-        if (chart.wanted()) write_chart(report, chart);
+        if (chart.wanted()) chart.write(detect_chart(report));
         if (annotated.wanted()) {
             std::vector<signal::Annotation> notes;
             for (const auto& e : report.events) {

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <stdexcept>
 #include <system_error>
@@ -229,6 +230,15 @@ void OutputFile::copy_into_stream() const {
             done += wrote;
         }
     }
+}
+
+void OutputFile::write(std::string_view content) const {
+    const std::string named = option_ + " " + target_.string();
+    std::ofstream out(writing_, std::ios::binary);
+    if (!out) throw InputError(named + ": cannot be written");
+    out << content;
+    out.close();
+    if (!out) throw InputError(named + ": writing it failed");
 }
 
 std::string OutputFile::name_target_in(std::string message) const {

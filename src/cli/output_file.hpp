@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -27,6 +28,9 @@ class OutputFile {
     const std::filesystem::path& target() const { return target_; }
     // Where to write now.
     const std::filesystem::path& writing_path() const { return writing_; }
+    // Writes `content` as the whole file at writing_path(); throws InputError naming the option
+    // and the target when it cannot (a full disk shows only when the file is closed).
+    void write(std::string_view content) const;
     // Moves the written file into place; throws InputError naming the option when it cannot.
     void commit();
     // `message` with the temporary name replaced by the target's: errors of the writers name

@@ -203,6 +203,25 @@ TEST(SignalDetect, SensitivityAndPrecisionPerSnrAndCondition) {
     }
 }
 
+TEST(SignalDetect, ExcludedTimeIsSummedPerReasonWithThePrimaryKindsHeartbeat) {
+    ts::DetectionReport report;
+    report.channels.resize(2);
+    report.channels[1].kind = ts::ChannelKind::accelerometer;
+    report.exclusions = {{0, 1.5, "settling"}, {10, 12, "voluntary"}, {20, 21, "voluntary"}};
+    ts::HeartbeatReport emg_beats;
+    emg_beats.excluded_s = 4.25;
+    ts::HeartbeatReport accelerometer_beats;
+    accelerometer_beats.kind = ts::ChannelKind::accelerometer;
+    accelerometer_beats.excluded_s = 100;
+    report.heartbeat = {emg_beats, accelerometer_beats};
+    const std::map<std::string, double> expected = {
+        {"heartbeat", 4.25}, {"settling", 1.5}, {"voluntary", 3}};
+    EXPECT_EQ(ts::excluded_by_reason(report), expected);
+    // With no EMG channel analysed the accelerometer's events are counted, and its beats' time.
+    report.channels[0].skipped = "flat";
+    EXPECT_EQ(ts::excluded_by_reason(report).at("heartbeat"), 100);
+}
+
 TEST(SignalDetect, BothDischargesOfADoubletAreFound) {
     auto o = base(6, 7);
     o.doublet_probability = 1;  // every discharge has its second one 10-110 ms later

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <span>
@@ -337,6 +338,9 @@ struct DetectRequest {
 DetectionReport detect_recording(const std::filesystem::path& file, const DetectRequest& request);
 // The kind whose events are counted: EMG when any EMG channel was analysed, else accelerometer.
 ChannelKind primary_kind(const DetectionReport& report);
+// Seconds excluded per reason: the exclusions' reasons, and "heartbeat" for the time around the
+// beats of the primary kind's channels (together they make excluded_s), in reason order.
+std::map<std::string, double> excluded_by_reason(const DetectionReport& report);
 
 nlohmann::json to_json(const DetectionReport& report);
 

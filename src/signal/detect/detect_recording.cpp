@@ -256,6 +256,16 @@ ChannelKind primary_kind(const DetectionReport& report) {
     return any_emg ? ChannelKind::emg : ChannelKind::accelerometer;
 }
 
+std::map<std::string, double> excluded_by_reason(const DetectionReport& report) {
+    std::map<std::string, double> seconds;
+    for (const auto& x : report.exclusions) seconds[x.reason] += x.end_s - x.start_s;
+    const auto primary = primary_kind(report);
+    for (const auto& h : report.heartbeat) {
+        if (h.kind == primary) seconds["heartbeat"] += h.excluded_s;
+    }
+    return seconds;
+}
+
 DetectionReport detect_recording(const std::filesystem::path& file, const DetectRequest& request) {
     // Both sets of options are checked whatever the file holds: a wrong --set-acc is wrong
     // whether or not this recording has an accelerometer.
